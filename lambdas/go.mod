@@ -1,0 +1,3 @@
+module github.com/orderbot/orderbot/lambdas
+
+go 1.26
