@@ -1,0 +1,403 @@
+// Package orderstest is the conformance suite every orders.Store passes: the rules of
+// orders.Store checked through its interface only, including races between updates and
+// close.
+package orderstest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orderbot/orderbot/lambdas/orders"
+)
+
+// NewStore returns an empty store for one test; the suite never shares one between tests.
+type NewStore func(t *testing.T) orders.Store
+
+var t0 = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+
+// Run runs the suite.
+func Run(t *testing.T, newStore NewStore) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, orders.Store)
+	}{
+		{"NoOpenRound", testNoOpenRound},
+		{"SetOpensRound", testSetOpensRound},
+		{"SetReplacesOwnOrder", testSetReplaces},
+		{"ItemTextSurvives", testItemTextSurvives},
+		{"ChannelsAreSeparate", testChannelsSeparate},
+		{"Cancel", testCancel},
+		{"CloseReturnsTallyAndNextUpdateOpensNewRound", testClose},
+		{"CloseWithoutRound", testCloseWithoutRound},
+		{"CancelledRoundCanBeClosedEmpty", testCloseEmpty},
+		{"MarkEvent", testMarkEvent},
+		{"ConcurrentUpdatesAllLand", testConcurrentUpdates},
+		{"UpdatesRacingCloseLandExactlyOnce", testRaceClose},
+		{"ConcurrentSameUserLastWriteWins", testSameUser},
+		{"ConcurrentMarkEventOneWinner", testConcurrentMark},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(t, newStore(t))
+		})
+	}
+}
+
+var ch = orders.Channel{Team: "T1", Channel: "C1"}
+
+func order(user, item string, at time.Time) orders.Order {
+	return orders.Order{User: user, UserName: "name-" + user, Item: item, At: at}
+}
+
+func mustSet(t *testing.T, s orders.Store, c orders.Channel, o orders.Order) orders.Round {
+	t.Helper()
+	r, err := s.SetOrder(context.Background(), c, o, orders.NewRoundID(o.At))
+	if err != nil {
+		t.Fatalf("SetOrder(%s, %+v): %v", c, o, err)
+	}
+	return r
+}
+
+func items(r orders.Round) map[string]string {
+	m := map[string]string{}
+	for _, o := range r.Orders {
+		m[o.User] = o.Item
+	}
+	return m
+}
+
+func wantItems(t *testing.T, r orders.Round, want map[string]string) {
+	t.Helper()
+	got := items(r)
+	if len(got) != len(want) || len(r.Orders) != len(want) {
+		t.Fatalf("round %s has %d orders %v, want %v", r.ID, len(r.Orders), got, want)
+	}
+	for u, it := range want {
+		if got[u] != it {
+			t.Fatalf("round %s: user %s has %q, want %q (all: %v)", r.ID, u, got[u], it, got)
+		}
+	}
+}
+
+func testNoOpenRound(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	if _, err := s.OpenRound(ctx, ch); !errors.Is(err, orders.ErrNoOpenRound) {
+		t.Fatalf("OpenRound on empty store: %v, want ErrNoOpenRound", err)
+	}
+	if _, err := s.CancelOrder(ctx, ch, "U1"); !errors.Is(err, orders.ErrNoOpenRound) {
+		t.Fatalf("CancelOrder on empty store: %v, want ErrNoOpenRound", err)
+	}
+}
+
+func testSetOpensRound(t *testing.T, s orders.Store) {
+	r := mustSet(t, s, ch, order("U1", "iced americano", t0))
+	if r.ID == "" || !r.Open() || r.Channel != ch {
+		t.Fatalf("new round = %+v", r)
+	}
+	wantItems(t, r, map[string]string{"U1": "iced americano"})
+	if o := r.Orders[0]; o.UserName != "name-U1" || !o.At.Equal(t0) {
+		t.Fatalf("order = %+v", o)
+	}
+	r2 := mustSet(t, s, ch, order("U2", "latte", t0.Add(time.Second)))
+	if r2.ID != r.ID {
+		t.Fatalf("second order opened round %s, want %s", r2.ID, r.ID)
+	}
+	wantItems(t, r2, map[string]string{"U1": "iced americano", "U2": "latte"})
+	if r2.Orders[0].User != "U1" || r2.Orders[1].User != "U2" {
+		t.Fatalf("orders not sorted by time: %+v", r2.Orders)
+	}
+	got, err := s.OpenRound(context.Background(), ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != r.ID || !got.OpenedAt.Equal(r.OpenedAt) {
+		t.Fatalf("OpenRound = %s opened %v, want %s opened %v", got.ID, got.OpenedAt, r.ID, r.OpenedAt)
+	}
+	wantItems(t, got, map[string]string{"U1": "iced americano", "U2": "latte"})
+}
+
+func testSetReplaces(t *testing.T, s orders.Store) {
+	mustSet(t, s, ch, order("U1", "latte", t0))
+	r := mustSet(t, s, ch, order("U1", "flat white", t0.Add(time.Minute)))
+	wantItems(t, r, map[string]string{"U1": "flat white"})
+	if !r.Orders[0].At.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("replaced order time = %v", r.Orders[0].At)
+	}
+}
+
+func testItemTextSurvives(t *testing.T, s orders.Store) {
+	texts := []string{
+		"아이스 아메리카노 ☕️", "it's \"the\" one \\ + % & = $ # \n line two", "🍕🍕🍕",
+		"a=b&c=d%20e+f", "<script>&amp;", "ends with space? no: trimmed before",
+	}
+	want := map[string]string{}
+	for i, text := range texts {
+		u := fmt.Sprintf("U%d", i)
+		mustSet(t, s, ch, order(u, text, t0.Add(time.Duration(i)*time.Second)))
+		want[u] = text
+	}
+	r, err := s.OpenRound(context.Background(), ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantItems(t, r, want)
+}
+
+func testChannelsSeparate(t *testing.T, s orders.Store) {
+	other := orders.Channel{Team: "T1", Channel: "C2"}
+	otherTeam := orders.Channel{Team: "T2", Channel: "C1"}
+	mustSet(t, s, ch, order("U1", "latte", t0))
+	mustSet(t, s, other, order("U1", "tea", t0))
+	mustSet(t, s, otherTeam, order("U1", "mocha", t0))
+	for c, want := range map[orders.Channel]string{ch: "latte", other: "tea", otherTeam: "mocha"} {
+		r, err := s.OpenRound(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantItems(t, r, map[string]string{"U1": want})
+	}
+	if _, err := s.CloseRound(context.Background(), other, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.OpenRound(context.Background(), ch); err != nil {
+		t.Fatalf("closing %s closed %s: %v", other, ch, err)
+	}
+}
+
+func testCancel(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	mustSet(t, s, ch, order("U1", "latte", t0))
+	mustSet(t, s, ch, order("U2", "mocha", t0))
+	r, err := s.CancelOrder(ctx, ch, "U1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantItems(t, r, map[string]string{"U2": "mocha"})
+	if _, err := s.CancelOrder(ctx, ch, "U1"); !errors.Is(err, orders.ErrNoOrder) {
+		t.Fatalf("second cancel: %v, want ErrNoOrder", err)
+	}
+	r, err = s.OpenRound(ctx, ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantItems(t, r, map[string]string{"U2": "mocha"})
+}
+
+func testClose(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	first := mustSet(t, s, ch, order("U1", "latte", t0))
+	mustSet(t, s, ch, order("U2", "Latte", t0.Add(time.Second)))
+	closedAt := t0.Add(time.Hour)
+	closed, err := s.CloseRound(ctx, ch, closedAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if closed.ID != first.ID || closed.Open() || !closed.ClosedAt.Equal(closedAt) {
+		t.Fatalf("closed round = id %s closed %v, want id %s closed %v", closed.ID, closed.ClosedAt, first.ID, closedAt)
+	}
+	wantItems(t, closed, map[string]string{"U1": "latte", "U2": "Latte"})
+	if _, err := s.OpenRound(ctx, ch); !errors.Is(err, orders.ErrNoOpenRound) {
+		t.Fatalf("OpenRound after close: %v, want ErrNoOpenRound", err)
+	}
+	if _, err := s.CloseRound(ctx, ch, closedAt); !errors.Is(err, orders.ErrNoOpenRound) {
+		t.Fatalf("second close: %v, want ErrNoOpenRound", err)
+	}
+	next := mustSet(t, s, ch, order("U3", "tea", t0.Add(2*time.Hour)))
+	if next.ID == first.ID || !next.Open() {
+		t.Fatalf("update after close went to round %s (closed %s)", next.ID, first.ID)
+	}
+	wantItems(t, next, map[string]string{"U3": "tea"})
+}
+
+func testCloseWithoutRound(t *testing.T, s orders.Store) {
+	if _, err := s.CloseRound(context.Background(), ch, t0); !errors.Is(err, orders.ErrNoOpenRound) {
+		t.Fatalf("close on empty store: %v, want ErrNoOpenRound", err)
+	}
+}
+
+func testCloseEmpty(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	mustSet(t, s, ch, order("U1", "latte", t0))
+	if _, err := s.CancelOrder(ctx, ch, "U1"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.CloseRound(ctx, ch, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantItems(t, r, map[string]string{})
+}
+
+func testMarkEvent(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	mark := func(id string, now time.Time) bool {
+		t.Helper()
+		first, err := s.MarkEvent(ctx, id, now, now.Add(10*time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return first
+	}
+	if !mark("Ev1", t0) {
+		t.Fatal("first delivery reported as duplicate")
+	}
+	if mark("Ev1", t0.Add(time.Minute)) {
+		t.Fatal("retry within ttl reported as first delivery")
+	}
+	if !mark("Ev2", t0) {
+		t.Fatal("other event reported as duplicate")
+	}
+	if !mark("Ev1", t0.Add(11*time.Minute)) {
+		t.Fatal("delivery after expiry reported as duplicate")
+	}
+}
+
+// testConcurrentUpdates: 50 users at once, every order lands.
+func testConcurrentUpdates(t *testing.T, s orders.Store) {
+	const users = 50
+	var wg sync.WaitGroup
+	errs := make(chan error, users)
+	for i := range users {
+		wg.Go(func() {
+			_, err := s.SetOrder(context.Background(), ch, order(fmt.Sprintf("U%02d", i), fmt.Sprintf("item %d", i%7), t0), orders.NewRoundID(t0))
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := s.OpenRound(context.Background(), ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for i := range users {
+		want[fmt.Sprintf("U%02d", i)] = fmt.Sprintf("item %d", i%7)
+	}
+	wantItems(t, r, want)
+}
+
+// testRaceClose: updates race a close; each acknowledged order is in exactly the round its
+// acknowledgement named, and that is the closed round's tally or the next round.
+func testRaceClose(t *testing.T, s orders.Store) {
+	const users = 60
+	ctx := context.Background()
+	mustSet(t, s, ch, order("U-first", "opener", t0))
+	type ack struct {
+		user, round string
+	}
+	acks := make(chan ack, users)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range users {
+		wg.Go(func() {
+			<-start
+			u := fmt.Sprintf("U%02d", i)
+			r, err := s.SetOrder(ctx, ch, order(u, "item-"+u, t0.Add(time.Second)), orders.NewRoundID(t0.Add(time.Second)))
+			if err != nil {
+				t.Errorf("SetOrder %s: %v", u, err)
+				return
+			}
+			if _, ok := items(r)[u]; !ok {
+				t.Errorf("SetOrder %s returned round %s without the order", u, r.ID)
+			}
+			acks <- ack{u, r.ID}
+		})
+	}
+	var closed orders.Round
+	var closeErr error
+	wg.Go(func() {
+		<-start
+		closed, closeErr = s.CloseRound(ctx, ch, t0.Add(time.Second))
+	})
+	close(start)
+	wg.Wait()
+	close(acks)
+	if closeErr != nil {
+		t.Fatal(closeErr)
+	}
+	inClosed := items(closed)
+	if _, ok := inClosed["U-first"]; !ok {
+		t.Fatal("closed tally lost the order placed before the race")
+	}
+	next, err := s.OpenRound(ctx, ch)
+	if errors.Is(err, orders.ErrNoOpenRound) {
+		next = orders.Round{}
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	inNext := items(next)
+	n := 0
+	for a := range acks {
+		n++
+		_, c := inClosed[a.user]
+		_, o := inNext[a.user]
+		if c == o {
+			t.Errorf("%s: in closed round %v, in next round %v; want exactly one", a.user, c, o)
+		}
+		if (c && a.round != closed.ID) || (o && a.round != next.ID) {
+			t.Errorf("%s acknowledged in round %s but stored in the other", a.user, a.round)
+		}
+	}
+	if n != users || len(inClosed)+len(inNext) != users+1 {
+		t.Fatalf("acks %d, closed %d + next %d orders, want %d acks and %d orders", n, len(inClosed), len(inNext), users, users+1)
+	}
+	t.Logf("race: %d orders in the closed round, %d in the next", len(inClosed), len(inNext))
+}
+
+// testSameUser: one user's concurrent updates leave exactly one order, one of those sent.
+func testSameUser(t *testing.T, s orders.Store) {
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			at := t0.Add(time.Duration(i) * time.Millisecond)
+			if _, err := s.SetOrder(context.Background(), ch, order("U1", fmt.Sprintf("item %d", i), at), orders.NewRoundID(at)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	r, err := s.OpenRound(context.Background(), ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Orders) != 1 {
+		t.Fatalf("one user has %d orders: %+v", len(r.Orders), r.Orders)
+	}
+	mustSet(t, s, ch, order("U1", "final", t0.Add(time.Hour)))
+	r, _ = s.OpenRound(context.Background(), ch)
+	wantItems(t, r, map[string]string{"U1": "final"})
+}
+
+func testConcurrentMark(t *testing.T, s orders.Store) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	firsts := 0
+	for range 8 {
+		wg.Go(func() {
+			first, err := s.MarkEvent(context.Background(), "EvRace", t0, t0.Add(10*time.Minute))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if first {
+				mu.Lock()
+				firsts++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if firsts != 1 {
+		t.Fatalf("%d deliveries of one event reported as first, want 1", firsts)
+	}
+}
