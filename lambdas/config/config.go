@@ -1,0 +1,100 @@
+// Package config reads a function's configuration once per cold start: the environment,
+// the AWS SDK configuration and the Slack secrets from Secrets Manager. It keeps main.go
+// to wiring and keeps secrets out of the environment in production.
+package config
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+)
+
+// Config is a function's configuration.
+type Config struct {
+	TableName     string
+	SigningSecret string
+	BotToken      string
+	LogLevel      slog.Level
+	AWS           aws.Config
+}
+
+// Secret is the JSON stored in the Secrets Manager secret.
+type Secret struct {
+	SigningSecret string `json:"signing_secret"`
+	BotToken      string `json:"bot_token"`
+}
+
+// Load reads TABLE_NAME, LOG_LEVEL (or Lambda's AWS_LAMBDA_LOG_LEVEL), and the secrets:
+// from SECRET_ARN when set, else from SLACK_SIGNING_SECRET / SLACK_BOT_TOKEN (local use).
+func Load(ctx context.Context) (Config, error) {
+	c := Config{
+		TableName:     os.Getenv("TABLE_NAME"),
+		SigningSecret: os.Getenv("SLACK_SIGNING_SECRET"),
+		BotToken:      os.Getenv("SLACK_BOT_TOKEN"),
+		LogLevel:      Level(),
+	}
+	if c.TableName == "" {
+		return Config{}, errors.New("TABLE_NAME is not set")
+	}
+	var err error
+	c.AWS, err = awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return Config{}, fmt.Errorf("load AWS config: %w", err)
+	}
+	if arn := os.Getenv("SECRET_ARN"); arn != "" {
+		s, err := FetchSecret(ctx, secretsmanager.NewFromConfig(c.AWS), arn)
+		if err != nil {
+			return Config{}, err
+		}
+		c.SigningSecret, c.BotToken = s.SigningSecret, s.BotToken
+	}
+	if c.SigningSecret == "" {
+		return Config{}, errors.New("no signing secret: set signing_secret in the secret SECRET_ARN names, or SLACK_SIGNING_SECRET")
+	}
+	return c, nil
+}
+
+// SecretGetter is the Secrets Manager call Load makes.
+type SecretGetter interface {
+	GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+}
+
+// FetchSecret reads and decodes the secret. Errors name the secret, never its value.
+func FetchSecret(ctx context.Context, sm SecretGetter, arn string) (Secret, error) {
+	out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
+	if err != nil {
+		return Secret{}, fmt.Errorf("read secret %s: %w", arn, err)
+	}
+	var s Secret
+	if out.SecretString == nil || json.Unmarshal([]byte(*out.SecretString), &s) != nil {
+		return Secret{}, fmt.Errorf("read secret %s: not a JSON object with signing_secret and bot_token", arn)
+	}
+	return s, nil
+}
+
+// Level is the log level from AWS_LAMBDA_LOG_LEVEL (set by Lambda's application log level)
+// or LOG_LEVEL; INFO by default.
+func Level() slog.Level {
+	name := os.Getenv("AWS_LAMBDA_LOG_LEVEL")
+	if name == "" {
+		name = os.Getenv("LOG_LEVEL")
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.ToUpper(name))); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}
+
+// Logger is the JSON logger every function writes to stderr, where Lambda collects it.
+func (c Config) Logger() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: c.LogLevel}))
+}

@@ -1,0 +1,91 @@
+// Package handler holds the Lambda handlers: plain functions from an api.Event to a Slack
+// reply. Each verifies the signature first, then decodes, then calls the domain, and
+// translates the result into Block Kit. Errors carry an api.Code so API Gateway answers
+// 401/400/500; bad input from a person gets a usage reply, never an error.
+package handler
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/lambdas/orders"
+	"github.com/orderbot/orderbot/lambdas/slack"
+)
+
+// EventTTL is how long an event id is remembered. Slack retries three times within about
+// five minutes; ten leaves margin.
+const EventTTL = 10 * time.Minute
+
+// ThreadPoster posts a reply into a Slack thread (chat.postMessage with the bot token).
+type ThreadPoster interface {
+	PostThread(ctx context.Context, channel, threadTS, text string) error
+}
+
+// Deps is what the handlers need; main.go and the local gateway fill it.
+type Deps struct {
+	Orders   *orders.Service
+	Verifier slack.Verifier
+	Poster   ThreadPoster // nil when no bot token is configured: mentions are logged, not answered
+	Log      *slog.Logger
+}
+
+// Handlers returns every handler by function name, as the route table names them.
+func Handlers(d Deps) map[string]any {
+	return map[string]any{
+		"events":       Events(d),
+		"order-update": OrderUpdate(d),
+		"order-list":   OrderList(d),
+	}
+}
+
+func (d Deps) log() *slog.Logger {
+	if d.Log != nil {
+		return d.Log
+	}
+	return slog.Default()
+}
+
+// verify is the first thing every handler does: nothing in the body is trusted before it.
+func (d Deps) verify(ev api.Event) error {
+	err := d.Verifier.Verify(string(ev.Headers.Timestamp), string(ev.Headers.Signature), ev.Body)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, slack.ErrNoSecret):
+		return api.Internal("signing secret not configured", err)
+	default:
+		return api.Unauthorized(err.Error(), err)
+	}
+}
+
+// observe logs one line per request with the ids that tie it to API Gateway's and
+// Lambda's logs. It never logs the body, headers or replies.
+func observe[T any](d Deps, function string, fn func(context.Context, api.Event, *slog.Logger) (T, error)) func(context.Context, api.Event) (T, error) {
+	return func(ctx context.Context, ev api.Event) (T, error) {
+		start := time.Now()
+		log := d.log().With("function", function, "api_request_id", ev.Context.RequestID)
+		if lc, ok := lambdacontext.FromContext(ctx); ok {
+			log = log.With("aws_request_id", lc.AwsRequestID)
+		}
+		if n := ev.Headers.Retry(); n > 0 {
+			log = log.With("slack_retry", n, "slack_retry_reason", string(ev.Headers.RetryReason))
+		}
+		reply, err := fn(ctx, ev, log)
+		elapsed := float64(time.Since(start).Microseconds()) / 1000
+		if err != nil {
+			level := slog.LevelWarn
+			if api.CodeOf(err) == api.CodeInternal {
+				level = slog.LevelError
+			}
+			log.Log(ctx, level, "request failed", "code", api.CodeOf(err), "error", err.Error(), "ms", elapsed)
+			return reply, err
+		}
+		log.Info("request handled", "ms", elapsed)
+		return reply, nil
+	}
+}

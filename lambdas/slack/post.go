@@ -1,0 +1,32 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+
+	slackgo "github.com/slack-go/slack"
+)
+
+// Poster posts a reply into a thread with the bot token.
+type Poster struct {
+	client *slackgo.Client
+}
+
+// NewPoster returns a Poster for token; apiURL overrides Slack's API base (tests, local).
+func NewPoster(token, apiURL string) *Poster {
+	var opts []slackgo.Option
+	if apiURL != "" {
+		opts = append(opts, slackgo.OptionAPIURL(apiURL))
+	}
+	return &Poster{client: slackgo.New(token, opts...)}
+}
+
+// PostThread posts text in channel under the thread ts.
+func (p *Poster) PostThread(ctx context.Context, channel, threadTS, text string) error {
+	_, _, err := p.client.PostMessageContext(ctx, channel,
+		slackgo.MsgOptionText(text, false), slackgo.MsgOptionTS(threadTS))
+	if err != nil {
+		return fmt.Errorf("chat.postMessage to %s: %w", channel, err)
+	}
+	return nil
+}

@@ -1,0 +1,163 @@
+package slack
+
+import (
+	"fmt"
+	"strings"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/orderbot/orderbot/lambdas/orders"
+)
+
+// Slack's limits on a message: 50 blocks, 3000 characters of section text.
+const (
+	maxGroupBlocks = 45
+	maxSectionText = 2900
+)
+
+// Escape makes user text literal in mrkdwn: Slack reads &, < and > as markup.
+func Escape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+func mention(user string) string { return "<@" + user + ">" }
+
+func section(text string) slackgo.Block {
+	return slackgo.NewSectionBlock(slackgo.NewTextBlockObject(slackgo.MarkdownType, text, false, false), nil, nil)
+}
+
+func contextLine(text string) slackgo.Block {
+	return slackgo.NewContextBlock("", slackgo.NewTextBlockObject(slackgo.MarkdownType, text, false, false))
+}
+
+func message(responseType, text string, blocks ...slackgo.Block) *slackgo.Msg {
+	return &slackgo.Msg{ResponseType: responseType, Text: text, Blocks: slackgo.Blocks{BlockSet: blocks}}
+}
+
+func ephemeral(text string, blocks ...slackgo.Block) *slackgo.Msg {
+	return message(slackgo.ResponseTypeEphemeral, text, blocks...)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// Usage answers an empty, unknown or invalid command; problem, if any, says what was wrong.
+func Usage(command, problem string) *slackgo.Msg {
+	var lines []string
+	switch command {
+	case "/order-list":
+		lines = []string{
+			"`/order-list` shows this channel's round, grouped by item (only you see it)",
+			"`/order-list share` posts it to the channel",
+			"`/order-list close` closes the round and posts the final tally",
+		}
+	default:
+		lines = []string{
+			"`/order-update <item>` sets or replaces your order in this channel's round",
+			"`/order-update cancel` withdraws it",
+			"`/order-list` shows the round",
+		}
+	}
+	text := strings.Join(lines, "\n")
+	if problem != "" {
+		text = problem + "\n" + text
+	}
+	return ephemeral(text, section(text))
+}
+
+// ItemProblem explains why an item was refused, in words for the person who typed it.
+func ItemProblem(err error) string {
+	switch err {
+	case orders.ErrEmptyItem:
+		return "Tell me what you'd like, e.g. `/order-update iced americano`."
+	case orders.ErrItemTooLong:
+		return fmt.Sprintf("That order is too long: at most %d characters, please.", orders.MaxItemRunes)
+	default:
+		return "That order holds characters I can't store (control characters or invalid UTF-8)."
+	}
+}
+
+// OrderSet confirms the caller's order and the size of the round it joined.
+func OrderSet(r orders.Round, item string) *slackgo.Msg {
+	text := fmt.Sprintf("Your order: *%s* — %s in this round.", Escape(item), plural(len(r.Orders), "order", "orders"))
+	return ephemeral(text, section(text),
+		contextLine("Change it with `/order-update <item>`, withdraw it with `/order-update cancel`, see the round with `/order-list`."))
+}
+
+// OrderCancelled confirms a withdrawn order.
+func OrderCancelled(r orders.Round) *slackgo.Msg {
+	text := fmt.Sprintf("Your order is withdrawn — %s left in this round.", plural(len(r.Orders), "order", "orders"))
+	return ephemeral(text, section(text))
+}
+
+// NothingToCancel answers a cancel without an order.
+func NothingToCancel() *slackgo.Msg {
+	text := "You have no order in this channel's round, so there is nothing to cancel."
+	return ephemeral(text, section(text))
+}
+
+// NoOpenRound answers a list or close in a channel without a round.
+func NoOpenRound() *slackgo.Msg {
+	text := "No open round in this channel. Start one with `/order-update <item>`."
+	return ephemeral(text, section(text))
+}
+
+// Round shows a round grouped by item. shared posts it to the channel; closed marks the
+// final tally.
+func Round(r orders.Round, shared, closed bool) *slackgo.Msg {
+	responseType := slackgo.ResponseTypeEphemeral
+	if shared || closed {
+		responseType = slackgo.ResponseTypeInChannel
+	}
+	if len(r.Orders) == 0 {
+		text := "No orders yet in this round — add yours with `/order-update <item>`."
+		if closed {
+			text = "Round closed with no orders."
+		}
+		return message(responseType, text, section(text))
+	}
+	groups := orders.Tally(r)
+	title := fmt.Sprintf("Order round — %s, %s", plural(len(r.Orders), "order", "orders"), plural(len(groups), "item", "items"))
+	if closed {
+		title = fmt.Sprintf("Round closed — final tally: %s, %s", plural(len(r.Orders), "order", "orders"), plural(len(groups), "item", "items"))
+	}
+	blocks := []slackgo.Block{section("*" + title + "*")}
+	fallback := []string{title}
+	for i, g := range groups {
+		who := make([]string, len(g.Orders))
+		for j, o := range g.Orders {
+			who[j] = mention(o.User)
+		}
+		line := fmt.Sprintf("*%d× %s* — %s", len(g.Orders), Escape(g.Item), strings.Join(who, ", "))
+		fallback = append(fallback, fmt.Sprintf("%d× %s — %s", len(g.Orders), Escape(g.Item), strings.Join(who, ", ")))
+		if i == maxGroupBlocks {
+			blocks = append(blocks, contextLine(fmt.Sprintf("…and %s more.", plural(len(groups)-i, "item", "items"))))
+			break
+		}
+		if len(line) > maxSectionText {
+			// Only a long list of people gets here (items are at most 200 runes): cut at a
+			// comma so no mention is split.
+			cut := strings.LastIndex(line[:maxSectionText], ",")
+			if cut < 0 {
+				cut = maxSectionText
+			}
+			line = line[:cut] + ", …"
+		}
+		blocks = append(blocks, section(line))
+	}
+	if !closed {
+		blocks = append(blocks, contextLine("`/order-list share` posts this to the channel · `/order-list close` closes the round"))
+	}
+	return message(responseType, strings.Join(fallback, "\n"), blocks...)
+}
+
+// MentionHelp is the reply to an @-mention.
+func MentionHelp() string {
+	return "Hi! I collect this channel's order round.\n" +
+		"• `/order-update <item>` sets or replaces your order (`cancel` withdraws it)\n" +
+		"• `/order-list` shows the round · `share` posts it · `close` closes it with the final tally"
+}

@@ -1,0 +1,92 @@
+// Package dynamo is the production orders.Store: one DynamoDB table, on-demand, with TTL
+// on TTLAttribute for event de-duplication records.
+//
+// # Schema
+//
+// Keys are strings; team and channel ids are escaped ('%' → "%25", '#' → "%23") so that
+// '#' only ever separates key parts.
+//
+//	pk                     sk            attributes
+//	C#<team>#<channel>     ROUND         the channel's current round ("the slot")
+//	C#<team>#<channel>     R#<roundID>   a closed round (history), same attributes
+//	E#<eventID>            EVENT         expires_at (N, epoch seconds; TTL)
+//
+// A round item holds round_id (S), opened_at (S, RFC 3339 with nanoseconds, UTC),
+// closed_at (S, same format; absent while open) and one attribute per order, named
+// "o#<user id>", a map of user_name (S), item (S, byte-exact UTF-8) and at (S, time).
+// History items sort by round id, which sorts by opening time.
+//
+// # Why one item per round
+//
+// The guarantee that matters is that an update racing a close lands in exactly one
+// round. Keeping the whole open round in one item makes that a property of DynamoDB's
+// single-item atomicity instead of a protocol:
+//   - SetOrder is one UpdateItem on the slot: it sets the caller's order attribute, opens
+//     the round if the slot is empty (if_not_exists), and is conditional on closed_at
+//     being absent. ReturnValues ALL_NEW is the round right after the write.
+//   - CloseRound is one UpdateItem that sets closed_at; its ALL_NEW is the final tally. Every
+//     update ordered before it is in that tally; every update after it fails its condition.
+//   - A closed round stays in the slot until it is copied to its history item (an idempotent
+//     put: a closed round never changes) and removed with a delete conditional on its
+//     round id. CloseRound does this right away; a SetOrder that meets a closed round (say,
+//     after a crash in between) finishes it and retries, and so opens the next round.
+//
+// The alternative — a "current round" pointer item plus one item per order, tied together
+// by TransactWriteItems — needs a transaction on every update. All concurrent updates in a
+// channel would then contend on the pointer (TransactionConflict, retries), each update
+// costs a transaction, a second read to return the round, and it cannot be tested locally:
+// dynalite implements neither TransactWriteItems nor UpdateTimeToLive.
+//
+// The price is DynamoDB's 400 KB item limit: a round holds at most a few hundred orders of
+// maximum length (200 characters) and a few thousand typical ones; beyond that SetOrder
+// fails with DynamoDB's validation error rather than losing anything. Each write costs one
+// write unit per KB of the round, which is negligible for rounds of this size.
+//
+// Events: MarkEvent is one conditional PutItem. DynamoDB deletes expired items lazily (up to
+// days later), so the condition also accepts a record whose expires_at has passed.
+package dynamo
+
+import (
+	"strings"
+
+	"github.com/orderbot/orderbot/lambdas/api"
+)
+
+// Table schema, shared with the CDK stack.
+const (
+	PartitionKey = "pk"         // S
+	SortKey      = "sk"         // S
+	TTLAttribute = "expires_at" // N, epoch seconds
+)
+
+// Non-key attributes and key parts.
+const (
+	attrRoundID  = "round_id"
+	attrOpenedAt = "opened_at"
+	attrClosedAt = "closed_at"
+	orderPrefix  = "o#" // + user id: one attribute per order
+
+	slotSK    = "ROUND"
+	historySK = "R#" // + round id
+	eventSK   = "EVENT"
+)
+
+// Actions returns the IAM actions a function with data access a needs on the table: exactly
+// the operations this package calls for that part of the data.
+func Actions(a api.DataAccess) []string {
+	switch a {
+	case api.DataOrders:
+		return []string{"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
+	case api.DataEvents:
+		return []string{"dynamodb:PutItem"}
+	}
+	return nil
+}
+
+var keyEscaper = strings.NewReplacer("%", "%25", "#", "%23")
+
+func channelPK(team, channel string) string {
+	return "C#" + keyEscaper.Replace(team) + "#" + keyEscaper.Replace(channel)
+}
+
+func eventPK(id string) string { return "E#" + id }

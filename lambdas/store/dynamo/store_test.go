@@ -1,0 +1,372 @@
+package dynamo_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/lambdas/orders"
+	"github.com/orderbot/orderbot/lambdas/orders/orderstest"
+	"github.com/orderbot/orderbot/lambdas/store/dynamo"
+	"github.com/orderbot/orderbot/lambdas/store/dynamo/dynamotest"
+)
+
+func TestMain(m *testing.M) { dynamotest.Main(m) }
+
+func TestConformance(t *testing.T) {
+	orderstest.Run(t, func(t *testing.T) orders.Store {
+		client, table := dynamotest.NewTable(t)
+		return dynamo.New(client, table)
+	})
+}
+
+var (
+	ch = orders.Channel{Team: "T1", Channel: "C1"}
+	t0 = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+)
+
+func order(user, item string, at time.Time) orders.Order {
+	return orders.Order{User: user, UserName: "name-" + user, Item: item, At: at}
+}
+
+// hooked wraps the real client so a test can act between the store's calls or fail them.
+type hooked struct {
+	dynamo.API
+	mu        sync.Mutex
+	calls     []string
+	beforeUp  func(*dynamodb.UpdateItemInput) error
+	beforePut func(*dynamodb.PutItemInput) error
+}
+
+func (h *hooked) record(op string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.calls = append(h.calls, op)
+}
+
+func (h *hooked) GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	h.record("GetItem")
+	return h.API.GetItem(ctx, in, opts...)
+}
+
+func (h *hooked) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	h.record("PutItem")
+	if h.beforePut != nil {
+		if err := h.beforePut(in); err != nil {
+			return nil, err
+		}
+	}
+	return h.API.PutItem(ctx, in, opts...)
+}
+
+func (h *hooked) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	h.record("UpdateItem")
+	if h.beforeUp != nil {
+		if err := h.beforeUp(in); err != nil {
+			return nil, err
+		}
+	}
+	return h.API.UpdateItem(ctx, in, opts...)
+}
+
+func (h *hooked) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	h.record("DeleteItem")
+	return h.API.DeleteItem(ctx, in, opts...)
+}
+
+// ops returns the IAM actions of the recorded calls, sorted and without repeats.
+func (h *hooked) ops() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	for _, c := range h.calls {
+		out = append(out, "dynamodb:"+c)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func newHooked(t *testing.T) (*hooked, *dynamo.Store, *dynamodb.Client, string) {
+	client, table := dynamotest.NewTable(t)
+	h := &hooked{API: client}
+	return h, dynamo.New(h, table), client, table
+}
+
+func mustSet(t *testing.T, s orders.Store, o orders.Order) orders.Round {
+	t.Helper()
+	r, err := s.SetOrder(context.Background(), ch, o, orders.NewRoundID(o.At))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestActionsAreTheCallsMade runs every operation of each kind of data access and checks
+// that Actions grants exactly the calls the store made: no more, no fewer.
+func TestActionsAreTheCallsMade(t *testing.T) {
+	ctx := context.Background()
+	h, s, _, _ := newHooked(t)
+	mustSet(t, s, order("U1", "latte", t0))
+	mustSet(t, s, order("U2", "tea", t0))
+	if _, err := s.CancelOrder(ctx, ch, "U2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CancelOrder(ctx, ch, "U2"); !errors.Is(err, orders.ErrNoOrder) {
+		t.Fatal(err)
+	}
+	if _, err := s.OpenRound(ctx, ch); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CloseRound(ctx, ch, t0); err != nil {
+		t.Fatal(err)
+	}
+	mustSet(t, s, order("U1", "latte", t0))
+	if got, want := h.ops(), dynamo.Actions(api.DataOrders); !slices.Equal(got, want) {
+		t.Errorf("orders: calls %v, Actions %v", got, want)
+	}
+
+	h, s, _, _ = newHooked(t)
+	for range 2 {
+		if _, err := s.MarkEvent(ctx, "Ev1", t0, t0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := h.ops(), dynamo.Actions(api.DataEvents); !slices.Equal(got, want) {
+		t.Errorf("events: calls %v, Actions %v", got, want)
+	}
+	if got := dynamo.Actions("unknown"); got != nil {
+		t.Errorf("unknown data access: %v", got)
+	}
+}
+
+// TestCloseBetweenReadAndWrite closes the round right before an update's write reaches the
+// table: the update must fail its condition, retire the closed round and open the next.
+func TestCloseBetweenReadAndWrite(t *testing.T) {
+	ctx := context.Background()
+	h, s, client, table := newHooked(t)
+	first := mustSet(t, s, order("U1", "latte", t0))
+	other := dynamo.New(client, table)
+	var closed orders.Round
+	h.beforeUp = func(*dynamodb.UpdateItemInput) error {
+		h.beforeUp = nil
+		var err error
+		closed, err = other.CloseRound(ctx, ch, t0.Add(time.Minute))
+		return err
+	}
+	next := mustSet(t, s, order("U2", "tea", t0.Add(time.Minute)))
+	if next.ID == first.ID || !next.Open() {
+		t.Fatalf("update after close landed in round %s (open %v), closed %s", next.ID, next.Open(), first.ID)
+	}
+	if closed.ID != first.ID || len(closed.Orders) != 1 || closed.Orders[0].User != "U1" {
+		t.Fatalf("closed round = %+v", closed)
+	}
+	if len(next.Orders) != 1 || next.Orders[0].User != "U2" {
+		t.Fatalf("next round = %+v", next)
+	}
+}
+
+// TestClosedRoundLeftInSlot: a close whose move to history failed (a crash, an error) leaves
+// the closed round in the slot. Reads must not see it as open, the next update must finish
+// the move, and history must hold the closed round with its closing time.
+func TestClosedRoundLeftInSlot(t *testing.T) {
+	ctx := context.Background()
+	h, s, client, table := newHooked(t)
+	first := mustSet(t, s, order("U1", "아이스 아메리카노 ☕️", t0))
+	h.beforePut = func(*dynamodb.PutItemInput) error { return errors.New("injected failure") }
+	closedAt := t0.Add(time.Hour)
+	closed, err := s.CloseRound(ctx, ch, closedAt)
+	if err != nil {
+		t.Fatalf("close with a failing move to history: %v", err)
+	}
+	h.beforePut = nil
+	if _, err := s.OpenRound(ctx, ch); !errors.Is(err, orders.ErrNoOpenRound) {
+		t.Fatalf("OpenRound with a closed round in the slot: %v", err)
+	}
+	if _, err := s.CancelOrder(ctx, ch, "U1"); !errors.Is(err, orders.ErrNoOpenRound) {
+		t.Fatalf("CancelOrder with a closed round in the slot: %v", err)
+	}
+	if _, err := s.CloseRound(ctx, ch, closedAt); !errors.Is(err, orders.ErrNoOpenRound) {
+		t.Fatalf("CloseRound with a closed round in the slot: %v", err)
+	}
+	next := mustSet(t, s, order("U2", "tea", closedAt))
+	if next.ID == first.ID {
+		t.Fatal("update went to the closed round")
+	}
+
+	out, err := client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &table,
+		Key: map[string]types.AttributeValue{
+			dynamo.PartitionKey: &types.AttributeValueMemberS{Value: "C#T1#C1"},
+			dynamo.SortKey:      &types.AttributeValueMemberS{Value: "R#" + first.ID},
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"round_id":  first.ID,
+		"opened_at": t0.Format(time.RFC3339Nano),
+		"closed_at": closedAt.Format(time.RFC3339Nano),
+	}
+	for k, v := range want {
+		if got, _ := out.Item[k].(*types.AttributeValueMemberS); got == nil || got.Value != v {
+			t.Errorf("history item %s = %v, want %q", k, out.Item[k], v)
+		}
+	}
+	o, _ := out.Item["o#U1"].(*types.AttributeValueMemberM)
+	if o == nil {
+		t.Fatalf("history item lacks the order: %v", out.Item)
+	}
+	if it, _ := o.Value["item"].(*types.AttributeValueMemberS); it == nil || it.Value != closed.Orders[0].Item {
+		t.Errorf("history order item = %v", o.Value["item"])
+	}
+}
+
+// fakeAPI fails every conditional write, as a channel closed over and over would.
+type fakeAPI struct {
+	dynamo.API
+	updates int
+}
+
+func (f *fakeAPI) UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	f.updates++
+	return nil, &types.ConditionalCheckFailedException{Message: aws.String("fake")}
+}
+
+func (f *fakeAPI) GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	return &dynamodb.GetItemOutput{}, nil
+}
+
+func TestSetOrderGivesUp(t *testing.T) {
+	f := &fakeAPI{}
+	_, err := dynamo.New(f, "table").SetOrder(context.Background(), ch, order("U1", "latte", t0), "R1")
+	var ccf *types.ConditionalCheckFailedException
+	if !errors.As(err, &ccf) || f.updates < 2 || f.updates > 20 {
+		t.Fatalf("after %d attempts: %v, want a bounded retry ending in the condition failure", f.updates, err)
+	}
+}
+
+func TestKeysAreEscaped(t *testing.T) {
+	ctx := context.Background()
+	client, table := dynamotest.NewTable(t)
+	s := dynamo.New(client, table)
+	a := orders.Channel{Team: "T1#C1", Channel: "x"}
+	b := orders.Channel{Team: "T1", Channel: "C1#x"}
+	c := orders.Channel{Team: "T1", Channel: "C1%23x"}
+	for _, c := range []orders.Channel{a, b, c} {
+		if _, err := s.SetOrder(ctx, c, order("U1", c.String(), t0), orders.NewRoundID(t0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []orders.Channel{a, b, c} {
+		r, err := s.OpenRound(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Orders) != 1 || r.Orders[0].Item != c.String() {
+			t.Errorf("%s: %+v", c, r.Orders)
+		}
+	}
+}
+
+// TestLargeRound fills a round with orders of maximum length: they all round-trip, and an
+// update beyond DynamoDB's item size limit fails without touching what is stored.
+func TestLargeRound(t *testing.T) {
+	ctx := context.Background()
+	client, table := dynamotest.NewTable(t)
+	s := dynamo.New(client, table)
+	item := strings.Repeat("가", orders.MaxItemRunes-2) + "😀\n" // 3 bytes a rune, and a 4-byte one
+	const n = 150
+	for i := range n {
+		mustSet(t, s, order(fmt.Sprintf("U%03d", i), item, t0.Add(time.Duration(i)*time.Millisecond)))
+	}
+	r, err := s.OpenRound(ctx, ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Orders) != n {
+		t.Fatalf("%d orders, want %d", len(r.Orders), n)
+	}
+	for i, o := range r.Orders {
+		if o.User != fmt.Sprintf("U%03d", i) || o.Item != item {
+			t.Fatalf("order %d = %s %q", i, o.User, o.Item)
+		}
+	}
+	var failed error
+	for i := n; i < 2000 && failed == nil; i++ {
+		_, failed = s.SetOrder(ctx, ch, order(fmt.Sprintf("U%04d", i), item, t0), "unused")
+	}
+	if failed == nil {
+		t.Fatal("no size limit reached")
+	}
+	r2, err := s.OpenRound(ctx, ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("limit reached after %d orders of %d bytes: %v", len(r2.Orders), len(item), failed)
+	if len(r2.Orders) < 300 {
+		t.Errorf("only %d maximum-length orders fit in a round", len(r2.Orders))
+	}
+}
+
+// TestEventRecord checks the stored TTL attribute and that an expired record still present
+// (TTL deletes lazily) counts as absent.
+func TestEventRecord(t *testing.T) {
+	ctx := context.Background()
+	client, table := dynamotest.NewTable(t)
+	s := dynamo.New(client, table)
+	expires := t0.Add(10*time.Minute + 300*time.Millisecond)
+	mark := func(now, expires time.Time) bool {
+		t.Helper()
+		first, err := s.MarkEvent(ctx, "Ev1", now, expires)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return first
+	}
+	if !mark(t0, expires) {
+		t.Fatal("first delivery is a duplicate")
+	}
+	stored := func() string {
+		out, err := client.GetItem(ctx, &dynamodb.GetItemInput{
+			TableName: &table,
+			Key: map[string]types.AttributeValue{
+				dynamo.PartitionKey: &types.AttributeValueMemberS{Value: "E#Ev1"},
+				dynamo.SortKey:      &types.AttributeValueMemberS{Value: "EVENT"},
+			},
+			ConsistentRead: aws.Bool(true),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, ok := out.Item[dynamo.TTLAttribute].(*types.AttributeValueMemberN)
+		if !ok {
+			t.Fatalf("event record %v has no numeric %s", out.Item, dynamo.TTLAttribute)
+		}
+		return n.Value
+	}
+	if got, want := stored(), fmt.Sprint(t0.Add(10*time.Minute).Unix()+1); got != want {
+		t.Errorf("expires_at = %s, want %s (rounded up)", got, want)
+	}
+	if mark(t0.Add(10*time.Minute), expires) {
+		t.Error("delivery before expiry counted as first")
+	}
+	later := t0.Add(time.Hour)
+	if !mark(t0.Add(10*time.Minute+time.Second), later) {
+		t.Error("expired record still present counted as a duplicate")
+	}
+	if got, want := stored(), fmt.Sprint(later.Unix()); got != want {
+		t.Errorf("re-marked record expires_at = %s, want %s", got, want)
+	}
+}
