@@ -113,3 +113,18 @@ func MustTemplate(name string) string {
 	}
 	return s
 }
+
+// AccessLogFormat is the stage's access-log line: API Gateway's standard JSON fields plus
+// latencies and the error message. The stack sets it on the stage and the local gateway
+// renders it per request, so both write the same line.
+const AccessLogFormat = `{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",` +
+	`"user":"$context.identity.user","caller":"$context.identity.caller",` +
+	`"requestTime":"$context.requestTime","httpMethod":"$context.httpMethod",` +
+	`"resourcePath":"$context.resourcePath","status":"$context.status",` +
+	`"protocol":"$context.protocol","responseLength":"$context.responseLength",` +
+	`"integrationStatus":"$context.integration.status","integrationLatency":"$context.integrationLatency",` +
+	`"responseLatency":"$context.responseLatency","errorMessage":$context.error.messageString}`
+
+// MaxBodyBytes bounds a request body. Slack's commands and events are a few KB; anything
+// far larger is refused with 400 before the signature is computed over it.
+const MaxBodyBytes = 64 << 10

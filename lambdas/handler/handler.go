@@ -7,6 +7,7 @@ package handler
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -52,6 +53,9 @@ func (d Deps) log() *slog.Logger {
 
 // verify is the first thing every handler does: nothing in the body is trusted before it.
 func (d Deps) verify(ev api.Event) error {
+	if len(ev.Body) > api.MaxBodyBytes {
+		return api.BadRequest(fmt.Sprintf("body of %d bytes exceeds %d", len(ev.Body), api.MaxBodyBytes), nil)
+	}
 	err := d.Verifier.Verify(string(ev.Headers.Timestamp), string(ev.Headers.Signature), ev.Body)
 	switch {
 	case err == nil:

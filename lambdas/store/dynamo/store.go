@@ -43,15 +43,6 @@ func New(db API, table string) *Store {
 	return &Store{db: db, table: table}
 }
 
-// Expression attribute names used by every round write.
-var roundNames = map[string]string{"#rid": attrRoundID, "#opened": attrOpenedAt, "#closed": attrClosedAt}
-
-func withNames(extra map[string]string) map[string]string {
-	m := maps.Clone(roundNames)
-	maps.Copy(m, extra)
-	return m
-}
-
 func (s *Store) slotKey(ch orders.Channel) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
 		PartitionKey: str(channelPK(ch.Team, ch.Channel)),
@@ -66,9 +57,9 @@ func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order,
 		Key:                 s.slotKey(ch),
 		UpdateExpression:    aws.String("SET #rid = if_not_exists(#rid, :rid), #opened = if_not_exists(#opened, :opened), #o = :o"),
 		ConditionExpression: aws.String("attribute_not_exists(#closed)"),
-		ExpressionAttributeNames: withNames(map[string]string{
-			"#o": orderPrefix + o.User,
-		}),
+		ExpressionAttributeNames: map[string]string{
+			"#rid": attrRoundID, "#opened": attrOpenedAt, "#closed": attrClosedAt, "#o": orderPrefix + o.User,
+		},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":rid":    str(newID),
 			":opened": timeAttr(o.At),
@@ -107,7 +98,7 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string)
 		Key:                      s.slotKey(ch),
 		UpdateExpression:         aws.String("REMOVE #o"),
 		ConditionExpression:      aws.String("attribute_exists(#rid) AND attribute_not_exists(#closed) AND attribute_exists(#o)"),
-		ExpressionAttributeNames: withNames(map[string]string{"#o": orderPrefix + user}),
+		ExpressionAttributeNames: map[string]string{"#rid": attrRoundID, "#closed": attrClosedAt, "#o": orderPrefix + user},
 		ReturnValues:             types.ReturnValueAllNew,
 	}
 	for attempt := 1; ; attempt++ {
@@ -155,7 +146,7 @@ func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, at time.Time)
 		Key:                       s.slotKey(ch),
 		UpdateExpression:          aws.String("SET #closed = :at"),
 		ConditionExpression:       aws.String("attribute_exists(#rid) AND attribute_not_exists(#closed)"),
-		ExpressionAttributeNames:  roundNames,
+		ExpressionAttributeNames:  map[string]string{"#rid": attrRoundID, "#closed": attrClosedAt},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":at": timeAttr(at)},
 		ReturnValues:              types.ReturnValueAllNew,
 	})
@@ -231,7 +222,7 @@ func (s *Store) retire(ctx context.Context, item map[string]types.AttributeValue
 		TableName:                 &s.table,
 		Key:                       map[string]types.AttributeValue{PartitionKey: item[PartitionKey], SortKey: str(slotSK)},
 		ConditionExpression:       aws.String("#rid = :rid AND attribute_exists(#closed)"),
-		ExpressionAttributeNames:  roundNames,
+		ExpressionAttributeNames:  map[string]string{"#rid": attrRoundID, "#closed": attrClosedAt},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":rid": rid},
 	})
 	if err != nil && !conditionFailed(err) { // failed condition: someone else retired it

@@ -24,6 +24,7 @@ import (
 func TestMain(m *testing.M) { dynamotest.Main(m) }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	orderstest.Run(t, func(t *testing.T) orders.Store {
 		client, table := dynamotest.NewTable(t)
 		return dynamo.New(client, table)
@@ -114,6 +115,7 @@ func mustSet(t *testing.T, s orders.Store, o orders.Order) orders.Round {
 // TestActionsAreTheCallsMade runs every operation of each kind of data access and checks
 // that Actions grants exactly the calls the store made: no more, no fewer.
 func TestActionsAreTheCallsMade(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h, s, _, _ := newHooked(t)
 	mustSet(t, s, order("U1", "latte", t0))
@@ -152,6 +154,7 @@ func TestActionsAreTheCallsMade(t *testing.T) {
 // TestCloseBetweenReadAndWrite closes the round right before an update's write reaches the
 // table: the update must fail its condition, retire the closed round and open the next.
 func TestCloseBetweenReadAndWrite(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h, s, client, table := newHooked(t)
 	first := mustSet(t, s, order("U1", "latte", t0))
@@ -179,6 +182,7 @@ func TestCloseBetweenReadAndWrite(t *testing.T) {
 // the closed round in the slot. Reads must not see it as open, the next update must finish
 // the move, and history must hold the closed round with its closing time.
 func TestClosedRoundLeftInSlot(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h, s, client, table := newHooked(t)
 	first := mustSet(t, s, order("U1", "아이스 아메리카노 ☕️", t0))
@@ -249,6 +253,7 @@ func (f *fakeAPI) GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dyna
 }
 
 func TestSetOrderGivesUp(t *testing.T) {
+	t.Parallel()
 	f := &fakeAPI{}
 	_, err := dynamo.New(f, "table").SetOrder(context.Background(), ch, order("U1", "latte", t0), "R1")
 	var ccf *types.ConditionalCheckFailedException
@@ -258,6 +263,7 @@ func TestSetOrderGivesUp(t *testing.T) {
 }
 
 func TestKeysAreEscaped(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	client, table := dynamotest.NewTable(t)
 	s := dynamo.New(client, table)
@@ -280,9 +286,9 @@ func TestKeysAreEscaped(t *testing.T) {
 	}
 }
 
-// TestLargeRound fills a round with orders of maximum length: they all round-trip, and an
-// update beyond DynamoDB's item size limit fails without touching what is stored.
+// TestLargeRound fills a round with orders of maximum length: they all round-trip.
 func TestLargeRound(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	client, table := dynamotest.NewTable(t)
 	s := dynamo.New(client, table)
@@ -303,26 +309,40 @@ func TestLargeRound(t *testing.T) {
 			t.Fatalf("order %d = %s %q", i, o.User, o.Item)
 		}
 	}
+}
+
+// TestRoundFull: an update beyond DynamoDB's item size limit fails and leaves the round as
+// it was. Huge user ids reach the limit in a few calls.
+func TestRoundFull(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	client, table := dynamotest.NewTable(t)
+	s := dynamo.New(client, table)
+	pad := strings.Repeat("x", 60_000)
+	var stored int
 	var failed error
-	for i := n; i < 2000 && failed == nil; i++ {
-		_, failed = s.SetOrder(ctx, ch, order(fmt.Sprintf("U%04d", i), item, t0), "unused")
+	for i := 0; i < 20 && failed == nil; i++ {
+		_, failed = s.SetOrder(ctx, ch, order(fmt.Sprintf("U%02d%s", i, pad), "latte", t0), "R1")
+		if failed == nil {
+			stored++
+		}
 	}
 	if failed == nil {
 		t.Fatal("no size limit reached")
 	}
-	r2, err := s.OpenRound(ctx, ch)
+	r, err := s.OpenRound(ctx, ch)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("limit reached after %d orders of %d bytes: %v", len(r2.Orders), len(item), failed)
-	if len(r2.Orders) < 300 {
-		t.Errorf("only %d maximum-length orders fit in a round", len(r2.Orders))
+	if len(r.Orders) != stored {
+		t.Fatalf("round has %d orders after %d stored and one refused (%v)", len(r.Orders), stored, failed)
 	}
 }
 
 // TestEventRecord checks the stored TTL attribute and that an expired record still present
 // (TTL deletes lazily) counts as absent.
 func TestEventRecord(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	client, table := dynamotest.NewTable(t)
 	s := dynamo.New(client, table)

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/lambdas/handler"
+	"github.com/orderbot/orderbot/lambdas/orders"
+	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/store/boltdb"
+	"github.com/orderbot/orderbot/local/gateway"
+)
+
+// secretFile is where `orderbot dev` keeps a generated signing secret so `orderbot send`
+// finds it without copy and paste.
+const secretFile = ".orderbot/signing-secret"
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func dev(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	port := fs.String("port", envOr("PORT", "3000"), "port on 127.0.0.1 (PORT)")
+	dbPath := fs.String("db", envOr("ORDERBOT_DB", ".orderbot/orders.db"), "embedded database file (ORDERBOT_DB)")
+	quiet := fs.Bool("quiet", false, "no access log on stdout")
+	if err := fs.Parse(args); err != nil {
+		return usageError("%v", err)
+	}
+	secret, generated, err := devSecret()
+	if err != nil {
+		return err
+	}
+	store, err := boltdb.Open(*dbPath)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	deps := handler.Deps{
+		Orders:   &orders.Service{Store: store},
+		Verifier: slack.Verifier{Secret: []byte(secret)},
+		Log:      log,
+	}
+	if token := os.Getenv("SLACK_BOT_TOKEN"); token != "" {
+		deps.Poster = slack.NewPoster(token, os.Getenv("SLACK_API_URL"))
+	}
+	opts := gateway.Options{Stage: "local", AccessLog: os.Stdout}
+	if *quiet {
+		opts.AccessLog = nil
+	}
+	gw, err := gateway.New(handler.Handlers(deps), opts)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", *port))
+	if err != nil {
+		return fmt.Errorf("listen on 127.0.0.1:%s: %w", *port, err)
+	}
+	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(os.Stderr, "orderbot dev: serving on %s (database %s)\n", base, *dbPath)
+	for _, r := range api.Routes {
+		name := r.Command
+		if name == "" {
+			name = "Events API"
+		}
+		fmt.Fprintf(os.Stderr, "  %-14s %s %s%s\n", name, r.Method, base, r.Path)
+	}
+	if generated {
+		fmt.Fprintf(os.Stderr, "signing secret (generated, saved in %s): %s\n", secretFile, secret)
+	}
+	fmt.Fprintf(os.Stderr, "try: go run ./cmd/orderbot send --url %s /order-update \"iced americano\"\n", base)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(os.Stderr, "orderbot dev: shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// devSecret is SLACK_SIGNING_SECRET, else the secret saved by an earlier run, else a new
+// one (saved for `orderbot send`).
+func devSecret() (secret string, generated bool, err error) {
+	if s := os.Getenv("SLACK_SIGNING_SECRET"); s != "" {
+		return s, false, nil
+	}
+	if b, err := os.ReadFile(secretFile); err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		return strings.TrimSpace(string(b)), false, nil
+	}
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", false, err
+	}
+	secret = hex.EncodeToString(b[:])
+	if err := os.MkdirAll(filepath.Dir(secretFile), 0o700); err != nil {
+		return "", false, err
+	}
+	if err := os.WriteFile(secretFile, []byte(secret+"\n"), 0o600); err != nil {
+		return "", false, err
+	}
+	return secret, true, nil
+}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/local/slacksim"
+	"github.com/orderbot/orderbot/manifest"
+)
+
+type clientFlags struct {
+	url, secret, team, channel, user, userName *string
+}
+
+func addClientFlags(fs *flag.FlagSet, defaultURL string) clientFlags {
+	return clientFlags{
+		url:      fs.String("url", defaultURL, "API base URL (local gateway or https://<api>/<stage>)"),
+		secret:   fs.String("secret", "", "signing secret (default: SLACK_SIGNING_SECRET, then "+secretFile+")"),
+		team:     fs.String("team", "T0LOCAL", "team_id"),
+		channel:  fs.String("channel", "C0LOCAL", "channel_id"),
+		user:     fs.String("user", "U0LOCAL", "user_id"),
+		userName: fs.String("user-name", "", "user_name (default: the user id in lower case)"),
+	}
+}
+
+func (f clientFlags) client() (*slacksim.Client, error) {
+	secret := *f.secret
+	if secret == "" {
+		secret = os.Getenv("SLACK_SIGNING_SECRET")
+	}
+	if secret == "" {
+		b, err := os.ReadFile(secretFile)
+		if err != nil {
+			return nil, usageError("no signing secret: pass --secret, set SLACK_SIGNING_SECRET, or start `orderbot dev` first (it saves one in %s)", secretFile)
+		}
+		secret = strings.TrimSpace(string(b))
+	}
+	c := slacksim.New(*f.url, []byte(secret))
+	c.Team, c.Channel, c.User = *f.team, *f.channel, *f.user
+	c.UserName = *f.userName
+	if c.UserName == "" {
+		c.UserName = strings.ToLower(c.User)
+	}
+	return c, nil
+}
+
+func send(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("send", flag.ContinueOnError)
+	cf := addClientFlags(fs, "http://127.0.0.1:"+envOr("PORT", "3000"))
+	event := fs.String("event", "", "send an Events API payload instead: url_verification or app_mention")
+	if err := fs.Parse(reorder(fs, args)); err != nil {
+		return usageError("%v", err)
+	}
+	c, err := cf.client()
+	if err != nil {
+		return err
+	}
+	var reply *slacksim.Reply
+	switch {
+	case *event != "":
+		reply, _, err = c.Event(ctx, *event)
+	case fs.NArg() >= 1:
+		reply, err = c.Command(ctx, fs.Arg(0), strings.Join(fs.Args()[1:], " "))
+	default:
+		return usageError("usage: orderbot send [flags] /order-update \"iced americano\"  |  orderbot send --event url_verification")
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Print(slacksim.Render(reply))
+	if !reply.OK() {
+		return fmt.Errorf("HTTP %d", reply.Status)
+	}
+	return nil
+}
+
+// reorder lets flags follow the command (`send /order-update latte --user U2`): Go's flag
+// package stops at the first argument that is not a flag.
+func reorder(fs *flag.FlagSet, args []string) []string {
+	var flags, rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i+1:]...)
+			break
+		}
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if !strings.Contains(name, "=") && i+1 < len(args) {
+				if f := fs.Lookup(name); f != nil {
+					if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); !ok || !bf.IsBoolFlag() {
+						flags = append(flags, args[i+1])
+						i++
+					}
+				}
+			}
+			continue
+		}
+		rest = append(rest, a)
+	}
+	return append(flags, rest...)
+}
+
+func printManifest(args []string) error {
+	fs := flag.NewFlagSet("manifest", flag.ContinueOnError)
+	url := fs.String("url", "", "the API's base URL, e.g. https://<api>.execute-api.<region>.amazonaws.com/prod")
+	if err := fs.Parse(args); err != nil {
+		return usageError("%v", err)
+	}
+	if *url == "" {
+		return usageError("usage: orderbot manifest --url https://<api>/<stage>")
+	}
+	b, err := manifest.Build(*url, manifest.Indent())
+	if err != nil {
+		return err
+	}
+	fmt.Println(string(b))
+	return nil
+}
+
+// smoke checks a deployed API end to end with a throwaway channel: the events route
+// answers the challenge, a command round trips through DynamoDB, and forged or mistyped
+// requests are refused.
+func smoke(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("smoke", flag.ContinueOnError)
+	cf := addClientFlags(fs, "")
+	if err := fs.Parse(args); err != nil {
+		return usageError("%v", err)
+	}
+	if *cf.url == "" {
+		return usageError("usage: orderbot smoke --url https://<api>/<stage> [--secret S]")
+	}
+	c, err := cf.client()
+	if err != nil {
+		return err
+	}
+	c.Team, c.Channel, c.User = "T0SMOKE", "C0SMOKE", "U0SMOKE"
+	var failed []string
+	check := func(name string, ok bool, detail string) {
+		mark := "ok  "
+		if !ok {
+			mark = "FAIL"
+			failed = append(failed, name)
+		}
+		fmt.Printf("%s %-34s %s\n", mark, name, detail)
+	}
+	r, body, err := c.Event(ctx, "url_verification")
+	if err != nil {
+		return err
+	}
+	var challenge struct{ Challenge string }
+	_ = jsonUnmarshal(body, &challenge)
+	check("events: url_verification", r.Status == 200 && strings.Contains(string(r.Body), challenge.Challenge), fmt.Sprintf("HTTP %d", r.Status))
+	r, err = c.Command(ctx, "/order-update", "smoke test ☕")
+	if err != nil {
+		return err
+	}
+	check("/order-update sets an order", r.Status == 200 && r.Msg != nil && strings.Contains(r.Msg.Text, "smoke test ☕"), fmt.Sprintf("HTTP %d", r.Status))
+	r, err = c.Command(ctx, "/order-list", "close")
+	if err != nil {
+		return err
+	}
+	check("/order-list close tallies it", r.Status == 200 && r.Msg != nil && strings.Contains(r.Msg.Text, "1× smoke test ☕"), fmt.Sprintf("HTTP %d", r.Status))
+	path := api.Routes[1].Path
+	form := []byte(c.CommandForm("/order-update", "forged").Encode())
+	h := c.Headers(form)
+	h.Set("X-Slack-Signature", "v0="+strings.Repeat("0", 64))
+	r, err = c.Post(ctx, path, api.ContentTypeForm, form, h)
+	if err != nil {
+		return err
+	}
+	check("forged signature refused", r.Status == 401, fmt.Sprintf("HTTP %d", r.Status))
+	r, err = c.Post(ctx, path, "text/plain", form, nil)
+	if err != nil {
+		return err
+	}
+	check("unknown content type refused", r.Status == 415, fmt.Sprintf("HTTP %d", r.Status))
+	if len(failed) > 0 {
+		return errors.New("smoke test failed: " + strings.Join(failed, ", "))
+	}
+	return nil
+}

@@ -1,0 +1,140 @@
+package orders
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCleanItem(t *testing.T) {
+	tests := []struct {
+		in, want string
+		err      error
+	}{
+		{"iced americano", "iced americano", nil},
+		{"  latte \n", "latte", nil},
+		{"two\nlines", "two\nlines", nil},
+		{"아이스 아메리카노 ☕️", "아이스 아메리카노 ☕️", nil},
+		{`'"\+%&=$#`, `'"\+%&=$#`, nil},
+		{strings.Repeat("가", MaxItemRunes), strings.Repeat("가", MaxItemRunes), nil},
+		{strings.Repeat("가", MaxItemRunes+1), "", ErrItemTooLong},
+		{" " + strings.Repeat("a", MaxItemRunes) + " ", strings.Repeat("a", MaxItemRunes), nil},
+		{"", "", ErrEmptyItem},
+		{" \n\t ", "", ErrEmptyItem},
+		{"tab\there", "", ErrInvalidItem},
+		{"nul\x00", "", ErrInvalidItem},
+		{"cr\rlf", "", ErrInvalidItem},
+		{"esc\x1b[31m", "", ErrInvalidItem},
+		{"del\x7f", "", ErrInvalidItem},
+		{"c1\u0085x", "", ErrInvalidItem},
+		{"bad \xff utf8", "", ErrInvalidItem},
+		{"literal \uFFFD replacement", "", ErrInvalidItem},
+	}
+	for _, tc := range tests {
+		got, err := CleanItem(tc.in)
+		if !errors.Is(err, tc.err) || got != tc.want {
+			t.Errorf("CleanItem(%q) = %q, %v; want %q, %v", tc.in, got, err, tc.want, tc.err)
+		}
+	}
+}
+
+func TestItemKey(t *testing.T) {
+	same := [][]string{
+		{"Iced Americano", "iced americano", "  ICED   americano ", "iced\namericano"},
+		{"라떼", "라떼 "},
+	}
+	for _, group := range same {
+		for _, s := range group[1:] {
+			if ItemKey(s) != ItemKey(group[0]) {
+				t.Errorf("ItemKey(%q) = %q, ItemKey(%q) = %q; want equal", s, ItemKey(s), group[0], ItemKey(group[0]))
+			}
+		}
+	}
+	if ItemKey("latte") == ItemKey("lattes") {
+		t.Error("different items share a key")
+	}
+}
+
+func TestTally(t *testing.T) {
+	t0 := time.Unix(1_800_000_000, 0)
+	r := Round{Orders: []Order{
+		{User: "U3", Item: "latte", At: t0.Add(3)},
+		{User: "U1", Item: "Iced Americano", At: t0.Add(1)},
+		{User: "U2", Item: "iced  americano", At: t0.Add(2)},
+		{User: "U4", Item: "tea", At: t0.Add(4)},
+		{User: "U5", Item: "Latte", At: t0.Add(5)},
+		{User: "U6", Item: "ICED AMERICANO", At: t0.Add(6)},
+	}}
+	got := Tally(r)
+	want := []struct {
+		item  string
+		users string
+	}{
+		{"Iced Americano", "U1 U2 U6"},
+		{"latte", "U3 U5"},
+		{"tea", "U4"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("Tally = %+v", got)
+	}
+	for i, w := range want {
+		var users []string
+		for _, o := range got[i].Orders {
+			users = append(users, o.User)
+		}
+		if got[i].Item != w.item || strings.Join(users, " ") != w.users {
+			t.Errorf("group %d = %q by %v, want %q by %s", i, got[i].Item, users, w.item, w.users)
+		}
+	}
+	if len(Tally(Round{})) != 0 {
+		t.Error("empty round has groups")
+	}
+}
+
+func TestNewRoundIDSortsByTime(t *testing.T) {
+	t0 := time.Unix(1_800_000_000, 0)
+	a, b := NewRoundID(t0), NewRoundID(t0.Add(time.Nanosecond))
+	if !(a < b) || NewRoundID(t0) == a {
+		t.Fatalf("ids %s, %s: not sortable or not unique", a, b)
+	}
+}
+
+// recordingStore fails the test if the service reaches the store with invalid input.
+type recordingStore struct {
+	Store
+	calls int
+}
+
+func (s *recordingStore) SetOrder(context.Context, Channel, Order, string) (Round, error) {
+	s.calls++
+	return Round{}, nil
+}
+
+func TestServiceRejectsBeforeStore(t *testing.T) {
+	st := &recordingStore{}
+	svc := &Service{Store: st}
+	ctx := context.Background()
+	ch := Channel{Team: "T", Channel: "C"}
+	for _, c := range []struct {
+		ch         Channel
+		user, item string
+		err        error
+	}{
+		{ch, "U", "", ErrEmptyItem},
+		{ch, "U", strings.Repeat("x", 201), ErrItemTooLong},
+		{ch, "", "latte", ErrInvalidInput},
+		{Channel{Team: "T"}, "U", "latte", ErrInvalidInput},
+	} {
+		if _, err := svc.Set(ctx, c.ch, c.user, "", c.item); !errors.Is(err, c.err) {
+			t.Errorf("Set(%v, %q, %q) = %v, want %v", c.ch, c.user, c.item, err, c.err)
+		}
+	}
+	if st.calls != 0 {
+		t.Fatalf("store called %d times for invalid input", st.calls)
+	}
+	if _, err := svc.Set(ctx, ch, "U", "", " latte "); err != nil || st.calls != 1 {
+		t.Fatalf("valid Set: %v, calls %d", err, st.calls)
+	}
+}

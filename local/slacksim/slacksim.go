@@ -1,0 +1,229 @@
+// Package slacksim sends requests the way Slack does: form bodies with every field of a
+// slash command, Events API payloads, signed with the signing secret. The CLI, the
+// end-to-end tests and the post-deploy smoke test use it against the local gateway or a
+// deployed API, and it renders replies (Block Kit) as text for a terminal.
+package slacksim
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/lambdas/slack"
+)
+
+// Client is a simulated Slack workspace posting to one API.
+type Client struct {
+	BaseURL string // e.g. http://127.0.0.1:3000 or https://<id>.execute-api.<region>.amazonaws.com/prod
+	Secret  []byte
+	HTTP    *http.Client
+	Now     func() time.Time
+
+	Team, TeamDomain, Channel, ChannelName, User, UserName string
+}
+
+// New returns a client with the defaults of a small workspace.
+func New(baseURL string, secret []byte) *Client {
+	return &Client{
+		BaseURL: strings.TrimRight(baseURL, "/"), Secret: secret,
+		HTTP: &http.Client{Timeout: 10 * time.Second}, Now: time.Now,
+		Team: "T0LOCAL", TeamDomain: "orderbot-local", Channel: "C0LOCAL", ChannelName: "orders",
+		User: "U0LOCAL", UserName: "you",
+	}
+}
+
+// Reply is an HTTP answer and, when it is a Slack message, the message.
+type Reply struct {
+	Status int
+	Body   []byte
+	Msg    *slackgo.Msg
+}
+
+// OK reports a 2xx status.
+func (r *Reply) OK() bool { return r.Status >= 200 && r.Status < 300 }
+
+// CommandForm is the form Slack posts for a slash command, with every field Slack sends.
+func (c *Client) CommandForm(command, text string) url.Values {
+	return url.Values{
+		"token":                 {"local-verification-token"},
+		"team_id":               {c.Team},
+		"team_domain":           {c.TeamDomain},
+		"channel_id":            {c.Channel},
+		"channel_name":          {c.ChannelName},
+		"user_id":               {c.User},
+		"user_name":             {c.UserName},
+		"command":               {command},
+		"text":                  {text},
+		"api_app_id":            {"A0LOCAL"},
+		"is_enterprise_install": {"false"},
+		"response_url":          {"https://hooks.slack.com/commands/" + c.Team + "/1/" + randomHex(12)},
+		"trigger_id":            {strconv.FormatInt(c.now().UnixNano(), 10) + ".1." + randomHex(16)},
+	}
+}
+
+// EventBody is an Events API payload: "url_verification" or "app_mention".
+func (c *Client) EventBody(kind string) ([]byte, error) {
+	switch kind {
+	case "url_verification":
+		return json.Marshal(map[string]string{"token": "local", "type": "url_verification", "challenge": randomHex(20)})
+	case "app_mention":
+		ts := fmt.Sprintf("%d.000100", c.now().Unix())
+		return json.Marshal(map[string]any{
+			"token": "local", "team_id": c.Team, "api_app_id": "A0LOCAL", "type": "event_callback",
+			"event_id": "Ev" + strings.ToUpper(randomHex(8)), "event_time": c.now().Unix(),
+			"event": map[string]string{"type": "app_mention", "user": c.User, "text": "<@B0LOCAL> help",
+				"ts": ts, "channel": c.Channel, "event_ts": ts},
+		})
+	}
+	return nil, fmt.Errorf("unknown event %q (url_verification or app_mention)", kind)
+}
+
+// Command posts a signed slash command to its route.
+func (c *Client) Command(ctx context.Context, command, text string) (*Reply, error) {
+	path, err := commandPath(command)
+	if err != nil {
+		return nil, err
+	}
+	return c.Post(ctx, path, api.ContentTypeForm, []byte(c.CommandForm(command, text).Encode()), nil)
+}
+
+// Event posts a signed Events API payload to the events route.
+func (c *Client) Event(ctx context.Context, kind string) (*Reply, []byte, error) {
+	body, err := c.EventBody(kind)
+	if err != nil {
+		return nil, nil, err
+	}
+	path, err := commandPath("")
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := c.Post(ctx, path, api.ContentTypeJSON, body, nil)
+	return r, body, err
+}
+
+// Headers are the signature headers for body, signed now.
+func (c *Client) Headers(body []byte) http.Header {
+	ts := strconv.FormatInt(c.now().Unix(), 10)
+	return http.Header{
+		"X-Slack-Request-Timestamp": {ts},
+		"X-Slack-Signature":         {slack.Sign(c.Secret, ts, body)},
+	}
+}
+
+// Post signs body and posts it to path; extra headers are added after signing, so a test
+// can override the signature headers.
+func (c *Client) Post(ctx context.Context, path, contentType string, body []byte, extra http.Header) (*Reply, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header = c.Headers(body)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("User-Agent", "Slackbot 1.0 (+https://api.slack.com/robots)")
+	for k, vs := range extra {
+		req.Header.Del(k)
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("POST %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("POST %s: read reply: %w", path, err)
+	}
+	r := &Reply{Status: resp.StatusCode, Body: b}
+	var msg slackgo.Msg
+	if r.OK() && json.Unmarshal(b, &msg) == nil && (msg.Text != "" || len(msg.Blocks.BlockSet) > 0) {
+		r.Msg = &msg
+	}
+	return r, nil
+}
+
+func (c *Client) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// commandPath finds a command's route in the route table ("" is the events route).
+func commandPath(command string) (string, error) {
+	for _, r := range api.Routes {
+		if r.Command == command {
+			return r.Path, nil
+		}
+	}
+	var known []string
+	for _, r := range api.Routes {
+		if r.Command != "" {
+			known = append(known, r.Command)
+		}
+	}
+	return "", fmt.Errorf("unknown command %q (known: %s)", command, strings.Join(known, ", "))
+}
+
+// Render shows a reply for a terminal: the status, whether a message is ephemeral or
+// posted in the channel, and its blocks as text.
+func Render(r *Reply) string {
+	var b strings.Builder
+	if r.Msg == nil {
+		fmt.Fprintf(&b, "HTTP %d  %s\n", r.Status, strings.TrimSpace(string(r.Body)))
+		return b.String()
+	}
+	switch r.Msg.ResponseType {
+	case slackgo.ResponseTypeInChannel:
+		b.WriteString("[in channel — everyone sees this]\n")
+	default:
+		b.WriteString("[ephemeral — only you see this]\n")
+	}
+	if len(r.Msg.Blocks.BlockSet) == 0 {
+		b.WriteString(r.Msg.Text + "\n")
+	}
+	for _, block := range r.Msg.Blocks.BlockSet {
+		switch bl := block.(type) {
+		case *slackgo.SectionBlock:
+			if bl.Text != nil {
+				b.WriteString(unescape(bl.Text.Text) + "\n")
+			}
+		case *slackgo.ContextBlock:
+			for _, el := range bl.ContextElements.Elements {
+				if t, ok := el.(*slackgo.TextBlockObject); ok {
+					b.WriteString("  " + unescape(t.Text) + "\n")
+				}
+			}
+		case *slackgo.HeaderBlock:
+			b.WriteString(strings.ToUpper(bl.Text.Text) + "\n")
+		case *slackgo.DividerBlock:
+			b.WriteString("----\n")
+		}
+	}
+	return b.String()
+}
+
+func unescape(s string) string {
+	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, (n+1)/2)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)[:n]
+}
