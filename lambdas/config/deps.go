@@ -1,0 +1,30 @@
+package config
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/orderbot/orderbot/lambdas/handler"
+	"github.com/orderbot/orderbot/lambdas/orders"
+	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/store/dynamo"
+)
+
+// Deps loads the configuration and builds what a handler needs in production: the
+// DynamoDB store, the verifier and, when a bot token is configured and wanted, the poster.
+func Deps(ctx context.Context, withPoster bool) (handler.Deps, error) {
+	c, err := Load(ctx)
+	if err != nil {
+		return handler.Deps{}, err
+	}
+	d := handler.Deps{
+		Orders:   &orders.Service{Store: dynamo.New(dynamodb.NewFromConfig(c.AWS), c.TableName)},
+		Verifier: slack.Verifier{Secret: []byte(c.SigningSecret)},
+		Log:      c.Logger(),
+	}
+	if withPoster && c.BotToken != "" {
+		d.Poster = slack.NewPoster(c.BotToken, "")
+	}
+	return d, nil
+}

@@ -1,0 +1,147 @@
+package vtl
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+type confCase struct {
+	Name                string          `json:"name"`
+	Template            string          `json:"template"`
+	Context             json.RawMessage `json:"context"`
+	AWS                 json.RawMessage `json:"aws"`
+	NormalizeWhitespace bool            `json:"normalize_whitespace"`
+	XFail               *string         `json:"xfail"`
+}
+
+type confFile struct {
+	Notes string     `json:"notes"`
+	Cases []confCase `json:"cases"`
+}
+
+// knownFailures lists conformance cases that cannot match AWS, each with the
+// reason. The test fails if one of them starts passing.
+var knownFailures = map[string]string{}
+
+// findRepoRoot walks up to the directory whose go.mod declares the root module.
+func findRepoRoot(t testing.TB) string {
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if f, err := os.Open(filepath.Join(dir, "go.mod")); err == nil {
+			sc := bufio.NewScanner(f)
+			for sc.Scan() {
+				if strings.TrimSpace(sc.Text()) == "module github.com/orderbot/orderbot" {
+					f.Close()
+					return dir
+				}
+			}
+			f.Close()
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("repository root (go.mod of github.com/orderbot/orderbot) not found")
+		}
+		dir = parent
+	}
+}
+
+func loadConformance(t testing.TB) *confFile {
+	path := filepath.Join(findRepoRoot(t), "..", "shared", "conformance", "vtl-aws-recorded.json")
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		t.Skipf("conformance data %s is absent; skipping", path)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cf confFile
+	if err := json.Unmarshal(data, &cf); err != nil {
+		t.Fatal(err)
+	}
+	return &cf
+}
+
+func collapseWS(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// runCase renders one case and reports whether it matches AWS.
+func runCase(c confCase) (got string, ok bool, err error) {
+	vars := map[string]any{}
+	if len(c.Context) > 0 && string(c.Context) != "null" {
+		v, err := ParseJSON(string(c.Context))
+		if err != nil {
+			return "", false, err
+		}
+		if m, isMap := v.(*Map); isMap {
+			for i, k := range m.keys {
+				vars[k] = m.vals[i]
+			}
+		}
+	}
+	tpl, err := Parse(c.Name, c.Template)
+	if err != nil {
+		return "", false, err
+	}
+	res, err := tpl.Render(context.Background(), Request{Vars: vars})
+	if err != nil {
+		return "", false, err
+	}
+	got = res.Output
+	var wantStr string
+	if json.Unmarshal(c.AWS, &wantStr) == nil {
+		if c.NormalizeWhitespace {
+			return got, collapseWS(got) == collapseWS(wantStr), nil
+		}
+		return got, got == wantStr, nil
+	}
+	// Not a string: AWS's output was JSON; compare semantically.
+	var want, have any
+	if err := json.Unmarshal(c.AWS, &want); err != nil {
+		return got, false, err
+	}
+	if err := json.Unmarshal([]byte(got), &have); err != nil {
+		return got, false, nil
+	}
+	return got, reflect.DeepEqual(want, have), nil
+}
+
+func TestConformanceAWS(t *testing.T) {
+	cf := loadConformance(t)
+	t.Logf("notes: %s", cf.Notes)
+	pass := 0
+	seen := map[string]bool{}
+	for _, c := range cf.Cases {
+		seen[c.Name] = true
+		got, ok, err := runCase(c)
+		if ok {
+			pass++
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			reason, known := knownFailures[c.Name]
+			switch {
+			case ok && known:
+				t.Errorf("listed as a known failure (%s) but now matches AWS; remove it from knownFailures", reason)
+			case !ok && known:
+				t.Skipf("known failure: %s", reason)
+			case err != nil:
+				t.Errorf("template %q: error: %v", c.Template, err)
+			case !ok:
+				t.Errorf("template %q\n got: %q\nwant: %s", c.Template, got, c.AWS)
+			}
+		})
+	}
+	for name := range knownFailures {
+		if !seen[name] {
+			t.Errorf("knownFailures lists %q, which is not in the conformance file", name)
+		}
+	}
+	t.Logf("conformance: %d/%d match AWS", pass, len(cf.Cases))
+}
