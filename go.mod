@@ -2,6 +2,9 @@ module github.com/orderbot/orderbot
 
 go 1.26.0
 
+// npm packages ship Go templates (aws-cdk init templates) that are not part of this module.
+ignore ./node_modules
+
 require (
 	github.com/aws/aws-cdk-go/awscdk/v2 v2.275.0
 	github.com/aws/aws-lambda-go v1.55.1

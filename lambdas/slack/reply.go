@@ -127,17 +127,23 @@ func Round(r orders.Round, shared, closed bool) *slackgo.Msg {
 	}
 	blocks := []slackgo.Block{section("*" + title + "*")}
 	fallback := []string{title}
-	for i, g := range groups {
+	// Lines are packed into sections of at most maxSectionText characters, so a round of
+	// many distinct items still fits Slack's 50 blocks: the final tally must name everyone.
+	var chunk []string
+	size, shown, full := 0, 0, false
+	flush := func() {
+		if len(chunk) > 0 {
+			blocks = append(blocks, section(strings.Join(chunk, "\n")))
+			chunk, size = nil, 0
+		}
+	}
+	for _, g := range groups {
 		who := make([]string, len(g.Orders))
 		for j, o := range g.Orders {
 			who[j] = mention(o.User)
 		}
 		line := fmt.Sprintf("*%d× %s* — %s", len(g.Orders), Escape(g.Item), strings.Join(who, ", "))
 		fallback = append(fallback, fmt.Sprintf("%d× %s — %s", len(g.Orders), Escape(g.Item), strings.Join(who, ", ")))
-		if i == maxGroupBlocks {
-			blocks = append(blocks, contextLine(fmt.Sprintf("…and %s more.", plural(len(groups)-i, "item", "items"))))
-			break
-		}
 		if len(line) > maxSectionText {
 			// Only a long list of people gets here (items are at most 200 runes): cut at a
 			// comma so no mention is split.
@@ -147,7 +153,19 @@ func Round(r orders.Round, shared, closed bool) *slackgo.Msg {
 			}
 			line = line[:cut] + ", …"
 		}
-		blocks = append(blocks, section(line))
+		if full = full || size > 0 && size+1+len(line) > maxSectionText && len(blocks) == maxGroupBlocks; full {
+			continue // the text fallback still lists it
+		}
+		if size > 0 && size+1+len(line) > maxSectionText {
+			flush()
+		}
+		chunk = append(chunk, line)
+		size += len(line) + 1
+		shown++
+	}
+	flush()
+	if shown < len(groups) {
+		blocks = append(blocks, contextLine(fmt.Sprintf("…and %s more.", plural(len(groups)-shown, "item", "items"))))
 	}
 	if !closed {
 		blocks = append(blocks, contextLine("`/order-list share` posts this to the channel · `/order-list close` closes the round"))

@@ -62,11 +62,11 @@ func (v Verifier) Verify(timestamp, signature string, body []byte) error {
 	if !ok || len(hexSig) != 2*sha256.Size {
 		return ErrBadSignature
 	}
-	got, err := hex.DecodeString(hexSig)
-	if err != nil {
-		return ErrBadSignature
-	}
-	if !hmac.Equal(got, mac(v.Secret, timestamp, body)) {
+	// Compare the hex text, not the decoded bytes: Slack sends lower-case hex, and only
+	// the exact string Sign produces is accepted (hex.DecodeString would also take an
+	// upper-case spelling, a second valid signature for the same request).
+	want := hex.EncodeToString(mac(v.Secret, timestamp, body))
+	if !hmac.Equal([]byte(hexSig), []byte(want)) {
 		return ErrBadSignature
 	}
 	return nil

@@ -293,7 +293,7 @@ func TestLargeRound(t *testing.T) {
 	client, table := dynamotest.NewTable(t)
 	s := dynamo.New(client, table)
 	item := strings.Repeat("가", orders.MaxItemRunes-2) + "😀\n" // 3 bytes a rune, and a 4-byte one
-	const n = 150
+	const n = 100
 	for i := range n {
 		mustSet(t, s, order(fmt.Sprintf("U%03d", i), item, t0.Add(time.Duration(i)*time.Millisecond)))
 	}

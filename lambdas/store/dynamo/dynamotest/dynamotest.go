@@ -18,10 +18,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -144,9 +146,22 @@ func start() (*server, error) {
 	if _, err := exec.LookPath("node"); err != nil {
 		return nil, fmt.Errorf("dynalite needs node on PATH: %w", err)
 	}
-	// Port 0: dynalite reports the port the kernel chose, so parallel test binaries never
-	// race for a port.
-	cmd := exec.Command(bin, "--host", "127.0.0.1", "--port", "0",
+	// dynalite cannot take port 0 (it reads 0 as "default", 4567), so pick a free port;
+	// another process may grab it before dynalite binds, hence the retries.
+	for attempt := 1; ; attempt++ {
+		s, err := startOn(bin)
+		if err == nil || attempt == 3 {
+			return s, err
+		}
+	}
+}
+
+func startOn(bin string) (*server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "--host", "127.0.0.1", "--port", strconv.Itoa(port),
 		"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")
 	ready := &readyWriter{found: make(chan string, 1)}
 	cmd.Stdout = ready
@@ -166,11 +181,20 @@ func start() (*server, error) {
 	case s.endpoint = <-ready.found:
 		return s, nil
 	case <-s.exited:
-		return nil, fmt.Errorf("%s exited before listening: %v", bin, waitErr)
+		return nil, fmt.Errorf("%s exited before listening on port %d: %v", bin, port, waitErr)
 	case <-time.After(startTimeout):
 		s.stop()
 		return nil, fmt.Errorf("%s did not report listening within %v", bin, startTimeout)
 	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // dynalite finds the executable: $DYNALITE, else node_modules/.bin/dynalite in the working
