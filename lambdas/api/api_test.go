@@ -1,0 +1,119 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestRouteTable(t *testing.T) {
+	paths, functions, commands := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, r := range Routes {
+		if paths[r.Path] || functions[r.Function] || (r.Command != "" && commands[r.Command]) {
+			t.Errorf("route %+v repeats a path, function or command", r)
+		}
+		paths[r.Path], functions[r.Function], commands[r.Command] = true, true, true
+		if !strings.HasPrefix(r.Path, "/") || r.Method != "POST" || r.Function == "" {
+			t.Errorf("route %+v: path, method or function malformed", r)
+		}
+		if r.Timeout <= IntegrationTimeout || r.Timeout > 3e9 {
+			t.Errorf("route %s: timeout %v must exceed the integration timeout %v and stay within Slack's 3 s", r.Path, r.Timeout, IntegrationTimeout)
+		}
+		if r.Data != DataOrders && r.Data != DataEvents {
+			t.Errorf("route %s: data access %q", r.Path, r.Data)
+		}
+		for _, name := range []string{r.RequestTemplate, r.ResponseTemplate} {
+			if _, err := Template(name); err != nil {
+				t.Errorf("route %s: %v", r.Path, err)
+			}
+		}
+		if _, err := os.Stat("../cmd/" + r.Function + "/main.go"); err != nil {
+			t.Errorf("route %s: function %s has no cmd/%s/main.go", r.Path, r.Function, r.Function)
+		}
+	}
+	entries, err := os.ReadDir("../cmd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !functions[e.Name()] {
+			t.Errorf("cmd/%s is not in the route table", e.Name())
+		}
+	}
+}
+
+func TestTemplatesNeverEscapeTheBody(t *testing.T) {
+	src, _ := Template(RequestTemplate)
+	var code []string
+	for _, line := range strings.Split(src, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "##") {
+			code = append(code, line)
+		}
+	}
+	if strings.Contains(strings.Join(code, "\n"), "escapeJavaScript") {
+		t.Fatal("request template uses $util.escapeJavaScript, which emits \\' and breaks JSON")
+	}
+	if !strings.Contains(src, "$util.base64Encode($input.body)") {
+		t.Fatal("request template does not carry the body as base64")
+	}
+}
+
+func TestIntegrationResponses(t *testing.T) {
+	for _, r := range Routes {
+		resps := r.IntegrationResponses()
+		if resps[0].StatusCode != 200 || resps[0].SelectionPattern != "" {
+			t.Fatalf("first response must be the default 200: %+v", resps[0])
+		}
+		statusOf := func(msg string) int {
+			for _, ir := range resps[1:] {
+				if regexp.MustCompile("^(?:" + ir.SelectionPattern + ")$").MatchString(msg) {
+					return ir.StatusCode
+				}
+			}
+			return 200
+		}
+		for _, tc := range []struct {
+			err  error
+			want int
+		}{
+			{Unauthorized("signature does not match", nil), 401},
+			{BadRequest("line one\nline two", errors.New("x")), 400},
+			{Internal("set order", errors.New("throttled\r\nretry")), 500},
+			// Not one of ours (a timeout, a runtime crash): the default response, whose
+			// template turns it into a 500.
+			{errors.New("Task timed out after 3.00 seconds"), 200},
+		} {
+			if got := statusOf(tc.err.Error()); got != tc.want {
+				t.Errorf("%q → %d, want %d", tc.err.Error(), got, tc.want)
+			}
+		}
+		for _, ir := range resps[1:] {
+			if !json.Valid([]byte(ir.Template)) || strings.Contains(ir.Template, "$") {
+				t.Errorf("error template %q must be static JSON", ir.Template)
+			}
+		}
+	}
+}
+
+func TestCodeOf(t *testing.T) {
+	inner := errors.New("inner")
+	err := Unauthorized("x", inner)
+	if CodeOf(err) != CodeUnauthorized || !errors.Is(err, inner) || CodeOf(errors.New("other")) != CodeInternal {
+		t.Fatal("CodeOf or Unwrap broken")
+	}
+}
+
+func TestEventDecodesBase64(t *testing.T) {
+	var ev Event
+	raw := `{"body":"dGV4dD0lRTIlOTglOTU=","headers":{"x-slack-signature":"djA9YWJj","x-slack-request-timestamp":"MTUzMTQyMDYxOA==","x-slack-retry-num":"Mg==","x-slack-retry-reason":"","content-type":""},"context":{"requestId":"r","requestTimeEpoch":"1531420618000"}}`
+	if err := json.Unmarshal([]byte(raw), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if string(ev.Body) != "text=%E2%98%95" || string(ev.Headers.Signature) != "v0=abc" || string(ev.Headers.Timestamp) != "1531420618" ||
+		ev.Headers.Retry() != 2 || ev.Context.ReceivedAt().Unix() != 1531420618 {
+		t.Fatalf("decoded %+v", ev)
+	}
+}

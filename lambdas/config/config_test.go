@@ -1,0 +1,72 @@
+package config
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+)
+
+type fakeSM struct {
+	value *string
+	err   error
+}
+
+func (f fakeSM) GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	return &secretsmanager.GetSecretValueOutput{SecretString: f.value}, f.err
+}
+
+func TestFetchSecret(t *testing.T) {
+	s, err := FetchSecret(context.Background(), fakeSM{value: aws.String(`{"signing_secret":"abc","bot_token":"xoxb-1"}`)}, "arn:x")
+	if err != nil || s.SigningSecret != "abc" || s.BotToken != "xoxb-1" {
+		t.Fatalf("FetchSecret = %+v, %v", s, err)
+	}
+	for _, bad := range []fakeSM{{value: aws.String("signing_secret=abc")}, {value: nil}, {err: errors.New("AccessDenied")}} {
+		_, err := FetchSecret(context.Background(), bad, "arn:x")
+		if err == nil || !strings.Contains(err.Error(), "arn:x") || strings.Contains(err.Error(), "abc") {
+			t.Errorf("FetchSecret(%+v) = %v: want an error naming the secret and not its value", bad, err)
+		}
+	}
+}
+
+func TestLevel(t *testing.T) {
+	for _, tc := range []struct {
+		lambda, env string
+		want        slog.Level
+	}{
+		{"", "", slog.LevelInfo},
+		{"", "debug", slog.LevelDebug},
+		{"WARN", "debug", slog.LevelWarn},
+		{"ERROR", "", slog.LevelError},
+		{"TRACE", "", slog.LevelInfo},
+	} {
+		t.Setenv("AWS_LAMBDA_LOG_LEVEL", tc.lambda)
+		t.Setenv("LOG_LEVEL", tc.env)
+		if got := Level(); got != tc.want {
+			t.Errorf("Level(%q, %q) = %v, want %v", tc.lambda, tc.env, got, tc.want)
+		}
+	}
+}
+
+func TestLoadNeedsTableAndSecret(t *testing.T) {
+	t.Setenv("TABLE_NAME", "")
+	if _, err := Load(context.Background()); err == nil {
+		t.Fatal("Load without TABLE_NAME succeeded")
+	}
+	t.Setenv("TABLE_NAME", "t")
+	t.Setenv("SECRET_ARN", "")
+	t.Setenv("SLACK_SIGNING_SECRET", "")
+	t.Setenv("AWS_REGION", "us-east-1")
+	if _, err := Load(context.Background()); err == nil || !strings.Contains(err.Error(), "signing secret") {
+		t.Fatalf("Load without a secret = %v", err)
+	}
+	t.Setenv("SLACK_SIGNING_SECRET", "local")
+	c, err := Load(context.Background())
+	if err != nil || c.SigningSecret != "local" || c.TableName != "t" {
+		t.Fatalf("Load = %+v, %v", c, err)
+	}
+}
