@@ -11,6 +11,8 @@ BUILD     := lambdas/build
 LDFLAGS   := -s -w
 STACK     ?= Orderbot
 URL       ?=
+CDK_FLAGS ?=
+TOOLS     := $(GO) tool -modfile=$(CURDIR)/tools/go.mod
 
 .PHONY: help deps build test test-lambdas test-local test-infra synth diff deploy dev smoke manifest lint bench clean
 
@@ -45,7 +47,7 @@ diff: deps build ## cdk diff against the deployed stack
 	npx cdk diff
 
 deploy: deps build ## cdk deploy
-	npx cdk deploy --require-approval never
+	npx cdk deploy --require-approval never $(CDK_FLAGS)
 
 dev: ## run orderbot locally on 127.0.0.1:3000 (local gateway, same templates, embedded store)
 	$(GO) run ./cmd/orderbot dev
@@ -57,6 +59,15 @@ smoke: ## smoke-test a deployed API: make smoke URL=https://…/prod SECRET=…
 manifest: ## print the Slack app manifest for URL
 	@test -n "$(URL)" || { echo "usage: make manifest URL=https://<api>/<stage>"; exit 2; }
 	$(GO) run ./cmd/orderbot manifest --url "$(URL)"
+
+lint: ## gofmt, go vet, staticcheck and actionlint (pinned in tools/go.mod)
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt -w needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	cd lambdas && $(GO) vet ./...
+	$(TOOLS) staticcheck ./...
+	cd lambdas && $(TOOLS) staticcheck ./...
+	$(TOOLS) actionlint
 
 clean: ## remove build outputs
 	rm -rf $(BUILD) cdk.out
