@@ -12,6 +12,11 @@ type Event struct {
 	Body    []byte  `json:"body"`
 	Headers Headers `json:"headers"`
 	Context Context `json:"context"`
+	// Deferred marks a request that ran out of its reply budget and is being finished by an
+	// asynchronous invocation, which replies through the command's response_url. The
+	// request template never sets it: only the function itself (or the local gateway's
+	// async invoke) does.
+	Deferred bool `json:"deferred,omitempty"`
 }
 
 // Headers are the request headers verification and retry handling need, whatever

@@ -10,11 +10,15 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/orderbot/orderbot/lambdas/handler"
 )
 
 // Config is a function's configuration.
@@ -23,7 +27,10 @@ type Config struct {
 	SigningSecret string
 	BotToken      string
 	LogLevel      slog.Level
-	AWS           aws.Config
+	// ReplyBudget is how long a command may work before it answers "working on it" and
+	// finishes asynchronously (REPLY_BUDGET_MS).
+	ReplyBudget time.Duration
+	AWS         aws.Config
 }
 
 // Secret is the JSON stored in the Secrets Manager secret.
@@ -40,6 +47,10 @@ func Load(ctx context.Context) (Config, error) {
 		SigningSecret: os.Getenv("SLACK_SIGNING_SECRET"),
 		BotToken:      os.Getenv("SLACK_BOT_TOKEN"),
 		LogLevel:      Level(),
+		ReplyBudget:   handler.DefaultBudget,
+	}
+	if ms, err := strconv.Atoi(os.Getenv("REPLY_BUDGET_MS")); err == nil && ms > 0 {
+		c.ReplyBudget = time.Duration(ms) * time.Millisecond
 	}
 	if c.TableName == "" {
 		return Config{}, errors.New("TABLE_NAME is not set")

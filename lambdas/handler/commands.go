@@ -33,30 +33,40 @@ func OrderUpdate(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) 
 		if err != nil {
 			return nil, err
 		}
-		switch strings.ToLower(strings.TrimSpace(cmd.Text)) {
-		case "", "help":
-			return slack.Usage(cmd.Command, ""), nil
-		case "cancel":
-			r, err := d.Orders.Cancel(ctx, ch, cmd.UserID)
-			if errors.Is(err, orders.ErrNoOpenRound) || errors.Is(err, orders.ErrNoOrder) {
-				return slack.NothingToCancel(), nil
-			}
-			if err != nil {
-				return nil, api.Internal("cancel order", err)
-			}
+		return d.within(ctx, "order-update", ev, cmd, log, func(ctx context.Context) (*slackgo.Msg, error) {
+			return d.orderUpdate(ctx, ev, cmd, ch, log)
+		})
+	})
+}
+
+func (d Deps) orderUpdate(ctx context.Context, ev api.Event, cmd slackgo.SlashCommand, ch orders.Channel, log *slog.Logger) (*slackgo.Msg, error) {
+	switch strings.ToLower(strings.TrimSpace(cmd.Text)) {
+	case "", "help":
+		return slack.Usage(cmd.Command, ""), nil
+	case "cancel":
+		r, err := d.Orders.Cancel(ctx, ch, cmd.UserID)
+		if ev.Deferred && errors.Is(err, orders.ErrNoOrder) {
+			// The first attempt may have withdrawn it before it was cancelled.
 			return slack.OrderCancelled(r), nil
 		}
-		r, err := d.Orders.Set(ctx, ch, cmd.UserID, cmd.UserName, cmd.Text)
-		switch {
-		case errors.Is(err, orders.ErrEmptyItem), errors.Is(err, orders.ErrItemTooLong), errors.Is(err, orders.ErrInvalidItem):
-			return slack.Usage(cmd.Command, slack.ItemProblem(err)), nil
-		case err != nil:
-			return nil, api.Internal("set order", err)
+		if errors.Is(err, orders.ErrNoOpenRound) || errors.Is(err, orders.ErrNoOrder) {
+			return slack.NothingToCancel(), nil
 		}
-		item, _ := orders.CleanItem(cmd.Text)
-		log.Info("order set", "team", ch.Team, "channel", ch.Channel, "user", cmd.UserID, "round", r.ID, "round_size", len(r.Orders))
-		return slack.OrderSet(r, item), nil
-	})
+		if err != nil {
+			return nil, api.Internal("cancel order", err)
+		}
+		return slack.OrderCancelled(r), nil
+	}
+	r, err := d.Orders.Set(ctx, ch, cmd.UserID, cmd.UserName, cmd.Text)
+	switch {
+	case errors.Is(err, orders.ErrEmptyItem), errors.Is(err, orders.ErrItemTooLong), errors.Is(err, orders.ErrInvalidItem):
+		return slack.Usage(cmd.Command, slack.ItemProblem(err)), nil
+	case err != nil:
+		return nil, api.Internal("set order", err)
+	}
+	item, _ := orders.CleanItem(cmd.Text)
+	log.Info("order set", "team", ch.Team, "channel", ch.Channel, "user", cmd.UserID, "round", r.ID, "round_size", len(r.Orders))
+	return slack.OrderSet(r, item), nil
 }
 
 // OrderList handles /order-list: the round (ephemeral), `share` (in the channel), `close`
@@ -67,30 +77,43 @@ func OrderList(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
 		if err != nil {
 			return nil, err
 		}
-		switch arg := strings.ToLower(strings.TrimSpace(cmd.Text)); arg {
-		case "", "share":
-			r, err := d.Orders.Current(ctx, ch)
-			if err != nil {
-				return nil, api.Internal("list round", err)
-			}
-			if r.ID == "" && arg == "share" {
-				return slack.NoOpenRound(), nil
-			}
-			return slack.Round(r, arg == "share", false), nil
-		case "close":
-			r, err := d.Orders.Close(ctx, ch)
-			if errors.Is(err, orders.ErrNoOpenRound) {
-				return slack.NoOpenRound(), nil
-			}
-			if err != nil {
-				return nil, api.Internal("close round", err)
-			}
-			log.Info("round closed", "team", ch.Team, "channel", ch.Channel, "round", r.ID, "orders", len(r.Orders))
-			return slack.Round(r, true, true), nil
-		case "help":
-			return slack.Usage(cmd.Command, ""), nil
-		default:
-			return slack.Usage(cmd.Command, "I don't know `"+slack.Escape(cmd.Text)+"`."), nil
-		}
+		return d.within(ctx, "order-list", ev, cmd, log, func(ctx context.Context) (*slackgo.Msg, error) {
+			return d.orderList(ctx, ev, cmd, ch, log)
+		})
 	})
+}
+
+func (d Deps) orderList(ctx context.Context, ev api.Event, cmd slackgo.SlashCommand, ch orders.Channel, log *slog.Logger) (*slackgo.Msg, error) {
+	switch arg := strings.ToLower(strings.TrimSpace(cmd.Text)); arg {
+	case "", "share":
+		r, err := d.Orders.Current(ctx, ch)
+		if err != nil {
+			return nil, api.Internal("list round", err)
+		}
+		if r.ID == "" && arg == "share" {
+			return slack.NoOpenRound(), nil
+		}
+		return slack.Round(r, arg == "share", false), nil
+	case "close":
+		if ev.Deferred {
+			// The first attempt may have closed the round before it was cancelled; a
+			// round opened after the request is someone else's and stays open.
+			if r, err := d.Orders.Current(ctx, ch); err == nil && r.ID != "" && r.OpenedAt.After(ev.Context.ReceivedAt()) && !ev.Context.ReceivedAt().IsZero() {
+				return slack.NoOpenRound(), nil
+			}
+		}
+		r, err := d.Orders.Close(ctx, ch)
+		if errors.Is(err, orders.ErrNoOpenRound) {
+			return slack.NoOpenRound(), nil
+		}
+		if err != nil {
+			return nil, api.Internal("close round", err)
+		}
+		log.Info("round closed", "team", ch.Team, "channel", ch.Channel, "round", r.ID, "orders", len(r.Orders))
+		return slack.Round(r, true, true), nil
+	case "help":
+		return slack.Usage(cmd.Command, ""), nil
+	default:
+		return slack.Usage(cmd.Command, "I don't know `"+slack.Escape(cmd.Text)+"`."), nil
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	slackgo "github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/orders"
@@ -33,6 +34,12 @@ type Deps struct {
 	Verifier slack.Verifier
 	Poster   ThreadPoster // nil when no bot token is configured: mentions are logged, not answered
 	Log      *slog.Logger
+	// Deferrer and Budget let a slow command answer in time and finish asynchronously;
+	// without a Deferrer commands always run to the end.
+	Deferrer Deferrer
+	Budget   time.Duration
+	// Respond posts a deferred answer to a response_url; slack.Respond when nil.
+	Respond func(ctx context.Context, responseURL string, msg *slackgo.Msg) error
 }
 
 // Handlers returns every handler by function name, as the route table names them.
@@ -75,6 +82,9 @@ func observe[T any](d Deps, function string, fn func(context.Context, api.Event,
 		log := d.log().With("function", function, "api_request_id", ev.Context.RequestID)
 		if lc, ok := lambdacontext.FromContext(ctx); ok {
 			log = log.With("aws_request_id", lc.AwsRequestID)
+		}
+		if ev.Deferred {
+			log = log.With("deferred", true)
 		}
 		if n := ev.Headers.Retry(); n > 0 {
 			log = log.With("slack_retry", n, "slack_retry_reason", string(ev.Headers.RetryReason))

@@ -1,0 +1,173 @@
+package handler
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/lambdas/orders"
+)
+
+// slowStore delays every write, as a throttled DynamoDB would, and honours cancellation.
+type slowStore struct {
+	orders.Store
+	delay time.Duration
+	calls sync.Map
+}
+
+func (s *slowStore) wait(ctx context.Context) error {
+	select {
+	case <-time.After(s.delay):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *slowStore) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order, id string) (orders.Round, error) {
+	if err := s.wait(ctx); err != nil {
+		return orders.Round{}, err
+	}
+	return s.Store.SetOrder(ctx, ch, o, id)
+}
+
+func (s *slowStore) CloseRound(ctx context.Context, ch orders.Channel, at time.Time) (orders.Round, error) {
+	if err := s.wait(ctx); err != nil {
+		return orders.Round{}, err
+	}
+	return s.Store.CloseRound(ctx, ch, at)
+}
+
+// responseURL is a fake Slack response_url endpoint.
+type responseURL struct {
+	srv  *httptest.Server
+	mu   sync.Mutex
+	msgs []slackgo.WebhookMessage
+	got  chan struct{}
+}
+
+func newResponseURL(t *testing.T) *responseURL {
+	r := &responseURL{got: make(chan struct{}, 10)}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		b, _ := io.ReadAll(req.Body)
+		var m slackgo.WebhookMessage
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Errorf("response_url got %s: %v", b, err)
+		}
+		r.mu.Lock()
+		r.msgs = append(r.msgs, m)
+		r.mu.Unlock()
+		w.Write([]byte("ok"))
+		r.got <- struct{}{}
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+// asyncInvoker plays Lambda's asynchronous invocation: JSON in, handler run later.
+func asyncInvoker(t *testing.T, handlers func() map[string]func(context.Context, api.Event) (*slackgo.Msg, error)) DeferFunc {
+	return func(_ context.Context, function string, payload []byte) error {
+		var ev api.Event
+		if err := json.Unmarshal(payload, &ev); err != nil {
+			return err
+		}
+		go func() {
+			if _, err := handlers()[function](context.Background(), ev); err != nil {
+				t.Errorf("deferred %s: %v", function, err)
+			}
+		}()
+		return nil
+	}
+}
+
+func TestSlowStoreDefersAndLosesNothing(t *testing.T) {
+	f := newFixture(t)
+	slow := &slowStore{Store: f.store, delay: 300 * time.Millisecond}
+	f.deps.Orders = &orders.Service{Store: slow, Now: f.deps.Orders.Now}
+	f.deps.Budget = 100 * time.Millisecond
+	hooks := newResponseURL(t)
+	var hs map[string]func(context.Context, api.Event) (*slackgo.Msg, error)
+	f.deps.Deferrer = asyncInvoker(t, func() map[string]func(context.Context, api.Event) (*slackgo.Msg, error) { return hs })
+	hs = map[string]func(context.Context, api.Event) (*slackgo.Msg, error){"order-update": OrderUpdate(f.deps), "order-list": OrderList(f.deps)}
+
+	send := func(command, user, text string) (*slackgo.Msg, time.Duration) {
+		form := commandBody(command, user, text)
+		form = strings.Replace(form, "response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1%2F1%2Fx", "response_url="+hooks.srv.URL, 1)
+		start := time.Now()
+		fn := strings.TrimPrefix(command, "/")
+		msg, err := hs[fn](context.Background(), signed(form, now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return msg, time.Since(start)
+	}
+	await := func() slackgo.WebhookMessage {
+		t.Helper()
+		select {
+		case <-hooks.got:
+		case <-time.After(5 * time.Second):
+			t.Fatal("no deferred reply on response_url")
+		}
+		hooks.mu.Lock()
+		defer hooks.mu.Unlock()
+		return hooks.msgs[len(hooks.msgs)-1]
+	}
+
+	msg, took := send("/order-update", "U1", "iced americano")
+	if !strings.Contains(msg.Text, "Working on it") || msg.ResponseType != slackgo.ResponseTypeEphemeral {
+		t.Fatalf("slow update answered %q", msg.Text)
+	}
+	if took > f.deps.Budget+250*time.Millisecond {
+		t.Errorf("answer took %v with a budget of %v", took, f.deps.Budget)
+	}
+	final := await()
+	if !strings.Contains(final.Text, "*iced americano* — 1 order in this round") || !final.ReplaceOriginal {
+		t.Fatalf("deferred reply = %+v", final)
+	}
+	if r := f.openRound(t); len(r.Orders) != 1 || r.Orders[0].Item != "iced americano" {
+		t.Fatalf("store after deferred update: %+v", r.Orders)
+	}
+
+	msg, _ = send("/order-list", "U1", "close")
+	if !strings.Contains(msg.Text, "Working on it") {
+		t.Fatalf("slow close answered %q", msg.Text)
+	}
+	final = await()
+	if !strings.Contains(final.Text, "Round closed") || !strings.Contains(final.Text, "1× iced americano") || final.ResponseType != slackgo.ResponseTypeInChannel || final.ReplaceOriginal {
+		t.Fatalf("deferred close = %+v", final)
+	}
+	if r := f.openRound(t); r.ID != "" {
+		t.Fatalf("round open after deferred close: %+v", r)
+	}
+
+	// A fast store answers directly: nothing goes to response_url.
+	slow.delay = 0
+	msg, _ = send("/order-update", "U2", "latte")
+	if !strings.Contains(msg.Text, "*latte*") {
+		t.Fatalf("fast update answered %q", msg.Text)
+	}
+	select {
+	case <-hooks.got:
+		t.Fatal("fast update also replied on response_url")
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+func TestDeferredEventIsVerifiedAgain(t *testing.T) {
+	f := newFixture(t)
+	ev := signed(commandBody("/order-update", "U1", "latte"), now)
+	ev.Deferred = true
+	ev.Body = []byte(strings.Replace(string(ev.Body), "latte", "lattf", 1))
+	if _, err := OrderUpdate(f.deps)(context.Background(), ev); api.CodeOf(err) != api.CodeUnauthorized {
+		t.Fatalf("tampered deferred event: %v", err)
+	}
+}
