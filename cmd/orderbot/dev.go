@@ -65,10 +65,18 @@ func dev(ctx context.Context, args []string) error {
 	if *quiet {
 		opts.AccessLog = nil
 	}
-	gw, err := gateway.New(handler.Handlers(deps), opts)
+	// Slow commands answer "working on it" and finish through the gateway's async invoke,
+	// as they do in Lambda through an asynchronous self-invoke.
+	var gw *gateway.Gateway
+	deps.Budget = handler.DefaultBudget
+	deps.Deferrer = handler.DeferFunc(func(ctx context.Context, fn string, payload []byte) error {
+		return gw.InvokeAsync(ctx, fn, payload)
+	})
+	gw, err = gateway.New(handler.Handlers(deps), opts)
 	if err != nil {
 		return err
 	}
+	defer gw.Wait()
 	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", *port))
 	if err != nil {
 		return fmt.Errorf("listen on 127.0.0.1:%s: %w", *port, err)

@@ -35,6 +35,10 @@ import (
 // MaxPayload is API Gateway's request payload limit (10 MB); larger bodies get 413.
 const MaxPayload = 10 << 20
 
+// requestTemplateBound bounds strings and output of a request template: base64 of a
+// MaxPayload body (4/3 of it) plus the headers and context around it.
+const requestTemplateBound = (MaxPayload+2)/3*4 + 1<<20
+
 // Gateway serves every route of api.Routes.
 type Gateway struct {
 	stage     string
@@ -43,6 +47,7 @@ type Gateway struct {
 	log       io.Writer // access-log lines; nil discards
 	logMu     sync.Mutex
 	now       func() time.Time
+	async     sync.WaitGroup
 }
 
 type route struct {
@@ -93,6 +98,10 @@ func New(handlers map[string]any, opts Options) (*Gateway, error) {
 		if rt.requests[r.ContentType], err = vtl.Parse(r.RequestTemplate, src); err != nil {
 			return nil, fmt.Errorf("route %s: %w", r.Path, err)
 		}
+		// The request template base64-encodes the body: a payload API Gateway accepts
+		// (up to MaxPayload) must not hit the engine's default 10 MB string and output
+		// bounds, or an oversized body would get a 500 instead of the handler's 400.
+		rt.requests[r.ContentType].SetLimits(vtl.Limits{MaxString: requestTemplateBound, MaxOutput: requestTemplateBound})
 		for _, ir := range r.IntegrationResponses() {
 			resp := response{status: ir.StatusCode}
 			if ir.SelectionPattern != "" {
@@ -221,6 +230,40 @@ func (g *Gateway) invoke(ctx context.Context, rt *route, x *exchange, payload []
 		return nil, context.DeadlineExceeded
 	}
 }
+
+// InvokeAsync plays Lambda's InvocationType=Event for the handlers' deferred work: it
+// returns at once and runs function with payload in the background (errors are logged, as
+// Lambda would after its retries). Wait blocks until such invocations are done.
+func (g *Gateway) InvokeAsync(_ context.Context, function string, payload []byte) error {
+	var rt *route
+	for _, r := range g.routes {
+		if r.Function == function {
+			rt = r
+		}
+	}
+	if rt == nil {
+		return fmt.Errorf("invoke %s: no such function", function)
+	}
+	g.async.Add(1)
+	go func() {
+		defer g.async.Done()
+		defer func() {
+			if p := recover(); p != nil {
+				slog.Error("async invoke panicked", "function", function, "panic", fmt.Sprint(p))
+			}
+		}()
+		ctx, cancel := context.WithTimeout(context.Background(), rt.Timeout)
+		defer cancel()
+		ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: newID()})
+		if _, err := rt.handler.Invoke(ctx, payload); err != nil {
+			slog.Error("async invoke failed", "function", function, "error", err.Error())
+		}
+	}()
+	return nil
+}
+
+// Wait waits for asynchronous invocations to finish.
+func (g *Gateway) Wait() { g.async.Wait() }
 
 func (g *Gateway) reply(w http.ResponseWriter, x *exchange, status int, headers map[string]string, body, errMsg string) {
 	for k, v := range headers {
