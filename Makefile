@@ -54,7 +54,7 @@ dev: ## run orderbot locally on 127.0.0.1:3000 (local gateway, same templates, e
 
 smoke: ## smoke-test a deployed API: make smoke URL=https://…/prod SECRET=…
 	@test -n "$(URL)" || { echo "usage: make smoke URL=https://<api>/<stage> [SECRET=…]"; exit 2; }
-	$(GO) run ./cmd/orderbot smoke --url "$(URL)"
+	$(GO) run ./cmd/orderbot smoke --url "$(URL)" $(if $(SECRET),--secret "$(SECRET)")
 
 manifest: ## print the Slack app manifest for URL
 	@test -n "$(URL)" || { echo "usage: make manifest URL=https://<api>/<stage>"; exit 2; }
