@@ -13,6 +13,8 @@ STACK     ?= Orderbot
 URL       ?=
 CDK_FLAGS ?=
 TOOLS     := $(GO) tool -modfile=$(CURDIR)/tools/go.mod
+# jsii prints a banner on Node 20 at every synth and infra test; Node 20 works.
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 .PHONY: help deps build test test-lambdas test-local test-infra synth diff deploy dev smoke manifest lint bench clean
 
@@ -41,7 +43,7 @@ test: deps build ## run every test: lambdas, local gateway and VTL, infra with c
 	$(GO) test -count=1 ./infra/...
 
 synth: deps build ## print the CloudFormation template (no AWS credentials needed)
-	npx cdk synth --quiet >/dev/null && npx cdk synth
+	npx cdk synth
 
 diff: deps build ## cdk diff against the deployed stack
 	npx cdk diff

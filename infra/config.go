@@ -1,0 +1,208 @@
+package infra
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+)
+
+// Context keys: `cdk.json` lists every one with its default, `cdk -c key=value` overrides
+// it, and a test keeps cdk.json and Defaults equal.
+const (
+	KeyStackName          = "stackName"
+	KeyBuildDir           = "buildDir"
+	KeyStageName          = "stageName"
+	KeyLogRetentionDays   = "logRetentionDays"
+	KeyLogLevel           = "logLevel"
+	KeyExecutionLogLevel  = "executionLogLevel"
+	KeyThrottleRate       = "throttleRateLimit"
+	KeyThrottleBurst      = "throttleBurstLimit"
+	KeyDeletionProtection = "tableDeletionProtection"
+	KeySecretName         = "secretName"
+	KeyAlarmEmail         = "alarmEmail"
+	KeyCloudWatchRole     = "apiGatewayCloudWatchRole"
+)
+
+// Defaults are the context values used when a key is not set.
+var Defaults = map[string]any{
+	// The Makefile's STACK default; cdk deploy/diff name the stack this way.
+	KeyStackName: "Orderbot",
+	// Relative to the directory the cdk CLI runs in (the repo root); `make build` fills it.
+	KeyBuildDir:         "lambdas/build",
+	KeyStageName:        "prod",
+	KeyLogRetentionDays: 30,
+	KeyLogLevel:         "INFO",
+	// ERROR keeps execution logs to failures: INFO would log every request's metadata a
+	// second time next to the access log.
+	KeyExecutionLogLevel: "ERROR",
+	// One workspace's humans typing slash commands rarely exceed a few requests a second;
+	// Slack retries events, so the burst allows a small storm without 429s, while the rate
+	// caps what a leaked URL can cost.
+	KeyThrottleRate:       10,
+	KeyThrottleBurst:      20,
+	KeyDeletionProtection: true,
+	// Empty: the stack creates the secret. A name: the stack imports that secret.
+	KeySecretName: "",
+	// Empty: alarms without notifications. An address: an SNS topic emails it.
+	KeyAlarmEmail: "",
+	// API Gateway's CloudWatch role is one per account and region. Set false when another
+	// stack already manages it, so that two stacks do not overwrite each other's setting.
+	KeyCloudWatchRole: true,
+}
+
+// Fixed choices, not context: changing them changes the latency budget.
+const (
+	// MemoryMB: Lambda gives CPU in proportion to memory. A Go function needs far less than
+	// 128 MB of RAM, but at 256 MB it gets twice the CPU, which roughly halves the cold
+	// start's init and the TLS handshakes to DynamoDB and Secrets Manager — the part of the
+	// 3000 ms Slack deadline we control. At slash-command volumes the cost is negligible.
+	MemoryMB = 256
+	// DurationAlarmMs is the p99 duration that alarms: 2000 ms leaves 500 ms of the
+	// 2500 ms integration timeout for API Gateway and the network.
+	DurationAlarmMs = 2000
+	// MetricNamespace and MetricRejected name the metric of requests a handler rejected
+	// (401/400), counted from its logs.
+	MetricNamespace = "Orderbot"
+	MetricRejected  = "RejectedRequests"
+	// HandlerName is the executable the provided.al2023 runtime starts.
+	HandlerName = "bootstrap"
+)
+
+// Config is the stack's context, parsed and checked.
+type Config struct {
+	StackName          string
+	BuildDir           string
+	StageName          string
+	LogRetention       awslogs.RetentionDays
+	LogRetentionDays   int
+	LogLevel           string
+	ExecutionLogLevel  string
+	ThrottleRate       float64
+	ThrottleBurst      float64
+	DeletionProtection bool
+	SecretName         string
+	AlarmEmail         string
+	CloudWatchRole     bool
+}
+
+// retentions are the values CloudWatch Logs accepts.
+var retentions = map[int]awslogs.RetentionDays{
+	1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS, 5: awslogs.RetentionDays_FIVE_DAYS,
+	7: awslogs.RetentionDays_ONE_WEEK, 14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
+	60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS, 120: awslogs.RetentionDays_FOUR_MONTHS,
+	150: awslogs.RetentionDays_FIVE_MONTHS, 180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
+	400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS, 731: awslogs.RetentionDays_TWO_YEARS,
+	1096: awslogs.RetentionDays_THREE_YEARS, 1827: awslogs.RetentionDays_FIVE_YEARS, 2192: awslogs.RetentionDays_SIX_YEARS,
+	2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS, 3288: awslogs.RetentionDays_NINE_YEARS,
+	3653: awslogs.RetentionDays_TEN_YEARS,
+}
+
+var (
+	lambdaLogLevels    = []string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}
+	executionLogLevels = []string{"ERROR", "INFO"}
+)
+
+// ConfigFrom reads the context of scope. Values from cdk.json arrive as JSON numbers and
+// booleans, values from `-c key=value` as strings: both are accepted.
+func ConfigFrom(scope constructs.Construct) (Config, error) {
+	r := reader{node: scope.Node()}
+	c := Config{
+		StackName:          r.str(KeyStackName),
+		BuildDir:           r.str(KeyBuildDir),
+		StageName:          r.str(KeyStageName),
+		LogRetentionDays:   int(r.num(KeyLogRetentionDays)),
+		LogLevel:           strings.ToUpper(r.str(KeyLogLevel)),
+		ExecutionLogLevel:  strings.ToUpper(r.str(KeyExecutionLogLevel)),
+		ThrottleRate:       r.num(KeyThrottleRate),
+		ThrottleBurst:      r.num(KeyThrottleBurst),
+		DeletionProtection: r.boolean(KeyDeletionProtection),
+		SecretName:         r.str(KeySecretName),
+		AlarmEmail:         r.str(KeyAlarmEmail),
+		CloudWatchRole:     r.boolean(KeyCloudWatchRole),
+	}
+	var ok bool
+	switch {
+	case r.err != nil:
+		return c, r.err
+	case c.StackName == "" || c.BuildDir == "" || c.StageName == "":
+		return c, fmt.Errorf("context: %s, %s and %s must not be empty", KeyStackName, KeyBuildDir, KeyStageName)
+	case !slices.Contains(lambdaLogLevels, c.LogLevel):
+		return c, fmt.Errorf("context %s=%q: want one of %v", KeyLogLevel, c.LogLevel, lambdaLogLevels)
+	case !slices.Contains(executionLogLevels, c.ExecutionLogLevel):
+		return c, fmt.Errorf("context %s=%q: want one of %v", KeyExecutionLogLevel, c.ExecutionLogLevel, executionLogLevels)
+	case c.ThrottleRate <= 0 || c.ThrottleBurst < 1:
+		return c, fmt.Errorf("context %s and %s must be positive", KeyThrottleRate, KeyThrottleBurst)
+	case c.AlarmEmail != "" && !strings.Contains(c.AlarmEmail, "@"):
+		return c, fmt.Errorf("context %s=%q: not an email address", KeyAlarmEmail, c.AlarmEmail)
+	}
+	if c.LogRetention, ok = retentions[c.LogRetentionDays]; !ok {
+		return c, fmt.Errorf("context %s=%d: not a CloudWatch Logs retention", KeyLogRetentionDays, c.LogRetentionDays)
+	}
+	return c, nil
+}
+
+type reader struct {
+	node constructs.Node
+	err  error
+}
+
+func (r *reader) get(key string) any {
+	if v := r.node.TryGetContext(&key); v != nil {
+		return v
+	}
+	return Defaults[key]
+}
+
+func (r *reader) fail(key string, v any, want string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("context %s=%v: want %s", key, v, want)
+	}
+}
+
+func (r *reader) str(key string) string {
+	switch v := r.get(key).(type) {
+	case string:
+		return strings.TrimSpace(v)
+	default:
+		r.fail(key, v, "a string")
+		return ""
+	}
+}
+
+func (r *reader) num(key string) float64 {
+	switch v := r.get(key).(type) {
+	case float64:
+		return v
+	case int:
+		return float64(v)
+	case string:
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err == nil {
+			return f
+		}
+		r.fail(key, v, "a number")
+	default:
+		r.fail(key, v, "a number")
+	}
+	return 0
+}
+
+func (r *reader) boolean(key string) bool {
+	switch v := r.get(key).(type) {
+	case bool:
+		return v
+	case string:
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err == nil {
+			return b
+		}
+		r.fail(key, v, "true or false")
+	default:
+		r.fail(key, v, "true or false")
+	}
+	return false
+}

@@ -1,0 +1,217 @@
+package infra
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/lambdas/store/dynamo"
+)
+
+// Environment variables every handler reads.
+const (
+	EnvTableName = "TABLE_NAME"
+	EnvSecretARN = "SECRET_ARN"
+	EnvLogLevel  = "LOG_LEVEL"
+)
+
+// RouteFunctionProps wires one route's function to the shared resources.
+type RouteFunctionProps struct {
+	Route  api.Route
+	Config Config
+	Table  awsdynamodb.ITable
+	// SecretARNForPolicy is the secret's ARN as IAM must match it (an imported secret's
+	// name-only ARN needs its random suffix matched).
+	SecretARN          *string
+	SecretARNForPolicy *string
+}
+
+// RouteFunction is one route's Lambda function with its own log group, role and alarms, so
+// that a function's permissions and logs never mix with another's.
+type RouteFunction struct {
+	constructs.Construct
+	Route    api.Route
+	Function awslambda.Function
+	LogGroup awslogs.LogGroup
+	Role     awsiam.Role
+	Alarms   []awscloudwatch.Alarm
+}
+
+// Defers reports whether a route's function may finish its work in an asynchronous
+// self-invocation: slash commands can (Slack gives them a response_url), events cannot.
+func Defers(r api.Route) bool { return r.Command != "" }
+
+// FunctionName is a route's function name: the stack's name and the route's function.
+func FunctionName(cfg Config, r api.Route) string { return cfg.StackName + "-" + r.Function }
+
+// FunctionARN is the ARN of the function named name in the stack's account and region.
+func FunctionARN(scope constructs.Construct, name string) string {
+	return *awscdk.Stack_Of(scope).FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("lambda"), Resource: jsii.String("function"),
+		ResourceName: jsii.String(name), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+	})
+}
+
+// CodeDir is where the route's bootstrap binary is built.
+func CodeDir(cfg Config, r api.Route) string { return filepath.Join(cfg.BuildDir, r.Function) }
+
+// NewRouteFunction creates the function serving p.Route.
+func NewRouteFunction(scope constructs.Construct, id string, p RouteFunctionProps) (*RouteFunction, error) {
+	r, cfg := p.Route, p.Config
+	dir := CodeDir(cfg, r)
+	// Checked here so that a missing build says what to run instead of CDK's asset error.
+	if _, err := os.Stat(filepath.Join(dir, HandlerName)); err != nil {
+		return nil, fmt.Errorf("function %s: %w (run `make build`, or set context %s)", r.Function, err, KeyBuildDir)
+	}
+	actions := dynamo.Actions(r.Data)
+	if len(actions) == 0 {
+		return nil, fmt.Errorf("function %s: no DynamoDB actions for data %q", r.Function, r.Data)
+	}
+	for _, a := range actions {
+		if strings.Contains(a, "*") {
+			return nil, fmt.Errorf("function %s: wildcard action %q", r.Function, a)
+		}
+	}
+
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	f := &RouteFunction{Construct: c, Route: r}
+
+	f.LogGroup = awslogs.NewLogGroup(c, jsii.String("LogGroup"), &awslogs.LogGroupProps{
+		Retention: cfg.LogRetention,
+	})
+
+	// Everything the function may do is in this one inline policy. The role is handed to the
+	// function as immutable, so CDK adds nothing behind our back (it would otherwise append
+	// its own X-Ray statement in a separate policy).
+	policy := awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
+		Statements: &[]awsiam.PolicyStatement{
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:       jsii.String("Table"),
+				Actions:   jsii.Strings(actions...),
+				Resources: jsii.Strings(*p.Table.TableArn()),
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:       jsii.String("Secret"),
+				Actions:   jsii.Strings("secretsmanager:GetSecretValue"),
+				Resources: &[]*string{p.SecretARNForPolicy},
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:     jsii.String("Logs"),
+				Actions: jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+				// The log group's Arn attribute ends in ":*", which covers its streams.
+				Resources: jsii.Strings(*f.LogGroup.LogGroupArn()),
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:     jsii.String("XRay"),
+				Actions: jsii.Strings("xray:PutTraceSegments", "xray:PutTelemetryRecords"),
+				// X-Ray's write actions support no resource-level permissions.
+				Resources: jsii.Strings("*"),
+			}),
+		},
+	})
+	// A slash command that runs out of its reply budget hands its event to an asynchronous
+	// invocation of itself (see lambdas/selfinvoke). The function is named explicitly so
+	// its ARN is known without referring to the function, which depends on this role.
+	name := FunctionName(cfg, r)
+	if Defers(r) {
+		policy.AddStatements(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("SelfInvoke"),
+			Actions:   jsii.Strings("lambda:InvokeFunction"),
+			Resources: jsii.Strings(FunctionARN(c, name)),
+		}))
+	}
+	f.Role = awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
+		AssumedBy:      awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description:    jsii.String("orderbot " + r.Function + " (" + r.Method + " " + r.Path + "): its table actions, the secret, its log group, X-Ray"),
+		InlinePolicies: &map[string]awsiam.PolicyDocument{"route": policy},
+	})
+
+	f.Function = awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{
+		FunctionName:          jsii.String(name),
+		Description:           jsii.String("orderbot " + r.Method + " " + r.Path + ": " + r.Description),
+		Runtime:               awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:          awslambda.Architecture_ARM_64(),
+		Code:                  awslambda.Code_FromAsset(jsii.String(dir), nil),
+		Handler:               jsii.String(HandlerName),
+		MemorySize:            jsii.Number(MemoryMB),
+		Timeout:               awscdk.Duration_Millis(jsii.Number(float64(r.Timeout.Milliseconds()))),
+		Role:                  f.Role.WithoutPolicyUpdates(nil),
+		LogGroup:              f.LogGroup,
+		LoggingFormat:         awslambda.LoggingFormat_JSON,
+		ApplicationLogLevelV2: awslambda.ApplicationLogLevel(cfg.LogLevel),
+		// INFO keeps the platform's report lines (init duration, billed duration): they are
+		// how a slow cold start against Slack's deadline shows up.
+		SystemLogLevelV2: awslambda.SystemLogLevel_INFO,
+		Tracing:          awslambda.Tracing_ACTIVE,
+		Environment: &map[string]*string{
+			EnvTableName: p.Table.TableName(),
+			EnvSecretARN: p.SecretARN,
+			EnvLogLevel:  jsii.String(cfg.LogLevel),
+		},
+	})
+	f.Alarms = f.alarms(c)
+	return f, nil
+}
+
+func (f *RouteFunction) alarms(c constructs.Construct) []awscloudwatch.Alarm {
+	minute := awscdk.Duration_Minutes(jsii.Number(1))
+	name := f.Route.Function
+	over := func(id string, m awscloudwatch.Metric, threshold float64, desc string) awscloudwatch.Alarm {
+		return m.CreateAlarm(c, jsii.String(id), &awscloudwatch.CreateAlarmOptions{
+			AlarmDescription:   jsii.String(desc),
+			Threshold:          jsii.Number(threshold),
+			EvaluationPeriods:  jsii.Number(1),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+			// No traffic is not a failure.
+			TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
+		})
+	}
+	// A non-proxy integration maps a rejected request (401, 400) from a handler error, so
+	// Lambda's Errors counts forged requests too: an attacker could page us at will. The
+	// handler logs each rejection with its code; a metric filter counts them, and the alarm
+	// fires on the errors that remain — internal failures, timeouts, crashes.
+	rejected := awslogs.NewMetricFilter(c, jsii.String("Rejected"), &awslogs.MetricFilterProps{
+		LogGroup:        f.LogGroup,
+		FilterPattern:   awslogs.FilterPattern_Any(awslogs.FilterPattern_StringValue(jsii.String("$.code"), jsii.String("="), jsii.String(string(api.CodeUnauthorized))), awslogs.FilterPattern_StringValue(jsii.String("$.code"), jsii.String("="), jsii.String(string(api.CodeBadRequest)))),
+		MetricNamespace: jsii.String(MetricNamespace),
+		MetricName:      jsii.String(MetricRejected),
+		MetricValue:     jsii.String("1"),
+		// The handler's log line names its function; CloudWatch allows no default value
+		// on a filter with dimensions, hence FILL below.
+		Dimensions: &map[string]*string{"Function": jsii.String("$.function")},
+	}).Metric(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum"),
+		DimensionsMap: &map[string]*string{"Function": jsii.String(f.Route.Function)}})
+	failures := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		Expression: jsii.String("FILL(errors, 0) - FILL(rejected, 0)"),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{
+			"errors":   f.Function.MetricErrors(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}),
+			"rejected": rejected,
+		},
+		Label:  jsii.String("Errors other than rejected requests"),
+		Period: minute,
+	})
+	return []awscloudwatch.Alarm{
+		failures.CreateAlarm(c, jsii.String("Errors"), &awscloudwatch.CreateAlarmOptions{
+			AlarmDescription:   jsii.String("orderbot " + name + ": invocations failed (internal errors, timeouts, crashes; rejected 401/400 requests excluded)"),
+			Threshold:          jsii.Number(0),
+			EvaluationPeriods:  jsii.Number(1),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		}),
+		over("Throttles", f.Function.MetricThrottles(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}), 0,
+			"orderbot "+name+": invocations throttled, Slack saw errors"),
+		over("DurationP99", f.Function.MetricDuration(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("p99")}), DurationAlarmMs,
+			fmt.Sprintf("orderbot %s: p99 duration above %d ms, close to Slack's 3000 ms deadline", name, DurationAlarmMs)),
+	}
+}

@@ -1,0 +1,92 @@
+package infra
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// AddNagPacks checks app with the AwsSolutions and Serverless packs on synth: an error
+// fails `cdk synth` and so `cdk deploy`.
+func AddNagPacks(app awscdk.App, props *cdknag.NagPackProps) {
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(props), nil)
+	awscdk.Aspects_Of(app).Add(cdknag.NewServerlessChecks(props), nil)
+}
+
+// Suppression is one accepted cdk-nag finding on one resource, kept on the stack so that
+// the tests can list and check them.
+type Suppression struct {
+	Path      string // construct path of the CloudFormation resource
+	Rule      string
+	AppliesTo []string // the finding's exact subjects (IAM5 resources), or none
+	Reason    string
+}
+
+// Reasons, one per rule; each names why the rule's remedy does not fit a Slack backend.
+const (
+	reasonNoAuthorizer = "Slack cannot send IAM (SigV4) or Cognito credentials; every request is " +
+		"authenticated by its HMAC signature (X-Slack-Signature over the raw body), which the " +
+		"handler verifies before reading anything and answers 401 when it fails."
+	reasonNoValidator = "The body is form-urlencoded or JSON signed by Slack and travels base64-encoded to " +
+		"the handler, which verifies the signature and then parses it; a gateway validator cannot " +
+		"check either, and requiring the signature headers would answer 400 where the contract says 401."
+	reasonNoWAF = "Requests without a valid Slack signature are rejected by the handler; stage " +
+		"throttling caps abuse. Slack's source addresses are not published, so a WAF IP rule cannot " +
+		"help, and a web ACL costs more than the whole bot at this scale."
+	reasonXRay = "xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level " +
+		"permissions: AWS requires Resource \"*\" for them (active tracing)."
+	reasonNoDLQ = "API Gateway invokes the function synchronously and maps its error to the HTTP " +
+		"response; a dead-letter queue only receives failed asynchronous invocations, which never occur."
+	reasonNoRotation = "The signing secret and bot token are issued by Slack and can only be rotated " +
+		"in Slack's app settings; there is no API for a rotation Lambda to call."
+	reasonAccountRole = "This is API Gateway's account-wide CloudWatch role: API Gateway creates the " +
+		"execution log groups itself, named API-Gateway-Execution-Logs_<api id>/<stage>, so their " +
+		"names are only known by prefix, and DescribeLogGroups cannot be scoped below log-group:*."
+	reasonEmailRedrive = "An email subscription's undeliverable notification has nobody to reprocess " +
+		"it from a dead-letter queue; the alarm's state and history stay in CloudWatch."
+)
+
+func (s *Stack) suppress(c constructs.IConstruct, rule, reason string, appliesTo ...string) {
+	res := c
+	if d := c.Node().DefaultChild(); d != nil {
+		res = d
+	}
+	sup := &cdknag.NagPackSuppression{Id: jsii.String(rule), Reason: jsii.String(reason)}
+	if len(appliesTo) > 0 {
+		var at []interface{}
+		for _, a := range appliesTo {
+			at = append(at, a)
+		}
+		sup.AppliesTo = &at
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(res, &[]*cdknag.NagPackSuppression{sup}, jsii.Bool(false))
+	s.Suppressions = append(s.Suppressions, Suppression{Path: *res.Node().Path(), Rule: rule, AppliesTo: appliesTo, Reason: reason})
+}
+
+// addSuppressions accepts, resource by resource, the findings that do not fit a Slack
+// backend. Nothing is suppressed stack-wide, so a new resource is checked in full.
+func (s *Stack) addSuppressions() {
+	api := s.API
+	s.suppress(api.Api, "AwsSolutions-APIG2", reasonNoValidator)
+	s.suppress(api.Api.DeploymentStage(), "AwsSolutions-APIG3", reasonNoWAF)
+	for _, f := range s.Functions {
+		m := api.Methods[f.Route.Path]
+		s.suppress(m, "AwsSolutions-APIG4", reasonNoAuthorizer)
+		s.suppress(m, "AwsSolutions-COG4", reasonNoAuthorizer)
+		s.suppress(f.Role, "AwsSolutions-IAM5", reasonXRay, "Resource::*")
+		s.suppress(f.Role, "Serverless-LambdaStarPermissions", reasonXRay)
+		s.suppress(f.Function, "Serverless-LambdaDLQ", reasonNoDLQ)
+	}
+	if api.CloudWatchRole != nil {
+		s.suppress(api.CloudWatchRole, "AwsSolutions-IAM5", reasonAccountRole,
+			"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:API-Gateway-Execution-Logs_*",
+			"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*")
+	}
+	if s.Config.SecretName == "" {
+		s.suppress(s.Secret, "AwsSolutions-SMG4", reasonNoRotation)
+	}
+	if s.EmailSubscription != nil {
+		s.suppress(s.EmailSubscription, "Serverless-SNSRedrivePolicy", reasonEmailRedrive)
+	}
+}

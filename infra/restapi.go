@@ -1,0 +1,178 @@
+package infra
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/orderbot/orderbot/lambdas/api"
+)
+
+// ResponseContentType is the content type of every integration response: Slack reads the
+// 200 body as a message, and the error bodies are JSON too.
+const ResponseContentType = "application/json"
+
+// accessLogExtras are added to API Gateway's standard JSON fields: the latency split and the
+// integration status show whether a slow or failed request was the handler or the gateway.
+var accessLogExtras = []string{
+	`"responseLatency":"$context.responseLatency"`,
+	`"integrationLatency":"$context.integration.latency"`,
+	`"integrationStatus":"$context.integration.status"`,
+	`"errorMessage":"$context.error.message"`,
+	`"xrayTraceId":"$context.xrayTraceId"`,
+}
+
+// AccessLogFormat is the stage's access log line: the standard JSON fields plus extras.
+func AccessLogFormat() string {
+	all := jsii.Bool(true)
+	std := *awsapigateway.AccessLogFormat_JsonWithStandardFields(&awsapigateway.JsonWithStandardFieldProps{
+		Caller: all, HttpMethod: all, Ip: all, Protocol: all, RequestTime: all,
+		ResourcePath: all, ResponseLength: all, Status: all, User: all,
+	}).ToString()
+	return strings.TrimSuffix(std, "}") + "," + strings.Join(accessLogExtras, ",") + "}"
+}
+
+// RestAPI is the REST API, its stage and, when managed here, the account's CloudWatch role.
+type RestAPI struct {
+	Api        awsapigateway.RestApi
+	AccessLogs awslogs.LogGroup
+	// CloudWatchRole is nil when context apiGatewayCloudWatchRole is false.
+	CloudWatchRole awsiam.Role
+	Methods        map[string]awsapigateway.Method // by route path
+}
+
+func newRestAPI(stack awscdk.Stack, cfg Config) *RestAPI {
+	a := &RestAPI{Methods: map[string]awsapigateway.Method{}}
+	a.AccessLogs = awslogs.NewLogGroup(stack, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
+		Retention: cfg.LogRetention,
+	})
+	a.Api = awsapigateway.NewRestApi(stack, jsii.String("Api"), &awsapigateway.RestApiProps{
+		RestApiName:   jsii.String(cfg.StackName),
+		Description:   jsii.String("orderbot: Slack slash commands and events"),
+		EndpointTypes: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
+		// The role is created below with an inline policy instead of CDK's managed policy.
+		CloudWatchRole: jsii.Bool(false),
+		DeployOptions: &awsapigateway.StageOptions{
+			StageName:            jsii.String(cfg.StageName),
+			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(a.AccessLogs),
+			AccessLogFormat:      awsapigateway.AccessLogFormat_Custom(jsii.String(AccessLogFormat())),
+			LoggingLevel:         awsapigateway.MethodLoggingLevel(cfg.ExecutionLogLevel),
+			// Data trace would log request bodies: Slack user text and signatures.
+			DataTraceEnabled:     jsii.Bool(false),
+			MetricsEnabled:       jsii.Bool(true),
+			TracingEnabled:       jsii.Bool(true),
+			ThrottlingRateLimit:  jsii.Number(cfg.ThrottleRate),
+			ThrottlingBurstLimit: jsii.Number(cfg.ThrottleBurst),
+		},
+	})
+	// RestApi adds an "Endpoint" output with a trailing slash; the stack's ApiUrl output
+	// replaces it so that scripts have one stable name to read.
+	a.Api.Node().TryRemoveChild(jsii.String("Endpoint"))
+	if cfg.CloudWatchRole {
+		a.CloudWatchRole = newCloudWatchRole(stack, a)
+	}
+	return a
+}
+
+// newCloudWatchRole sets the account's API Gateway CloudWatch role, without which a stage
+// with execution or access logging fails to deploy. The setting is per account and region,
+// so the role may serve other APIs' log groups too; both are retained on stack deletion
+// (as CDK does for its own role) so that deleting this stack does not break their logging.
+func newCloudWatchRole(stack awscdk.Stack, a *RestAPI) awsiam.Role {
+	logsArn := func(resource string) *string {
+		return awscdk.Stack_Of(stack).FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("logs"), Resource: jsii.String("log-group"),
+			ResourceName: jsii.String(resource), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		})
+	}
+	role := awsiam.NewRole(stack, jsii.String("ApiGatewayCloudWatchRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil),
+		Description: jsii.String("API Gateway account role: writes execution and access logs"),
+		InlinePolicies: &map[string]awsiam.PolicyDocument{"logs": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
+			// The actions of AWS's AmazonAPIGatewayPushToCloudWatchLogs, listed instead of
+			// attaching that managed policy, and on log groups instead of "*".
+			Statements: &[]awsiam.PolicyStatement{
+				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+					Sid: jsii.String("WriteLogs"),
+					Actions: jsii.Strings("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+						"logs:DescribeLogStreams", "logs:GetLogEvents", "logs:FilterLogEvents"),
+					Resources: &[]*string{
+						// Execution logs: API Gateway names and creates these groups itself.
+						logsArn("API-Gateway-Execution-Logs_*"),
+						a.AccessLogs.LogGroupArn(),
+					},
+				}),
+				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+					Sid:       jsii.String("FindLogGroups"),
+					Actions:   jsii.Strings("logs:DescribeLogGroups"),
+					Resources: &[]*string{logsArn("*")},
+				}),
+			},
+		})},
+	})
+	role.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)
+	account := awsapigateway.NewCfnAccount(stack, jsii.String("ApiGatewayAccount"), &awsapigateway.CfnAccountProps{
+		CloudWatchRoleArn: role.RoleArn(),
+	})
+	account.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
+	account.Node().AddDependency(role)
+	// The stage's logging settings are rejected until the account has the role.
+	a.Api.DeploymentStage().Node().AddDependency(account)
+	return role
+}
+
+// addRoute adds the route's method with a non-proxy integration: the request template turns
+// Slack's request into api.Event, and the integration responses turn handler errors into
+// statuses with bodies that say nothing about the failure.
+func (a *RestAPI) addRoute(fn *RouteFunction) error {
+	r := fn.Route
+	tmpl, err := api.Template(r.RequestTemplate)
+	if err != nil {
+		return err
+	}
+	if r.ContentType == "" {
+		return fmt.Errorf("route %s: no content type", r.Path)
+	}
+	var intResponses []*awsapigateway.IntegrationResponse
+	var methodResponses []*awsapigateway.MethodResponse
+	for _, ir := range r.IntegrationResponses() {
+		status := jsii.String(strconv.Itoa(ir.StatusCode))
+		resp := &awsapigateway.IntegrationResponse{
+			StatusCode:        status,
+			ResponseTemplates: &map[string]*string{ResponseContentType: jsii.String(ir.Template)},
+		}
+		if ir.SelectionPattern != "" {
+			resp.SelectionPattern = jsii.String(ir.SelectionPattern)
+		}
+		intResponses = append(intResponses, resp)
+		methodResponses = append(methodResponses, &awsapigateway.MethodResponse{
+			StatusCode:     status,
+			ResponseModels: &map[string]awsapigateway.IModel{ResponseContentType: awsapigateway.Model_EMPTY_MODEL()},
+		})
+	}
+	integration := awsapigateway.NewLambdaIntegration(fn.Function, &awsapigateway.LambdaIntegrationOptions{
+		Proxy: jsii.Bool(false),
+		// Only Slack's content type has a template; NEVER answers anything else with 415
+		// instead of handing the raw body to the handler.
+		RequestTemplates:     &map[string]*string{r.ContentType: jsii.String(tmpl)},
+		PassthroughBehavior:  awsapigateway.PassthroughBehavior_NEVER,
+		Timeout:              awscdk.Duration_Millis(jsii.Number(float64(api.IntegrationTimeout.Milliseconds()))),
+		IntegrationResponses: &intResponses,
+		// No console test-invoke permission: one fewer principal that can call the function.
+		AllowTestInvoke: jsii.Bool(false),
+	})
+	resource := a.Api.Root().ResourceForPath(jsii.String(r.Path))
+	a.Methods[r.Path] = resource.AddMethod(jsii.String(r.Method), integration, &awsapigateway.MethodOptions{
+		// Slack authenticates with an HMAC signature that the handler verifies.
+		AuthorizationType: awsapigateway.AuthorizationType_NONE,
+		OperationName:     jsii.String(r.Function),
+		MethodResponses:   &methodResponses,
+	})
+	return nil
+}

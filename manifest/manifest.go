@@ -1,0 +1,184 @@
+// Package manifest builds the Slack app manifest from the route table, so that the slash
+// commands, their Request URLs and the Events API URL Slack is given are exactly the routes
+// the stack deploys. It imports no CDK code: the stack emits the manifest as an output, and a
+// CLI can print it for any base URL.
+package manifest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/orderbot/orderbot/lambdas/api"
+)
+
+// Defaults for what the route table does not say.
+const (
+	DefaultName            = "orderbot"
+	DefaultDescription     = "Team order rounds: who wants what from the café or the lunch place."
+	DefaultBackgroundColor = "#4a154b"
+)
+
+// BotScopes are the bot token scopes the handlers need: slash commands, posting shared and
+// closed rounds, and receiving mentions.
+var BotScopes = []string{"commands", "chat:write", "app_mentions:read"}
+
+// BotEvents are the Events API events the events route handles.
+var BotEvents = []string{"app_mention"}
+
+// Manifest is the part of Slack's app manifest schema orderbot fills in.
+type Manifest struct {
+	DisplayInformation DisplayInformation `json:"display_information"`
+	Features           Features           `json:"features"`
+	OAuthConfig        OAuthConfig        `json:"oauth_config"`
+	Settings           Settings           `json:"settings"`
+}
+
+type DisplayInformation struct {
+	Name            string `json:"name"`
+	Description     string `json:"description,omitempty"`
+	BackgroundColor string `json:"background_color,omitempty"`
+}
+
+type Features struct {
+	BotUser       BotUser        `json:"bot_user"`
+	SlashCommands []SlashCommand `json:"slash_commands"`
+}
+
+type BotUser struct {
+	DisplayName  string `json:"display_name"`
+	AlwaysOnline bool   `json:"always_online"`
+}
+
+type SlashCommand struct {
+	Command     string `json:"command"`
+	URL         string `json:"url"`
+	Description string `json:"description"`
+	UsageHint   string `json:"usage_hint,omitempty"`
+	// ShouldEscape stays false: item text is free text and must reach the handler as typed,
+	// not with mentions and links rewritten to Slack's escaped forms.
+	ShouldEscape bool `json:"should_escape"`
+}
+
+type OAuthConfig struct {
+	Scopes Scopes `json:"scopes"`
+}
+
+type Scopes struct {
+	Bot []string `json:"bot"`
+}
+
+type Settings struct {
+	EventSubscriptions   EventSubscriptions `json:"event_subscriptions"`
+	OrgDeployEnabled     bool               `json:"org_deploy_enabled"`
+	SocketModeEnabled    bool               `json:"socket_mode_enabled"`
+	TokenRotationEnabled bool               `json:"token_rotation_enabled"`
+}
+
+type EventSubscriptions struct {
+	RequestURL string   `json:"request_url"`
+	BotEvents  []string `json:"bot_events"`
+}
+
+type config struct {
+	name, description, color string
+	routes                   []api.Route
+	indent                   bool
+}
+
+// Option changes what Build produces.
+type Option func(*config)
+
+// Name sets the app's and the bot user's display name.
+func Name(name string) Option { return func(c *config) { c.name = name } }
+
+// Description sets the app's description.
+func Description(d string) Option { return func(c *config) { c.description = d } }
+
+// Routes replaces api.Routes (tests use it to check the table's rules).
+func Routes(routes []api.Route) Option { return func(c *config) { c.routes = routes } }
+
+// Indent makes the JSON readable for people; the stack output keeps it compact because a
+// CloudFormation output value is limited in size.
+func Indent() Option { return func(c *config) { c.indent = true } }
+
+// URL is the Request URL of path under baseURL. baseURL may carry CDK tokens, so it is only
+// concatenated, never parsed; a trailing slash on it is dropped so that "/" maps to
+// "<base>/".
+func URL(baseURL, path string) string {
+	return strings.TrimSuffix(baseURL, "/") + "/" + strings.TrimPrefix(path, "/")
+}
+
+// Build returns the Slack app manifest JSON for the API at baseURL (the stage URL, e.g.
+// https://abc.execute-api.eu-west-1.amazonaws.com/prod).
+func Build(baseURL string, opts ...Option) ([]byte, error) {
+	c := config{name: DefaultName, description: DefaultDescription, color: DefaultBackgroundColor, routes: api.Routes}
+	for _, o := range opts {
+		o(&c)
+	}
+	m, err := build(baseURL, c)
+	if err != nil {
+		return nil, err
+	}
+	// Slack shows usage hints like "<item>" as typed; HTML escaping would only make the
+	// manifest harder to read.
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if c.indent {
+		enc.SetIndent("", "  ")
+	}
+	if err := enc.Encode(m); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+func build(baseURL string, c config) (*Manifest, error) {
+	// Slack accepts only https Request URLs; catching it here beats a rejected manifest.
+	rest, ok := strings.CutPrefix(baseURL, "https://")
+	if !ok || rest == "" || strings.ContainsAny(baseURL, "?# \t\n") {
+		return nil, fmt.Errorf("manifest: base URL %q: want https://host[/stage]", baseURL)
+	}
+	if c.name == "" {
+		return nil, errors.New("manifest: empty app name")
+	}
+	m := &Manifest{
+		DisplayInformation: DisplayInformation{Name: c.name, Description: c.description, BackgroundColor: c.color},
+		Features: Features{
+			BotUser:       BotUser{DisplayName: c.name},
+			SlashCommands: []SlashCommand{},
+		},
+		OAuthConfig: OAuthConfig{Scopes: Scopes{Bot: BotScopes}},
+		Settings: Settings{
+			EventSubscriptions: EventSubscriptions{BotEvents: BotEvents},
+		},
+	}
+	seen := map[string]bool{}
+	for _, r := range c.routes {
+		url := URL(baseURL, r.Path)
+		if r.Command == "" {
+			if m.Settings.EventSubscriptions.RequestURL != "" {
+				return nil, fmt.Errorf("manifest: routes %s and another both serve the Events API", r.Path)
+			}
+			m.Settings.EventSubscriptions.RequestURL = url
+			continue
+		}
+		if !strings.HasPrefix(r.Command, "/") || seen[r.Command] {
+			return nil, fmt.Errorf("manifest: route %s: command %q must start with / and be unique", r.Path, r.Command)
+		}
+		if r.Description == "" {
+			return nil, fmt.Errorf("manifest: command %s has no description, which Slack requires", r.Command)
+		}
+		seen[r.Command] = true
+		m.Features.SlashCommands = append(m.Features.SlashCommands, SlashCommand{
+			Command: r.Command, URL: url, Description: r.Description, UsageHint: r.UsageHint,
+		})
+	}
+	if m.Settings.EventSubscriptions.RequestURL == "" {
+		return nil, errors.New("manifest: no Events API route (a route with an empty Command)")
+	}
+	return m, nil
+}
