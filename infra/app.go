@@ -17,7 +17,8 @@ type AppOptions struct {
 	Nag *cdknag.NagPackProps
 }
 
-// NewApp builds the app with its one stack and the cdk-nag packs.
+// NewApp builds the app with its stack (and, with context githubRepo, the CI stack) and the
+// cdk-nag packs.
 func NewApp(o AppOptions) (awscdk.App, *Stack, error) {
 	props := &awscdk.AppProps{}
 	if o.Context != nil {
@@ -36,6 +37,11 @@ func NewApp(o AppOptions) (awscdk.App, *Stack, error) {
 	stack, err := NewStack(app, cfg, nil)
 	if err != nil {
 		return nil, nil, err
+	}
+	if cfg.GitHubRepo != "" {
+		if _, err := NewGitHubStack(app, cfg.GitHubRepo, cfg.GitHubProviderARN); err != nil {
+			return nil, nil, err
+		}
 	}
 	nag := o.Nag
 	if nag == nil {

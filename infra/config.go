@@ -25,6 +25,8 @@ const (
 	KeySecretName         = "secretName"
 	KeyAlarmEmail         = "alarmEmail"
 	KeyCloudWatchRole     = "apiGatewayCloudWatchRole"
+	KeyGitHubRepo         = "githubRepo"
+	KeyGitHubProviderARN  = "githubOidcProviderArn"
 )
 
 // Defaults are the context values used when a key is not set.
@@ -52,6 +54,11 @@ var Defaults = map[string]any{
 	// API Gateway's CloudWatch role is one per account and region. Set false when another
 	// stack already manages it, so that two stacks do not overwrite each other's setting.
 	KeyCloudWatchRole: true,
+	// "owner/name": the app also defines the CI stack (GitHubStackName) whose role that
+	// repository's workflows assume. Empty: no CI stack.
+	KeyGitHubRepo: "",
+	// An existing GitHub OIDC provider's ARN (one per account); empty creates one.
+	KeyGitHubProviderARN: "",
 }
 
 // Fixed choices, not context: changing them changes the latency budget.
@@ -81,6 +88,8 @@ type Config struct {
 	LogRetentionDays   int
 	LogLevel           string
 	ExecutionLogLevel  string
+	GitHubRepo         string
+	GitHubProviderARN  string
 	ThrottleRate       float64
 	ThrottleBurst      float64
 	DeletionProtection bool
@@ -122,6 +131,8 @@ func ConfigFrom(scope constructs.Construct) (Config, error) {
 		DeletionProtection: r.boolean(KeyDeletionProtection),
 		SecretName:         r.str(KeySecretName),
 		AlarmEmail:         r.str(KeyAlarmEmail),
+		GitHubRepo:         r.str(KeyGitHubRepo),
+		GitHubProviderARN:  r.str(KeyGitHubProviderARN),
 		CloudWatchRole:     r.boolean(KeyCloudWatchRole),
 	}
 	var ok bool
