@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -35,6 +36,9 @@ type RouteFunctionProps struct {
 	// name-only ARN needs its random suffix matched).
 	SecretARN          *string
 	SecretARNForPolicy *string
+	// DeadLetterQueue receives the function's failed asynchronous invocations (its deferred
+	// work); nil for functions that are only invoked synchronously.
+	DeadLetterQueue awssqs.IQueue
 }
 
 // RouteFunction is one route's Lambda function with its own log group, role and alarms, so
@@ -131,6 +135,13 @@ func NewRouteFunction(scope constructs.Construct, id string, p RouteFunctionProp
 			Resources: jsii.Strings(FunctionARN(c, name)),
 		}))
 	}
+	if p.DeadLetterQueue != nil {
+		policy.AddStatements(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("DeadLetters"),
+			Actions:   jsii.Strings("sqs:SendMessage"),
+			Resources: jsii.Strings(*p.DeadLetterQueue.QueueArn()),
+		}))
+	}
 	f.Role = awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
 		AssumedBy:      awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description:    jsii.String("orderbot " + r.Function + " (" + r.Method + " " + r.Path + "): its table actions, the secret, its log group, X-Ray"),
@@ -154,6 +165,7 @@ func NewRouteFunction(scope constructs.Construct, id string, p RouteFunctionProp
 		// how a slow cold start against Slack's deadline shows up.
 		SystemLogLevelV2: awslambda.SystemLogLevel_INFO,
 		Tracing:          awslambda.Tracing_ACTIVE,
+		DeadLetterQueue:  p.DeadLetterQueue,
 		Environment: &map[string]*string{
 			EnvTableName: p.Table.TableName(),
 			EnvSecretARN: p.SecretARN,

@@ -37,7 +37,10 @@ const (
 	reasonXRay = "xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level " +
 		"permissions: AWS requires Resource \"*\" for them (active tracing)."
 	reasonNoDLQ = "API Gateway invokes the function synchronously and maps its error to the HTTP " +
-		"response; a dead-letter queue only receives failed asynchronous invocations, which never occur."
+		"response; a dead-letter queue only receives failed asynchronous invocations, and this " +
+		"function (Slack events, no response_url) never defers work to one."
+	reasonIsDLQ = "This queue is the dead-letter queue of the command functions' asynchronous " +
+		"self-invocations; a dead-letter queue of its own would have no consumer either."
 	reasonNoRotation = "The signing secret and bot token are issued by Slack and can only be rotated " +
 		"in Slack's app settings; there is no API for a rotation Lambda to call."
 	reasonAccountRole = "This is API Gateway's account-wide CloudWatch role: API Gateway creates the " +
@@ -76,8 +79,11 @@ func (s *Stack) addSuppressions() {
 		s.suppress(m, "AwsSolutions-COG4", reasonNoAuthorizer)
 		s.suppress(f.Role, "AwsSolutions-IAM5", reasonXRay, "Resource::*")
 		s.suppress(f.Role, "Serverless-LambdaStarPermissions", reasonXRay)
-		s.suppress(f.Function, "Serverless-LambdaDLQ", reasonNoDLQ)
+		if !Defers(f.Route) {
+			s.suppress(f.Function, "Serverless-LambdaDLQ", reasonNoDLQ)
+		}
 	}
+	s.suppress(s.DeferredDLQ, "Serverless-SQSRedrivePolicy", reasonIsDLQ)
 	if api.CloudWatchRole != nil {
 		s.suppress(api.CloudWatchRole, "AwsSolutions-IAM5", reasonAccountRole,
 			"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:API-Gateway-Execution-Logs_*",

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -52,12 +53,15 @@ func RequestURLOutput(r api.Route) string {
 // Stack is orderbot's stack, with handles that the tests use to find logical ids.
 type Stack struct {
 	awscdk.Stack
-	Config            Config
-	Table             awsdynamodb.Table
-	Secret            awssecretsmanager.ISecret
-	API               *RestAPI
-	Functions         []*RouteFunction // in route table order
-	Alarms            []awscloudwatch.Alarm
+	Config    Config
+	Table     awsdynamodb.Table
+	Secret    awssecretsmanager.ISecret
+	API       *RestAPI
+	Functions []*RouteFunction // in route table order
+	Alarms    []awscloudwatch.Alarm
+	// DeferredDLQ keeps deferred command work (asynchronous self-invocations) that failed
+	// all of Lambda's retries, so no order is silently lost.
+	DeferredDLQ       awssqs.Queue
 	Topic             awssns.Topic // nil without alarmEmail
 	EmailSubscription awssns.Subscription
 	BaseURL           *string // the stage URL, no trailing slash
@@ -97,10 +101,29 @@ func NewStack(scope constructs.Construct, cfg Config, props *awscdk.StackProps) 
 	s.BaseURL = jsii.String("https://" + *s.API.Api.RestApiId() + ".execute-api." + *s.Region() + "." +
 		*s.UrlSuffix() + "/" + cfg.StageName)
 
+	s.DeferredDLQ = awssqs.NewQueue(s.Stack, jsii.String("DeferredDLQ"), &awssqs.QueueProps{
+		EnforceSSL:      jsii.Bool(true),
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	})
+	s.Alarms = append(s.Alarms, s.DeferredDLQ.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
+		Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Maximum"),
+	}).CreateAlarm(s.Stack, jsii.String("DeferredDLQMessages"), &awscloudwatch.CreateAlarmOptions{
+		AlarmDescription:   jsii.String("orderbot: a deferred command failed every retry; its event is in the dead-letter queue"),
+		Threshold:          jsii.Number(0),
+		EvaluationPeriods:  jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	}))
+
 	for _, r := range api.Routes {
-		fn, err := NewRouteFunction(s.Stack, "Fn-"+r.Function, RouteFunctionProps{
+		props := RouteFunctionProps{
 			Route: r, Config: cfg, Table: s.Table, SecretARN: secretARN, SecretARNForPolicy: secretPolicyARN,
-		})
+		}
+		if Defers(r) {
+			props.DeadLetterQueue = s.DeferredDLQ
+		}
+		fn, err := NewRouteFunction(s.Stack, "Fn-"+r.Function, props)
 		if err != nil {
 			return nil, err
 		}

@@ -120,10 +120,12 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::Lambda::Permission":     n, // one per method, no test-invoke permission
 		"AWS::ApiGateway::Method":     n,
 		"AWS::ApiGateway::Resource":   len(segments),
-		"AWS::Logs::LogGroup":         n + 1, // one per function, one for access logs
-		"AWS::IAM::Role":              n + 1, // one per function, the API Gateway account role
-		"AWS::CloudWatch::Alarm":      3*n + 1,
-		"AWS::Logs::MetricFilter":     n, // rejected requests per function, for the Errors alarm
+		"AWS::Logs::LogGroup":         n + 1,   // one per function, one for access logs
+		"AWS::IAM::Role":              n + 1,   // one per function, the API Gateway account role
+		"AWS::CloudWatch::Alarm":      3*n + 2, // per function; API 5XX; deferred-work DLQ
+		"AWS::SQS::Queue":             1,       // dead letters of deferred (asynchronous) work
+		"AWS::SQS::QueuePolicy":       1,       // TLS only
+		"AWS::Logs::MetricFilter":     n,       // rejected requests per function, for the Errors alarm
 		"AWS::ApiGateway::RestApi":    1,
 		"AWS::ApiGateway::Stage":      1,
 		"AWS::ApiGateway::Deployment": 1,
@@ -276,7 +278,11 @@ func TestRolesLeastPrivilege(t *testing.T) {
 					t.Errorf("function name %v", name)
 				}
 				want = append(want, statement{Actions: []string{"lambda:InvokeFunction"},
-					Resources: []string{"arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:" + name.(string)}})
+					Resources: []string{"arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:" + name.(string)}},
+					statement{Actions: []string{"sqs:SendMessage"}, Resources: []string{"<" + def.ofType("AWS::SQS::Queue")[0] + ".Arn>"}})
+				if dlq := render(get(def.res[rr.function].Properties, "DeadLetterConfig", "TargetArn")); dlq != "<"+def.ofType("AWS::SQS::Queue")[0]+".Arn>" {
+					t.Errorf("dead-letter target %s", dlq)
+				}
 			}
 			got := pols[rr.role]
 			// minimizePolicies sorts actions, so compare them as sets.
