@@ -7,6 +7,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -52,9 +53,22 @@ type Gateway struct {
 
 type route struct {
 	api.Route
-	handler   lambda.Handler
+	// envs holds one lambda.Handler per concurrent invocation, as Lambda runs one
+	// invocation at a time per execution environment. A shared Handler is not safe for
+	// concurrent use: aws-lambda-go's Invoke returns the bytes of a pooled buffer that the
+	// next invocation on the same Handler reuses, so one caller's reply could become
+	// another's.
+	envs      *sync.Pool
 	requests  map[string]*vtl.Template // by media type
 	responses []response
+}
+
+// invoke runs one invocation on an environment of its own and returns a copy of the output.
+func (rt *route) invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	h := rt.envs.Get().(lambda.Handler)
+	defer rt.envs.Put(h)
+	out, err := h.Invoke(ctx, payload)
+	return bytes.Clone(out), err
 }
 
 type response struct {
@@ -90,7 +104,8 @@ func New(handlers map[string]any, opts Options) (*Gateway, error) {
 		if !ok || h == nil {
 			return nil, fmt.Errorf("route %s %s: no handler for function %q", r.Method, r.Path, r.Function)
 		}
-		rt := &route{Route: r, handler: lambda.NewHandler(h), requests: map[string]*vtl.Template{}}
+		rt := &route{Route: r, requests: map[string]*vtl.Template{},
+			envs: &sync.Pool{New: func() any { return lambda.NewHandler(h) }}}
 		src, err := api.Template(r.RequestTemplate)
 		if err != nil {
 			return nil, err
@@ -217,7 +232,7 @@ func (g *Gateway) invoke(ctx context.Context, rt *route, x *exchange, payload []
 				done <- result{err: fmt.Errorf("%v", p)}
 			}
 		}()
-		out, err := rt.handler.Invoke(ctx, payload)
+		out, err := rt.invoke(ctx, payload)
 		done <- result{out, err}
 	}()
 	select {
@@ -255,7 +270,7 @@ func (g *Gateway) InvokeAsync(_ context.Context, function string, payload []byte
 		ctx, cancel := context.WithTimeout(context.Background(), rt.Timeout)
 		defer cancel()
 		ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: newID()})
-		if _, err := rt.handler.Invoke(ctx, payload); err != nil {
+		if _, err := rt.invoke(ctx, payload); err != nil {
 			slog.Error("async invoke failed", "function", function, "error", err.Error())
 		}
 	}()

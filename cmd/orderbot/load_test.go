@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestLoad drives `orderbot dev` (the built binary, embedded store) with a mix of
+// /order-update (3 in 4) and /order-list at concurrency 64: no request may fail, and at
+// the end every user's stored order is the last one acknowledged to them (each worker
+// owns its users, so their requests are serialised). ORDERBOT_LOAD=1 runs the full
+// 20,000 requests (about a minute on a small machine); otherwise 2,000.
+func TestLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	total, workers, usersPerWorker := 2000, 64, 4
+	if os.Getenv("ORDERBOT_LOAD") == "1" {
+		total = 20000
+	}
+	bin := buildOrderbot(t)
+	db := filepath.Join(t.TempDir(), "orders.db")
+	p := startDev(t, bin, db)
+	transport := &http.Transport{MaxIdleConnsPerHost: workers}
+	// Warm up (first requests parse nothing new, but fault in code and the database).
+	warm := p.client("UWARM")
+	for range 20 {
+		if r, err := warm.Command(context.Background(), "/order-list", ""); err != nil || r.Status != 200 {
+			t.Fatalf("warm-up: %v %+v", err, r)
+		}
+	}
+	rssBefore := p.rssKB()
+
+	var next, errors atomic.Int64
+	last := make([]string, workers*usersPerWorker)
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	latencies := make([]time.Duration, 0, total)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				n := next.Add(1)
+				if n > int64(total) {
+					return
+				}
+				u := w*usersPerWorker + i%usersPerWorker
+				c := p.client(fmt.Sprintf("U%03d", u))
+				c.HTTP = &http.Client{Timeout: 30 * time.Second, Transport: transport}
+				cmd, text := "/order-update", fmt.Sprintf("U%03d item %d", u, n)
+				if n%4 == 0 {
+					cmd, text = "/order-list", ""
+				}
+				t0 := time.Now()
+				r, err := c.Command(context.Background(), cmd, text)
+				d := time.Since(t0)
+				mu.Lock()
+				latencies = append(latencies, d)
+				if err == nil {
+					statuses[r.Status]++
+				}
+				mu.Unlock()
+				if err != nil || r.Status != 200 || r.Msg == nil {
+					if errors.Add(1) <= 5 {
+						t.Errorf("%s %q: %v %+v", cmd, text, err, r)
+					}
+					continue
+				}
+				if cmd == "/order-update" {
+					last[u] = text
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	rssAfter := p.rssKB()
+	if n := errors.Load(); n > 0 {
+		t.Fatalf("%d of %d requests failed", n, total)
+	}
+	p.stop(t)
+	stored := byUser(openRound(t, db))
+	for u, want := range last {
+		if want != "" && stored[fmt.Sprintf("U%03d", u)] != want {
+			t.Errorf("U%03d: stored %q, last acknowledged %q", u, stored[fmt.Sprintf("U%03d", u)], want)
+		}
+	}
+	p50, p99 := percentile(latencies, 50), percentile(latencies, 99)
+	t.Logf("%d requests at concurrency %d in %v: %.0f req/s, 0 errors, HTTP %v, p50 %v p99 %v; VmRSS %d kB before, %d kB after; %d users' last orders verified",
+		total, workers, elapsed.Round(time.Millisecond), float64(total)/elapsed.Seconds(), statuses,
+		p50.Round(time.Microsecond), p99.Round(time.Microsecond), rssBefore, rssAfter, len(stored))
+	if rssBefore == 0 {
+		t.Log("VmRSS unavailable (not Linux)")
+	}
+}
+
+func percentile(d []time.Duration, p int) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[(len(s)-1)*p/100]
+}

@@ -1,0 +1,258 @@
+package gateway_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/orderbot/orderbot/lambdas/orders"
+	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/local/slacksim"
+)
+
+// stores are the two orders.Store implementations; every race test runs against both,
+// the embedded one and DynamoDB's semantics on dynalite.
+var stores = []struct {
+	name string
+	new  func(testing.TB) orders.Store
+}{
+	{"boltdb", boltStore},
+	{"dynamo", dynamoStore},
+}
+
+// ack is one acknowledged /order-update as the client saw it.
+type ack struct {
+	item       string
+	sent, done time.Time
+}
+
+// TestConcurrentUpdatesRacingClose: 50 users send 10 updates each (one user's updates in
+// sequence, the users in parallel: "last acknowledged" is only defined for requests the
+// user serialised), and a /order-list close lands in the middle. Every acknowledged update
+// must be in exactly one round, and per user and round the stored order is the last
+// update that round received.
+func TestConcurrentUpdatesRacingClose(t *testing.T) {
+	const users, perUser = 50, 10
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, st.new(t))
+			capture := h.store
+
+			acks := make([][]ack, users)
+			var acked atomic.Int64
+			var closeSent, closeDone time.Time
+			var closeText string
+			closeTrigger := make(chan struct{})
+			var closeWG sync.WaitGroup
+			closeWG.Go(func() {
+				<-closeTrigger
+				closeSent = time.Now()
+				r := mustCommand(t, h.as("UCLOSER"), "/order-list", "close")
+				closeDone = time.Now()
+				closeText = r.Msg.Text
+				if !strings.Contains(closeText, "Round closed — final tally") {
+					t.Errorf("close reply: %q", closeText)
+				}
+			})
+			start := time.Now()
+			var wg sync.WaitGroup
+			statuses := map[int]int{}
+			var statusMu sync.Mutex
+			for u := range users {
+				wg.Go(func() {
+					user := fmt.Sprintf("U%02d", u)
+					c := h.as(user)
+					for k := range perUser {
+						// Distinct per request, with JSON/VTL metacharacters that must stay literal.
+						item := fmt.Sprintf(`%s #%d 'latte' "$x" \%d`, user, k, k)
+						sent := time.Now()
+						r, err := c.Command(context.Background(), "/order-update", item)
+						if err != nil {
+							t.Errorf("%s update %d: %v", user, k, err)
+							return
+						}
+						statusMu.Lock()
+						statuses[r.Status]++
+						statusMu.Unlock()
+						if r.Status != 200 || r.Msg == nil || !strings.Contains(r.Msg.Text, "Your order: *"+slack.Escape(item)+"*") {
+							t.Errorf("%s update %d not acknowledged: HTTP %d %s", user, k, r.Status, r.Body)
+							return
+						}
+						acks[u] = append(acks[u], ack{item: item, sent: sent, done: time.Now()})
+						if acked.Add(1) == users*perUser/2 {
+							close(closeTrigger)
+						}
+					}
+				})
+			}
+			wg.Wait()
+			closeWG.Wait()
+			elapsed := time.Since(start)
+			if t.Failed() {
+				t.FailNow()
+			}
+
+			if len(capture.closed) != 1 {
+				t.Fatalf("%d rounds closed, want 1", len(capture.closed))
+			}
+			closedStore := byUser(capture.closed[0])
+			closedReply := replyTally(closeText)
+			open := byUser(h.open(t))
+
+			// The close reply and the store agree on the final tally.
+			if len(closedReply) != len(closedStore) {
+				t.Errorf("close reply names %d orders, the store closed %d", len(closedReply), len(closedStore))
+			}
+			for u, item := range closedStore {
+				if closedReply[u] != slack.Escape(item) {
+					t.Errorf("%s: close reply says %q, store says %q", u, closedReply[u], item)
+				}
+			}
+
+			inClosed, inOpen := 0, 0
+			for u := range users {
+				user := fmt.Sprintf("U%02d", u)
+				a := acks[u]
+				i, j := indexOf(a, closedStore[user]), indexOf(a, open[user])
+				if _, ok := closedStore[user]; ok && i < 0 {
+					t.Errorf("%s: closed round holds %q, never acknowledged", user, closedStore[user])
+				}
+				if _, ok := open[user]; ok && j < 0 {
+					t.Errorf("%s: open round holds %q, never acknowledged", user, open[user])
+				}
+				last := len(a) - 1
+				switch {
+				case i < 0 && j < 0:
+					t.Errorf("%s: %d acknowledged updates, none in either round", user, len(a))
+				case i == last && j >= 0:
+					t.Errorf("%s: last update in the closed round, yet %q in the open one", user, a[j].item)
+				case i < last && j != last:
+					// Updates i+1…last came after the close, so the open round must hold the last.
+					t.Errorf("%s: closed round has update %d, open round has %d, want %d", user, i, j, last)
+				}
+				// Timing: an update acknowledged before the close was sent is in the closed
+				// round (or replaced there by a later one); one sent after the close was
+				// acknowledged is not in it.
+				for k, x := range a {
+					if x.done.Before(closeSent) && i < k {
+						t.Errorf("%s: update %d acknowledged before the close, closed round has %d", user, k, i)
+					}
+					if x.sent.After(closeDone) && i >= k {
+						t.Errorf("%s: update %d sent after the close, yet closed round has %d", user, k, i)
+					}
+				}
+				if i >= 0 {
+					inClosed++
+				}
+				if j >= 0 {
+					inOpen++
+				}
+			}
+			t.Logf("%s: %d acknowledged updates in %v (%.0f req/s), HTTP %s; closed round %d users, open round %d users",
+				st.name, acked.Load(), elapsed.Round(time.Millisecond), float64(acked.Load())/elapsed.Seconds(),
+				histogram(statuses), inClosed, inOpen)
+		})
+	}
+}
+
+// TestSameUserUpdateCancelRace: one user's updates and cancels race each other. Among
+// concurrent requests no order is defined, so the state must be one of them; a request
+// sent after all of those were acknowledged is the last acknowledged one and must win.
+func TestSameUserUpdateCancelRace(t *testing.T) {
+	const batches, batch = 15, 8
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, st.new(t))
+			// Another user's order keeps the round open whatever this user does.
+			mustCommand(t, h.as("UANCHOR"), "/order-update", "anchor")
+			me := h.as("UME")
+			rng := rand.New(rand.NewPCG(7, 11))
+			for b := range batches {
+				texts := make([]string, batch)
+				for i := range texts {
+					texts[i] = fmt.Sprintf("b%d item %d", b, i)
+					if rng.IntN(3) == 0 {
+						texts[i] = "cancel"
+					}
+				}
+				var wg sync.WaitGroup
+				for _, text := range texts {
+					wg.Go(func() { mustCommand(t, me, "/order-update", text) })
+				}
+				wg.Wait()
+				got, has := byUser(h.open(t))["UME"]
+				if has && !containsString(texts, got) {
+					t.Fatalf("batch %d: stored %q, not one of the racing updates %q", b, got, texts)
+				}
+				if !has && !containsString(texts, "cancel") {
+					t.Fatalf("batch %d: order gone without a cancel in %q", b, texts)
+				}
+				// The last acknowledged request: sent after every racing one was answered. Odd
+				// batches end with a cancel, even ones with an update.
+				final := fmt.Sprintf("b%d final", b)
+				if b%2 == 1 {
+					final = "cancel"
+				}
+				mustCommand(t, me, "/order-update", final)
+				got, has = byUser(h.open(t))["UME"]
+				switch {
+				case final == "cancel" && has:
+					t.Fatalf("batch %d: cancel acknowledged last, yet %q stored", b, got)
+				case final != "cancel" && got != final:
+					t.Fatalf("batch %d: %q acknowledged last, stored %q (present %v)", b, final, got, has)
+				}
+			}
+			if n := len(h.open(t).Orders); n != 1+batches%2 {
+				t.Fatalf("round has %d orders at the end, want %d", n, 1+batches%2)
+			}
+		})
+	}
+}
+
+func mustCommand(t testing.TB, c *slacksim.Client, cmd, text string) *slacksim.Reply {
+	t.Helper()
+	r, err := c.Command(context.Background(), cmd, text)
+	if err != nil {
+		t.Fatalf("%s %q: %v", cmd, text, err)
+	}
+	if r.Status != 200 || r.Msg == nil {
+		t.Fatalf("%s %q: HTTP %d %s", cmd, text, r.Status, r.Body)
+	}
+	return r
+}
+
+func byUser(r orders.Round) map[string]string {
+	m := map[string]string{}
+	for _, o := range r.Orders {
+		m[o.User] = o.Item
+	}
+	return m
+}
+
+func indexOf(a []ack, item string) int {
+	if item == "" {
+		return -1
+	}
+	for i, x := range a {
+		if x.item == item {
+			return i
+		}
+	}
+	return -1
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,108 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/orderbot/orderbot/lambdas/api"
+)
+
+// TestSlackRetriesHandledOnce: Slack redelivers an event it thinks failed with
+// X-Slack-Retry-Num 1–3. However the copies arrive — one after another or all at once —
+// the mention is answered once and its id is recorded once.
+func TestSlackRetriesHandledOnce(t *testing.T) {
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, st.new(t))
+			ctx := context.Background()
+			deliver := func(body []byte, retry int) {
+				var extra http.Header
+				if retry > 0 {
+					extra = http.Header{"X-Slack-Retry-Num": {strconv.Itoa(retry)}, "X-Slack-Retry-Reason": {"http_timeout"}}
+				}
+				r, err := h.client.Post(ctx, "/", api.ContentTypeJSON, body, extra)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if r.Status != 200 || string(bytes.TrimSpace(r.Body)) != "{}" {
+					t.Errorf("delivery %d: HTTP %d %s", retry, r.Status, r.Body)
+				}
+			}
+			sequential, err := h.client.EventBody("app_mention")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for retry := range 4 {
+				deliver(sequential, retry)
+			}
+			concurrent, _ := h.client.EventBody("app_mention")
+			var wg sync.WaitGroup
+			for retry := range 4 {
+				wg.Go(func() { deliver(concurrent, retry) })
+			}
+			wg.Wait()
+			// Two events, eight deliveries: two replies, two first deliveries.
+			if n := h.poster.count(); n != 2 {
+				t.Errorf("%d thread replies for 2 events delivered 4 times each, want 2", n)
+			}
+			if n := len(h.store.events); n != 2 {
+				t.Errorf("MarkEvent reported %d first deliveries (%q), want 2", n, h.store.events)
+			}
+			if n := h.store.writes["MarkEvent"]; n != 8 {
+				t.Errorf("MarkEvent called %d times, want 8 (one per delivery)", n)
+			}
+			t.Logf("%s: 8 deliveries of 2 event ids → %d posts, %d first deliveries", st.name, h.poster.count(), len(h.store.events))
+		})
+	}
+}
+
+// TestDoubleSubmittedUpdateIsIdempotent: the same signed /order-update posted twice (a
+// double click, a proxy retry) leaves the state a single post leaves and gets the same
+// reply, also when both copies race.
+func TestDoubleSubmittedUpdateIsIdempotent(t *testing.T) {
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, st.new(t))
+			ctx := context.Background()
+			mustCommand(t, h.as("U1"), "/order-update", "flat white")
+			c := h.as("U2")
+			for _, concurrent := range []bool{false, true} {
+				item := "oat latte, concurrent=" + strconv.FormatBool(concurrent)
+				body := []byte(c.CommandForm("/order-update", item).Encode())
+				headers := c.Headers(body) // one signature: byte-identical copies
+				replies := make([][]byte, 2)
+				send := func(i int) {
+					r, err := c.Post(ctx, "/order-update", api.ContentTypeForm, body, headers)
+					if err != nil || r.Status != 200 || r.Msg == nil {
+						t.Errorf("copy %d: %v %+v", i, err, r)
+						return
+					}
+					replies[i] = r.Body
+				}
+				if concurrent {
+					var wg sync.WaitGroup
+					wg.Go(func() { send(0) })
+					wg.Go(func() { send(1) })
+					wg.Wait()
+				} else {
+					send(0)
+					send(1)
+				}
+				if len(replies[0]) != len(replies[1]) || !bytes.Equal(replies[0], replies[1]) {
+					t.Errorf("concurrent=%v: replies differ:\n%s\n%s", concurrent, replies[0], replies[1])
+				}
+				r := h.open(t)
+				if got := byUser(r); len(r.Orders) != 2 || got["U2"] != item || got["U1"] != "flat white" {
+					t.Errorf("concurrent=%v: round %v, want U1 flat white and U2 %q", concurrent, got, item)
+				}
+			}
+		})
+	}
+}
