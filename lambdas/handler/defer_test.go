@@ -21,7 +21,6 @@ import (
 type slowStore struct {
 	orders.Store
 	delay time.Duration
-	calls sync.Map
 }
 
 func (s *slowStore) wait(ctx context.Context) error {

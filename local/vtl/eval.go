@@ -285,13 +285,6 @@ func (st *state) capture(f func() error) (string, error) {
 	return s, err
 }
 
-func (st *state) checkString(s string) (string, error) {
-	if len(s) > st.lim.MaxString {
-		return "", st.limit("string size limit (%d bytes) exceeded", st.lim.MaxString)
-	}
-	return s, nil
-}
-
 func (st *state) run(nodes []node) error {
 	for _, n := range nodes {
 		if err := n.exec(st); err != nil {
