@@ -71,5 +71,8 @@ lint: ## gofmt, go vet, staticcheck and actionlint (pinned in tools/go.mod)
 	cd lambdas && $(TOOLS) staticcheck ./...
 	$(TOOLS) actionlint
 
+bench: deps build ## benchmarks → docs/BENCHMARKS.md: cold start vs Bolt/Python, warm, gateway load, sizes, cdk synth
+	$(GO) run ./bench/cmd/bench -out docs/BENCHMARKS.md
+
 clean: ## remove build outputs
 	rm -rf $(BUILD) cdk.out

@@ -1,0 +1,69 @@
+package bench
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestHarnessSmoke runs the whole harness once with tiny counts (one cold run per
+// variant, one iteration per benchmark, short load steps, no cdk synth) so that
+// `make test` notices when a change breaks `make bench`. It needs what `make test` has:
+// dynalite from `make deps` and node/python3 on PATH; the Bolt fixture is used only if
+// `make bench` has installed it (no network in tests).
+func TestHarnessSmoke(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "node_modules", ".bin", "dynalite")); err != nil {
+		t.Skip("dynalite is not installed: run make deps")
+	}
+	cfg := Config{
+		Root: root, ColdRuns: 1, BenchTime: "1x", LoadDuration: 100 * time.Millisecond,
+		Concurrency: []int{1, 4}, ProfileDir: t.TempDir(), Command: "go test ./bench",
+	}
+	if testing.Verbose() {
+		cfg.Log = os.Stderr
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	rep, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range rep.Errors {
+		t.Error(e)
+	}
+	for _, name := range []string{VariantHello, VariantEnv, VariantSecret, VariantPython} {
+		v := rep.Cold.Variant(name)
+		if v == nil || len(v.Samples) != 1 {
+			t.Errorf("cold variant %q: no sample (%+v)", name, v)
+		}
+	}
+	if v := rep.Cold.Variant(VariantBolt); v != nil && v.Err != "" {
+		t.Logf("Bolt skipped: %s", v.Err)
+	}
+	for _, want := range []string{"Verify", "ParseCommand", "OrderList/store=disk", "OrderUpdate/store=disk", "TemplateRequest", "TemplateResponse"} {
+		if _, ok := rep.bench(want); !ok {
+			t.Errorf("benchmark %s missing from the report", want)
+		}
+	}
+	for _, l := range rep.Load.Results {
+		if l.Requests == 0 || l.Errors > 0 {
+			t.Errorf("load %s c=%d: %d requests, %d errors", l.Route, l.Concurrency, l.Requests, l.Errors)
+		}
+	}
+	md := rep.Markdown()
+	for _, want := range []string{"## 1. Cold request", "## 2. Warm", "## 3. Local gateway", "## 4. Sizes", "## 6. On paper"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if svg := rep.SVG(); !strings.HasPrefix(svg, "<svg") || !strings.Contains(svg, "orderbot") {
+		t.Errorf("chart: %.200s", svg)
+	}
+}
