@@ -61,6 +61,8 @@ func TestLoadNeedsTableAndSecret(t *testing.T) {
 	t.Setenv("SECRET_ARN", "")
 	t.Setenv("SLACK_SIGNING_SECRET", "")
 	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
 	if _, err := Load(context.Background()); err == nil || !strings.Contains(err.Error(), "signing secret") {
 		t.Fatalf("Load without a secret = %v", err)
 	}
@@ -68,5 +70,37 @@ func TestLoadNeedsTableAndSecret(t *testing.T) {
 	c, err := Load(context.Background())
 	if err != nil || c.SigningSecret != "local" || c.TableName != "t" {
 		t.Fatalf("Load = %+v, %v", c, err)
+	}
+}
+
+func TestAWSFromEnv(t *testing.T) {
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	if _, err := AWSFromEnv(); err == nil {
+		t.Fatal("no region accepted")
+	}
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	if _, err := AWSFromEnv(); err == nil {
+		t.Fatal("no credentials accepted")
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_SESSION_TOKEN", "token")
+	t.Setenv("AWS_ENDPOINT_URL", "")
+	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000")
+	cfg, err := AWSFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := cfg.Credentials.Retrieve(context.Background())
+	if err != nil || cfg.Region != "eu-west-1" || creds.AccessKeyID != "AKIDEXAMPLE" || creds.SessionToken != "token" || cfg.BaseEndpoint != nil {
+		t.Fatalf("config %+v, credentials %+v, %v", cfg, creds, err)
+	}
+	if ep := ForService(cfg, "DYNAMODB").BaseEndpoint; ep == nil || *ep != "http://127.0.0.1:8000" {
+		t.Fatalf("DYNAMODB endpoint %v", ep)
+	}
+	if ForService(cfg, "LAMBDA").BaseEndpoint != nil {
+		t.Fatal("endpoint leaked to another service")
 	}
 }

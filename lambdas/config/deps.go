@@ -5,7 +5,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/orderbot/orderbot/lambdas/handler"
 	"github.com/orderbot/orderbot/lambdas/orders"
@@ -23,7 +22,7 @@ func Deps(ctx context.Context, withPoster bool) (handler.Deps, error) {
 		return handler.Deps{}, err
 	}
 	d := handler.Deps{
-		Orders:   &orders.Service{Store: dynamo.New(dynamodb.NewFromConfig(c.AWS), c.TableName)},
+		Orders:   &orders.Service{Store: dynamo.New(dynamodb.NewFromConfig(ForService(c.AWS, "DYNAMODB")), c.TableName)},
 		Verifier: slack.Verifier{Secret: []byte(c.SigningSecret)},
 		Log:      c.Logger(),
 	}
@@ -31,7 +30,7 @@ func Deps(ctx context.Context, withPoster bool) (handler.Deps, error) {
 		d.Poster = slack.NewPoster(c.BotToken, "")
 	}
 	if self := os.Getenv("AWS_LAMBDA_FUNCTION_NAME"); self != "" {
-		d.Deferrer = selfinvoke.Deferrer{Client: lambda.NewFromConfig(c.AWS), Self: self}
+		d.Deferrer = selfinvoke.Deferrer{AWS: ForService(c.AWS, "LAMBDA"), Self: self}
 		d.Budget = c.ReplyBudget
 	}
 	return d, nil

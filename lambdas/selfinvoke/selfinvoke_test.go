@@ -2,36 +2,47 @@ package selfinvoke
 
 import (
 	"context"
-	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
-type fakeLambda struct {
-	in     *lambda.InvokeInput
-	status int32
-	err    error
-}
-
-func (f *fakeLambda) Invoke(_ context.Context, in *lambda.InvokeInput, _ ...func(*lambda.Options)) (*lambda.InvokeOutput, error) {
-	f.in = in
-	return &lambda.InvokeOutput{StatusCode: f.status}, f.err
-}
-
 func TestDeferInvokesSelfAsynchronously(t *testing.T) {
-	f := &fakeLambda{status: 202}
-	d := Deferrer{Client: f, Self: "Orderbot-OrderUpdate-abc"}
+	var got *http.Request
+	var body string
+	status := http.StatusAccepted
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got, body = r, string(b)
+		w.WriteHeader(status)
+		io.WriteString(w, `{"Type":"User","message":"AccessDeniedException"}`)
+	}))
+	defer srv.Close()
+	d := Deferrer{Self: "Orderbot-order-update", AWS: aws.Config{
+		Region:       "eu-west-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "token"),
+		BaseEndpoint: aws.String(srv.URL),
+	}}
 	if err := d.Defer(context.Background(), "order-update", []byte(`{"deferred":true}`)); err != nil {
 		t.Fatal(err)
 	}
-	if *f.in.FunctionName != "Orderbot-OrderUpdate-abc" || f.in.InvocationType != types.InvocationTypeEvent || string(f.in.Payload) != `{"deferred":true}` {
-		t.Fatalf("invoke input = %+v", f.in)
+	if got.Method != "POST" || got.URL.Path != "/2015-03-31/functions/Orderbot-order-update/invocations" ||
+		got.Header.Get("X-Amz-Invocation-Type") != "Event" || body != `{"deferred":true}` {
+		t.Fatalf("request %s %s %v body %s", got.Method, got.URL.Path, got.Header, body)
 	}
-	for _, bad := range []*fakeLambda{{status: 200}, {err: errors.New("AccessDenied")}} {
-		if err := (Deferrer{Client: bad, Self: "x"}).Defer(context.Background(), "order-update", nil); err == nil {
-			t.Errorf("Defer with %+v succeeded", bad)
-		}
+	auth := got.Header.Get("Authorization")
+	if !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/") || !strings.Contains(auth, "/eu-west-1/lambda/aws4_request") ||
+		got.Header.Get("X-Amz-Security-Token") != "token" {
+		t.Fatalf("not signed for lambda in eu-west-1: %q", auth)
+	}
+	status = http.StatusForbidden
+	err := d.Defer(context.Background(), "order-update", nil)
+	if err == nil || !strings.Contains(err.Error(), "403") || !strings.Contains(err.Error(), "AccessDenied") {
+		t.Fatalf("403 answered %v", err)
 	}
 }
