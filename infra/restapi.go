@@ -3,7 +3,6 @@ package infra
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
@@ -18,25 +17,9 @@ import (
 // 200 body as a message, and the error bodies are JSON too.
 const ResponseContentType = "application/json"
 
-// accessLogExtras are added to API Gateway's standard JSON fields: the latency split and the
-// integration status show whether a slow or failed request was the handler or the gateway.
-var accessLogExtras = []string{
-	`"responseLatency":"$context.responseLatency"`,
-	`"integrationLatency":"$context.integration.latency"`,
-	`"integrationStatus":"$context.integration.status"`,
-	`"errorMessage":"$context.error.message"`,
-	`"xrayTraceId":"$context.xrayTraceId"`,
-}
-
-// AccessLogFormat is the stage's access log line: the standard JSON fields plus extras.
-func AccessLogFormat() string {
-	all := jsii.Bool(true)
-	std := *awsapigateway.AccessLogFormat_JsonWithStandardFields(&awsapigateway.JsonWithStandardFieldProps{
-		Caller: all, HttpMethod: all, Ip: all, Protocol: all, RequestTime: all,
-		ResourcePath: all, ResponseLength: all, Status: all, User: all,
-	}).ToString()
-	return strings.TrimSuffix(std, "}") + "," + strings.Join(accessLogExtras, ",") + "}"
-}
+// AccessLogFormat is the stage's access-log line. It lives in lambdas/api because the local
+// gateway writes the same line per request.
+func AccessLogFormat() string { return api.AccessLogFormat }
 
 // RestAPI is the REST API, its stage and, when managed here, the account's CloudWatch role.
 type RestAPI struct {

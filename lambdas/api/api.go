@@ -123,7 +123,8 @@ const AccessLogFormat = `{"requestId":"$context.requestId","ip":"$context.identi
 	`"resourcePath":"$context.resourcePath","status":"$context.status",` +
 	`"protocol":"$context.protocol","responseLength":"$context.responseLength",` +
 	`"integrationStatus":"$context.integration.status","integrationLatency":"$context.integrationLatency",` +
-	`"responseLatency":"$context.responseLatency","errorMessage":$context.error.messageString}`
+	`"responseLatency":"$context.responseLatency","xrayTraceId":"$context.xrayTraceId",` +
+	`"errorMessage":"$context.error.message"}`
 
 // MaxBodyBytes bounds a request body. Slack's commands and events are a few KB; anything
 // far larger is refused with 400 before the signature is computed over it.

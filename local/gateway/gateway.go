@@ -320,9 +320,12 @@ func (g *Gateway) writeAccessLog(r *http.Request, x *exchange, ctxVars map[strin
 	if g.log == nil {
 		return
 	}
-	msg, _ := json.Marshal(x.errorMessage)
-	if x.errorMessage == "" {
-		msg = []byte(`"-"`)
+	// API Gateway's error messages are fixed phrases; ours may quote template errors, so
+	// escape them to keep the line JSON.
+	quoted, _ := json.Marshal(x.errorMessage)
+	msg := string(quoted[1 : len(quoted)-1])
+	if msg == "" {
+		msg = "-"
 	}
 	integrationStatus := x.integrationStatus
 	if integrationStatus == "" {
@@ -333,7 +336,7 @@ func (g *Gateway) writeAccessLog(r *http.Request, x *exchange, ctxVars map[strin
 	ctxVars["responseLatency"] = time.Since(x.start).Milliseconds()
 	ctxVars["integrationLatency"] = x.integrationLatency.Milliseconds()
 	ctxVars["integration"] = map[string]any{"status": integrationStatus}
-	ctxVars["error"] = map[string]any{"message": x.errorMessage, "messageString": string(msg)}
+	ctxVars["error"] = map[string]any{"message": msg, "messageString": string(quoted)}
 	res, err := g.accessLog.Render(context.Background(), vtl.Request{Context: ctxVars})
 	if err != nil {
 		slog.Error("access log", "error", err)
