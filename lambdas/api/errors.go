@@ -28,8 +28,11 @@ type Error struct {
 func (e *Error) Error() string {
 	msg := string(e.Code) + ": " + e.Reason
 	// Selection patterns use '.', which does not match line breaks in Java regexes.
-	return strings.NewReplacer("\n", " ", "\r", " ").Replace(msg)
+	return oneLine.Replace(msg)
 }
+
+// A Replacer builds its lookup table on first use: build it once, not per call.
+var oneLine = strings.NewReplacer("\n", " ", "\r", " ")
 
 func (e *Error) Unwrap() error { return e.Err }
 

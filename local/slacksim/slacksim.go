@@ -219,8 +219,10 @@ func Render(r *Reply) string {
 }
 
 func unescape(s string) string {
-	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+	return mrkdwnUnescaper.Replace(s)
 }
+
+var mrkdwnUnescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 
 func randomHex(n int) string {
 	b := make([]byte, (n+1)/2)
