@@ -47,7 +47,9 @@ func (d Deps) orderUpdate(ctx context.Context, ev api.Event, cmd slackgo.SlashCo
 		r, err := d.Orders.Cancel(ctx, ch, cmd.UserID)
 		if ev.Deferred && errors.Is(err, orders.ErrNoOrder) {
 			// The first attempt may have withdrawn it before it was cancelled.
-			return slack.OrderCancelled(r), nil
+			if cur, err := d.Orders.Current(ctx, ch); err == nil {
+				return slack.OrderCancelled(cur), nil
+			}
 		}
 		if errors.Is(err, orders.ErrNoOpenRound) || errors.Is(err, orders.ErrNoOrder) {
 			return slack.NothingToCancel(), nil
