@@ -170,19 +170,22 @@ func u16len(s string) int {
 	return n
 }
 
+// u16at reports whether n occurs in h at i (Java's indexOf works on UTF-16 units).
+func u16at(h, n []uint16, i int) bool {
+	for j := range n {
+		if h[i+j] != n[j] {
+			return false
+		}
+	}
+	return true
+}
+
 func u16index(h, n []uint16, from int) int {
 	if from < 0 {
 		from = 0
 	}
 	for i := from; i+len(n) <= len(h); i++ {
-		match := true
-		for j := range n {
-			if h[i+j] != n[j] {
-				match = false
-				break
-			}
-		}
-		if match {
+		if u16at(h, n, i) {
 			return i
 		}
 	}
@@ -194,14 +197,7 @@ func u16lastIndex(h, n []uint16, from int) int {
 		from = len(h) - len(n)
 	}
 	for i := from; i >= 0; i-- {
-		match := true
-		for j := range n {
-			if h[i+j] != n[j] {
-				match = false
-				break
-			}
-		}
-		if match {
+		if u16at(h, n, i) {
 			return i
 		}
 	}
