@@ -44,8 +44,9 @@ type Route struct {
 	// Data is what the function reads and writes in the table; the stack grants exactly
 	// the DynamoDB actions the store needs for it.
 	Data DataAccess
-	// Timeout bounds the Lambda function. The integration timeout is IntegrationTimeout;
-	// Slack gives up after 3000 ms, so both stay well below.
+	// Timeout bounds the Lambda function. API Gateway cuts a synchronous call at
+	// IntegrationTimeout whatever this says; a function that defers work needs
+	// DeferredTimeout so that its asynchronous run can retry a slow store and still answer.
 	Timeout time.Duration
 }
 
@@ -61,6 +62,26 @@ const (
 // 3000 ms end to end; 2500 ms leaves room for the network between Slack and the gateway.
 const IntegrationTimeout = 2500 * time.Millisecond
 
+// Asynchronous invocation (deferred work) settings, set on the functions by the stack and
+// played by the local gateway. Slack's response_url takes answers for 30 minutes after
+// the command: Lambda may start a queued or retried deferred run at most MaxEventAge after
+// it was queued, and a run lasts at most DeferredTimeout, so every run can still answer.
+const (
+	// DeferredTimeout is the timeout of a function that defers work: a deferred run
+	// retries the store for up to ~20 s, answers through response_url (up to 5 s) and
+	// still has time to tell the user when it gives up.
+	DeferredTimeout = 30 * time.Second
+	// MaxEventAge is how long Lambda keeps a deferred event (queued, throttled or between
+	// retries) before it gives up and sends it to the dead-letter queue.
+	MaxEventAge = 25 * time.Minute
+	// AsyncRetryAttempts is how often Lambda retries a deferred run that failed (crashed
+	// or timed out: the handler itself never returns an error for a failed store call,
+	// it retries and then tells the user). Lambda waits about 1 and then 2 minutes.
+	AsyncRetryAttempts = 2
+	// ResponseURLValidity is how long Slack accepts answers on a command's response_url.
+	ResponseURLValidity = 30 * time.Minute
+)
+
 // Routes is the route table.
 var Routes = []Route{
 	{
@@ -74,14 +95,14 @@ var Routes = []Route{
 		Description: "Set, replace or cancel your order in this channel's round",
 		UsageHint:   "<item> | cancel | help",
 		ContentType: ContentTypeForm, RequestTemplate: RequestTemplate, ResponseTemplate: ResponseTemplate,
-		Data: DataOrders, Timeout: 3 * time.Second,
+		Data: DataOrders, Timeout: DeferredTimeout,
 	},
 	{
 		Path: "/order-list", Method: "POST", Function: "order-list", Command: "/order-list",
 		Description: "Show this channel's round grouped by item; share or close it",
 		UsageHint:   "[share | close]",
 		ContentType: ContentTypeForm, RequestTemplate: RequestTemplate, ResponseTemplate: ResponseTemplate,
-		Data: DataOrders, Timeout: 3 * time.Second,
+		Data: DataOrders, Timeout: DeferredTimeout,
 	},
 }
 

@@ -19,8 +19,15 @@ func TestRouteTable(t *testing.T) {
 		if !strings.HasPrefix(r.Path, "/") || r.Method != "POST" || r.Function == "" {
 			t.Errorf("route %+v: path, method or function malformed", r)
 		}
-		if r.Timeout <= IntegrationTimeout || r.Timeout > 3e9 {
+		switch {
+		case r.Command != "" && r.Timeout != DeferredTimeout:
+			// A slash command defers slow work to an asynchronous run of the same function.
+			t.Errorf("route %s: timeout %v, want %v (deferred runs retry and answer within it)", r.Path, r.Timeout, DeferredTimeout)
+		case r.Command == "" && (r.Timeout <= IntegrationTimeout || r.Timeout > 3e9):
 			t.Errorf("route %s: timeout %v must exceed the integration timeout %v and stay within Slack's 3 s", r.Path, r.Timeout, IntegrationTimeout)
+		}
+		if MaxEventAge+DeferredTimeout >= ResponseURLValidity {
+			t.Errorf("max event age %v + run %v = %v, want < response_url validity %v", MaxEventAge, DeferredTimeout, MaxEventAge+DeferredTimeout, ResponseURLValidity)
 		}
 		if r.Data != DataOrders && r.Data != DataEvents {
 			t.Errorf("route %s: data access %q", r.Path, r.Data)

@@ -14,9 +14,12 @@ type Event struct {
 	Context Context `json:"context"`
 	// Deferred marks a request that ran out of its reply budget and is being finished by an
 	// asynchronous invocation, which replies through the command's response_url. The
-	// request template never sets it: only the function itself (or the local gateway's
-	// async invoke) does.
+	// request template never sets it — its output has only body, headers and context, and
+	// every client-controlled value in it is base64 — so only a direct invoke of the
+	// function, which IAM allows to the function's own role alone, can produce it.
 	Deferred bool `json:"deferred,omitempty"`
+	// DeferredAt is when the request was handed to the asynchronous invocation.
+	DeferredAt time.Time `json:"deferredAt,omitzero"`
 }
 
 // Headers are the request headers verification and retry handling need, whatever

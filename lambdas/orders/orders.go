@@ -27,7 +27,79 @@ var (
 	ErrItemTooLong  = fmt.Errorf("item is longer than %d characters", MaxItemRunes)
 	ErrInvalidItem  = errors.New("item holds control characters or invalid UTF-8")
 	ErrInvalidInput = errors.New("team, channel and user are required")
+	ErrRoundFull    = fmt.Errorf("the round holds %d orders, the most one round takes", MaxOrders)
+	ErrNoRequest    = errors.New("a change needs the id and time of the request that asked for it")
 )
+
+// MaxOrders caps a round. A round lives in one DynamoDB item (400 KB); 250 orders of the
+// longest item (200 runes, up to 800 bytes of UTF-8) with their names and request records
+// stay under 300 KB, so closing a full round — which only adds a few attributes — can
+// never fail on size.
+const MaxOrders = 250
+
+// RequestMemory is how long a store remembers a user's latest request once the round it
+// changed is closed. A request older than this is never run again (deferred work gives
+// up after MaxDeferredAge), so older records cannot decide anything.
+const RequestMemory = time.Hour
+
+// Request identifies the Slack request that asked for a change. A change is applied at
+// most once per request, and a user's order only ever moves forward in request time:
+// a request arriving late (a deferred run, a retry) never undoes a newer one.
+type Request struct {
+	ID string    // a digest of the signed request: equal for every delivery of it
+	At time.Time // when it was received; orders one user's requests
+}
+
+func (r Request) valid() bool { return r.ID != "" && !r.At.IsZero() }
+
+// Newer reports whether r comes after o: later, or at the same instant with a greater id,
+// so that any two requests are ordered the same way everywhere.
+func (r Request) Newer(o Request) bool {
+	if !r.At.Equal(o.At) {
+		return r.At.After(o.At)
+	}
+	return r.ID > o.ID
+}
+
+// Outcome says what a change did.
+type Outcome int
+
+const (
+	// Applied: this call made the change.
+	Applied Outcome = iota
+	// Replayed: an earlier delivery of the same request made it; nothing changed now.
+	// Result.Round is the round it changed, as it is now (it may have closed since), or
+	// the zero Round when the request changed nothing (a cancel without an order).
+	Replayed
+	// Superseded: a newer request of the same user was applied first; nothing changed.
+	// Result.Round is the open round (zero when none).
+	Superseded
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Applied:
+		return "applied"
+	case Replayed:
+		return "replayed"
+	case Superseded:
+		return "superseded"
+	}
+	return fmt.Sprintf("Outcome(%d)", int(o))
+}
+
+// Result is what a change returns.
+type Result struct {
+	Round   Round
+	Outcome Outcome
+}
+
+// Target names whose request record a change consults: every order request of one user
+// shares one record (SetOrder, CancelOrder), and closes share the channel's close record.
+type Target struct {
+	User  string // the user whose order the request changes; "" for a close
+	Close bool
+}
 
 // Channel identifies where a round lives: one Slack channel of one workspace.
 type Channel struct {
@@ -44,7 +116,8 @@ type Order struct {
 	User     string // stable id (Slack user id)
 	UserName string // display name at the time of ordering
 	Item     string // as typed, after validation
-	At       time.Time
+	At       time.Time // when the request that set it was received
+	Req      string    // that request's id
 }
 
 // Round is a channel's collection of orders from opening to closing.
@@ -64,21 +137,35 @@ func (r Round) Open() bool { return r.ClosedAt.IsZero() }
 //   - SetOrder racing CloseRound lands in exactly one round: either the closed round (and
 //     is in the tally CloseRound returns) or the next one, never neither.
 //   - Concurrent SetOrder calls by different users all land.
+//   - Every change is identified by its Request and decided by the store's own record of
+//     it, never by whether an earlier call timed out: a request applies at most once
+//     (a repeat reports Replayed and the round it changed), and a user's request older
+//     than one already applied for that user changes nothing (Superseded).
 //   - Every returned Round reflects the state right after the operation.
 type Store interface {
 	// SetOrder puts o into the channel's open round, replacing o.User's previous order,
-	// and opens a round (with id newID) if none is open.
-	SetOrder(ctx context.Context, ch Channel, o Order, newID string) (Round, error)
+	// and opens a round (with id newID) if none is open. ErrRoundFull when the round
+	// already holds MaxOrders orders and o.User has none in it.
+	SetOrder(ctx context.Context, ch Channel, o Order, req Request, newID string) (Result, error)
 	// CancelOrder removes user's order from the open round: ErrNoOpenRound, ErrNoOrder.
-	CancelOrder(ctx context.Context, ch Channel, user string) (Round, error)
+	// A cancel that finds no order still counts as the user's latest request.
+	CancelOrder(ctx context.Context, ch Channel, user string, req Request) (Result, error)
 	// OpenRound returns the open round, or ErrNoOpenRound.
 	OpenRound(ctx context.Context, ch Channel) (Round, error)
 	// CloseRound closes the open round at the given time and returns its final orders,
-	// or ErrNoOpenRound.
-	CloseRound(ctx context.Context, ch Channel, at time.Time) (Round, error)
+	// or ErrNoOpenRound. A round opened after req was received is not the one req asked
+	// to close: it stays open (ErrNoOpenRound).
+	CloseRound(ctx context.Context, ch Channel, req Request, at time.Time) (Result, error)
+	// Abandon gives up on req for good: it records req so that no later delivery of it
+	// can take effect, unless it already has — then it reports Replayed with the round,
+	// as the change itself would. Applied means req is now sure never to apply.
+	Abandon(ctx context.Context, ch Channel, t Target, req Request) (Result, error)
 	// MarkEvent records an event id until expires. It reports false when the id was
 	// already recorded and had not expired at now: the event is a duplicate.
 	MarkEvent(ctx context.Context, id string, now, expires time.Time) (bool, error)
+	// ForgetEvent removes an event id's record, so that a later MarkEvent of it is a
+	// first delivery again (a claim given back after the work it guarded failed).
+	ForgetEvent(ctx context.Context, id string) error
 }
 
 // NewRoundID returns an id that sorts by time and does not collide between processes.
@@ -163,31 +250,38 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-// Set validates item and makes it user's order in the channel's open round.
-func (s *Service) Set(ctx context.Context, ch Channel, user, userName, item string) (Round, error) {
+// Set validates item and makes it user's order in the channel's open round, on behalf of
+// request req.
+func (s *Service) Set(ctx context.Context, ch Channel, user, userName, item string, req Request) (Result, error) {
 	if !ch.valid() || user == "" {
-		return Round{}, ErrInvalidInput
+		return Result{}, ErrInvalidInput
+	}
+	if !req.valid() {
+		return Result{}, ErrNoRequest
 	}
 	item, err := CleanItem(item)
 	if err != nil {
-		return Round{}, err
+		return Result{}, err
 	}
-	now := s.now()
-	r, err := s.Store.SetOrder(ctx, ch, Order{User: user, UserName: userName, Item: item, At: now}, NewRoundID(now))
+	o := Order{User: user, UserName: userName, Item: item, At: req.At, Req: req.ID}
+	r, err := s.Store.SetOrder(ctx, ch, o, req, NewRoundID(req.At))
 	if err != nil {
-		return Round{}, fmt.Errorf("set order in %s: %w", ch, err)
+		return Result{}, fmt.Errorf("set order in %s: %w", ch, err)
 	}
 	return r, nil
 }
 
 // Cancel withdraws user's order from the open round.
-func (s *Service) Cancel(ctx context.Context, ch Channel, user string) (Round, error) {
+func (s *Service) Cancel(ctx context.Context, ch Channel, user string, req Request) (Result, error) {
 	if !ch.valid() || user == "" {
-		return Round{}, ErrInvalidInput
+		return Result{}, ErrInvalidInput
 	}
-	r, err := s.Store.CancelOrder(ctx, ch, user)
+	if !req.valid() {
+		return Result{}, ErrNoRequest
+	}
+	r, err := s.Store.CancelOrder(ctx, ch, user, req)
 	if err != nil {
-		return Round{}, fmt.Errorf("cancel order in %s: %w", ch, err)
+		return Result{}, fmt.Errorf("cancel order in %s: %w", ch, err)
 	}
 	return r, nil
 }
@@ -208,13 +302,31 @@ func (s *Service) Current(ctx context.Context, ch Channel) (Round, error) {
 }
 
 // Close closes the open round and returns its final tally.
-func (s *Service) Close(ctx context.Context, ch Channel) (Round, error) {
+func (s *Service) Close(ctx context.Context, ch Channel, req Request) (Result, error) {
 	if !ch.valid() {
-		return Round{}, ErrInvalidInput
+		return Result{}, ErrInvalidInput
 	}
-	r, err := s.Store.CloseRound(ctx, ch, s.now())
+	if !req.valid() {
+		return Result{}, ErrNoRequest
+	}
+	r, err := s.Store.CloseRound(ctx, ch, req, s.now())
 	if err != nil {
-		return Round{}, fmt.Errorf("close round in %s: %w", ch, err)
+		return Result{}, fmt.Errorf("close round in %s: %w", ch, err)
+	}
+	return r, nil
+}
+
+// Abandon makes sure req never takes effect, or reports (Replayed) that it already has.
+func (s *Service) Abandon(ctx context.Context, ch Channel, t Target, req Request) (Result, error) {
+	if !ch.valid() || (!t.Close && t.User == "") {
+		return Result{}, ErrInvalidInput
+	}
+	if !req.valid() {
+		return Result{}, ErrNoRequest
+	}
+	r, err := s.Store.Abandon(ctx, ch, t, req)
+	if err != nil {
+		return Result{}, fmt.Errorf("abandon request %s in %s: %w", req.ID, ch, err)
 	}
 	return r, nil
 }
@@ -228,4 +340,12 @@ func (s *Service) FirstDelivery(ctx context.Context, eventID string, ttl time.Du
 		return false, fmt.Errorf("mark event %s: %w", eventID, err)
 	}
 	return first, nil
+}
+
+// Release gives back a claim taken with FirstDelivery, after the work it guarded failed.
+func (s *Service) Release(ctx context.Context, eventID string) error {
+	if err := s.Store.ForgetEvent(ctx, eventID); err != nil {
+		return fmt.Errorf("forget event %s: %w", eventID, err)
+	}
+	return nil
 }

@@ -107,9 +107,9 @@ type recordingStore struct {
 	calls int
 }
 
-func (s *recordingStore) SetOrder(context.Context, Channel, Order, string) (Round, error) {
+func (s *recordingStore) SetOrder(context.Context, Channel, Order, Request, string) (Result, error) {
 	s.calls++
-	return Round{}, nil
+	return Result{}, nil
 }
 
 func TestServiceRejectsBeforeStore(t *testing.T) {
@@ -117,6 +117,7 @@ func TestServiceRejectsBeforeStore(t *testing.T) {
 	svc := &Service{Store: st}
 	ctx := context.Background()
 	ch := Channel{Team: "T", Channel: "C"}
+	req := Request{ID: "r1", At: time.Unix(1_800_000_000, 0)}
 	for _, c := range []struct {
 		ch         Channel
 		user, item string
@@ -127,14 +128,17 @@ func TestServiceRejectsBeforeStore(t *testing.T) {
 		{ch, "", "latte", ErrInvalidInput},
 		{Channel{Team: "T"}, "U", "latte", ErrInvalidInput},
 	} {
-		if _, err := svc.Set(ctx, c.ch, c.user, "", c.item); !errors.Is(err, c.err) {
+		if _, err := svc.Set(ctx, c.ch, c.user, "", c.item, req); !errors.Is(err, c.err) {
 			t.Errorf("Set(%v, %q, %q) = %v, want %v", c.ch, c.user, c.item, err, c.err)
 		}
+	}
+	if _, err := svc.Set(ctx, ch, "U", "", "latte", Request{}); !errors.Is(err, ErrNoRequest) {
+		t.Errorf("Set without a request: got %v, want ErrNoRequest", err)
 	}
 	if st.calls != 0 {
 		t.Fatalf("store called %d times for invalid input", st.calls)
 	}
-	if _, err := svc.Set(ctx, ch, "U", "", " latte "); err != nil || st.calls != 1 {
+	if _, err := svc.Set(ctx, ch, "U", "", " latte ", req); err != nil || st.calls != 1 {
 		t.Fatalf("valid Set: %v, calls %d", err, st.calls)
 	}
 }

@@ -7,7 +7,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,6 +41,20 @@ func Run(t *testing.T, newStore NewStore) {
 		{"UpdatesRacingCloseLandExactlyOnce", testRaceClose},
 		{"ConcurrentSameUserLastWriteWins", testSameUser},
 		{"ConcurrentMarkEventOneWinner", testConcurrentMark},
+		{"ForgetEvent", testForgetEvent},
+		{"RepeatedSetIsReplayed", testSetReplay},
+		{"LatteThenMochaEndsAsMocha", testOlderSetSuperseded},
+		{"CommittedThenClosedLeavesNoPhantom", testReplayAfterClose},
+		{"OlderRequestAfterCloseOpensNothing", testOlderAfterClose},
+		{"CancelWithoutOrderStillOrdersRequests", testCancelRecorded},
+		{"RepeatedCancelIsReplayed", testCancelReplay},
+		{"RepeatedCloseReturnsTheRoundItClosed", testCloseReplay},
+		{"CloseLeavesRoundOpenedAfterTheRequest", testCloseLaterRound},
+		{"AbandonFencesTheRequest", testAbandonFences},
+		{"AbandonAfterApplyReportsIt", testAbandonAfterApply},
+		{"AbandonClose", testAbandonClose},
+		{"RoundFullRefusesCleanlyAndStillCloses", testRoundFull},
+		{"ConcurrentDeliveriesApplyOnce", testConcurrentDeliveries},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -54,13 +70,48 @@ func order(user, item string, at time.Time) orders.Order {
 	return orders.Order{User: user, UserName: "name-" + user, Item: item, At: at}
 }
 
+var reqSeq atomic.Int64
+
+// req is a new request received at at.
+func req(at time.Time) orders.Request {
+	return orders.Request{ID: fmt.Sprintf("req-%06d", reqSeq.Add(1)), At: at}
+}
+
+// set applies o as a new request received at o.At.
+func set(s orders.Store, c orders.Channel, o orders.Order) (orders.Result, error) {
+	return s.SetOrder(context.Background(), c, o, req(o.At), orders.NewRoundID(o.At))
+}
+
 func mustSet(t *testing.T, s orders.Store, c orders.Channel, o orders.Order) orders.Round {
 	t.Helper()
-	r, err := s.SetOrder(context.Background(), c, o, orders.NewRoundID(o.At))
+	res, err := set(s, c, o)
 	if err != nil {
 		t.Fatalf("SetOrder(%s, %+v): %v", c, o, err)
 	}
-	return r
+	if res.Outcome != orders.Applied {
+		t.Fatalf("SetOrder(%s, %+v): got %v, want applied", c, o, res.Outcome)
+	}
+	return res.Round
+}
+
+func mustApply(t *testing.T, what string, res orders.Result, err error, want orders.Outcome) orders.Round {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if res.Outcome != want {
+		t.Fatalf("%s: got %v, want %v", what, res.Outcome, want)
+	}
+	return res.Round
+}
+
+func cancelOrder(s orders.Store, user string, at time.Time) (orders.Result, error) {
+	return s.CancelOrder(context.Background(), ch, user, req(at))
+}
+
+func closeRound(s orders.Store, c orders.Channel, at time.Time) (orders.Round, error) {
+	res, err := s.CloseRound(context.Background(), c, req(at), at)
+	return res.Round, err
 }
 
 func items(r orders.Round) map[string]string {
@@ -89,8 +140,8 @@ func testNoOpenRound(t *testing.T, s orders.Store) {
 	if _, err := s.OpenRound(ctx, ch); !errors.Is(err, orders.ErrNoOpenRound) {
 		t.Fatalf("OpenRound on empty store: %v, want ErrNoOpenRound", err)
 	}
-	if _, err := s.CancelOrder(ctx, ch, "U1"); !errors.Is(err, orders.ErrNoOpenRound) {
-		t.Fatalf("CancelOrder on empty store: %v, want ErrNoOpenRound", err)
+	if _, err := s.CancelOrder(ctx, ch, "U1", req(t0)); !errors.Is(err, orders.ErrNoOpenRound) {
+		t.Fatalf("CancelOrder on empty store: got %v, want ErrNoOpenRound", err)
 	}
 }
 
@@ -161,7 +212,7 @@ func testChannelsSeparate(t *testing.T, s orders.Store) {
 		}
 		wantItems(t, r, map[string]string{"U1": want})
 	}
-	if _, err := s.CloseRound(context.Background(), other, t0); err != nil {
+	if _, err := closeRound(s, other, t0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.OpenRound(context.Background(), ch); err != nil {
@@ -173,12 +224,10 @@ func testCancel(t *testing.T, s orders.Store) {
 	ctx := context.Background()
 	mustSet(t, s, ch, order("U1", "latte", t0))
 	mustSet(t, s, ch, order("U2", "mocha", t0))
-	r, err := s.CancelOrder(ctx, ch, "U1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, err := cancelOrder(s, "U1", t0.Add(time.Second))
+	r := mustApply(t, "cancel", res, err, orders.Applied)
 	wantItems(t, r, map[string]string{"U2": "mocha"})
-	if _, err := s.CancelOrder(ctx, ch, "U1"); !errors.Is(err, orders.ErrNoOrder) {
+	if _, err := cancelOrder(s, "U1", t0.Add(2*time.Second)); !errors.Is(err, orders.ErrNoOrder) {
 		t.Fatalf("second cancel: %v, want ErrNoOrder", err)
 	}
 	r, err = s.OpenRound(ctx, ch)
@@ -193,7 +242,7 @@ func testClose(t *testing.T, s orders.Store) {
 	first := mustSet(t, s, ch, order("U1", "latte", t0))
 	mustSet(t, s, ch, order("U2", "Latte", t0.Add(time.Second)))
 	closedAt := t0.Add(time.Hour)
-	closed, err := s.CloseRound(ctx, ch, closedAt)
+	closed, err := closeRound(s, ch, closedAt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +253,7 @@ func testClose(t *testing.T, s orders.Store) {
 	if _, err := s.OpenRound(ctx, ch); !errors.Is(err, orders.ErrNoOpenRound) {
 		t.Fatalf("OpenRound after close: %v, want ErrNoOpenRound", err)
 	}
-	if _, err := s.CloseRound(ctx, ch, closedAt); !errors.Is(err, orders.ErrNoOpenRound) {
+	if _, err := closeRound(s, ch, closedAt); !errors.Is(err, orders.ErrNoOpenRound) {
 		t.Fatalf("second close: %v, want ErrNoOpenRound", err)
 	}
 	next := mustSet(t, s, ch, order("U3", "tea", t0.Add(2*time.Hour)))
@@ -215,18 +264,17 @@ func testClose(t *testing.T, s orders.Store) {
 }
 
 func testCloseWithoutRound(t *testing.T, s orders.Store) {
-	if _, err := s.CloseRound(context.Background(), ch, t0); !errors.Is(err, orders.ErrNoOpenRound) {
+	if _, err := closeRound(s, ch, t0); !errors.Is(err, orders.ErrNoOpenRound) {
 		t.Fatalf("close on empty store: %v, want ErrNoOpenRound", err)
 	}
 }
 
 func testCloseEmpty(t *testing.T, s orders.Store) {
-	ctx := context.Background()
 	mustSet(t, s, ch, order("U1", "latte", t0))
-	if _, err := s.CancelOrder(ctx, ch, "U1"); err != nil {
+	if _, err := cancelOrder(s, "U1", t0.Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	r, err := s.CloseRound(ctx, ch, t0)
+	r, err := closeRound(s, ch, t0.Add(2*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +312,7 @@ func testConcurrentUpdates(t *testing.T, s orders.Store) {
 	errs := make(chan error, users)
 	for i := range users {
 		wg.Go(func() {
-			_, err := s.SetOrder(context.Background(), ch, order(fmt.Sprintf("U%02d", i), fmt.Sprintf("item %d", i%7), t0), orders.NewRoundID(t0))
+			_, err := set(s, ch, order(fmt.Sprintf("U%02d", i), fmt.Sprintf("item %d", i%7), t0))
 			errs <- err
 		})
 	}
@@ -302,7 +350,8 @@ func testRaceClose(t *testing.T, s orders.Store) {
 		wg.Go(func() {
 			<-start
 			u := fmt.Sprintf("U%02d", i)
-			r, err := s.SetOrder(ctx, ch, order(u, "item-"+u, t0.Add(time.Second)), orders.NewRoundID(t0.Add(time.Second)))
+			res, err := set(s, ch, order(u, "item-"+u, t0.Add(time.Second)))
+			r := res.Round
 			if err != nil {
 				t.Errorf("SetOrder %s: %v", u, err)
 				return
@@ -317,7 +366,7 @@ func testRaceClose(t *testing.T, s orders.Store) {
 	var closeErr error
 	wg.Go(func() {
 		<-start
-		closed, closeErr = s.CloseRound(ctx, ch, t0.Add(time.Second))
+		closed, closeErr = closeRound(s, ch, t0.Add(time.Second))
 	})
 	close(start)
 	wg.Wait()
@@ -354,13 +403,13 @@ func testRaceClose(t *testing.T, s orders.Store) {
 	t.Logf("race: %d orders in the closed round, %d in the next", len(inClosed), len(inNext))
 }
 
-// testSameUser: one user's concurrent updates leave exactly one order, one of those sent.
+// testSameUser: one user's concurrent updates leave exactly one order: the newest request's.
 func testSameUser(t *testing.T, s orders.Store) {
 	var wg sync.WaitGroup
 	for i := range 20 {
 		wg.Go(func() {
 			at := t0.Add(time.Duration(i) * time.Millisecond)
-			if _, err := s.SetOrder(context.Background(), ch, order("U1", fmt.Sprintf("item %d", i), at), orders.NewRoundID(at)); err != nil {
+			if _, err := set(s, ch, order("U1", fmt.Sprintf("item %d", i), at)); err != nil {
 				t.Error(err)
 			}
 		})
@@ -370,9 +419,7 @@ func testSameUser(t *testing.T, s orders.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Orders) != 1 {
-		t.Fatalf("one user has %d orders: %+v", len(r.Orders), r.Orders)
-	}
+	wantItems(t, r, map[string]string{"U1": "item 19"})
 	mustSet(t, s, ch, order("U1", "final", t0.Add(time.Hour)))
 	r, _ = s.OpenRound(context.Background(), ch)
 	wantItems(t, r, map[string]string{"U1": "final"})
@@ -399,5 +446,249 @@ func testConcurrentMark(t *testing.T, s orders.Store) {
 	wg.Wait()
 	if firsts != 1 {
 		t.Fatalf("%d deliveries of one event reported as first, want 1", firsts)
+	}
+}
+
+func testForgetEvent(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	if first, err := s.MarkEvent(ctx, "Claim", t0, t0.Add(time.Hour)); err != nil || !first {
+		t.Fatalf("first mark: got %v, %v, want true", first, err)
+	}
+	if err := s.ForgetEvent(ctx, "Claim"); err != nil {
+		t.Fatal(err)
+	}
+	if first, err := s.MarkEvent(ctx, "Claim", t0, t0.Add(time.Hour)); err != nil || !first {
+		t.Fatalf("mark after forget: got %v, %v, want true", first, err)
+	}
+	if err := s.ForgetEvent(ctx, "Unknown"); err != nil {
+		t.Fatalf("forget of an unknown id: %v", err)
+	}
+}
+
+func testSetReplay(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	latte := req(t0)
+	res, err := s.SetOrder(ctx, ch, order("U1", "latte", t0), latte, orders.NewRoundID(t0))
+	first := mustApply(t, "first delivery", res, err, orders.Applied)
+	mustSet(t, s, ch, order("U2", "tea", t0.Add(time.Second)))
+	res, err = s.SetOrder(ctx, ch, order("U1", "latte", t0), latte, orders.NewRoundID(t0.Add(time.Minute)))
+	again := mustApply(t, "second delivery", res, err, orders.Replayed)
+	if again.ID != first.ID {
+		t.Fatalf("replay names round %s, want %s", again.ID, first.ID)
+	}
+	wantItems(t, again, map[string]string{"U1": "latte", "U2": "tea"})
+}
+
+// testOlderSetSuperseded: a deferred latte arriving after the user's newer mocha changes
+// nothing.
+func testOlderSetSuperseded(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	latte := req(t0)
+	mustSet(t, s, ch, order("U1", "mocha", t0.Add(time.Second)))
+	res, err := s.SetOrder(ctx, ch, order("U1", "latte", t0), latte, orders.NewRoundID(t0))
+	r := mustApply(t, "late latte", res, err, orders.Superseded)
+	wantItems(t, r, map[string]string{"U1": "mocha"})
+	r, _ = s.OpenRound(ctx, ch)
+	wantItems(t, r, map[string]string{"U1": "mocha"})
+}
+
+// testReplayAfterClose: the first attempt committed, the round closed, then the request
+// ran again: it must not open the next round with a copy.
+func testReplayAfterClose(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	latte := req(t0)
+	res, err := s.SetOrder(ctx, ch, order("U1", "latte", t0), latte, orders.NewRoundID(t0))
+	first := mustApply(t, "first attempt", res, err, orders.Applied)
+	if _, err := closeRound(s, ch, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	res, err = s.SetOrder(ctx, ch, order("U1", "latte", t0), latte, orders.NewRoundID(t0.Add(2*time.Minute)))
+	r := mustApply(t, "re-run after close", res, err, orders.Replayed)
+	if r.ID != first.ID || r.Open() {
+		t.Fatalf("replay names round %s (open %v), want closed round %s", r.ID, r.Open(), first.ID)
+	}
+	wantItems(t, r, map[string]string{"U1": "latte"})
+	if got, err := s.OpenRound(ctx, ch); !errors.Is(err, orders.ErrNoOpenRound) {
+		t.Fatalf("phantom round %s with %v after the replay (err %v)", got.ID, items(got), err)
+	}
+}
+
+func testOlderAfterClose(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	mustSet(t, s, ch, order("U1", "mocha", t0.Add(time.Second)))
+	if _, err := closeRound(s, ch, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.SetOrder(ctx, ch, order("U1", "latte", t0), req(t0), orders.NewRoundID(t0))
+	mustApply(t, "older request after close", res, err, orders.Superseded)
+	if got, err := s.OpenRound(ctx, ch); !errors.Is(err, orders.ErrNoOpenRound) {
+		t.Fatalf("older request opened round %s with %v (err %v)", got.ID, items(got), err)
+	}
+}
+
+func testCancelRecorded(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	mustSet(t, s, ch, order("U2", "tea", t0))
+	if _, err := cancelOrder(s, "U1", t0.Add(2*time.Second)); !errors.Is(err, orders.ErrNoOrder) {
+		t.Fatalf("cancel without order: got %v, want ErrNoOrder", err)
+	}
+	res, err := s.SetOrder(ctx, ch, order("U1", "latte", t0.Add(time.Second)), req(t0.Add(time.Second)), orders.NewRoundID(t0))
+	r := mustApply(t, "order older than the cancel", res, err, orders.Superseded)
+	wantItems(t, r, map[string]string{"U2": "tea"})
+}
+
+func testCancelReplay(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	first := mustSet(t, s, ch, order("U1", "latte", t0))
+	cancel := req(t0.Add(time.Second))
+	res, err := s.CancelOrder(ctx, ch, "U1", cancel)
+	mustApply(t, "cancel", res, err, orders.Applied)
+	res, err = s.CancelOrder(ctx, ch, "U1", cancel)
+	r := mustApply(t, "repeated cancel", res, err, orders.Replayed)
+	if r.ID != first.ID {
+		t.Fatalf("replayed cancel names round %q, want %s", r.ID, first.ID)
+	}
+	wantItems(t, r, map[string]string{})
+	// A cancel that found nothing replays as nothing.
+	nothing := req(t0.Add(2 * time.Second))
+	if _, err := s.CancelOrder(ctx, ch, "U1", nothing); !errors.Is(err, orders.ErrNoOrder) {
+		t.Fatalf("cancel without order: got %v, want ErrNoOrder", err)
+	}
+	res, err = s.CancelOrder(ctx, ch, "U1", nothing)
+	if r := mustApply(t, "repeated empty cancel", res, err, orders.Replayed); r.ID != "" {
+		t.Fatalf("repeated empty cancel names round %s, want none", r.ID)
+	}
+}
+
+func testCloseReplay(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	mustSet(t, s, ch, order("U1", "latte", t0))
+	closeReq := req(t0.Add(time.Minute))
+	res, err := s.CloseRound(ctx, ch, closeReq, t0.Add(time.Minute))
+	closed := mustApply(t, "close", res, err, orders.Applied)
+	next := mustSet(t, s, ch, order("U2", "tea", t0.Add(2*time.Minute)))
+	res, err = s.CloseRound(ctx, ch, closeReq, t0.Add(3*time.Minute))
+	again := mustApply(t, "repeated close", res, err, orders.Replayed)
+	if again.ID != closed.ID || again.Open() || !again.ClosedAt.Equal(closed.ClosedAt) {
+		t.Fatalf("repeated close: got round %s closed %v, want %s closed %v", again.ID, again.ClosedAt, closed.ID, closed.ClosedAt)
+	}
+	wantItems(t, again, map[string]string{"U1": "latte"})
+	open, err := s.OpenRound(ctx, ch)
+	if err != nil || open.ID != next.ID {
+		t.Fatalf("the next round: got %s, %v, want %s still open", open.ID, err, next.ID)
+	}
+}
+
+func testCloseLaterRound(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	r := mustSet(t, s, ch, order("U1", "latte", t0.Add(time.Minute)))
+	if _, err := s.CloseRound(ctx, ch, req(t0), t0.Add(2*time.Minute)); !errors.Is(err, orders.ErrNoOpenRound) {
+		t.Fatalf("close requested before the round opened: got %v, want ErrNoOpenRound", err)
+	}
+	if open, err := s.OpenRound(ctx, ch); err != nil || open.ID != r.ID {
+		t.Fatalf("round %s: got %s, %v, want it still open", r.ID, open.ID, err)
+	}
+}
+
+func testAbandonFences(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	mustSet(t, s, ch, order("U1", "tea", t0))
+	latte := req(t0.Add(time.Second))
+	res, err := s.Abandon(ctx, ch, orders.Target{User: "U1"}, latte)
+	mustApply(t, "abandon", res, err, orders.Applied)
+	res, err = s.SetOrder(ctx, ch, order("U1", "latte", latte.At), latte, orders.NewRoundID(latte.At))
+	if r := mustApply(t, "late attempt of the abandoned request", res, err, orders.Replayed); r.ID != "" {
+		t.Fatalf("abandoned request names round %s, want none", r.ID)
+	}
+	r, _ := s.OpenRound(ctx, ch)
+	wantItems(t, r, map[string]string{"U1": "tea"})
+	res, err = s.Abandon(ctx, ch, orders.Target{User: "U1"}, req(t0))
+	mustApply(t, "abandon an older request", res, err, orders.Superseded)
+}
+
+func testAbandonAfterApply(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	latte := req(t0)
+	res, err := s.SetOrder(ctx, ch, order("U1", "latte", t0), latte, orders.NewRoundID(t0))
+	first := mustApply(t, "set", res, err, orders.Applied)
+	res, err = s.Abandon(ctx, ch, orders.Target{User: "U1"}, latte)
+	r := mustApply(t, "abandon after it applied", res, err, orders.Replayed)
+	if r.ID != first.ID {
+		t.Fatalf("abandon names round %s, want %s", r.ID, first.ID)
+	}
+	wantItems(t, r, map[string]string{"U1": "latte"})
+	closeReq := req(t0.Add(time.Minute))
+	res, err = s.CloseRound(ctx, ch, closeReq, closeReq.At)
+	mustApply(t, "close", res, err, orders.Applied)
+	res, err = s.Abandon(ctx, ch, orders.Target{Close: true}, closeReq)
+	if r := mustApply(t, "abandon an applied close", res, err, orders.Replayed); r.ID != first.ID || r.Open() {
+		t.Fatalf("abandoned close names round %s (open %v), want closed %s", r.ID, r.Open(), first.ID)
+	}
+}
+
+func testAbandonClose(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	open := mustSet(t, s, ch, order("U1", "latte", t0))
+	closeReq := req(t0.Add(time.Minute))
+	res, err := s.Abandon(ctx, ch, orders.Target{Close: true}, closeReq)
+	mustApply(t, "abandon close", res, err, orders.Applied)
+	res, err = s.CloseRound(ctx, ch, closeReq, closeReq.At)
+	if r := mustApply(t, "late close attempt", res, err, orders.Replayed); r.ID != "" {
+		t.Fatalf("abandoned close names round %s, want none", r.ID)
+	}
+	if r, err := s.OpenRound(ctx, ch); err != nil || r.ID != open.ID {
+		t.Fatalf("round after abandoned close: got %s, %v, want %s open", r.ID, err, open.ID)
+	}
+}
+
+// testRoundFull fills a round with the longest items (4-byte UTF-8): the cap refuses the
+// next person cleanly, a member can still change their order, and the round closes.
+func testRoundFull(t *testing.T, s orders.Store) {
+	long := strings.Repeat("𝄞", orders.MaxItemRunes)
+	for i := range orders.MaxOrders {
+		mustSet(t, s, ch, order(fmt.Sprintf("U%04d", i), long, t0.Add(time.Duration(i)*time.Millisecond)))
+	}
+	at := t0.Add(time.Minute)
+	if _, err := set(s, ch, order("U-late", "tea", at)); !errors.Is(err, orders.ErrRoundFull) {
+		t.Fatalf("order %d: got %v, want ErrRoundFull", orders.MaxOrders+1, err)
+	}
+	r := mustSet(t, s, ch, order("U0000", "tea", at))
+	if len(r.Orders) != orders.MaxOrders {
+		t.Fatalf("round has %d orders, want %d", len(r.Orders), orders.MaxOrders)
+	}
+	closed, err := closeRound(s, ch, at.Add(time.Second))
+	if err != nil {
+		t.Fatalf("close a full round: %v", err)
+	}
+	if len(closed.Orders) != orders.MaxOrders {
+		t.Fatalf("closed round has %d orders, want %d", len(closed.Orders), orders.MaxOrders)
+	}
+	r = mustSet(t, s, ch, order("U-late", "tea", at.Add(2*time.Second)))
+	wantItems(t, r, map[string]string{"U-late": "tea"})
+}
+
+// testConcurrentDeliveries: eight deliveries of one request at once apply it once.
+func testConcurrentDeliveries(t *testing.T, s orders.Store) {
+	latte := req(t0)
+	var wg sync.WaitGroup
+	var applied atomic.Int32
+	for range 8 {
+		wg.Go(func() {
+			res, err := s.SetOrder(context.Background(), ch, order("U1", "latte", t0), latte, orders.NewRoundID(t0))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if res.Outcome == orders.Applied {
+				applied.Add(1)
+			} else if res.Outcome != orders.Replayed {
+				t.Errorf("delivery: got %v, want applied or replayed", res.Outcome)
+			}
+			wantItems(t, res.Round, map[string]string{"U1": "latte"})
+		})
+	}
+	wg.Wait()
+	if n := applied.Load(); n != 1 {
+		t.Fatalf("got %d deliveries applied, want 1", n)
 	}
 }

@@ -7,9 +7,10 @@
 // with fsync, so an acknowledged order survives a crash; the single writer makes every
 // race of the Store contract trivially serialisable.
 //
-// Layout: bucket "open" maps team\x00channel to the open round (JSON); bucket "closed"
-// maps team\x00channel\x00roundID to each closed round; bucket "events" maps an event id
-// to its expiry (Unix nanoseconds, 8 bytes big-endian).
+// Layout: bucket "slots" maps team\x00channel to the channel's slot (JSON): the open
+// round and the records of recent requests (see slot); bucket "closed" maps
+// team\x00channel\x00roundID to each closed round; bucket "events" maps an event id to its
+// expiry (Unix nanoseconds, 8 bytes big-endian).
 package boltdb
 
 import (
@@ -29,9 +30,12 @@ import (
 )
 
 var (
-	bucketOpen   = []byte("open")
+	bucketSlots  = []byte("slots")
 	bucketClosed = []byte("closed")
 	bucketEvents = []byte("events")
+	// bucketLegacy held the open round itself before request records existed; a slot
+	// missing from bucketSlots is read from it once.
+	bucketLegacy = []byte("open")
 )
 
 // Store is an orders.Store in a bbolt file. It is safe for concurrent use; one process
@@ -53,7 +57,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketOpen, bucketClosed, bucketEvents} {
+		for _, b := range [][]byte{bucketSlots, bucketClosed, bucketEvents, bucketLegacy} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -70,6 +74,25 @@ func Open(path string) (*Store, error) {
 // Close releases the file.
 func (s *Store) Close() error { return s.db.Close() }
 
+// slot is everything the store keeps about a channel besides its closed rounds: the open
+// round and the records of recent requests that decide whether a request already
+// applied or was superseded. It mirrors the DynamoDB slot item.
+type slot struct {
+	Round  *round                `json:"round,omitempty"`
+	Users  map[string]requestRec `json:"users,omitempty"`  // each user's latest order request
+	Closes map[string]requestRec `json:"closes,omitempty"` // close requests by request id
+}
+
+// requestRec is a request that took effect; Round is the round it changed, "" when it
+// changed nothing (a cancel without an order, an abandoned request).
+type requestRec struct {
+	Req   string    `json:"req"`
+	At    time.Time `json:"at"`
+	Round string    `json:"round,omitempty"`
+}
+
+func (r requestRec) request() orders.Request { return orders.Request{ID: r.Req, At: r.At} }
+
 // round is the stored form of a round.
 type round struct {
 	ID       string           `json:"id"`
@@ -82,73 +105,162 @@ type order struct {
 	UserName string    `json:"user_name"`
 	Item     string    `json:"item"`
 	At       time.Time `json:"at"`
+	Req      string    `json:"req,omitempty"`
 }
 
 func channelKey(ch orders.Channel) []byte { return []byte(ch.Team + "\x00" + ch.Channel) }
 
+func closedKey(ch orders.Channel, id string) []byte {
+	return []byte(string(channelKey(ch)) + "\x00" + id)
+}
+
 func (r round) domain(ch orders.Channel) orders.Round {
 	out := orders.Round{Channel: ch, ID: r.ID, OpenedAt: r.OpenedAt, ClosedAt: r.ClosedAt, Orders: make([]orders.Order, 0, len(r.Orders))}
 	for user, o := range r.Orders {
-		out.Orders = append(out.Orders, orders.Order{User: user, UserName: o.UserName, Item: o.Item, At: o.At})
+		out.Orders = append(out.Orders, orders.Order{User: user, UserName: o.UserName, Item: o.Item, At: o.At, Req: o.Req})
 	}
 	orders.SortOrders(out.Orders)
 	return out
 }
 
-func getOpen(tx *bolt.Tx, ch orders.Channel) (round, error) {
-	v := tx.Bucket(bucketOpen).Get(channelKey(ch))
-	if v == nil {
-		return round{}, orders.ErrNoOpenRound
+func getSlot(tx *bolt.Tx, ch orders.Channel) (slot, error) {
+	var sl slot
+	if v := tx.Bucket(bucketSlots).Get(channelKey(ch)); v != nil {
+		if err := json.Unmarshal(v, &sl); err != nil {
+			return slot{}, fmt.Errorf("decode slot of %s: %w", ch, err)
+		}
+	} else if v := tx.Bucket(bucketLegacy).Get(channelKey(ch)); v != nil {
+		var r round
+		if err := json.Unmarshal(v, &r); err != nil {
+			return slot{}, fmt.Errorf("decode round of %s: %w", ch, err)
+		}
+		sl.Round = &r
 	}
-	var r round
-	if err := json.Unmarshal(v, &r); err != nil {
-		return round{}, fmt.Errorf("decode round of %s: %w", ch, err)
+	if sl.Users == nil {
+		sl.Users = map[string]requestRec{}
 	}
-	return r, nil
+	if sl.Closes == nil {
+		sl.Closes = map[string]requestRec{}
+	}
+	return sl, nil
 }
 
-func putOpen(tx *bolt.Tx, ch orders.Channel, r round) error {
-	v, err := json.Marshal(r)
+func putSlot(tx *bolt.Tx, ch orders.Channel, sl slot) error {
+	v, err := json.Marshal(sl)
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bucketOpen).Put(channelKey(ch), v)
+	if err := tx.Bucket(bucketLegacy).Delete(channelKey(ch)); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketSlots).Put(channelKey(ch), v)
+}
+
+// roundByID is the round a request record names: the open one or a closed one.
+func roundByID(tx *bolt.Tx, ch orders.Channel, sl slot, id string) (orders.Round, error) {
+	if id == "" {
+		return orders.Round{}, nil
+	}
+	if sl.Round != nil && sl.Round.ID == id {
+		return sl.Round.domain(ch), nil
+	}
+	v := tx.Bucket(bucketClosed).Get(closedKey(ch, id))
+	if v == nil {
+		return orders.Round{}, fmt.Errorf("round %s of %s is neither open nor closed", id, ch)
+	}
+	var r round
+	if err := json.Unmarshal(v, &r); err != nil {
+		return orders.Round{}, fmt.Errorf("decode round %s of %s: %w", id, ch, err)
+	}
+	return r.domain(ch), nil
+}
+
+func (sl slot) open(ch orders.Channel) orders.Round {
+	if sl.Round == nil {
+		return orders.Round{}
+	}
+	return sl.Round.domain(ch)
+}
+
+// decided reports the outcome of a request the user's record already decides: a repeat
+// of the recorded request, or an older one.
+func decided(tx *bolt.Tx, ch orders.Channel, sl slot, rec requestRec, ok bool, req orders.Request) (orders.Result, bool, error) {
+	switch {
+	case !ok:
+		return orders.Result{}, false, nil
+	case rec.Req == req.ID:
+		r, err := roundByID(tx, ch, sl, rec.Round)
+		return orders.Result{Round: r, Outcome: orders.Replayed}, true, err
+	case !req.Newer(rec.request()):
+		return orders.Result{Round: sl.open(ch), Outcome: orders.Superseded}, true, nil
+	}
+	return orders.Result{}, false, nil
 }
 
 // SetOrder implements orders.Store.
-func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order, newID string) (orders.Round, error) {
-	var out orders.Round
+func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order, req orders.Request, newID string) (orders.Result, error) {
+	var out orders.Result
 	err := s.update(ctx, func(tx *bolt.Tx) error {
-		r, err := getOpen(tx, ch)
-		if errors.Is(err, orders.ErrNoOpenRound) {
-			r, err = round{ID: newID, OpenedAt: o.At, Orders: map[string]order{}}, nil
-		}
+		sl, err := getSlot(tx, ch)
 		if err != nil {
 			return err
 		}
-		r.Orders[o.User] = order{UserName: o.UserName, Item: o.Item, At: o.At}
-		out = r.domain(ch)
-		return putOpen(tx, ch, r)
+		rec, ok := sl.Users[o.User]
+		if res, done, err := decided(tx, ch, sl, rec, ok, req); done || err != nil {
+			out = res
+			return err
+		}
+		if sl.Round == nil {
+			sl.Round = &round{ID: newID, OpenedAt: req.At, Orders: map[string]order{}}
+		}
+		if _, has := sl.Round.Orders[o.User]; !has && len(sl.Round.Orders) >= orders.MaxOrders {
+			return orders.ErrRoundFull
+		}
+		sl.Round.Orders[o.User] = order{UserName: o.UserName, Item: o.Item, At: req.At, Req: req.ID}
+		sl.Users[o.User] = requestRec{Req: req.ID, At: req.At, Round: sl.Round.ID}
+		out = orders.Result{Round: sl.Round.domain(ch), Outcome: orders.Applied}
+		return putSlot(tx, ch, sl)
 	})
 	return out, err
 }
 
 // CancelOrder implements orders.Store.
-func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string) (orders.Round, error) {
-	var out orders.Round
+func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string, req orders.Request) (orders.Result, error) {
+	var out orders.Result
+	var refused error // the answer of a cancel that changed nothing but is recorded
 	err := s.update(ctx, func(tx *bolt.Tx) error {
-		r, err := getOpen(tx, ch)
+		sl, err := getSlot(tx, ch)
 		if err != nil {
 			return err
 		}
-		if _, ok := r.Orders[user]; !ok {
-			return orders.ErrNoOrder
+		rec, ok := sl.Users[user]
+		if res, done, err := decided(tx, ch, sl, rec, ok, req); done || err != nil {
+			out = res
+			return err
 		}
-		delete(r.Orders, user)
-		out = r.domain(ch)
-		return putOpen(tx, ch, r)
+		newRec := requestRec{Req: req.ID, At: req.At}
+		switch {
+		case sl.Round == nil:
+			refused = orders.ErrNoOpenRound
+		case !hasOrder(sl.Round, user):
+			refused = orders.ErrNoOrder
+		default:
+			delete(sl.Round.Orders, user)
+			newRec.Round = sl.Round.ID
+			out = orders.Result{Round: sl.Round.domain(ch), Outcome: orders.Applied}
+		}
+		sl.Users[user] = newRec
+		return putSlot(tx, ch, sl)
 	})
+	if err == nil && refused != nil {
+		return orders.Result{}, refused
+	}
 	return out, err
+}
+
+func hasOrder(r *round, user string) bool {
+	_, ok := r.Orders[user]
+	return ok
 }
 
 // OpenRound implements orders.Store.
@@ -158,11 +270,14 @@ func (s *Store) OpenRound(ctx context.Context, ch orders.Channel) (orders.Round,
 	}
 	var out orders.Round
 	err := s.db.View(func(tx *bolt.Tx) error {
-		r, err := getOpen(tx, ch)
+		sl, err := getSlot(tx, ch)
 		if err != nil {
 			return err
 		}
-		out = r.domain(ch)
+		if sl.Round == nil {
+			return orders.ErrNoOpenRound
+		}
+		out = sl.Round.domain(ch)
 		return nil
 	})
 	return out, err
@@ -170,25 +285,88 @@ func (s *Store) OpenRound(ctx context.Context, ch orders.Channel) (orders.Round,
 
 // CloseRound implements orders.Store: the open round moves to the closed bucket in one
 // transaction, so an order is either in it or lands in the next round.
-func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, at time.Time) (orders.Round, error) {
-	var out orders.Round
+func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Request, at time.Time) (orders.Result, error) {
+	var out orders.Result
 	err := s.update(ctx, func(tx *bolt.Tx) error {
-		r, err := getOpen(tx, ch)
+		sl, err := getSlot(tx, ch)
 		if err != nil {
 			return err
 		}
+		if rec, ok := sl.Closes[req.ID]; ok {
+			r, err := roundByID(tx, ch, sl, rec.Round)
+			out = orders.Result{Round: r, Outcome: orders.Replayed}
+			return err
+		}
+		if sl.Round == nil || sl.Round.OpenedAt.After(req.At) {
+			return orders.ErrNoOpenRound
+		}
+		r := *sl.Round
 		r.ClosedAt = at
 		v, err := json.Marshal(r)
 		if err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketClosed).Put([]byte(string(channelKey(ch))+"\x00"+r.ID), v); err != nil {
+		if err := tx.Bucket(bucketClosed).Put(closedKey(ch, r.ID), v); err != nil {
 			return err
 		}
-		out = r.domain(ch)
-		return tx.Bucket(bucketOpen).Delete(channelKey(ch))
+		sl.Round = nil
+		sl.Closes[req.ID] = requestRec{Req: req.ID, At: req.At, Round: r.ID}
+		sl.forget(at.Add(-orders.RequestMemory))
+		out = orders.Result{Round: r.domain(ch), Outcome: orders.Applied}
+		return putSlot(tx, ch, sl)
 	})
 	return out, err
+}
+
+// Abandon implements orders.Store.
+func (s *Store) Abandon(ctx context.Context, ch orders.Channel, t orders.Target, req orders.Request) (orders.Result, error) {
+	var out orders.Result
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		sl, err := getSlot(tx, ch)
+		if err != nil {
+			return err
+		}
+		if t.Close {
+			if rec, ok := sl.Closes[req.ID]; ok {
+				r, err := roundByID(tx, ch, sl, rec.Round)
+				out = orders.Result{Round: r, Outcome: orders.Replayed}
+				return err
+			}
+			sl.Closes[req.ID] = requestRec{Req: req.ID, At: req.At}
+		} else {
+			rec, ok := sl.Users[t.User]
+			if res, done, err := decided(tx, ch, sl, rec, ok, req); done || err != nil {
+				out = res
+				return err
+			}
+			sl.Users[t.User] = requestRec{Req: req.ID, At: req.At}
+		}
+		out = orders.Result{Round: sl.open(ch), Outcome: orders.Applied}
+		return putSlot(tx, ch, sl)
+	})
+	return out, err
+}
+
+// forget drops request records older than before that no open round needs: a request
+// that old is never run again.
+func (sl *slot) forget(before time.Time) {
+	for user, rec := range sl.Users {
+		if rec.At.Before(before) && (sl.Round == nil || !hasOrder(sl.Round, user)) {
+			delete(sl.Users, user)
+		}
+	}
+	for id, rec := range sl.Closes {
+		if rec.At.Before(before) {
+			delete(sl.Closes, id)
+		}
+	}
+}
+
+// ForgetEvent implements orders.Store.
+func (s *Store) ForgetEvent(ctx context.Context, id string) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketEvents).Delete([]byte(id))
+	})
 }
 
 // MarkEvent implements orders.Store. Expired records are overwritten and also swept, a

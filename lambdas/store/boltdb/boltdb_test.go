@@ -34,7 +34,7 @@ func TestReopenKeepsOrders(t *testing.T) {
 	ch := orders.Channel{Team: "T", Channel: "C"}
 	at := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	s := open(t, path)
-	if _, err := s.SetOrder(context.Background(), ch, orders.Order{User: "U1", Item: "라떼", At: at}, "R1"); err != nil {
+	if _, err := s.SetOrder(context.Background(), ch, orders.Order{User: "U1", Item: "라떼", At: at}, orders.Request{ID: "q1", At: at}, "R1"); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

@@ -64,7 +64,13 @@ const (
 	attrRoundID  = "round_id"
 	attrOpenedAt = "opened_at"
 	attrClosedAt = "closed_at"
+	attrCount    = "n"  // N: orders in the open round, kept against orders.MaxOrders
 	orderPrefix  = "o#" // + user id: one attribute per order
+	// A user's latest order request, kept across rounds (see "Requests" above).
+	reqAtPrefix    = "ua#" // + user id: N, the request's time in Unix nanoseconds
+	reqIDPrefix    = "ur#" // + user id: S, the request's id
+	reqRoundPrefix = "ui#" // + user id: S, the round it changed, "" for none
+	closePrefix    = "c#"  // + request id: M {at N, round S}, a close request
 
 	slotSK    = "ROUND"
 	historySK = "R#" // + round id

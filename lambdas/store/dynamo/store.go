@@ -4,8 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"math"
+		"math"
 	"strconv"
 	"strings"
 	"time"
@@ -50,81 +49,187 @@ func (s *Store) slotKey(ch orders.Channel) map[string]types.AttributeValue {
 	}
 }
 
-// SetOrder puts o into the channel's open round, opening round newID if the slot is empty.
-func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order, newID string) (orders.Round, error) {
-	in := &dynamodb.UpdateItemInput{
-		TableName:           &s.table,
-		Key:                 s.slotKey(ch),
-		UpdateExpression:    aws.String("SET #rid = if_not_exists(#rid, :rid), #opened = if_not_exists(#opened, :opened), #o = :o"),
-		ConditionExpression: aws.String("attribute_not_exists(#closed)"),
-		ExpressionAttributeNames: map[string]string{
-			"#rid": attrRoundID, "#opened": attrOpenedAt, "#closed": attrClosedAt, "#o": orderPrefix + o.User,
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":rid":    str(newID),
-			":opened": timeAttr(o.At),
-			":o":      orderAttr(o),
-		},
-		ReturnValues: types.ReturnValueAllNew,
+// userNames are the expression attribute names of the slot attributes about one user.
+func userNames(user string) map[string]string {
+	return map[string]string{
+		"#rid": attrRoundID, "#opened": attrOpenedAt, "#closed": attrClosedAt, "#n": attrCount,
+		"#o": orderPrefix + user, "#ua": reqAtPrefix + user, "#ur": reqIDPrefix + user, "#ui": reqRoundPrefix + user,
 	}
+}
+
+// newerThanRecord is the condition that req is newer than the user's recorded request, in
+// the order orders.Request.Newer defines; it also fails for a repeat of that request.
+const newerThanRecord = "(attribute_not_exists(#ua) OR #ua < :at OR (#ua = :at AND #ur < :req))"
+
+func reqValues(req orders.Request) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{":at": nanos(req.At), ":req": str(req.ID)}
+}
+
+// SetOrder puts o into the channel's open round, opening round newID if none is open.
+//
+// It is one conditional UpdateItem in the common case. Which of two forms — add an order
+// (counted against MaxOrders, may open the round) or replace one — is guessed first and
+// corrected from the item when the condition fails; a failed condition is also how a
+// repeated or superseded request is told apart, by reading the user's request record.
+func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order, req orders.Request, newID string) (orders.Result, error) {
+	o.At, o.Req = req.At, req.ID
+	values := reqValues(req)
+	values[":rid"] = str(newID)
+	values[":opened"] = timeAttr(req.At)
+	values[":o"] = orderAttr(o)
+	values[":one"] = num(1)
+	values[":max"] = num(orders.MaxOrders)
+	add := &dynamodb.UpdateItemInput{
+		TableName: &s.table,
+		Key:       s.slotKey(ch),
+		UpdateExpression: aws.String("SET #rid = if_not_exists(#rid, :rid), #opened = if_not_exists(#opened, :opened), " +
+			"#o = :o, #ua = :at, #ur = :req, #ui = if_not_exists(#rid, :rid) ADD #n :one"),
+		ConditionExpression: aws.String("attribute_not_exists(#closed) AND attribute_not_exists(#o) AND " +
+			"(attribute_not_exists(#n) OR #n < :max) AND " + newerThanRecord),
+		ExpressionAttributeNames:  userNames(o.User),
+		ExpressionAttributeValues: values,
+		ReturnValues:              types.ReturnValueAllNew,
+	}
+	replace := &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       s.slotKey(ch),
+		UpdateExpression:          aws.String("SET #o = :o, #ua = :at, #ur = :req, #ui = #rid"),
+		ConditionExpression:       aws.String("attribute_exists(#rid) AND attribute_not_exists(#closed) AND attribute_exists(#o) AND " + newerThanRecord),
+		ExpressionAttributeNames:  names(userNames(o.User), "#rid", "#closed", "#o", "#ua", "#ur", "#ui"),
+		ExpressionAttributeValues: pick(values, ":o", ":at", ":req"),
+		ReturnValues:              types.ReturnValueAllNew,
+	}
+	in := add
 	for attempt := 1; ; attempt++ {
 		out, err := s.db.UpdateItem(ctx, in)
 		if err == nil {
-			return decodeRound(ch, out.Attributes)
+			r, err := decodeRound(ch, out.Attributes)
+			return orders.Result{Round: r, Outcome: orders.Applied}, err
 		}
 		if !conditionFailed(err) {
-			return orders.Round{}, fmt.Errorf("put order of %s: %w", o.User, err)
+			return orders.Result{}, fmt.Errorf("put order of %s: %w", o.User, err)
 		}
 		if attempt == maxAttempts {
-			return orders.Round{}, fmt.Errorf("put order of %s: round closed under it %d times in a row: %w", o.User, attempt, err)
+			return orders.Result{}, fmt.Errorf("put order of %s: round changed under it %d times in a row: %w", o.User, attempt, err)
 		}
-		// The slot holds a closed round: move it to history so the next attempt opens one.
 		item, err := s.slot(ctx, ch)
 		if err != nil {
-			return orders.Round{}, err
+			return orders.Result{}, err
 		}
-		if _, closed := item[attrClosedAt]; closed {
+		if res, done, err := s.decided(ctx, ch, item, o.User, req); done || err != nil {
+			return res, err
+		}
+		switch {
+		case closed(item):
+			// Move the closed round to history so the next attempt opens one.
 			if err := s.retire(ctx, item); err != nil {
-				return orders.Round{}, err
+				return orders.Result{}, err
 			}
+			in = add
+		case isOpen(item) && item[orderPrefix+o.User] != nil:
+			in = replace
+		case isOpen(item) && count(item) >= orders.MaxOrders:
+			return orders.Result{}, orders.ErrRoundFull
+		default:
+			in = add
 		}
 	}
 }
 
-// CancelOrder removes user's order from the open round.
-func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string) (orders.Round, error) {
-	in := &dynamodb.UpdateItemInput{
-		TableName:                &s.table,
-		Key:                      s.slotKey(ch),
-		UpdateExpression:         aws.String("REMOVE #o"),
-		ConditionExpression:      aws.String("attribute_exists(#rid) AND attribute_not_exists(#closed) AND attribute_exists(#o)"),
-		ExpressionAttributeNames: map[string]string{"#rid": attrRoundID, "#closed": attrClosedAt, "#o": orderPrefix + user},
-		ReturnValues:             types.ReturnValueAllNew,
+// decided reports the outcome a user's request record already decides: a repeat of the
+// recorded request (Replayed, with the round it changed) or an older request (Superseded).
+func (s *Store) decided(ctx context.Context, ch orders.Channel, item map[string]types.AttributeValue, user string, req orders.Request) (orders.Result, bool, error) {
+	rec, ok := userRecord(item, user)
+	switch {
+	case !ok:
+		return orders.Result{}, false, nil
+	case rec.ID == req.ID:
+		r, err := s.roundByID(ctx, ch, item, stringAttr(item, reqRoundPrefix+user))
+		return orders.Result{Round: r, Outcome: orders.Replayed}, true, err
+	case !req.Newer(rec):
+		r, err := openRound(ch, item)
+		return orders.Result{Round: r, Outcome: orders.Superseded}, true, err
+	}
+	return orders.Result{}, false, nil
+}
+
+// CancelOrder removes user's order from the open round. A cancel that finds no order is
+// recorded as the user's latest request all the same, so that an older order request
+// arriving late cannot bring an order back.
+func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string, req orders.Request) (orders.Result, error) {
+	values := reqValues(req)
+	values[":minus"] = num(-1)
+	remove := &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       s.slotKey(ch),
+		UpdateExpression:          aws.String("REMOVE #o SET #ua = :at, #ur = :req, #ui = #rid ADD #n :minus"),
+		ConditionExpression:       aws.String("attribute_exists(#rid) AND attribute_not_exists(#closed) AND attribute_exists(#o) AND " + newerThanRecord),
+		ExpressionAttributeNames:  names(userNames(user), "#rid", "#closed", "#o", "#ua", "#ur", "#ui", "#n"),
+		ExpressionAttributeValues: values,
+		ReturnValues:              types.ReturnValueAllNew,
 	}
 	for attempt := 1; ; attempt++ {
-		out, err := s.db.UpdateItem(ctx, in)
+		out, err := s.db.UpdateItem(ctx, remove)
 		if err == nil {
-			return decodeRound(ch, out.Attributes)
+			r, err := decodeRound(ch, out.Attributes)
+			return orders.Result{Round: r, Outcome: orders.Applied}, err
 		}
 		if !conditionFailed(err) {
-			return orders.Round{}, fmt.Errorf("remove order of %s: %w", user, err)
+			return orders.Result{}, fmt.Errorf("remove order of %s: %w", user, err)
 		}
 		if attempt == maxAttempts {
-			return orders.Round{}, fmt.Errorf("remove order of %s: round changed under it %d times in a row: %w", user, attempt, err)
+			return orders.Result{}, fmt.Errorf("remove order of %s: round changed under it %d times in a row: %w", user, attempt, err)
 		}
-		// Tell which part of the condition failed; if none does any more, the order
-		// arrived after the write: try again.
 		item, err := s.slot(ctx, ch)
 		if err != nil {
-			return orders.Round{}, err
+			return orders.Result{}, err
 		}
-		if !isOpen(item) {
-			return orders.Round{}, orders.ErrNoOpenRound
+		if res, done, err := s.decided(ctx, ch, item, user, req); done || err != nil {
+			return res, err
 		}
-		if _, ok := item[orderPrefix+user]; !ok {
-			return orders.Round{}, orders.ErrNoOrder
+		if closed(item) {
+			if err := s.retire(ctx, item); err != nil {
+				return orders.Result{}, err
+			}
+			continue
+		}
+		if isOpen(item) && item[orderPrefix+user] != nil {
+			continue // the order arrived after the write: try again
+		}
+		answer, cond := orders.ErrNoOpenRound, "attribute_not_exists(#rid)"
+		if isOpen(item) {
+			answer, cond = orders.ErrNoOrder, "attribute_exists(#rid) AND attribute_not_exists(#closed) AND attribute_not_exists(#o)"
+		}
+		err = s.record(ctx, ch, user, req, cond)
+		if err == nil {
+			return orders.Result{}, answer
+		}
+		if !conditionFailed(err) {
+			return orders.Result{}, fmt.Errorf("record cancel of %s: %w", user, err)
 		}
 	}
+}
+
+// record writes req as user's latest request without changing any order, under cond and
+// the condition that req is newer than the record.
+func (s *Store) record(ctx context.Context, ch orders.Channel, user string, req orders.Request, cond string) error {
+	values := reqValues(req)
+	values[":none"] = str("")
+	used := []string{"#ua", "#ur", "#ui"}
+	for _, n := range []string{"#rid", "#closed", "#o"} {
+		if strings.Contains(cond, n) {
+			used = append(used, n)
+		}
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       s.slotKey(ch),
+		UpdateExpression:          aws.String("SET #ua = :at, #ur = :req, #ui = :none"),
+		ConditionExpression:       aws.String(cond + " AND " + newerThanRecord),
+		ExpressionAttributeNames:  names(userNames(user), used...),
+		ExpressionAttributeValues: values,
+	})
+	return err
 }
 
 // OpenRound returns the open round.
@@ -139,32 +244,126 @@ func (s *Store) OpenRound(ctx context.Context, ch orders.Channel) (orders.Round,
 	return decodeRound(ch, item)
 }
 
-// CloseRound closes the open round at at and returns it with its final orders.
-func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, at time.Time) (orders.Round, error) {
-	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 &s.table,
-		Key:                       s.slotKey(ch),
-		UpdateExpression:          aws.String("SET #closed = :at"),
-		ConditionExpression:       aws.String("attribute_exists(#rid) AND attribute_not_exists(#closed)"),
-		ExpressionAttributeNames:  map[string]string{"#rid": attrRoundID, "#closed": attrClosedAt},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":at": timeAttr(at)},
-		ReturnValues:              types.ReturnValueAllNew,
+// CloseRound closes the open round at at and returns it with its final orders. The close
+// is recorded under its request id in the slot, in the same write, so a repeat of it
+// finds the round it closed.
+func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Request, at time.Time) (orders.Result, error) {
+	for attempt := 1; ; attempt++ {
+		item, err := s.slot(ctx, ch)
+		if err != nil {
+			return orders.Result{}, err
+		}
+		if res, done, err := s.closeDecided(ctx, ch, item, req); done || err != nil {
+			return res, err
+		}
+		if closed(item) {
+			if err := s.retire(ctx, item); err != nil {
+				return orders.Result{}, err
+			}
+			continue
+		}
+		if !isOpen(item) {
+			return orders.Result{}, orders.ErrNoOpenRound
+		}
+		r, err := decodeRound(ch, item)
+		if err != nil {
+			return orders.Result{}, err
+		}
+		if r.OpenedAt.After(req.At) {
+			return orders.Result{}, orders.ErrNoOpenRound // opened after the request: someone else's
+		}
+		out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName:                &s.table,
+			Key:                      s.slotKey(ch),
+			UpdateExpression:         aws.String("SET #closed = :closed, #c = :c"),
+			ConditionExpression:      aws.String("#rid = :rid AND attribute_not_exists(#closed) AND attribute_not_exists(#c)"),
+			ExpressionAttributeNames: map[string]string{"#rid": attrRoundID, "#closed": attrClosedAt, "#c": closePrefix + req.ID},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":closed": timeAttr(at), ":rid": str(r.ID), ":c": closeAttr(req, r.ID),
+			},
+			ReturnValues: types.ReturnValueAllNew,
+		})
+		if conditionFailed(err) && attempt < maxAttempts {
+			continue
+		}
+		if err != nil {
+			return orders.Result{}, fmt.Errorf("mark round %s closed: %w", r.ID, err)
+		}
+		if r, err = decodeRound(ch, out.Attributes); err != nil {
+			return orders.Result{}, err
+		}
+		// The round is closed and r is final whatever happens next. Moving it to history now
+		// spares the next writer the work; if this fails, that writer retries it, so the
+		// error must not turn a successful close into a reported failure.
+		_ = s.retire(ctx, out.Attributes)
+		return orders.Result{Round: r, Outcome: orders.Applied}, nil
+	}
+}
+
+func (s *Store) closeDecided(ctx context.Context, ch orders.Channel, item map[string]types.AttributeValue, req orders.Request) (orders.Result, bool, error) {
+	m, ok := item[closePrefix+req.ID].(*types.AttributeValueMemberM)
+	if !ok {
+		return orders.Result{}, false, nil
+	}
+	r, err := s.roundByID(ctx, ch, item, stringAttr(m.Value, "round"))
+	return orders.Result{Round: r, Outcome: orders.Replayed}, true, err
+}
+
+// Abandon records req so that it can never apply, unless it already has.
+func (s *Store) Abandon(ctx context.Context, ch orders.Channel, t orders.Target, req orders.Request) (orders.Result, error) {
+	for attempt := 1; ; attempt++ {
+		item, err := s.slot(ctx, ch)
+		if err != nil {
+			return orders.Result{}, err
+		}
+		var done bool
+		var res orders.Result
+		if t.Close {
+			res, done, err = s.closeDecided(ctx, ch, item, req)
+		} else {
+			res, done, err = s.decided(ctx, ch, item, t.User, req)
+		}
+		if done || err != nil {
+			return res, err
+		}
+		if closed(item) {
+			if err := s.retire(ctx, item); err != nil {
+				return orders.Result{}, err
+			}
+			continue
+		}
+		if t.Close {
+			_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+				TableName:                 &s.table,
+				Key:                       s.slotKey(ch),
+				UpdateExpression:          aws.String("SET #c = :c"),
+				ConditionExpression:       aws.String("attribute_not_exists(#closed) AND attribute_not_exists(#c)"),
+				ExpressionAttributeNames:  map[string]string{"#closed": attrClosedAt, "#c": closePrefix + req.ID},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":c": closeAttr(req, "")},
+			})
+		} else {
+			err = s.record(ctx, ch, t.User, req, "attribute_not_exists(#closed)")
+		}
+		if err == nil {
+			r, err := openRound(ch, item)
+			return orders.Result{Round: r, Outcome: orders.Applied}, err
+		}
+		if !conditionFailed(err) || attempt == maxAttempts {
+			return orders.Result{}, fmt.Errorf("record abandoned request %s: %w", req.ID, err)
+		}
+	}
+}
+
+// ForgetEvent deletes an event record.
+func (s *Store) ForgetEvent(ctx context.Context, id string) error {
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: &s.table,
+		Key:       map[string]types.AttributeValue{PartitionKey: str(eventPK(id)), SortKey: str(eventSK)},
 	})
-	if conditionFailed(err) {
-		return orders.Round{}, orders.ErrNoOpenRound
-	}
 	if err != nil {
-		return orders.Round{}, fmt.Errorf("mark round closed: %w", err)
+		return fmt.Errorf("delete event record: %w", err)
 	}
-	r, err := decodeRound(ch, out.Attributes)
-	if err != nil {
-		return orders.Round{}, err
-	}
-	// The round is closed and r is final whatever happens next. Moving it to history now
-	// spares the next SetOrder the work; if this fails, that SetOrder retries it, so the
-	// error must not turn a successful close into a reported failure.
-	_ = s.retire(ctx, out.Attributes)
-	return r, nil
+	return nil
 }
 
 // MarkEvent records id until expires; false when it is recorded and not expired at now.
@@ -205,30 +404,153 @@ func (s *Store) slot(ctx context.Context, ch orders.Channel) (map[string]types.A
 	return out.Item, nil
 }
 
-// retire moves a closed round from the slot to its history item. Both steps are safe to
-// repeat and to race: a closed round never changes, and the delete only removes that
-// round, never one opened since.
+// roundByID reads the round a request record names: the slot's, or a closed one from
+// history. "" names no round (the request changed nothing).
+func (s *Store) roundByID(ctx context.Context, ch orders.Channel, item map[string]types.AttributeValue, id string) (orders.Round, error) {
+	if id == "" {
+		return orders.Round{}, nil
+	}
+	if stringAttr(item, attrRoundID) == id {
+		return decodeRound(ch, item)
+	}
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      &s.table,
+		Key:            map[string]types.AttributeValue{PartitionKey: str(channelPK(ch.Team, ch.Channel)), SortKey: str(historySK + id)},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return orders.Round{}, fmt.Errorf("read round %s: %w", id, err)
+	}
+	if out.Item == nil {
+		return orders.Round{}, fmt.Errorf("read round %s: neither open nor in history", id)
+	}
+	return decodeRound(ch, out.Item)
+}
+
+// retire moves a closed round from the slot to its history item and resets the slot to
+// the request records that are still young enough to matter. Both steps are safe to
+// repeat and to race: a closed round never changes (every write to the slot is
+// conditional on it being open), and the reset is conditional on the round's id.
 func (s *Store) retire(ctx context.Context, item map[string]types.AttributeValue) error {
 	rid, ok := item[attrRoundID].(*types.AttributeValueMemberS)
 	if !ok {
 		return fmt.Errorf("retire round: slot item has no %s", attrRoundID)
 	}
-	history := maps.Clone(item)
+	history := map[string]types.AttributeValue{}
+	slot := map[string]types.AttributeValue{PartitionKey: item[PartitionKey], SortKey: str(slotSK)}
+	cutoff := time.Now().Add(-orders.RequestMemory)
+	if t, err := time.Parse(time.RFC3339Nano, stringAttr(item, attrClosedAt)); err == nil {
+		cutoff = t.Add(-orders.RequestMemory)
+	}
+	for name, v := range item {
+		switch {
+		case name == attrRoundID, name == attrOpenedAt, name == attrClosedAt, strings.HasPrefix(name, orderPrefix):
+			history[name] = v
+		case strings.HasPrefix(name, closePrefix):
+			if m, ok := v.(*types.AttributeValueMemberM); ok && !nanosAttr(m.Value, "at").Before(cutoff) {
+				slot[name] = v
+			}
+		case strings.HasPrefix(name, reqAtPrefix), strings.HasPrefix(name, reqIDPrefix), strings.HasPrefix(name, reqRoundPrefix):
+			user := name[strings.Index(name, "#")+1:]
+			if !nanosAttr(item, reqAtPrefix+user).Before(cutoff) {
+				slot[name] = v
+			}
+		}
+	}
+	history[PartitionKey] = item[PartitionKey]
 	history[SortKey] = str(historySK + rid.Value)
 	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: history}); err != nil {
 		return fmt.Errorf("retire round %s: save history: %w", rid.Value, err)
 	}
-	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                 &s.table,
-		Key:                       map[string]types.AttributeValue{PartitionKey: item[PartitionKey], SortKey: str(slotSK)},
+		Item:                      slot,
 		ConditionExpression:       aws.String("#rid = :rid AND attribute_exists(#closed)"),
 		ExpressionAttributeNames:  map[string]string{"#rid": attrRoundID, "#closed": attrClosedAt},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":rid": rid},
 	})
 	if err != nil && !conditionFailed(err) { // failed condition: someone else retired it
-		return fmt.Errorf("retire round %s: clear slot: %w", rid.Value, err)
+		return fmt.Errorf("retire round %s: reset slot: %w", rid.Value, err)
 	}
 	return nil
+}
+
+func closed(item map[string]types.AttributeValue) bool {
+	_, ok := item[attrClosedAt]
+	return ok
+}
+
+func count(item map[string]types.AttributeValue) int {
+	n, _ := strconv.Atoi(numberAttr(item, attrCount))
+	return n
+}
+
+// userRecord is the user's latest recorded request.
+func userRecord(item map[string]types.AttributeValue, user string) (orders.Request, bool) {
+	id := stringAttr(item, reqIDPrefix+user)
+	if id == "" {
+		return orders.Request{}, false
+	}
+	return orders.Request{ID: id, At: nanosAttr(item, reqAtPrefix+user)}, true
+}
+
+func openRound(ch orders.Channel, item map[string]types.AttributeValue) (orders.Round, error) {
+	if !isOpen(item) {
+		return orders.Round{}, nil
+	}
+	return decodeRound(ch, item)
+}
+
+func stringAttr(m map[string]types.AttributeValue, name string) string {
+	if v, ok := m[name].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
+}
+
+func numberAttr(m map[string]types.AttributeValue, name string) string {
+	if v, ok := m[name].(*types.AttributeValueMemberN); ok {
+		return v.Value
+	}
+	return ""
+}
+
+func nanosAttr(m map[string]types.AttributeValue, name string) time.Time {
+	n, err := strconv.ParseInt(numberAttr(m, name), 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+func nanos(t time.Time) *types.AttributeValueMemberN {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(t.UnixNano(), 10)}
+}
+
+func num(n int) *types.AttributeValueMemberN {
+	return &types.AttributeValueMemberN{Value: strconv.Itoa(n)}
+}
+
+func closeAttr(req orders.Request, round string) *types.AttributeValueMemberM {
+	return &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"at": nanos(req.At), "round": str(round)}}
+}
+
+// names returns the subset of m's entries that an expression uses: DynamoDB refuses
+// unused expression attribute names.
+func names(m map[string]string, keys ...string) map[string]string {
+	out := make(map[string]string, len(keys))
+	for _, k := range keys {
+		out[k] = m[k]
+	}
+	return out
+}
+
+func pick(m map[string]types.AttributeValue, keys ...string) map[string]types.AttributeValue {
+	out := make(map[string]types.AttributeValue, len(keys))
+	for _, k := range keys {
+		out[k] = m[k]
+	}
+	return out
 }
 
 func isOpen(item map[string]types.AttributeValue) bool {
@@ -253,6 +575,7 @@ func orderAttr(o orders.Order) *types.AttributeValueMemberM {
 		"user_name": str(o.UserName),
 		"item":      str(o.Item),
 		"at":        timeAttr(o.At),
+		"req":       str(o.Req),
 	}}
 }
 
@@ -282,6 +605,7 @@ func decodeRound(ch orders.Channel, item map[string]types.AttributeValue) (order
 			UserName: d.str(m.Value, "user_name"),
 			Item:     d.str(m.Value, "item"),
 			At:       d.time(m.Value, "at"),
+			Req:      stringAttr(m.Value, "req"), // absent on orders saved before request ids
 		})
 	}
 	if d.err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"sync"
 	"testing"
 	"time"
@@ -105,11 +106,17 @@ func newHooked(t *testing.T) (*hooked, *dynamo.Store, *dynamodb.Client, string) 
 
 func mustSet(t *testing.T, s orders.Store, o orders.Order) orders.Round {
 	t.Helper()
-	r, err := s.SetOrder(context.Background(), ch, o, orders.NewRoundID(o.At))
+	res, err := s.SetOrder(context.Background(), ch, o, request(o.At), orders.NewRoundID(o.At))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return r
+	return res.Round
+}
+
+var requests atomic.Int64
+
+func request(at time.Time) orders.Request {
+	return orders.Request{ID: fmt.Sprintf("req-%d", requests.Add(1)), At: at}
 }
 
 // TestActionsAreTheCallsMade runs every operation of each kind of data access and checks
@@ -120,19 +127,34 @@ func TestActionsAreTheCallsMade(t *testing.T) {
 	h, s, _, _ := newHooked(t)
 	mustSet(t, s, order("U1", "latte", t0))
 	mustSet(t, s, order("U2", "tea", t0))
-	if _, err := s.CancelOrder(ctx, ch, "U2"); err != nil {
+	if _, err := s.CancelOrder(ctx, ch, "U2", request(t0.Add(time.Second))); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CancelOrder(ctx, ch, "U2"); !errors.Is(err, orders.ErrNoOrder) {
+	if _, err := s.CancelOrder(ctx, ch, "U2", request(t0.Add(2*time.Second))); !errors.Is(err, orders.ErrNoOrder) {
 		t.Fatal(err)
 	}
 	if _, err := s.OpenRound(ctx, ch); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CloseRound(ctx, ch, t0); err != nil {
+	closeReq := request(t0.Add(3 * time.Second))
+	if _, err := s.CloseRound(ctx, ch, closeReq, t0); err != nil {
 		t.Fatal(err)
 	}
-	mustSet(t, s, order("U1", "latte", t0))
+	if _, err := s.Abandon(ctx, ch, orders.Target{Close: true}, closeReq); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Abandon(ctx, ch, orders.Target{User: "U3"}, request(t0.Add(4*time.Second))); err != nil {
+		t.Fatal(err)
+	}
+	mustSet(t, s, order("U1", "latte", t0.Add(5*time.Second)))
+	// Order functions claim the deferred reply of a request and give the claim back when
+	// the reply fails.
+	if _, err := s.MarkEvent(ctx, "reply#1", t0, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ForgetEvent(ctx, "reply#1"); err != nil {
+		t.Fatal(err)
+	}
 	if got, want := h.ops(), dynamo.Actions(api.DataOrders); !slices.Equal(got, want) {
 		t.Errorf("orders: calls %v, Actions %v", got, want)
 	}
@@ -159,19 +181,19 @@ func TestCloseBetweenReadAndWrite(t *testing.T) {
 	h, s, client, table := newHooked(t)
 	first := mustSet(t, s, order("U1", "latte", t0))
 	other := dynamo.New(client, table)
-	var closed orders.Round
+	var closed orders.Result
 	h.beforeUp = func(*dynamodb.UpdateItemInput) error {
 		h.beforeUp = nil
 		var err error
-		closed, err = other.CloseRound(ctx, ch, t0.Add(time.Minute))
+		closed, err = other.CloseRound(ctx, ch, request(t0.Add(time.Minute)), t0.Add(time.Minute))
 		return err
 	}
 	next := mustSet(t, s, order("U2", "tea", t0.Add(time.Minute)))
 	if next.ID == first.ID || !next.Open() {
 		t.Fatalf("update after close landed in round %s (open %v), closed %s", next.ID, next.Open(), first.ID)
 	}
-	if closed.ID != first.ID || len(closed.Orders) != 1 || closed.Orders[0].User != "U1" {
-		t.Fatalf("closed round = %+v", closed)
+	if closed.Round.ID != first.ID || len(closed.Round.Orders) != 1 || closed.Round.Orders[0].User != "U1" {
+		t.Fatalf("closed round = %+v", closed.Round)
 	}
 	if len(next.Orders) != 1 || next.Orders[0].User != "U2" {
 		t.Fatalf("next round = %+v", next)
@@ -188,18 +210,21 @@ func TestClosedRoundLeftInSlot(t *testing.T) {
 	first := mustSet(t, s, order("U1", "아이스 아메리카노 ☕️", t0))
 	h.beforePut = func(*dynamodb.PutItemInput) error { return errors.New("injected failure") }
 	closedAt := t0.Add(time.Hour)
-	closed, err := s.CloseRound(ctx, ch, closedAt)
+	res, err := s.CloseRound(ctx, ch, request(closedAt), closedAt)
 	if err != nil {
 		t.Fatalf("close with a failing move to history: %v", err)
 	}
+	closed := res.Round
 	h.beforePut = nil
 	if _, err := s.OpenRound(ctx, ch); !errors.Is(err, orders.ErrNoOpenRound) {
 		t.Fatalf("OpenRound with a closed round in the slot: %v", err)
 	}
-	if _, err := s.CancelOrder(ctx, ch, "U1"); !errors.Is(err, orders.ErrNoOpenRound) {
-		t.Fatalf("CancelOrder with a closed round in the slot: %v", err)
+	h.beforePut = func(*dynamodb.PutItemInput) error { return errors.New("injected failure") }
+	if _, err := s.CloseRound(ctx, ch, request(closedAt), closedAt); err == nil {
+		t.Fatal("CloseRound with a closed round in the slot and a failing move: got no error")
 	}
-	if _, err := s.CloseRound(ctx, ch, closedAt); !errors.Is(err, orders.ErrNoOpenRound) {
+	h.beforePut = nil
+	if _, err := s.CloseRound(ctx, ch, request(closedAt), closedAt); !errors.Is(err, orders.ErrNoOpenRound) {
 		t.Fatalf("CloseRound with a closed round in the slot: %v", err)
 	}
 	next := mustSet(t, s, order("U2", "tea", closedAt))
@@ -255,7 +280,7 @@ func (f *fakeAPI) GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dyna
 func TestSetOrderGivesUp(t *testing.T) {
 	t.Parallel()
 	f := &fakeAPI{}
-	_, err := dynamo.New(f, "table").SetOrder(context.Background(), ch, order("U1", "latte", t0), "R1")
+	_, err := dynamo.New(f, "table").SetOrder(context.Background(), ch, order("U1", "latte", t0), request(t0), "R1")
 	var ccf *types.ConditionalCheckFailedException
 	if !errors.As(err, &ccf) || f.updates < 2 || f.updates > 20 {
 		t.Fatalf("after %d attempts: %v, want a bounded retry ending in the condition failure", f.updates, err)
@@ -271,7 +296,7 @@ func TestKeysAreEscaped(t *testing.T) {
 	b := orders.Channel{Team: "T1", Channel: "C1#x"}
 	c := orders.Channel{Team: "T1", Channel: "C1%23x"}
 	for _, c := range []orders.Channel{a, b, c} {
-		if _, err := s.SetOrder(ctx, c, order("U1", c.String(), t0), orders.NewRoundID(t0)); err != nil {
+		if _, err := s.SetOrder(ctx, c, order("U1", c.String(), t0), request(t0), orders.NewRoundID(t0)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -322,7 +347,7 @@ func TestRoundFull(t *testing.T) {
 	var stored int
 	var failed error
 	for i := 0; i < 20 && failed == nil; i++ {
-		_, failed = s.SetOrder(ctx, ch, order(fmt.Sprintf("U%02d%s", i, pad), "latte", t0), "R1")
+		_, failed = s.SetOrder(ctx, ch, order(fmt.Sprintf("U%02d%s", i, pad), "latte", t0), request(t0), "R1")
 		if failed == nil {
 			stored++
 		}
