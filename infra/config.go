@@ -68,13 +68,16 @@ const (
 	// start's init and the TLS handshakes to DynamoDB and Secrets Manager — the part of the
 	// 3000 ms Slack deadline we control. At slash-command volumes the cost is negligible.
 	MemoryMB = 256
-	// DurationAlarmMs is the p99 duration that alarms: 2000 ms leaves 500 ms of the
-	// 2500 ms integration timeout for API Gateway and the network.
+	// DurationAlarmMs is the p99 handler time of synchronous requests that alarms: 2000 ms
+	// leaves 500 ms of the 2500 ms integration timeout for API Gateway and the network.
+	// Deferred runs are not measured: they answer through response_url, not the deadline.
 	DurationAlarmMs = 2000
-	// MetricNamespace and MetricRejected name the metric of requests a handler rejected
-	// (401/400), counted from its logs.
-	MetricNamespace = "Orderbot"
-	MetricRejected  = "RejectedRequests"
+	// MetricNamespace names the metrics counted from the handlers' logs: MetricRejected,
+	// the requests a handler rejected (401/400), and MetricSyncDuration, the handler time
+	// of each synchronous request in milliseconds.
+	MetricNamespace    = "Orderbot"
+	MetricRejected     = "RejectedRequests"
+	MetricSyncDuration = "SyncRequestDuration"
 	// HandlerName is the executable the provided.al2023 runtime starts.
 	HandlerName = "bootstrap"
 )

@@ -39,6 +39,9 @@ const (
 	reasonNoDLQ = "API Gateway invokes the function synchronously and maps its error to the HTTP " +
 		"response; a dead-letter queue only receives failed asynchronous invocations, and this " +
 		"function (Slack events, no response_url) never defers work to one."
+	reasonDLQNotDestination = "A deferred run that fails every retry, or outlives its maximum event age, " +
+		"goes to the function's dead-letter queue (DeadLetterConfig), which an alarm watches; an " +
+		"on-failure destination would be a second target for the same events."
 	reasonIsDLQ = "This queue is the dead-letter queue of the command functions' asynchronous " +
 		"self-invocations; a dead-letter queue of its own would have no consumer either."
 	reasonNoRotation = "The signing secret and bot token are issued by Slack and can only be rotated " +
@@ -81,6 +84,9 @@ func (s *Stack) addSuppressions() {
 		s.suppress(f.Role, "Serverless-LambdaStarPermissions", reasonXRay)
 		if !Defers(f.Route) {
 			s.suppress(f.Function, "Serverless-LambdaDLQ", reasonNoDLQ)
+		}
+		if f.AsyncInvoke != nil {
+			s.suppress(f.AsyncInvoke, "Serverless-LambdaAsyncFailureDestination", reasonDLQNotDestination)
 		}
 	}
 	s.suppress(s.DeferredDLQ, "Serverless-SQSRedrivePolicy", reasonIsDLQ)

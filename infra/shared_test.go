@@ -138,8 +138,10 @@ func TestAlarms(t *testing.T) {
 	}
 	for _, r := range api.Routes {
 		rr := def.route(t, r)
-		got := byDim["<"+rr.function+">"]
-		want := []alarm{{"Duration>2000", "p99"}, {"Errors>0", "Sum"}, {"Throttles>0", "Sum"}}
+		// Lambda's metrics name the function by its id, the ones counted from its log by
+		// its route name.
+		got := append(byDim["<"+rr.function+">"], byDim[r.Function]...)
+		want := []alarm{{"Errors>0", "Sum"}, {MetricSyncDuration + ">" + jsonStr(DurationAlarmMs), "p99"}, {"Throttles>0", "Sum"}}
 		sort.Slice(got, func(i, j int) bool { return got[i].metric < got[j].metric })
 		if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
 			t.Errorf("%s alarms %v, want %v", r.Function, got, want)
@@ -150,7 +152,8 @@ func TestAlarms(t *testing.T) {
 		var filters []string
 		for _, id := range def.ofType("AWS::Logs::MetricFilter") {
 			p := def.res[id].Properties
-			if render(p["LogGroupName"]) == "<"+rr.logGroup+">" {
+			mt := p["MetricTransformations"].([]any)[0].(map[string]any)
+			if render(p["LogGroupName"]) == "<"+rr.logGroup+">" && mt["MetricName"] == MetricRejected {
 				filters = append(filters, render(p["FilterPattern"]))
 			}
 		}

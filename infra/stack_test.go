@@ -106,6 +106,12 @@ func TestMissingRouteIsDetected(t *testing.T) {
 
 func TestResourceCounts(t *testing.T) {
 	n := len(api.Routes)
+	var deferring int
+	for _, r := range api.Routes {
+		if Defers(r) {
+			deferring++
+		}
+	}
 	segments := map[string]bool{}
 	for _, r := range api.Routes {
 		for p := r.Path; p != "/" && p != ""; p = p[:strings.LastIndex(p, "/")] {
@@ -116,22 +122,23 @@ func TestResourceCounts(t *testing.T) {
 		}
 	}
 	want := map[string]int{
-		"AWS::Lambda::Function":       n,
-		"AWS::Lambda::Permission":     n, // one per method, no test-invoke permission
-		"AWS::ApiGateway::Method":     n,
-		"AWS::ApiGateway::Resource":   len(segments),
-		"AWS::Logs::LogGroup":         n + 1,   // one per function, one for access logs
-		"AWS::IAM::Role":              n + 1,   // one per function, the API Gateway account role
-		"AWS::CloudWatch::Alarm":      3*n + 2, // per function; API 5XX; deferred-work DLQ
-		"AWS::SQS::Queue":             1,       // dead letters of deferred (asynchronous) work
-		"AWS::SQS::QueuePolicy":       1,       // TLS only
-		"AWS::Logs::MetricFilter":     n,       // rejected requests per function, for the Errors alarm
-		"AWS::ApiGateway::RestApi":    1,
-		"AWS::ApiGateway::Stage":      1,
-		"AWS::ApiGateway::Deployment": 1,
-		"AWS::ApiGateway::Account":    1,
-		"AWS::DynamoDB::Table":        1,
-		"AWS::SecretsManager::Secret": 1,
+		"AWS::Lambda::Function":          n,
+		"AWS::Lambda::Permission":        n,         // one per method, no test-invoke permission
+		"AWS::Lambda::EventInvokeConfig": deferring, // event age and retries of deferred runs
+		"AWS::ApiGateway::Method":        n,
+		"AWS::ApiGateway::Resource":      len(segments),
+		"AWS::Logs::LogGroup":            n + 1,   // one per function, one for access logs
+		"AWS::IAM::Role":                 n + 1,   // one per function, the API Gateway account role
+		"AWS::CloudWatch::Alarm":         3*n + 2, // per function; API 5XX; deferred-work DLQ
+		"AWS::SQS::Queue":                1,       // dead letters of deferred (asynchronous) work
+		"AWS::SQS::QueuePolicy":          1,       // TLS only
+		"AWS::Logs::MetricFilter":        2 * n,   // per function: rejected requests (Errors alarm), synchronous latency
+		"AWS::ApiGateway::RestApi":       1,
+		"AWS::ApiGateway::Stage":         1,
+		"AWS::ApiGateway::Deployment":    1,
+		"AWS::ApiGateway::Account":       1,
+		"AWS::DynamoDB::Table":           1,
+		"AWS::SecretsManager::Secret":    1,
 	}
 	got := map[string]int{}
 	for _, r := range def.res {

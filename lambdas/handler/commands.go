@@ -33,42 +33,92 @@ func OrderUpdate(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) 
 		if err != nil {
 			return nil, err
 		}
-		return d.within(ctx, "order-update", ev, cmd, log, func(ctx context.Context) (*slackgo.Msg, error) {
-			return d.orderUpdate(ctx, ev, cmd, ch, log)
-		})
+		req := requestOf(ev)
+		t := task{function: "order-update", ev: ev, cmd: cmd}
+		switch strings.ToLower(strings.TrimSpace(cmd.Text)) {
+		case "", "help":
+			return slack.Usage(cmd.Command, ""), nil
+		case "cancel":
+			t.op = func(ctx context.Context) (*slackgo.Msg, error) { return d.cancel(ctx, ch, cmd, req) }
+			t.giveUp = func(ctx context.Context) *slackgo.Msg {
+				return d.abandonOrder(ctx, ch, cmd, req, "the withdrawal of your order", cancelReply)
+			}
+		default:
+			item, err := orders.CleanItem(cmd.Text)
+			if err != nil {
+				return slack.Usage(cmd.Command, slack.ItemProblem(err)), nil
+			}
+			t.op = func(ctx context.Context) (*slackgo.Msg, error) { return d.set(ctx, ch, cmd, item, req, log) }
+			t.giveUp = func(ctx context.Context) *slackgo.Msg {
+				return d.abandonOrder(ctx, ch, cmd, req, "your order *"+slack.Escape(item)+"*", setReply(item))
+			}
+		}
+		return d.within(ctx, t, log)
 	})
 }
 
-func (d Deps) orderUpdate(ctx context.Context, ev api.Event, cmd slackgo.SlashCommand, ch orders.Channel, log *slog.Logger) (*slackgo.Msg, error) {
-	switch strings.ToLower(strings.TrimSpace(cmd.Text)) {
-	case "", "help":
-		return slack.Usage(cmd.Command, ""), nil
-	case "cancel":
-		r, err := d.Orders.Cancel(ctx, ch, cmd.UserID)
-		if ev.Deferred && errors.Is(err, orders.ErrNoOrder) {
-			// The first attempt may have withdrawn it before it was cancelled.
-			if cur, err := d.Orders.Current(ctx, ch); err == nil {
-				return slack.OrderCancelled(cur), nil
-			}
-		}
-		if errors.Is(err, orders.ErrNoOpenRound) || errors.Is(err, orders.ErrNoOrder) {
-			return slack.NothingToCancel(), nil
-		}
-		if err != nil {
-			return nil, api.Internal("cancel order", err)
-		}
-		return slack.OrderCancelled(r), nil
-	}
-	r, err := d.Orders.Set(ctx, ch, cmd.UserID, cmd.UserName, cmd.Text)
+func (d Deps) set(ctx context.Context, ch orders.Channel, cmd slackgo.SlashCommand, item string, req orders.Request, log *slog.Logger) (*slackgo.Msg, error) {
+	res, err := d.Orders.Set(ctx, ch, cmd.UserID, cmd.UserName, item, req)
 	switch {
-	case errors.Is(err, orders.ErrEmptyItem), errors.Is(err, orders.ErrItemTooLong), errors.Is(err, orders.ErrInvalidItem):
-		return slack.Usage(cmd.Command, slack.ItemProblem(err)), nil
+	case errors.Is(err, orders.ErrRoundFull):
+		return slack.RoundFull(), nil
 	case err != nil:
 		return nil, api.Internal("set order", err)
 	}
-	item, _ := orders.CleanItem(cmd.Text)
-	log.Info("order set", "team", ch.Team, "channel", ch.Channel, "user", cmd.UserID, "round", r.ID, "round_size", len(r.Orders))
-	return slack.OrderSet(r, item), nil
+	log.Info("order set", "team", ch.Team, "channel", ch.Channel, "user", cmd.UserID, "round", res.Round.ID,
+		"round_size", len(res.Round.Orders), "outcome", res.Outcome.String())
+	return setReply(item)(res, cmd.UserID), nil
+}
+
+// setReply words the outcome of an order request.
+func setReply(item string) func(orders.Result, string) *slackgo.Msg {
+	return func(res orders.Result, user string) *slackgo.Msg {
+		switch {
+		case res.Outcome == orders.Superseded:
+			return slack.Superseded(res.Round, user)
+		case res.Outcome == orders.Replayed && res.Round.ID == "":
+			return slack.NotSaved("your order *" + slack.Escape(item) + "*") // abandoned by an earlier run
+		case !res.Round.Open():
+			return slack.OrderInClosedRound(res.Round, item)
+		}
+		return slack.OrderSet(res.Round, item)
+	}
+}
+
+func (d Deps) cancel(ctx context.Context, ch orders.Channel, cmd slackgo.SlashCommand, req orders.Request) (*slackgo.Msg, error) {
+	res, err := d.Orders.Cancel(ctx, ch, cmd.UserID, req)
+	switch {
+	case errors.Is(err, orders.ErrNoOpenRound), errors.Is(err, orders.ErrNoOrder):
+		return slack.NothingToCancel(), nil
+	case err != nil:
+		return nil, api.Internal("cancel order", err)
+	}
+	return cancelReply(res, cmd.UserID), nil
+}
+
+func cancelReply(res orders.Result, user string) *slackgo.Msg {
+	switch {
+	case res.Outcome == orders.Superseded:
+		return slack.Superseded(res.Round, user)
+	case res.Round.ID == "":
+		return slack.NothingToCancel() // the earlier run found nothing to cancel
+	}
+	return slack.OrderCancelled(res.Round)
+}
+
+// abandonOrder gives up on an order request for good, unless it has taken effect after
+// all: then the answer is what it did.
+func (d Deps) abandonOrder(ctx context.Context, ch orders.Channel, cmd slackgo.SlashCommand, req orders.Request, what string,
+	reply func(orders.Result, string) *slackgo.Msg) *slackgo.Msg {
+	res, err := d.Orders.Abandon(ctx, ch, orders.Target{User: cmd.UserID}, req)
+	switch {
+	case err != nil:
+		d.log().Error("abandon failed", "error", err.Error())
+		return slack.Unknown()
+	case res.Outcome == orders.Applied:
+		return slack.NotSaved(what)
+	}
+	return reply(res, cmd.UserID)
 }
 
 // OrderList handles /order-list: the round (ephemeral), `share` (in the channel), `close`
@@ -79,43 +129,57 @@ func OrderList(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
 		if err != nil {
 			return nil, err
 		}
-		return d.within(ctx, "order-list", ev, cmd, log, func(ctx context.Context) (*slackgo.Msg, error) {
-			return d.orderList(ctx, ev, cmd, ch, log)
-		})
+		t := task{function: "order-list", ev: ev, cmd: cmd}
+		switch arg := strings.ToLower(strings.TrimSpace(cmd.Text)); arg {
+		case "", "share":
+			t.op = func(ctx context.Context) (*slackgo.Msg, error) {
+				r, err := d.Orders.Current(ctx, ch)
+				if err != nil {
+					return nil, api.Internal("list round", err)
+				}
+				if r.ID == "" && arg == "share" {
+					return slack.NoOpenRound(), nil
+				}
+				return slack.Round(r, arg == "share", false), nil
+			}
+			t.giveUp = func(context.Context) *slackgo.Msg { return slack.NotRead() }
+		case "close":
+			req := requestOf(ev)
+			t.op = func(ctx context.Context) (*slackgo.Msg, error) {
+				res, err := d.Orders.Close(ctx, ch, req)
+				switch {
+				case errors.Is(err, orders.ErrNoOpenRound):
+					return slack.NoOpenRound(), nil
+				case err != nil:
+					return nil, api.Internal("close round", err)
+				}
+				log.Info("round closed", "team", ch.Team, "channel", ch.Channel, "round", res.Round.ID,
+					"orders", len(res.Round.Orders), "outcome", res.Outcome.String())
+				return closeReply(res), nil
+			}
+			t.giveUp = func(ctx context.Context) *slackgo.Msg {
+				res, err := d.Orders.Abandon(ctx, ch, orders.Target{Close: true}, req)
+				switch {
+				case err != nil:
+					log.Error("abandon failed", "error", err.Error())
+					return slack.Unknown()
+				case res.Outcome == orders.Applied:
+					return slack.NotClosed()
+				}
+				return closeReply(res)
+			}
+		case "help":
+			return slack.Usage(cmd.Command, ""), nil
+		default:
+			return slack.Usage(cmd.Command, "I don't know `"+slack.Escape(cmd.Text)+"`."), nil
+		}
+		return d.within(ctx, t, log)
 	})
 }
 
-func (d Deps) orderList(ctx context.Context, ev api.Event, cmd slackgo.SlashCommand, ch orders.Channel, log *slog.Logger) (*slackgo.Msg, error) {
-	switch arg := strings.ToLower(strings.TrimSpace(cmd.Text)); arg {
-	case "", "share":
-		r, err := d.Orders.Current(ctx, ch)
-		if err != nil {
-			return nil, api.Internal("list round", err)
-		}
-		if r.ID == "" && arg == "share" {
-			return slack.NoOpenRound(), nil
-		}
-		return slack.Round(r, arg == "share", false), nil
-	case "close":
-		if ev.Deferred {
-			// The first attempt may have closed the round before it was cancelled; a
-			// round opened after the request is someone else's and stays open.
-			if r, err := d.Orders.Current(ctx, ch); err == nil && r.ID != "" && r.OpenedAt.After(ev.Context.ReceivedAt()) && !ev.Context.ReceivedAt().IsZero() {
-				return slack.NoOpenRound(), nil
-			}
-		}
-		r, err := d.Orders.Close(ctx, ch)
-		if errors.Is(err, orders.ErrNoOpenRound) {
-			return slack.NoOpenRound(), nil
-		}
-		if err != nil {
-			return nil, api.Internal("close round", err)
-		}
-		log.Info("round closed", "team", ch.Team, "channel", ch.Channel, "round", r.ID, "orders", len(r.Orders))
-		return slack.Round(r, true, true), nil
-	case "help":
-		return slack.Usage(cmd.Command, ""), nil
-	default:
-		return slack.Usage(cmd.Command, "I don't know `"+slack.Escape(cmd.Text)+"`."), nil
+func closeReply(res orders.Result) *slackgo.Msg {
+	if res.Round.ID == "" {
+		return slack.NotClosed() // an earlier run gave this close up
 	}
+	return slack.Round(res.Round, true, true)
 }

@@ -2,14 +2,18 @@ package handler
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/lambdas/orders"
 	"github.com/orderbot/orderbot/lambdas/slack"
 )
 
@@ -17,6 +21,18 @@ import (
 // finishes asynchronously. API Gateway gives up at 2.5 s and Slack at 3 s; 1.5 s of work
 // leaves room for a cold start before it and the asynchronous hand-off after it.
 const DefaultBudget = 1500 * time.Millisecond
+
+// Grace is how long a command past its budget still waits for the result already on
+// its way before it hands the work over: a result that arrives is kept, not thrown away.
+const Grace = 200 * time.Millisecond
+
+// Deferred runs: how long one attempt may take, and what is kept back from the function's
+// deadline for the answer (response_url, up to respondTimeout) and for giving up cleanly.
+const (
+	attemptTimeout = 8 * time.Second
+	respondTimeout = 5 * time.Second
+	giveUpReserve  = 3 * time.Second
+)
 
 // Deferrer hands an event to an asynchronous invocation of function: in AWS an
 // InvocationType=Event self-invoke (a frozen Lambda runs no background goroutine), locally
@@ -33,25 +49,46 @@ func (f DeferFunc) Defer(ctx context.Context, function string, payload []byte) e
 	return f(ctx, function, payload)
 }
 
-// within runs op inside the reply budget. When the budget runs out it cancels op —
-// so a stale write cannot land later — and hands the whole signed event to an
-// asynchronous invocation, which verifies it again, redoes the (idempotent) operation and
-// answers through response_url. Deferred events run op to the end and answer there.
-func (d Deps) within(ctx context.Context, function string, ev api.Event, cmd slackgo.SlashCommand, log *slog.Logger,
-	op func(context.Context) (*slackgo.Msg, error)) (*slackgo.Msg, error) {
-	if ev.Deferred {
-		msg, err := op(ctx)
-		if err != nil {
-			return nil, err
+// requestOf identifies the signed Slack request an event carries: every delivery of it
+// (the synchronous attempt, the deferred run, Lambda's retries of that) has the same id
+// and time. The time is when API Gateway received it — trusted, and in milliseconds, so
+// one person's commands in the same second stay ordered — or Slack's signed timestamp
+// when the event has none.
+func requestOf(ev api.Event) orders.Request {
+	h := sha256.New()
+	h.Write(ev.Headers.Timestamp)
+	h.Write([]byte{':'})
+	h.Write(ev.Body)
+	req := orders.Request{ID: hex.EncodeToString(h.Sum(nil)[:16]), At: ev.Context.ReceivedAt()}
+	if req.At.IsZero() {
+		if ts, err := strconv.ParseInt(string(ev.Headers.Timestamp), 10, 64); err == nil {
+			req.At = time.Unix(ts, 0)
 		}
-		if err := d.respond(ctx, cmd.ResponseURL, msg); err != nil {
-			return nil, api.Internal("deferred reply", err)
-		}
-		log.Info("deferred reply sent")
-		return msg, nil
 	}
-	if d.Deferrer == nil || d.Budget <= 0 || cmd.ResponseURL == "" {
-		return op(ctx)
+	return req
+}
+
+// task is a command's work: op is idempotent (the store decides by the request whether it
+// already happened), so it may run any number of times; giveUp makes sure it never
+// happens and says so — or reports what did happen — when op keeps failing.
+type task struct {
+	function string
+	ev       api.Event
+	cmd      slackgo.SlashCommand
+	op       func(context.Context) (*slackgo.Msg, error)
+	giveUp   func(context.Context) *slackgo.Msg
+}
+
+// within runs a command inside the reply budget. Past the budget it waits Grace for the
+// result already on its way; only then does it hand the whole signed event to an
+// asynchronous invocation and answer "working on it". Whether a write happened is never
+// decided here: the deferred run asks the store, by the request's id.
+func (d Deps) within(ctx context.Context, t task, log *slog.Logger) (*slackgo.Msg, error) {
+	if t.ev.Deferred {
+		return d.finish(ctx, t, log)
+	}
+	if d.Deferrer == nil || d.Budget <= 0 || d.checkResponseURL(t.cmd.ResponseURL) != nil {
+		return t.op(ctx)
 	}
 	opCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -61,38 +98,134 @@ func (d Deps) within(ctx context.Context, function string, ev api.Event, cmd sla
 	}
 	done := make(chan result, 1)
 	go func() {
-		msg, err := op(opCtx)
+		msg, err := t.op(opCtx)
 		done <- result{msg, err}
 	}()
-	timer := time.NewTimer(d.Budget)
-	defer timer.Stop()
+	budget := time.NewTimer(d.Budget)
+	defer budget.Stop()
+	var r result
 	select {
-	case r := <-done:
-		return r.msg, r.err
-	case <-timer.C:
+	case r = <-done:
+	case <-budget.C:
+		select {
+		case r = <-done:
+		case <-time.After(Grace):
+			cancel()
+			return d.handOver(ctx, t, log, "reply budget exceeded")
+		}
 	}
-	cancel()
-	// A store call returns promptly once cancelled (the SDK aborts the request); wait a
-	// little so it is not left running, but never past Slack's deadline.
-	select {
-	case <-done:
-	case <-time.After(200 * time.Millisecond):
+	if r.err != nil && api.CodeOf(r.err) == api.CodeInternal {
+		// The store failed fast (throttled, unreachable): the deferred run retries it.
+		log.Warn("command failed: deferring", "error", r.err.Error())
+		return d.handOver(ctx, t, log, "store error")
 	}
-	ev.Deferred = true
+	return r.msg, r.err
+}
+
+func (d Deps) handOver(ctx context.Context, t task, log *slog.Logger, why string) (*slackgo.Msg, error) {
+	ev := t.ev
+	ev.Deferred, ev.DeferredAt = true, time.Now()
 	payload, err := json.Marshal(ev)
 	if err != nil {
 		return nil, api.Internal("encode deferred event", err)
 	}
-	if err := d.Deferrer.Defer(ctx, function, payload); err != nil {
+	if err := d.Deferrer.Defer(ctx, t.function, payload); err != nil {
 		return nil, api.Internal("defer", err)
 	}
-	log.Warn("reply budget exceeded: deferred", "budget_ms", d.Budget.Milliseconds())
+	log.Warn("deferred", "reason", why, "budget_ms", d.Budget.Milliseconds())
 	return slack.WorkingOnIt(), nil
+}
+
+// finish is a deferred run: it retries op until the function's deadline comes near, then
+// gives up (giveUp records the request as abandoned, or finds it applied), and answers
+// through response_url either way. It returns an error — so that Lambda retries the run —
+// only when the answer could not be delivered.
+func (d Deps) finish(ctx context.Context, t task, log *slog.Logger) (*slackgo.Msg, error) {
+	if err := d.checkResponseURL(t.cmd.ResponseURL); err != nil {
+		// Nobody can be told anything: drop it rather than have Lambda retry it.
+		log.Error("deferred run without a usable response_url", "error", err.Error())
+		return nil, nil
+	}
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(api.DeferredTimeout)
+	}
+	workUntil := deadline.Add(-respondTimeout - giveUpReserve)
+	var msg *slackgo.Msg
+	for attempt, backoff := 1, 100*time.Millisecond; ; attempt, backoff = attempt+1, min(2*backoff, 2*time.Second) {
+		actx, cancel := context.WithDeadline(ctx, minTime(workUntil, time.Now().Add(attemptTimeout)))
+		m, err := t.op(actx)
+		cancel()
+		if err == nil || api.CodeOf(err) != api.CodeInternal {
+			if err != nil {
+				return nil, err
+			}
+			msg = m
+			break
+		}
+		log.Warn("deferred attempt failed", "attempt", attempt, "error", err.Error())
+		if time.Now().Add(backoff).After(workUntil) {
+			gctx, cancel := context.WithDeadline(ctx, deadline.Add(-respondTimeout))
+			msg = t.giveUp(gctx)
+			cancel()
+			log.Error("deferred work given up", "attempts", attempt)
+			break
+		}
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return nil, api.Internal("deferred run", ctx.Err())
+		}
+	}
+	if err := d.respondOnce(ctx, t, msg, log); err != nil {
+		return nil, api.Internal("deferred reply", err)
+	}
+	return msg, nil
+}
+
+// respondOnce posts msg to the command's response_url unless another run of the same
+// request already did: a claim in the store (taken before the post, given back when the
+// post fails) makes Lambda's duplicate deliveries and retries post the answer — a close's
+// tally to the channel — once.
+func (d Deps) respondOnce(ctx context.Context, t task, msg *slackgo.Msg, log *slog.Logger) error {
+	claim := "reply#" + requestOf(t.ev).ID
+	first, err := d.Orders.FirstDelivery(ctx, claim, api.ResponseURLValidity)
+	switch {
+	case err != nil:
+		// Answering twice beats not answering at all.
+		log.Warn("reply claim failed: answering anyway", "error", err.Error())
+	case !first:
+		log.Info("deferred reply already sent by another run")
+		return nil
+	}
+	rctx, cancel := context.WithTimeout(ctx, respondTimeout)
+	defer cancel()
+	if err := d.respond(rctx, t.cmd.ResponseURL, msg); err != nil {
+		if first {
+			if rerr := d.Orders.Release(context.WithoutCancel(ctx), claim); rerr != nil {
+				log.Error("reply claim not given back", "error", rerr.Error())
+			}
+		}
+		return err
+	}
+	log.Info("deferred reply sent")
+	return nil
 }
 
 func (d Deps) respond(ctx context.Context, url string, msg *slackgo.Msg) error {
 	if d.Respond != nil {
 		return d.Respond(ctx, url, msg)
 	}
-	return slack.Respond(ctx, &http.Client{Timeout: 5 * time.Second}, url, msg)
+	return slack.Respond(ctx, &http.Client{Timeout: respondTimeout}, url, msg)
+}
+
+func (d Deps) checkResponseURL(u string) error {
+	return slack.CheckResponseURL(u, d.LoopbackResponseURLs)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }

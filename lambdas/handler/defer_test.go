@@ -32,18 +32,18 @@ func (s *slowStore) wait(ctx context.Context) error {
 	}
 }
 
-func (s *slowStore) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order, id string) (orders.Round, error) {
+func (s *slowStore) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order, req orders.Request, id string) (orders.Result, error) {
 	if err := s.wait(ctx); err != nil {
-		return orders.Round{}, err
+		return orders.Result{}, err
 	}
-	return s.Store.SetOrder(ctx, ch, o, id)
+	return s.Store.SetOrder(ctx, ch, o, req, id)
 }
 
-func (s *slowStore) CloseRound(ctx context.Context, ch orders.Channel, at time.Time) (orders.Round, error) {
+func (s *slowStore) CloseRound(ctx context.Context, ch orders.Channel, req orders.Request, at time.Time) (orders.Result, error) {
 	if err := s.wait(ctx); err != nil {
-		return orders.Round{}, err
+		return orders.Result{}, err
 	}
-	return s.Store.CloseRound(ctx, ch, at)
+	return s.Store.CloseRound(ctx, ch, req, at)
 }
 
 // responseURL is a fake Slack response_url endpoint.

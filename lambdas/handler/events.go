@@ -19,6 +19,10 @@ type EventReply struct {
 // thread), and ignores the rest with a 200 so Slack does not retry.
 func Events(d Deps) func(context.Context, api.Event) (EventReply, error) {
 	return observe(d, "events", func(ctx context.Context, ev api.Event, log *slog.Logger) (EventReply, error) {
+		if ev.Deferred {
+			// Events are answered synchronously; nothing may run one with a relaxed window.
+			return EventReply{}, api.BadRequest("events are never deferred", nil)
+		}
 		if err := d.verify(ev); err != nil {
 			return EventReply{}, err
 		}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -62,9 +63,15 @@ func newFixture(t *testing.T) *fixture {
 			Verifier: slack.Verifier{Secret: secret, Now: clock},
 			Poster:   p,
 			Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+			// Tests answer deferred work on an httptest server.
+			LoopbackResponseURLs: true,
 		},
 	}
 }
+
+// received plays API Gateway's request time: one millisecond apart per request, so that
+// a test's requests are ordered as sent.
+var received atomic.Int64
 
 // signed builds the event the request template produces for body, signed at ts.
 func signed(body string, ts time.Time) api.Event {
@@ -75,16 +82,17 @@ func signed(body string, ts time.Time) api.Event {
 			Signature: []byte(slack.Sign(secret, stamp, []byte(body))),
 			Timestamp: []byte(stamp),
 		},
-		Context: api.Context{RequestID: "req-1"},
+		Context: api.Context{RequestID: "req-1", RequestTimeEpoch: strconv.FormatInt(ts.UnixMilli()+received.Add(1), 10)},
 	}
 }
 
+// commandBody is the form Slack posts; like Slack's, every body is unique (trigger_id).
 func commandBody(command, user, text string) string {
 	return url.Values{
 		"token": {"legacy"}, "team_id": {"T1"}, "team_domain": {"acme"}, "channel_id": {"C1"},
 		"channel_name": {"coffee"}, "user_id": {user}, "user_name": {strings.ToLower(user)},
 		"command": {command}, "text": {text}, "api_app_id": {"A1"}, "is_enterprise_install": {"false"},
-		"response_url": {"https://hooks.slack.com/commands/T1/1/x"}, "trigger_id": {"1.2.3"},
+		"response_url": {"https://hooks.slack.com/commands/T1/1/x"}, "trigger_id": {"1.2." + strconv.FormatInt(received.Add(1), 10)},
 	}.Encode()
 }
 

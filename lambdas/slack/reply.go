@@ -90,6 +90,59 @@ func OrderSet(r orders.Round, item string) *slackgo.Msg {
 		contextLine("Change it with `/order-update <item>`, withdraw it with `/order-update cancel`, see the round with `/order-list`."))
 }
 
+// OrderInClosedRound answers a request that was saved and whose round has closed since:
+// the order is in that round's final tally.
+func OrderInClosedRound(r orders.Round, item string) *slackgo.Msg {
+	text := fmt.Sprintf("Your order *%s* was saved — it is in the round that has closed since (%s in its final tally).",
+		Escape(item), plural(len(r.Orders), "order", "orders"))
+	return ephemeral(text, section(text))
+}
+
+// Superseded answers a request that arrived after a newer one of the same person: the
+// newer one stands. current is the open round (zero when none).
+func Superseded(current orders.Round, user string) *slackgo.Msg {
+	text := "A newer request of yours arrived first, so this one changed nothing: you have no order in this round."
+	for _, o := range current.Orders {
+		if o.User == user {
+			text = fmt.Sprintf("A newer request of yours arrived first, so this one changed nothing: your order is *%s*.", Escape(o.Item))
+		}
+	}
+	return ephemeral(text, section(text))
+}
+
+// RoundFull refuses a new order in a round that holds orders.MaxOrders.
+func RoundFull() *slackgo.Msg {
+	text := fmt.Sprintf("This round already holds %d orders, the most one round takes. Close it with `/order-list close` and start the next.", orders.MaxOrders)
+	return ephemeral(text, section(text))
+}
+
+// NotSaved tells the person that a change did not happen and never will: the database
+// did not answer, and the request is recorded as abandoned. what is e.g. "your order
+// *latte*" (already escaped).
+func NotSaved(what string) *slackgo.Msg {
+	text := fmt.Sprintf("Sorry — I could not save %s: the database did not answer in time. Nothing was changed; please try again.", what)
+	return ephemeral(text, section(text))
+}
+
+// NotClosed tells the closer that the round stays open.
+func NotClosed() *slackgo.Msg {
+	text := "Sorry — I could not close the round: the database did not answer in time. The round is still open; please try `/order-list close` again."
+	return ephemeral(text, section(text))
+}
+
+// Unknown tells the person that the database failed in a way that leaves the outcome
+// unknown: the last resort, so that nobody who saw "Working on it…" is left in silence.
+func Unknown() *slackgo.Msg {
+	text := "Sorry — the database is not answering, and I cannot tell whether your request took effect. Check with `/order-list` in a minute."
+	return ephemeral(text, section(text))
+}
+
+// NotRead answers a read (list, share) that kept failing.
+func NotRead() *slackgo.Msg {
+	text := "Sorry — I could not read the round: the database did not answer in time. Please try again."
+	return ephemeral(text, section(text))
+}
+
 // OrderCancelled confirms a withdrawn order.
 func OrderCancelled(r orders.Round) *slackgo.Msg {
 	text := fmt.Sprintf("Your order is withdrawn — %s left in this round.", plural(len(r.Orders), "order", "orders"))

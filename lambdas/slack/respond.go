@@ -2,8 +2,11 @@ package slack
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 
 	slackgo "github.com/slack-go/slack"
 )
@@ -26,6 +29,30 @@ func Respond(ctx context.Context, client *http.Client, responseURL string, msg *
 		return fmt.Errorf("post to response_url: %w", err)
 	}
 	return nil
+}
+
+// ErrResponseURL says a response_url is not one Slack hands out.
+var ErrResponseURL = errors.New("response_url is not https://hooks.slack.com/…")
+
+// CheckResponseURL accepts only Slack's response URLs (https, hooks.slack.com): the URL
+// comes from the signed body, but a deferred answer is a POST from inside the VPC-less
+// function, and nothing else should ever receive one. loopback also admits http(s) to
+// 127.0.0.1, ::1 and localhost, for the local gateway and tests.
+func CheckResponseURL(raw string, loopback bool) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.User != nil {
+		return ErrResponseURL
+	}
+	host := u.Hostname()
+	if u.Scheme == "https" && host == "hooks.slack.com" && (u.Port() == "" || u.Port() == "443") {
+		return nil
+	}
+	if loopback && (u.Scheme == "http" || u.Scheme == "https") {
+		if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+			return nil
+		}
+	}
+	return ErrResponseURL
 }
 
 // WorkingOnIt is the answer within Slack's deadline when the work takes longer.

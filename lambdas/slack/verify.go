@@ -24,7 +24,7 @@ var (
 	ErrNoSecret       = errors.New("signing secret is not configured")
 	ErrMissingHeaders = errors.New("missing X-Slack-Signature or X-Slack-Request-Timestamp")
 	ErrBadTimestamp   = errors.New("malformed X-Slack-Request-Timestamp")
-	ErrStaleTimestamp = errors.New("request timestamp is more than 5 minutes from now")
+	ErrStaleTimestamp = errors.New("request timestamp is too far from now")
 	ErrBadSignature   = errors.New("signature does not match")
 )
 
@@ -39,8 +39,21 @@ type Verifier struct {
 	Now    func() time.Time // time.Now when nil
 }
 
-// Verify checks signature ("v0=<hex>") and timestamp (Unix seconds, as sent) over body.
+// Verify checks signature ("v0=<hex>") and timestamp (Unix seconds, as sent) over body:
+// the timestamp may be at most MaxSkew from now either way.
 func (v Verifier) Verify(timestamp, signature string, body []byte) error {
+	return v.verify(timestamp, signature, body, MaxSkew)
+}
+
+// VerifyAge is Verify for a request that was received and verified earlier and is being
+// finished now (a deferred run, possibly a Lambda retry minutes later): the signature must
+// still match, and the timestamp may be up to maxAge old — replay protection is the
+// job of the store's request records there, not of the clock.
+func (v Verifier) VerifyAge(timestamp, signature string, body []byte, maxAge time.Duration) error {
+	return v.verify(timestamp, signature, body, maxAge)
+}
+
+func (v Verifier) verify(timestamp, signature string, body []byte, maxAge time.Duration) error {
 	if len(v.Secret) == 0 {
 		return ErrNoSecret
 	}
@@ -55,7 +68,7 @@ func (v Verifier) Verify(timestamp, signature string, body []byte) error {
 	if v.Now != nil {
 		now = v.Now
 	}
-	if skew := now().Sub(time.Unix(ts, 0)); skew > MaxSkew || skew < -MaxSkew {
+	if skew := now().Sub(time.Unix(ts, 0)); skew > maxAge || skew < -MaxSkew {
 		return ErrStaleTimestamp
 	}
 	hexSig, ok := strings.CutPrefix(signature, "v0=")
