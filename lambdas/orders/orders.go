@@ -113,9 +113,9 @@ func (c Channel) valid() bool { return c.Team != "" && c.Channel != "" }
 
 // Order is one person's order in a round.
 type Order struct {
-	User     string // stable id (Slack user id)
-	UserName string // display name at the time of ordering
-	Item     string // as typed, after validation
+	User     string    // stable id (Slack user id)
+	UserName string    // display name at the time of ordering
+	Item     string    // as typed, after validation
 	At       time.Time // when the request that set it was received
 	Req      string    // that request's id
 }

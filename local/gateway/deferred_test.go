@@ -28,13 +28,13 @@ type latencyStore struct {
 	delay time.Duration
 }
 
-func (s latencyStore) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order, id string) (orders.Round, error) {
+func (s latencyStore) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order, req orders.Request, id string) (orders.Result, error) {
 	select {
 	case <-time.After(s.delay):
 	case <-ctx.Done():
-		return orders.Round{}, ctx.Err()
+		return orders.Result{}, ctx.Err()
 	}
-	return s.Store.SetOrder(ctx, ch, o, id)
+	return s.Store.SetOrder(ctx, ch, o, req, id)
 }
 
 // TestDeferredReplyThroughGateway: a slow store makes /order-update answer "working on it"
@@ -62,6 +62,8 @@ func TestDeferredReplyThroughGateway(t *testing.T) {
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Budget:   150 * time.Millisecond,
 		Deferrer: handler.DeferFunc(func(ctx context.Context, fn string, p []byte) error { return gw.InvokeAsync(ctx, fn, p) }),
+		// The fake response_url is an httptest server on loopback.
+		LoopbackResponseURLs: true,
 	}
 	gw, err = gateway.New(handler.Handlers(deps), gateway.Options{})
 	if err != nil {

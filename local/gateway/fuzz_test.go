@@ -2,17 +2,14 @@ package gateway_test
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/orderbot/orderbot/lambdas/api"
-	"github.com/orderbot/orderbot/lambdas/orders"
 	"github.com/orderbot/orderbot/lambdas/slack"
 )
 
@@ -48,7 +45,7 @@ func FuzzGatewayRequest(f *testing.F) {
 
 	// An in-memory store: bbolt's fsync per write would make the fuzzer (and above all
 	// its minimiser) crawl, and the property is about whether the store is called at all.
-	h := newHarnessAt(f, &memStore{}, func() time.Time { return clock })
+	h := newHarnessAt(f, boltStore(f), func() time.Time { return clock })
 	f.Fuzz(func(t *testing.T, body []byte, ts, sig, contentType string, path, mode uint8, hname, hval string) {
 		p := fuzzPaths[int(path)%len(fuzzPaths)]
 		hdr := http.Header{}
@@ -111,85 +108,4 @@ func FuzzGatewayRequest(f *testing.F) {
 		}
 		t.Fatalf("store written without a valid signature: ts=%q sig=%q body=%q → HTTP %d", stamps, sigs, sent, rec.Code)
 	})
-}
-
-// memStore is a minimal orders.Store in memory, for the fuzzer only: one open round per
-// channel, no history.
-type memStore struct {
-	mu     sync.Mutex
-	open   map[orders.Channel]orders.Round
-	events map[string]time.Time
-}
-
-func (m *memStore) SetOrder(_ context.Context, ch orders.Channel, o orders.Order, newID string) (orders.Round, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.open == nil {
-		m.open = map[orders.Channel]orders.Round{}
-	}
-	r, ok := m.open[ch]
-	if !ok {
-		r = orders.Round{Channel: ch, ID: newID, OpenedAt: o.At}
-	}
-	var kept []orders.Order
-	for _, x := range r.Orders {
-		if x.User != o.User {
-			kept = append(kept, x)
-		}
-	}
-	r.Orders = append(kept, o)
-	m.open[ch] = r
-	return r, nil
-}
-
-func (m *memStore) CancelOrder(_ context.Context, ch orders.Channel, user string) (orders.Round, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r, ok := m.open[ch]
-	if !ok {
-		return orders.Round{}, orders.ErrNoOpenRound
-	}
-	for i, x := range r.Orders {
-		if x.User == user {
-			r.Orders = append(r.Orders[:i:i], r.Orders[i+1:]...)
-			m.open[ch] = r
-			return r, nil
-		}
-	}
-	return orders.Round{}, orders.ErrNoOrder
-}
-
-func (m *memStore) OpenRound(_ context.Context, ch orders.Channel) (orders.Round, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r, ok := m.open[ch]
-	if !ok {
-		return orders.Round{}, orders.ErrNoOpenRound
-	}
-	return r, nil
-}
-
-func (m *memStore) CloseRound(_ context.Context, ch orders.Channel, at time.Time) (orders.Round, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r, ok := m.open[ch]
-	if !ok {
-		return orders.Round{}, orders.ErrNoOpenRound
-	}
-	delete(m.open, ch)
-	r.ClosedAt = at
-	return r, nil
-}
-
-func (m *memStore) MarkEvent(_ context.Context, id string, now, expires time.Time) (bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.events == nil {
-		m.events = map[string]time.Time{}
-	}
-	if exp, ok := m.events[id]; ok && exp.After(now) {
-		return false, nil
-	}
-	m.events[id] = expires
-	return true, nil
 }

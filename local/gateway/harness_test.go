@@ -49,25 +49,35 @@ func (c *countingStore) count(op string) {
 	c.writes[op]++
 }
 
-func (c *countingStore) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order, newID string) (orders.Round, error) {
+func (c *countingStore) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order, req orders.Request, newID string) (orders.Result, error) {
 	c.count("SetOrder")
-	return c.Store.SetOrder(ctx, ch, o, newID)
+	return c.Store.SetOrder(ctx, ch, o, req, newID)
 }
 
-func (c *countingStore) CancelOrder(ctx context.Context, ch orders.Channel, user string) (orders.Round, error) {
+func (c *countingStore) CancelOrder(ctx context.Context, ch orders.Channel, user string, req orders.Request) (orders.Result, error) {
 	c.count("CancelOrder")
-	return c.Store.CancelOrder(ctx, ch, user)
+	return c.Store.CancelOrder(ctx, ch, user, req)
 }
 
-func (c *countingStore) CloseRound(ctx context.Context, ch orders.Channel, at time.Time) (orders.Round, error) {
+func (c *countingStore) CloseRound(ctx context.Context, ch orders.Channel, req orders.Request, at time.Time) (orders.Result, error) {
 	c.count("CloseRound")
-	r, err := c.Store.CloseRound(ctx, ch, at)
-	if err == nil {
+	res, err := c.Store.CloseRound(ctx, ch, req, at)
+	if err == nil && res.Outcome == orders.Applied {
 		c.mu.Lock()
-		c.closed = append(c.closed, r)
+		c.closed = append(c.closed, res.Round)
 		c.mu.Unlock()
 	}
-	return r, err
+	return res, err
+}
+
+func (c *countingStore) Abandon(ctx context.Context, ch orders.Channel, t orders.Target, req orders.Request) (orders.Result, error) {
+	c.count("Abandon")
+	return c.Store.Abandon(ctx, ch, t, req)
+}
+
+func (c *countingStore) ForgetEvent(ctx context.Context, id string) error {
+	c.count("ForgetEvent")
+	return c.Store.ForgetEvent(ctx, id)
 }
 
 func (c *countingStore) MarkEvent(ctx context.Context, id string, now, expires time.Time) (bool, error) {

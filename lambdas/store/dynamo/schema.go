@@ -12,9 +12,30 @@
 //	E#<eventID>            EVENT         expires_at (N, epoch seconds; TTL)
 //
 // A round item holds round_id (S), opened_at (S, RFC 3339 with nanoseconds, UTC),
-// closed_at (S, same format; absent while open) and one attribute per order, named
-// "o#<user id>", a map of user_name (S), item (S, byte-exact UTF-8) and at (S, time).
+// closed_at (S, same format; absent while open), n (N, the number of orders, kept against
+// orders.MaxOrders) and one attribute per order, named "o#<user id>", a map of user_name
+// (S), item (S, byte-exact UTF-8), at (S, time) and req (S, the request's id).
 // History items sort by round id, which sorts by opening time.
+//
+// # Requests
+//
+// The slot also remembers the requests that changed it, so that a request delivered again
+// (a deferred run after a write whose acknowledgement was lost, Lambda's retries and
+// duplicate deliveries) is recognised instead of applied twice, and an older request of
+// a user never overwrites a newer one:
+//   - ua#<user> (N, Unix nanoseconds), ur#<user> (S) and ui#<user> (S): the time, id and
+//     round of the user's latest order request — set, cancel, or abandoned ("" round).
+//     Every order write is conditional on its request being newer than ua#/ur#, in the
+//     same UpdateItem that changes the order, so the check and the change are one atomic
+//     step. When the condition fails, the store reads the slot to tell a repeat (ur# is
+//     this request: Replayed, with the round ui# names, read from history if closed)
+//     from an older request (Superseded).
+//   - c#<request id> (M: at N, round S): a close, written in the same UpdateItem that sets
+//     closed_at; a repeat of the close reads it and returns the round it closed.
+//
+// These records outlive the round: retiring a closed round resets the slot to them (a
+// conditional PutItem on the closed round's id) rather than deleting it, and drops those
+// older than orders.RequestMemory, which no deferred run can still be carrying.
 //
 // # Why one item per round
 //
@@ -27,9 +48,9 @@
 //   - CloseRound is one UpdateItem that sets closed_at; its ALL_NEW is the final tally. Every
 //     update ordered before it is in that tally; every update after it fails its condition.
 //   - A closed round stays in the slot until it is copied to its history item (an idempotent
-//     put: a closed round never changes) and removed with a delete conditional on its
-//     round id. CloseRound does this right away; a SetOrder that meets a closed round (say,
-//     after a crash in between) finishes it and retries, and so opens the next round.
+//     put: a closed round never changes) and the slot is reset, conditional on its round
+//     id. CloseRound does this right away; a writer that meets a closed round (say, after
+//     a crash in between) finishes it and retries, and so opens the next round.
 //
 // The alternative — a "current round" pointer item plus one item per order, tied together
 // by TransactWriteItems — needs a transaction on every update. All concurrent updates in a
@@ -37,10 +58,11 @@
 // costs a transaction, a second read to return the round, and it cannot be tested locally:
 // dynalite implements neither TransactWriteItems nor UpdateTimeToLive.
 //
-// The price is DynamoDB's 400 KB item limit: a round holds at most a few hundred orders of
-// maximum length (200 characters) and a few thousand typical ones; beyond that SetOrder
-// fails with DynamoDB's validation error rather than losing anything. Each write costs one
-// write unit per KB of the round, which is negligible for rounds of this size.
+// The price is DynamoDB's 400 KB item limit: a round takes at most orders.MaxOrders (250)
+// orders, refused cleanly (ErrRoundFull, a condition on n) far below the limit even with
+// the longest items, so a close — which adds two attributes — never fails on size. Each
+// write costs one write unit per KB of the round, which is negligible for rounds of this
+// size.
 //
 // Events: MarkEvent is one conditional PutItem. DynamoDB deletes expired items lazily (up to
 // days later), so the condition also accepts a record whose expires_at has passed.
