@@ -22,7 +22,8 @@ func TestLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	total, workers, usersPerWorker := 2000, 64, 4
+	// 64 × 3 = 192 users: one round, below orders.MaxOrders (250).
+	total, workers, usersPerWorker := 2000, 64, 3
 	if os.Getenv("ORDERBOT_LOAD") == "1" {
 		total = 20000
 	}
