@@ -20,12 +20,18 @@ import (
 	"github.com/orderbot/orderbot/lambdas/orders"
 	"github.com/orderbot/orderbot/lambdas/slack"
 	"github.com/orderbot/orderbot/lambdas/store/boltdb"
+	"github.com/orderbot/orderbot/lambdas/store/faulty"
 	"github.com/orderbot/orderbot/local/gateway"
 )
 
 // secretFile is where `orderbot dev` keeps a generated signing secret so `orderbot send`
 // finds it without copy and paste.
 const secretFile = ".orderbot/signing-secret"
+
+// devRetryDelays are Lambda's waits before retrying a failed deferred run (1 and 2
+// minutes) in seconds, so that a rehearsal shows the retries and Ctrl-C does not wait
+// minutes for them.
+var devRetryDelays = []time.Duration{time.Second, 2 * time.Second}
 
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
@@ -39,8 +45,13 @@ func dev(ctx context.Context, args []string) error {
 	port := fs.String("port", envOr("PORT", "3000"), "port on 127.0.0.1 (PORT)")
 	dbPath := fs.String("db", envOr("ORDERBOT_DB", ".orderbot/orders.db"), "embedded database file (ORDERBOT_DB)")
 	quiet := fs.Bool("quiet", false, "no access log on stdout")
+	latency := fs.Duration("store-latency", 0, "make every store call wait this long first, like a throttled DynamoDB (e.g. 2s)")
+	lostAcks := fs.Int("store-lost-acks", 0, "make the next N store writes take effect but report a timeout, like a lost DynamoDB response")
 	if err := fs.Parse(args); err != nil {
 		return usageError("%v", err)
+	}
+	if *latency < 0 || *lostAcks < 0 {
+		return usageError("--store-latency and --store-lost-acks must not be negative")
 	}
 	secret, generated, err := devSecret()
 	if err != nil {
@@ -51,17 +62,18 @@ func dev(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
+	faults := storeFaults(store, *latency, *lostAcks)
 
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	deps := handler.Deps{
-		Orders:   &orders.Service{Store: store},
+		Orders:   &orders.Service{Store: faults.store},
 		Verifier: slack.Verifier{Secret: []byte(secret)},
 		Log:      log,
 	}
 	if token := os.Getenv("SLACK_BOT_TOKEN"); token != "" {
 		deps.Poster = slack.NewPoster(token, os.Getenv("SLACK_API_URL"))
 	}
-	opts := gateway.Options{Stage: "local", AccessLog: os.Stdout}
+	opts := gateway.Options{Stage: "local", AccessLog: os.Stdout, RetryDelays: devRetryDelays}
 	if *quiet {
 		opts.AccessLog = nil
 	}
@@ -91,6 +103,10 @@ func dev(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(os.Stderr, "  %-14s %s %s%s\n", name, r.Method, base, r.Path)
 	}
+	if faults.active {
+		fmt.Fprintf(os.Stderr, "orderbot dev: store faults active: %s; failed deferred runs retry after %v and %v (Lambda: 1 and 2 minutes)\n",
+			faults.summary, devRetryDelays[0], devRetryDelays[1])
+	}
 	if generated {
 		fmt.Fprintf(os.Stderr, "signing secret (generated, saved in %s): %s\n", secretFile, secret)
 	}
@@ -110,6 +126,32 @@ func dev(ctx context.Context, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// devFaults is the store the handlers get and what it injects.
+type devFaults struct {
+	store   orders.Store
+	active  bool
+	summary string
+}
+
+// storeFaults wraps store in a fault injector when --store-latency or --store-lost-acks
+// asks for one, so that the handlers meet a slow or flaky table as they would DynamoDB.
+func storeFaults(store orders.Store, latency time.Duration, lostAcks int) devFaults {
+	if latency <= 0 && lostAcks <= 0 {
+		return devFaults{store: store}
+	}
+	f := faulty.New(store)
+	f.SetLatency(latency)
+	f.LoseAcks(lostAcks)
+	var parts []string
+	if latency > 0 {
+		parts = append(parts, fmt.Sprintf("every store call waits %v", latency))
+	}
+	if lostAcks > 0 {
+		parts = append(parts, fmt.Sprintf("the next %d store writes take effect but report a timeout", lostAcks))
+	}
+	return devFaults{store: f, active: true, summary: strings.Join(parts, "; ")}
 }
 
 // devSecret is SLACK_SIGNING_SECRET, else the secret saved by an earlier run, else a new

@@ -150,7 +150,11 @@ func (d Deps) finish(ctx context.Context, t task, log *slog.Logger) (*slackgo.Ms
 	if !ok {
 		deadline = time.Now().Add(api.DeferredTimeout)
 	}
-	workUntil := deadline.Add(-respondTimeout - giveUpReserve)
+	// Of a 30 s run, 5 s are kept for the answer and 3 s for giving up; a shorter run
+	// (a test's) keeps the same shares.
+	total := time.Until(deadline)
+	answerReserve := min(respondTimeout, total/5)
+	workUntil := deadline.Add(-answerReserve - min(giveUpReserve, total/10))
 	var msg *slackgo.Msg
 	for attempt, backoff := 1, 100*time.Millisecond; ; attempt, backoff = attempt+1, min(2*backoff, 2*time.Second) {
 		actx, cancel := context.WithDeadline(ctx, minTime(workUntil, time.Now().Add(attemptTimeout)))
@@ -165,7 +169,7 @@ func (d Deps) finish(ctx context.Context, t task, log *slog.Logger) (*slackgo.Ms
 		}
 		log.Warn("deferred attempt failed", "attempt", attempt, "error", err.Error())
 		if time.Now().Add(backoff).After(workUntil) {
-			gctx, cancel := context.WithDeadline(ctx, deadline.Add(-respondTimeout))
+			gctx, cancel := context.WithDeadline(ctx, deadline.Add(-answerReserve))
 			msg = t.giveUp(gctx)
 			cancel()
 			log.Error("deferred work given up", "attempts", attempt)
@@ -198,7 +202,7 @@ func (d Deps) respondOnce(ctx context.Context, t task, msg *slackgo.Msg, log *sl
 		log.Info("deferred reply already sent by another run")
 		return nil
 	}
-	rctx, cancel := context.WithTimeout(ctx, respondTimeout)
+	rctx, cancel := context.WithTimeout(ctx, respondTimeout) // within the run's deadline when shorter
 	defer cancel()
 	if err := d.respond(rctx, t.cmd.ResponseURL, msg); err != nil {
 		if first {

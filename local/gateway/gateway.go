@@ -48,7 +48,15 @@ type Gateway struct {
 	log       io.Writer // access-log lines; nil discards
 	logMu     sync.Mutex
 	now       func() time.Time
-	async     sync.WaitGroup
+
+	// Asynchronous invocation (InvokeAsync); see Options.
+	async        sync.WaitGroup // one per delivery, until its last run or dead letter
+	retryDelays  []time.Duration
+	deadLetter   func(function string, payload []byte, err error)
+	duplicate    func() bool
+	delay        func() time.Duration
+	faultMu      sync.Mutex // serialises duplicate and delay, which may share a *rand.Rand
+	asyncTimeout time.Duration
 }
 
 type route struct {
@@ -81,19 +89,64 @@ type response struct {
 type Options struct {
 	Stage     string    // "prod" when empty, like the stack's default
 	AccessLog io.Writer // one JSON line per request
-	Now       func() time.Time
+	// Now is the clock of the access log and of asynchronous events' age (time.Now when
+	// nil).
+	Now func() time.Time
+
+	// The rest configure InvokeAsync, which plays Lambda's asynchronous invocation.
+
+	// RetryDelays are the waits before the retries of a failed asynchronous run: before
+	// retry i, RetryDelays[i-1] (the last entry again when there are fewer). Nil means
+	// Lambda's: 1 minute, then 2 (DefaultRetryDelays); an empty slice retries at once.
+	// Tests and dev scale them down.
+	RetryDelays []time.Duration
+	// DeadLetter receives an event Lambda gives up on: its run and every retry failed, or
+	// it was older than api.MaxEventAge when a run was due to start. Nil logs it with
+	// slog.Error. It may be called from several goroutines at once.
+	DeadLetter func(function string, payload []byte, err error)
+	// Duplicate, called once per event, delivers the event a second time when it reports
+	// true: Lambda's event queue is at least once. The second delivery has a request id of
+	// its own and retries of its own.
+	Duplicate func() bool
+	// Delay, called before every delivery of an event (first, duplicate or retry), is
+	// extra time the event waits in the queue; events delayed differently run out of
+	// order. A first delivery's Delay is drawn when InvokeAsync is called, so events
+	// queued one after another draw in that order.
+	//
+	// Calls to Duplicate and Delay are serialised, so both may draw from one *rand.Rand.
+	Delay func() time.Duration
+	// AsyncTimeout, when set, replaces the route's Timeout for asynchronous runs, so a
+	// test can rehearse a deferred run that gives up in seconds instead of 30.
+	AsyncTimeout time.Duration
 }
+
+// DefaultRetryDelays are Lambda's waits before the retries of a failed asynchronous run.
+var DefaultRetryDelays = []time.Duration{time.Minute, 2 * time.Minute}
+
+// ErrEventTooOld is wrapped by the dead-letter error of an event that grew older than
+// api.MaxEventAge before a run could start.
+var ErrEventTooOld = errors.New("event older than the maximum event age")
 
 // New builds a gateway over handlers, keyed by function name as in api.Routes. Every route
 // must have a handler and every template must parse: a broken contract fails here, not on
 // the first request.
 func New(handlers map[string]any, opts Options) (*Gateway, error) {
-	g := &Gateway{stage: opts.Stage, routes: map[string]*route{}, log: opts.AccessLog, now: opts.Now}
+	g := &Gateway{stage: opts.Stage, routes: map[string]*route{}, log: opts.AccessLog, now: opts.Now,
+		retryDelays: opts.RetryDelays, deadLetter: opts.DeadLetter, duplicate: opts.Duplicate, delay: opts.Delay,
+		asyncTimeout: opts.AsyncTimeout}
 	if g.stage == "" {
 		g.stage = "prod"
 	}
 	if g.now == nil {
 		g.now = time.Now
+	}
+	if g.retryDelays == nil {
+		g.retryDelays = DefaultRetryDelays
+	}
+	if g.deadLetter == nil {
+		g.deadLetter = func(function string, payload []byte, err error) {
+			slog.Error("async event dropped to the dead letter", "function", function, "payload_bytes", len(payload), "error", err.Error())
+		}
 	}
 	var err error
 	if g.accessLog, err = vtl.Parse("access-log", api.AccessLogFormat); err != nil {
@@ -185,7 +238,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out, invokeErr := g.invoke(r.Context(), rt, x, []byte(event.Output))
-	if errors.Is(invokeErr, context.DeadlineExceeded) {
+	if errors.Is(invokeErr, errIntegrationTimeout) {
 		x.integrationStatus = "-"
 		g.reply(w, x, http.StatusGatewayTimeout, nil, `{"message": "Endpoint request timed out"}`, "Endpoint request timed out")
 		return
@@ -242,13 +295,22 @@ func (g *Gateway) invoke(ctx context.Context, rt *route, x *exchange, payload []
 		return res.out, res.err
 	case <-ctx.Done():
 		x.integrationLatency = time.Since(start)
-		return nil, context.DeadlineExceeded
+		return nil, errIntegrationTimeout
 	}
 }
 
+// errIntegrationTimeout is the integration timing out, which API Gateway answers with 504.
+// It is not whatever wraps context.DeadlineExceeded: a handler that returns such an error
+// in time (a store call that timed out) gets its integration response, as in API Gateway.
+var errIntegrationTimeout = fmt.Errorf("integration timed out: %w", context.DeadlineExceeded)
+
 // InvokeAsync plays Lambda's InvocationType=Event for the handlers' deferred work: it
-// returns at once and runs function with payload in the background (errors are logged, as
-// Lambda would after its retries). Wait blocks until such invocations are done.
+// queues the event and returns at once. Like Lambda, the gateway runs the event on an
+// environment of its own within the function's timeout; a run that returns an error,
+// panics or times out is retried api.AsyncRetryAttempts times after Options.RetryDelays;
+// an event that fails every run, or is older than api.MaxEventAge when a run is due, goes
+// to Options.DeadLetter. Options.Duplicate and Options.Delay add Lambda's duplicate and
+// late deliveries. Wait blocks until every delivery has finished.
 func (g *Gateway) InvokeAsync(_ context.Context, function string, payload []byte) error {
 	var rt *route
 	for _, r := range g.routes {
@@ -259,26 +321,125 @@ func (g *Gateway) InvokeAsync(_ context.Context, function string, payload []byte
 	if rt == nil {
 		return fmt.Errorf("invoke %s: no such function", function)
 	}
-	g.async.Add(1)
-	go func() {
-		defer g.async.Done()
-		defer func() {
-			if p := recover(); p != nil {
-				slog.Error("async invoke panicked", "function", function, "panic", fmt.Sprint(p))
-			}
+	ev := asyncEvent{rt: rt, payload: bytes.Clone(payload), queued: g.now()}
+	// Draw the first deliveries' faults here, in the caller's order, so that a seeded
+	// source gives the same schedule for the same sequence of calls.
+	waits := []time.Duration{g.queueDelay()}
+	if g.duplicate != nil && draw(g, g.duplicate) {
+		waits = append(waits, g.queueDelay())
+	}
+	for _, wait := range waits {
+		g.async.Add(1)
+		go func() {
+			defer g.async.Done()
+			g.deliver(ev, wait)
 		}()
-		ctx, cancel := context.WithTimeout(context.Background(), rt.Timeout)
-		defer cancel()
-		ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: newID()})
-		if _, err := rt.invoke(ctx, payload); err != nil {
-			slog.Error("async invoke failed", "function", function, "error", err.Error())
-		}
-	}()
+	}
 	return nil
 }
 
-// Wait waits for asynchronous invocations to finish.
+// Wait waits until every asynchronous event has run to success or been dead-lettered,
+// retries included.
 func (g *Gateway) Wait() { g.async.Wait() }
+
+// asyncEvent is an event in the asynchronous queue.
+type asyncEvent struct {
+	rt      *route
+	payload []byte
+	queued  time.Time // by the gateway's clock, for the event's age
+}
+
+// deliver is one delivery of an event: it waits wait, then runs the event and retries it
+// as Lambda does until a run succeeds or Lambda would give up.
+func (g *Gateway) deliver(ev asyncEvent, wait time.Duration) {
+	fn := ev.rt.Function
+	// Lambda keeps the request id across the retries of one delivery.
+	requestID := newID()
+	var last error
+	for run := 0; ; run++ {
+		if wait > 0 {
+			time.Sleep(wait)
+		}
+		if age := g.now().Sub(ev.queued); age > api.MaxEventAge {
+			err := fmt.Errorf("%w: queued %v ago, maximum %v", ErrEventTooOld, age, api.MaxEventAge)
+			if last != nil {
+				err = fmt.Errorf("%w; the last of %d runs failed: %w", err, run, last)
+			}
+			g.deadLetter(fn, ev.payload, err)
+			return
+		}
+		if last = g.runAsync(ev.rt, requestID, ev.payload); last == nil {
+			return
+		}
+		if run == api.AsyncRetryAttempts {
+			g.deadLetter(fn, ev.payload, fmt.Errorf("all %d runs failed, the last: %w", run+1, last))
+			return
+		}
+		wait = g.retryDelay(run) + g.queueDelay()
+		slog.Warn("async run failed; retrying", "function", fn, "request_id", requestID,
+			"run", run+1, "retry_in", wait.String(), "error", last.Error())
+	}
+}
+
+// runAsync is one run of an asynchronous event on an environment of its own, as Lambda
+// runs it: within the function's timeout, a panic or a run still going at the timeout
+// counting as a failed run. A handler that ignores its context is left behind, as Lambda
+// leaves a timed-out environment.
+func (g *Gateway) runAsync(rt *route, requestID string, payload []byte) error {
+	timeout := rt.Timeout
+	if g.asyncTimeout > 0 {
+		timeout = g.asyncTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: requestID,
+		InvokedFunctionArn: "arn:aws:lambda:local:000000000000:function:" + rt.Function})
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- fmt.Errorf("handler panicked: %v", p)
+			}
+		}()
+		_, err := rt.invoke(ctx, payload)
+		done <- err
+	}()
+	timedOut := fmt.Errorf("task timed out after %.2f seconds: %w", timeout.Seconds(), context.DeadlineExceeded)
+	select {
+	case err := <-done:
+		// The context's deadline is the function's: returning after it, even with
+		// success, is a timeout to Lambda.
+		if err == nil && ctx.Err() != nil {
+			return timedOut
+		}
+		return err
+	case <-ctx.Done():
+		return timedOut
+	}
+}
+
+// retryDelay is the wait before the retry that follows failed run number run (from 0).
+func (g *Gateway) retryDelay(run int) time.Duration {
+	if len(g.retryDelays) == 0 {
+		return 0
+	}
+	return g.retryDelays[min(run, len(g.retryDelays)-1)]
+}
+
+// queueDelay is the extra queueing time Options.Delay adds to a delivery.
+func (g *Gateway) queueDelay() time.Duration {
+	if g.delay == nil {
+		return 0
+	}
+	return max(draw(g, g.delay), 0)
+}
+
+// draw calls an injected fault source under the gateway's lock.
+func draw[T any](g *Gateway, f func() T) T {
+	g.faultMu.Lock()
+	defer g.faultMu.Unlock()
+	return f()
+}
 
 func (g *Gateway) reply(w http.ResponseWriter, x *exchange, status int, headers map[string]string, body, errMsg string) {
 	for k, v := range headers {

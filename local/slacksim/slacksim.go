@@ -32,6 +32,12 @@ type Client struct {
 	Now     func() time.Time
 
 	Team, TeamDomain, Channel, ChannelName, User, UserName string
+
+	// Responses, when set, issues each command's response_url (under ResponseBase, where
+	// it is served) so that deferred answers can be seen; otherwise response_url is a
+	// hooks.slack.com URL nobody here can read.
+	Responses    *ResponseURLs
+	ResponseBase string
 }
 
 // New returns a client with the defaults of a small workspace.
@@ -68,7 +74,7 @@ func (c *Client) CommandForm(command, text string) url.Values {
 		"text":                  {text},
 		"api_app_id":            {"A0LOCAL"},
 		"is_enterprise_install": {"false"},
-		"response_url":          {"https://hooks.slack.com/commands/" + c.Team + "/1/" + randomHex(12)},
+		"response_url":          {c.responseURL()},
 		"trigger_id":            {strconv.FormatInt(c.now().UnixNano(), 10) + ".1." + randomHex(16)},
 	}
 }
@@ -155,6 +161,13 @@ func (c *Client) Post(ctx context.Context, path, contentType string, body []byte
 		r.Msg = &msg
 	}
 	return r, nil
+}
+
+func (c *Client) responseURL() string {
+	if c.Responses != nil {
+		return c.Responses.Issue(c.ResponseBase)
+	}
+	return "https://hooks.slack.com/commands/" + c.Team + "/1/" + randomHex(12)
 }
 
 func (c *Client) now() time.Time {
