@@ -32,7 +32,7 @@ import (
 // offsetClock is the wall clock moved forward by a test ("ten minutes later").
 type offsetClock struct{ off atomic.Int64 }
 
-func (c *offsetClock) now() time.Time           { return time.Now().Add(time.Duration(c.off.Load())) }
+func (c *offsetClock) now() time.Time          { return time.Now().Add(time.Duration(c.off.Load())) }
 func (c *offsetClock) advance(d time.Duration) { c.off.Add(int64(d)) }
 
 // rig is orderbot on one store with faults, behind the gateway, talking to a simulated
