@@ -22,11 +22,15 @@ import (
 	"github.com/orderbot/orderbot/lambdas/store/boltdb"
 	"github.com/orderbot/orderbot/lambdas/store/faulty"
 	"github.com/orderbot/orderbot/local/gateway"
+	"github.com/orderbot/orderbot/local/slacksim"
 )
 
 // secretFile is where `orderbot dev` keeps a generated signing secret so `orderbot send`
 // finds it without copy and paste.
 const secretFile = ".orderbot/signing-secret"
+
+// ResponseURLPath is where `orderbot dev` plays Slack's response_url endpoint.
+const ResponseURLPath = "/_slack/response_url"
 
 // devRetryDelays are Lambda's waits before retrying a failed deferred run (1 and 2
 // minutes) in seconds, so that a rehearsal shows the retries and Ctrl-C does not wait
@@ -69,6 +73,8 @@ func dev(ctx context.Context, args []string) error {
 		Orders:   &orders.Service{Store: faults.store},
 		Verifier: slack.Verifier{Secret: []byte(secret)},
 		Log:      log,
+		// Deferred answers go to this server's response_url endpoint (below).
+		LoopbackResponseURLs: true,
 	}
 	if token := os.Getenv("SLACK_BOT_TOKEN"); token != "" {
 		deps.Poster = slack.NewPoster(token, os.Getenv("SLACK_API_URL"))
@@ -93,7 +99,12 @@ func dev(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on 127.0.0.1:%s: %w", *port, err)
 	}
-	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
+	// Slack's side of response_url, for `orderbot send`: deferred answers are posted here
+	// and send fetches them. API Gateway has no such path; only the dev server does.
+	mux := http.NewServeMux()
+	mux.Handle(ResponseURLPath+"/", &slacksim.ResponseURLs{Open: true})
+	mux.Handle("/", gw)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(os.Stderr, "orderbot dev: serving on %s (database %s)\n", base, *dbPath)
 	for _, r := range api.Routes {

@@ -2,13 +2,21 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"strings"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/lambdas/slack"
 	"github.com/orderbot/orderbot/local/slacksim"
 	"github.com/orderbot/orderbot/manifest"
 )
@@ -53,6 +61,7 @@ func send(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("send", flag.ContinueOnError)
 	cf := addClientFlags(fs, "http://127.0.0.1:"+envOr("PORT", "3000"))
 	event := fs.String("event", "", "send an Events API payload instead: url_verification or app_mention")
+	wait := fs.Duration("wait", api.DeferredTimeout+5*time.Second, "how long to wait for a deferred answer on response_url (local gateway only)")
 	if err := fs.Parse(reorder(fs, args)); err != nil {
 		return usageError("%v", err)
 	}
@@ -65,7 +74,15 @@ func send(ctx context.Context, args []string) error {
 	case *event != "":
 		reply, _, err = c.Event(ctx, *event)
 	case fs.NArg() >= 1:
-		reply, err = c.Command(ctx, fs.Arg(0), strings.Join(fs.Args()[1:], " "))
+		if isLocal(c.BaseURL) {
+			// orderbot dev serves response_urls: a deferred answer can be shown.
+			c.ResponseBase = c.BaseURL + ResponseURLPath
+		}
+		form := c.CommandForm(fs.Arg(0), strings.Join(fs.Args()[1:], " "))
+		if reply, err = c.PostCommand(ctx, fs.Arg(0), form); err == nil && c.ResponseBase != "" && reply.OK() && isWorkingOnIt(reply) {
+			fmt.Print(slacksim.Render(reply))
+			reply, err = deferredAnswer(ctx, c.HTTP, form.Get("response_url"), *wait)
+		}
 	default:
 		return usageError("usage: orderbot send [flags] /order-update \"iced americano\"  |  orderbot send --event url_verification")
 	}
@@ -77,6 +94,49 @@ func send(ctx context.Context, args []string) error {
 		return fmt.Errorf("HTTP %d", reply.Status)
 	}
 	return nil
+}
+
+func isLocal(base string) bool {
+	u, err := url.Parse(base)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(u.Hostname())
+	return u.Hostname() == "localhost" || ip != nil && ip.IsLoopback()
+}
+
+func isWorkingOnIt(r *slacksim.Reply) bool {
+	return r.Msg != nil && r.Msg.Text == slack.WorkingOnIt().Text
+}
+
+// deferredAnswer waits for the answer a deferred run posts to responseURL.
+func deferredAnswer(ctx context.Context, client *http.Client, responseURL string, wait time.Duration) (*slacksim.Reply, error) {
+	ctx, cancel := context.WithTimeout(ctx, wait+5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, responseURL+"?wait="+wait.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	hc := *client
+	hc.Timeout = 0 // the context bounds the long poll
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("wait for the deferred answer: %w", err)
+	}
+	defer resp.Body.Close()
+	var msgs []slackgo.WebhookMessage
+	if err := json.NewDecoder(resp.Body).Decode(&msgs); err != nil {
+		return nil, fmt.Errorf("wait for the deferred answer: %w", err)
+	}
+	if len(msgs) == 0 {
+		return nil, fmt.Errorf("no deferred answer on response_url within %v (see the orderbot dev log)", wait)
+	}
+	last := msgs[len(msgs)-1]
+	msg := &slackgo.Msg{Text: last.Text, ResponseType: last.ResponseType}
+	if last.Blocks != nil {
+		msg.Blocks = *last.Blocks
+	}
+	return &slacksim.Reply{Status: http.StatusOK, Msg: msg}, nil
 }
 
 // reorder lets flags follow the command (`send /order-update latte --user U2`): Go's flag

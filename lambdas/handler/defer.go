@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -116,7 +117,7 @@ func (d Deps) within(ctx context.Context, t task, log *slog.Logger) (*slackgo.Ms
 	}
 	if r.err != nil && api.CodeOf(r.err) == api.CodeInternal {
 		// The store failed fast (throttled, unreachable): the deferred run retries it.
-		log.Warn("command failed: deferring", "error", r.err.Error())
+		log.Warn("command failed: deferring", "error", r.err.Error(), "cause", cause(r.err))
 		return d.handOver(ctx, t, log, "store error")
 	}
 	return r.msg, r.err
@@ -167,7 +168,7 @@ func (d Deps) finish(ctx context.Context, t task, log *slog.Logger) (*slackgo.Ms
 			msg = m
 			break
 		}
-		log.Warn("deferred attempt failed", "attempt", attempt, "error", err.Error())
+		log.Warn("deferred attempt failed", "attempt", attempt, "error", err.Error(), "cause", cause(err))
 		if time.Now().Add(backoff).After(workUntil) {
 			gctx, cancel := context.WithDeadline(ctx, deadline.Add(-answerReserve))
 			msg = t.giveUp(gctx)
@@ -232,4 +233,12 @@ func minTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// cause is what an api.Error wraps: the store's own words, for the log only.
+func cause(err error) string {
+	if u := errors.Unwrap(err); u != nil {
+		return u.Error()
+	}
+	return ""
 }

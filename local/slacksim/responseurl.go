@@ -30,6 +30,9 @@ type ResponseURLs struct {
 	// Fail decides the n-th post (from 1) to path: 0 accepts it; a status answers with it
 	// and records nothing; -1 records it and then drops the connection.
 	Fail func(path string, n int) int
+	// Open accepts answers on any path, as issued at its first use: `orderbot dev` serves
+	// response_urls that `orderbot send`, another process, makes up.
+	Open bool
 
 	mu     sync.Mutex
 	issued map[string]*responseURL
@@ -89,7 +92,7 @@ func (s *ResponseURLs) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	u := s.issued[path]
+	u := s.lookup(path)
 	switch {
 	case u == nil:
 		s.mu.Unlock()
@@ -132,6 +135,19 @@ func (s *ResponseURLs) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, "ok")
 }
 
+// lookup is the issued URL at path, issuing it now when s is Open. s.mu is held.
+func (s *ResponseURLs) lookup(path string) *responseURL {
+	if s.issued == nil {
+		s.issued, s.notify = map[string]*responseURL{}, make(chan struct{})
+	}
+	u := s.issued[path]
+	if u == nil && s.Open {
+		u = &responseURL{at: s.now()}
+		s.issued[path] = u
+	}
+	return u
+}
+
 // Messages returns the answers posted to the response_url with this path or full URL.
 func (s *ResponseURLs) Messages(url string) []slackgo.WebhookMessage {
 	s.mu.Lock()
@@ -147,11 +163,8 @@ func (s *ResponseURLs) Messages(url string) []slackgo.WebhookMessage {
 func (s *ResponseURLs) Wait(ctx context.Context, url string, n int) ([]slackgo.WebhookMessage, error) {
 	for {
 		s.mu.Lock()
-		if s.notify == nil {
-			s.issued, s.notify = map[string]*responseURL{}, make(chan struct{})
-		}
 		var msgs []slackgo.WebhookMessage
-		if u := s.issued[pathOf(url)]; u != nil {
+		if u := s.lookup(pathOf(url)); u != nil {
 			msgs = append(msgs, u.msgs...)
 		}
 		ch := s.notify

@@ -33,9 +33,10 @@ type Client struct {
 
 	Team, TeamDomain, Channel, ChannelName, User, UserName string
 
-	// Responses, when set, issues each command's response_url (under ResponseBase, where
-	// it is served) so that deferred answers can be seen; otherwise response_url is a
-	// hooks.slack.com URL nobody here can read.
+	// Responses, when set, issues each command's response_url under ResponseBase (where
+	// it is served), so that deferred answers can be seen. With ResponseBase alone, the
+	// response_url is ResponseBase plus a random path (a ResponseURLs that is Open serves
+	// it). Otherwise it is a hooks.slack.com URL nobody here can read.
 	Responses    *ResponseURLs
 	ResponseBase string
 }
@@ -98,11 +99,16 @@ func (c *Client) EventBody(kind string) ([]byte, error) {
 
 // Command posts a signed slash command to its route.
 func (c *Client) Command(ctx context.Context, command, text string) (*Reply, error) {
+	return c.PostCommand(ctx, command, c.CommandForm(command, text))
+}
+
+// PostCommand posts form, a command's form (CommandForm), signed, to the command's route.
+func (c *Client) PostCommand(ctx context.Context, command string, form url.Values) (*Reply, error) {
 	path, err := commandPath(command)
 	if err != nil {
 		return nil, err
 	}
-	return c.Post(ctx, path, api.ContentTypeForm, []byte(c.CommandForm(command, text).Encode()), nil)
+	return c.Post(ctx, path, api.ContentTypeForm, []byte(form.Encode()), nil)
 }
 
 // Event posts a signed Events API payload to the events route.
@@ -166,6 +172,9 @@ func (c *Client) Post(ctx context.Context, path, contentType string, body []byte
 func (c *Client) responseURL() string {
 	if c.Responses != nil {
 		return c.Responses.Issue(c.ResponseBase)
+	}
+	if c.ResponseBase != "" {
+		return strings.TrimRight(c.ResponseBase, "/") + "/" + c.Team + "/" + randomHex(12)
 	}
 	return "https://hooks.slack.com/commands/" + c.Team + "/1/" + randomHex(12)
 }
