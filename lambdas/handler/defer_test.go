@@ -3,11 +3,13 @@ package handler
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/orders"
+	"github.com/orderbot/orderbot/lambdas/slack"
 )
 
 // slowStore delays every write, as a throttled DynamoDB would, and honours cancellation.
@@ -168,5 +171,81 @@ func TestDeferredEventIsVerifiedAgain(t *testing.T) {
 	ev.Body = []byte(strings.Replace(string(ev.Body), "latte", "lattf", 1))
 	if _, err := OrderUpdate(f.deps)(context.Background(), ev); api.CodeOf(err) != api.CodeUnauthorized {
 		t.Fatalf("tampered deferred event: %v", err)
+	}
+}
+
+// countingDeferrer records hand-overs without running them.
+type countingDeferrer struct{ n atomic.Int32 }
+
+func (c *countingDeferrer) Defer(context.Context, string, []byte) error {
+	c.n.Add(1)
+	return nil
+}
+
+// TestResultInGraceIsKept: a store answer that arrives after the budget but within the
+// grace period is the reply — nothing is handed over, nothing thrown away.
+func TestResultInGraceIsKept(t *testing.T) {
+	f := newFixture(t)
+	f.deps.Orders = &orders.Service{Store: &slowStore{Store: f.store, delay: 150 * time.Millisecond}, Now: f.deps.Orders.Now}
+	f.deps.Budget = 50 * time.Millisecond
+	d := &countingDeferrer{}
+	f.deps.Deferrer = d
+	msg := f.update(t, "U1", "latte")
+	if !strings.Contains(msg.Text, "Your order: *latte*") {
+		t.Fatalf("reply: got %q, want the order confirmed", msg.Text)
+	}
+	if n := d.n.Load(); n != 0 {
+		t.Fatalf("hand-overs: got %d, want 0", n)
+	}
+}
+
+// failingStore fails every order write at once, as a throttled table does.
+type failingStore struct{ orders.Store }
+
+func (failingStore) SetOrder(context.Context, orders.Channel, orders.Order, orders.Request, string) (orders.Result, error) {
+	return orders.Result{}, errors.New("ProvisionedThroughputExceededException")
+}
+
+// TestStoreErrorIsDeferredNot500: a store that fails fast on the synchronous path gets
+// the command handed over ("working on it"), not an HTTP 500 in Slack.
+func TestStoreErrorIsDeferredNot500(t *testing.T) {
+	f := newFixture(t)
+	f.deps.Orders = &orders.Service{Store: failingStore{f.store}, Now: f.deps.Orders.Now}
+	f.deps.Budget = time.Second
+	d := &countingDeferrer{}
+	f.deps.Deferrer = d
+	msg := f.update(t, "U1", "latte")
+	if !strings.Contains(msg.Text, "Working on it") || d.n.Load() != 1 {
+		t.Fatalf("reply %q after %d hand-overs, want working-on-it after 1", msg.Text, d.n.Load())
+	}
+	// Without a usable response_url nothing can answer later: the error stands.
+	f.deps.Deferrer = nil
+	_, err := OrderUpdate(f.deps)(context.Background(), signed(commandBody("/order-update", "U1", "latte"), now))
+	if api.CodeOf(err) != api.CodeInternal {
+		t.Fatalf("without a deferrer: got %v, want an internal error", err)
+	}
+}
+
+// TestDeferredRunRejectsForeignResponseURL: in AWS only Slack's response_url is answered.
+func TestDeferredRunRejectsForeignResponseURL(t *testing.T) {
+	for _, c := range []struct {
+		url      string
+		loopback bool
+		ok       bool
+	}{
+		{"https://hooks.slack.com/commands/T1/1/x", false, true},
+		{"http://hooks.slack.com/commands/T1/1/x", false, false},
+		{"https://hooks.slack.com.evil.example/commands", false, false},
+		{"https://user@hooks.slack.com/commands/T1/1/x", false, false},
+		{"https://hooks.slack.com:8443/commands/T1/1/x", false, false},
+		{"http://127.0.0.1:3000/x", false, false},
+		{"http://127.0.0.1:3000/x", true, true},
+		{"http://[::1]:3000/x", true, true},
+		{"http://169.254.169.254/latest/meta-data", true, false},
+	} {
+		err := slack.CheckResponseURL(c.url, c.loopback)
+		if (err == nil) != c.ok {
+			t.Errorf("CheckResponseURL(%q, loopback %v): got %v, want ok %v", c.url, c.loopback, err, c.ok)
+		}
 	}
 }
