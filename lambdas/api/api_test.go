@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -122,5 +123,14 @@ func TestEventDecodesBase64(t *testing.T) {
 	if string(ev.Body) != "text=%E2%98%95" || string(ev.Headers.Signature) != "v0=abc" || string(ev.Headers.Timestamp) != "1531420618" ||
 		ev.Headers.Retry() != 2 || ev.Context.ReceivedAt().Unix() != 1531420618 {
 		t.Fatalf("decoded %+v", ev)
+	}
+}
+
+// TestRequestTemplateBodyLimit: the request template drops bodies past MaxBodyBytes; its
+// literal must be that constant.
+func TestRequestTemplateBodyLimit(t *testing.T) {
+	src := MustTemplate(RequestTemplate)
+	if want := "$input.body.length() > " + strconv.Itoa(MaxBodyBytes); !strings.Contains(src, want) {
+		t.Fatalf("request template: got no %q, want the body limit to be api.MaxBodyBytes", want)
 	}
 }

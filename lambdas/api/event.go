@@ -12,6 +12,9 @@ type Event struct {
 	Body    []byte  `json:"body"`
 	Headers Headers `json:"headers"`
 	Context Context `json:"context"`
+	// BodyTooLarge says the request's body was longer than MaxBodyBytes and was left out:
+	// the template never hands such a body to Lambda (see request.vtl).
+	BodyTooLarge bool `json:"bodyTooLarge,omitempty"`
 	// Deferred marks a request that ran out of its reply budget and is being finished by an
 	// asynchronous invocation, which replies through the command's response_url. The
 	// request template never sets it — its output has only body, headers and context, and

@@ -63,6 +63,9 @@ func (d Deps) log() *slog.Logger {
 
 // verify is the first thing every handler does: nothing in the body is trusted before it.
 func (d Deps) verify(ev api.Event) error {
+	if ev.BodyTooLarge {
+		return api.BadRequest(fmt.Sprintf("body exceeds %d bytes", api.MaxBodyBytes), nil)
+	}
 	if len(ev.Body) > api.MaxBodyBytes {
 		return api.BadRequest(fmt.Sprintf("body of %d bytes exceeds %d", len(ev.Body), api.MaxBodyBytes), nil)
 	}

@@ -36,6 +36,16 @@ import (
 // MaxPayload is API Gateway's request payload limit (10 MB); larger bodies get 413.
 const MaxPayload = 10 << 20
 
+// MaxInvokePayload is Lambda's limit on a synchronous invocation's payload (6 MB): the
+// event a request template renders. A REST API accepts 10 MB, so a template that hands
+// the body through (base64: 4/3 of it) can produce an event Lambda refuses.
+const MaxInvokePayload = 6 << 20
+
+// MaxAsyncPayload is Lambda's limit on an asynchronous (Event) invocation's payload. AWS
+// raised it from 256 KB to 1 MB in 2025; the gateway keeps the older, stricter figure so
+// deferred events stay deployable in every region and account.
+const MaxAsyncPayload = 256 << 10
+
 // requestTemplateBound bounds strings and output of a request template: base64 of a
 // MaxPayload body (4/3 of it) plus the headers and context around it.
 const requestTemplateBound = (MaxPayload+2)/3*4 + 1<<20
@@ -237,6 +247,14 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.reply(w, x, http.StatusInternalServerError, nil, `{"message": "Internal server error"}`, "request template: "+err.Error())
 		return
 	}
+	if len(event.Output) > MaxInvokePayload {
+		// Lambda refuses the synchronous invoke (RequestEntityTooLargeException, 413) and
+		// API Gateway turns the failed integration into a 500: a 5XX alarm from one request.
+		x.integrationStatus = "413"
+		g.reply(w, x, http.StatusInternalServerError, nil, `{"message": "Internal server error"}`,
+			fmt.Sprintf("Execution failed: Lambda invoke payload of %d bytes exceeds %d", len(event.Output), MaxInvokePayload))
+		return
+	}
 	out, invokeErr := g.invoke(r.Context(), rt, x, []byte(event.Output))
 	if errors.Is(invokeErr, errIntegrationTimeout) {
 		x.integrationStatus = "-"
@@ -320,6 +338,10 @@ func (g *Gateway) InvokeAsync(_ context.Context, function string, payload []byte
 	}
 	if rt == nil {
 		return fmt.Errorf("invoke %s: no such function", function)
+	}
+	if len(payload) > MaxAsyncPayload {
+		return fmt.Errorf("invoke %s: RequestEntityTooLargeException: %d byte payload is too large for the Event invocation type (limit %d bytes)",
+			function, len(payload), MaxAsyncPayload)
 	}
 	ev := asyncEvent{rt: rt, payload: bytes.Clone(payload), queued: g.now()}
 	// Draw the first deliveries' faults here, in the caller's order, so that a seeded

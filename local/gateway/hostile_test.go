@@ -240,7 +240,11 @@ func hostileCases() []hostileCase {
 		{name: "body exactly MaxBodyBytes", body: bigForm(api.MaxBodyBytes), status: 200, stored: "latte"},
 		{name: "body MaxBodyBytes+1", body: bigForm(api.MaxBodyBytes + 1), status: 400, reply: badRequest},
 		{name: "body 1 MB", body: bigForm(1 << 20), status: 400, reply: badRequest},
+		{name: "body 4.5 MB (base64 past Lambda's 6 MB)", body: bigForm(4_700_000), status: 400, reply: badRequest},
+		{name: "body MaxInvokePayload", body: bigForm(gateway.MaxInvokePayload), status: 400, reply: badRequest},
 		{name: "body exactly MaxPayload", body: bigForm(gateway.MaxPayload), status: 400, reply: badRequest},
+		{name: "event of 90 KB in 30,000 characters (under the template's character bound)", path: "/", contentType: api.ContentTypeJSON,
+			body: challenge(strings.Repeat("가", 30000)), status: 400, reply: badRequest},
 		{name: "body MaxPayload+1", body: bigForm(gateway.MaxPayload + 1), status: 413, reply: tooLong},
 
 		// Form decoding.
