@@ -61,6 +61,7 @@ func send(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("send", flag.ContinueOnError)
 	cf := addClientFlags(fs, "http://127.0.0.1:"+envOr("PORT", "3000"))
 	event := fs.String("event", "", "send an Events API payload instead: url_verification or app_mention")
+	sslCheck := fs.Bool("ssl-check", false, "send Slack's ssl_check to the command's URL instead (the answer must be an empty 200)")
 	wait := fs.Duration("wait", api.DeferredTimeout+5*time.Second, "how long to wait for a deferred answer on response_url (local gateway only)")
 	if err := fs.Parse(reorder(fs, args)); err != nil {
 		return usageError("%v", err)
@@ -73,6 +74,10 @@ func send(ctx context.Context, args []string) error {
 	switch {
 	case *event != "":
 		reply, _, err = c.Event(ctx, *event)
+	case *sslCheck && fs.NArg() >= 1:
+		if reply, err = c.SSLCheck(ctx, fs.Arg(0)); err == nil && reply.OK() && len(reply.Body) != 0 {
+			return fmt.Errorf("ssl_check answered HTTP %d with a body (%d bytes); Slack wants it empty", reply.Status, len(reply.Body))
+		}
 	case fs.NArg() >= 1:
 		if isLocal(c.BaseURL) {
 			// orderbot dev serves response_urls: a deferred answer can be shown.

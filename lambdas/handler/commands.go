@@ -25,14 +25,32 @@ func (d Deps) command(ev api.Event) (slackgo.SlashCommand, orders.Channel, error
 	return cmd, orders.Channel{Team: cmd.TeamID, Channel: cmd.ChannelID}, nil
 }
 
-// OrderUpdate handles /order-update: `<item>` sets or replaces, `cancel` withdraws, empty or
-// `help` shows usage.
-func OrderUpdate(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
-	return observe(d, "order-update", func(ctx context.Context, ev api.Event, log *slog.Logger) (*slackgo.Msg, error) {
+// commandHandler is what every slash command's handler does before its own work: answer
+// Slack's ssl_check, verify and decode, and refuse a command that is not this route's —
+// a signed `/order-list close` posted to /order-update must not order "close".
+func (d Deps) commandHandler(function string, run func(context.Context, api.Event, slackgo.SlashCommand, orders.Channel, *slog.Logger) (*slackgo.Msg, error)) func(context.Context, api.Event) (*slackgo.Msg, error) {
+	route, _ := api.RouteFor(function)
+	return observe(d, function, func(ctx context.Context, ev api.Event, log *slog.Logger) (*slackgo.Msg, error) {
+		if !ev.Deferred && slack.IsSSLCheck(ev.Body) {
+			log.Info("ssl_check answered")
+			return nil, nil // an empty 200 (response.vtl renders a null reply as nothing)
+		}
 		cmd, ch, err := d.command(ev)
 		if err != nil {
 			return nil, err
 		}
+		if cmd.Command != route.Command {
+			log.Warn("command posted to another command's route", "command", cmd.Command)
+			return slack.Usage(route.Command, "This is the Request URL of `"+route.Command+"`, not of `"+slack.Escape(cmd.Command)+"`."), nil
+		}
+		return run(ctx, ev, cmd, ch, log)
+	})
+}
+
+// OrderUpdate handles /order-update: `<item>` sets or replaces, `cancel` withdraws, empty or
+// `help` shows usage.
+func OrderUpdate(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
+	return d.commandHandler("order-update", func(ctx context.Context, ev api.Event, cmd slackgo.SlashCommand, ch orders.Channel, log *slog.Logger) (*slackgo.Msg, error) {
 		req := requestOf(ev)
 		t := task{function: "order-update", ev: ev, cmd: cmd}
 		switch strings.ToLower(strings.TrimSpace(cmd.Text)) {
@@ -124,11 +142,7 @@ func (d Deps) abandonOrder(ctx context.Context, ch orders.Channel, cmd slackgo.S
 // OrderList handles /order-list: the round (ephemeral), `share` (in the channel), `close`
 // (closes it and posts the final tally).
 func OrderList(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
-	return observe(d, "order-list", func(ctx context.Context, ev api.Event, log *slog.Logger) (*slackgo.Msg, error) {
-		cmd, ch, err := d.command(ev)
-		if err != nil {
-			return nil, err
-		}
+	return d.commandHandler("order-list", func(ctx context.Context, ev api.Event, cmd slackgo.SlashCommand, ch orders.Channel, log *slog.Logger) (*slackgo.Msg, error) {
 		t := task{function: "order-list", ev: ev, cmd: cmd}
 		switch arg := strings.ToLower(strings.TrimSpace(cmd.Text)); arg {
 		case "", "share":

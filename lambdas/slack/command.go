@@ -45,3 +45,14 @@ func ParseCommand(body []byte) (slackgo.SlashCommand, error) {
 	}
 	return cmd, nil
 }
+
+// IsSSLCheck reports whether body is Slack's periodic certificate check of a slash
+// command's Request URL (`ssl_check=1`, sent with only the legacy token): it must get an
+// empty 200. Bolt answers it before verification too; nothing is read or written for it.
+func IsSSLCheck(body []byte) bool {
+	if len(body) > 1024 {
+		return false
+	}
+	form, err := url.ParseQuery(string(body))
+	return err == nil && form.Get("ssl_check") == "1" && form.Get("command") == ""
+}

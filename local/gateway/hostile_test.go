@@ -86,6 +86,10 @@ type hostileCase struct {
 	stored string
 	// writes: the request may write without storing an order (an event id).
 	writes bool
+	// empty: the reply body must be empty (Slack's ssl_check).
+	empty bool
+	// usageFor: the usage reply must be this command's.
+	usageFor string
 }
 
 const (
@@ -237,6 +241,15 @@ func hostileCases() []hostileCase {
 		{name: "empty body signed as {}", body: []byte{}, edit: func(h http.Header, ts string, _ []byte) {
 			h.Set("X-Slack-Signature", sigOf([]byte("{}"), ts))
 		}, status: 400, reply: badRequest},
+		// Slack's periodic certificate check of a command URL: an empty 200, nothing else.
+		{name: "ssl_check unsigned", body: []byte("ssl_check=1&token=legacy"), noSign: true, status: 200, empty: true},
+		{name: "ssl_check signed", body: []byte("ssl_check=1&token=legacy"), status: 200, empty: true},
+		{name: "ssl_check on order-list", path: "/order-list", body: []byte("ssl_check=1&token=legacy"), noSign: true, status: 200, empty: true},
+		{name: "ssl_check with a command is a command", body: append(form("/order-update", "latte"), "&ssl_check=1"...), status: 200, stored: "latte"},
+		// Each route serves only its own command.
+		{name: "order-list close posted to order-update", body: form("/order-list", "close"), status: 200, usageFor: "/order-update"},
+		{name: "order-update posted to order-list", path: "/order-list", body: form("/order-update", "latte"), status: 200, usageFor: "/order-list"},
+		{name: "unknown command posted to order-update", body: form("/order-delete", "all"), status: 200, usageFor: "/order-update"},
 		{name: "body exactly MaxBodyBytes", body: bigForm(api.MaxBodyBytes), status: 200, stored: "latte"},
 		{name: "body MaxBodyBytes+1", body: bigForm(api.MaxBodyBytes + 1), status: 400, reply: badRequest},
 		{name: "body 1 MB", body: bigForm(1 << 20), status: 400, reply: badRequest},
@@ -382,6 +395,12 @@ func TestHostileInputMatrix(t *testing.T) {
 			}
 			if tc.usage && !strings.Contains(body, "/order-update <item>") {
 				t.Errorf("want a usage reply, got %.300s", body)
+			}
+			if tc.usageFor != "" && !strings.Contains(body, "is the Request URL of `"+tc.usageFor+"`") {
+				t.Errorf("got %.300s, want the usage reply of %s", body, tc.usageFor)
+			}
+			if tc.empty && body != "" {
+				t.Errorf("got body %q, want an empty one", body)
 			}
 			round := h.open(t)
 			switch {

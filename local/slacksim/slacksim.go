@@ -102,6 +102,18 @@ func (c *Client) Command(ctx context.Context, command, text string) (*Reply, err
 	return c.PostCommand(ctx, command, c.CommandForm(command, text))
 }
 
+// SSLCheck posts what Slack periodically sends a slash command's Request URL to check its
+// certificate: ssl_check=1 and the legacy verification token, nothing else. The answer
+// must be an empty 200.
+func (c *Client) SSLCheck(ctx context.Context, command string) (*Reply, error) {
+	path, err := commandPath(command)
+	if err != nil {
+		return nil, err
+	}
+	form := url.Values{"ssl_check": {"1"}, "token": {"local-verification-token"}}
+	return c.Post(ctx, path, api.ContentTypeForm, []byte(form.Encode()), nil)
+}
+
 // PostCommand posts form, a command's form (CommandForm), signed, to the command's route.
 func (c *Client) PostCommand(ctx context.Context, command string, form url.Values) (*Reply, error) {
 	path, err := commandPath(command)
