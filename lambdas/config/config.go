@@ -1,6 +1,8 @@
 // Package config reads a function's configuration once per cold start: the environment,
 // the AWS SDK configuration and the Slack secrets from Secrets Manager. It keeps main.go
-// to wiring and keeps secrets out of the environment in production.
+// to wiring and keeps secrets out of the environment in production. The Slack secrets are
+// read again while the function runs when a request fails verification (see Deps), so a
+// function started before the operator filled in the secret does not need a redeploy.
 package config
 
 import (
@@ -31,6 +33,10 @@ type Config struct {
 	// finishes asynchronously (REPLY_BUDGET_MS).
 	ReplyBudget time.Duration
 	AWS         aws.Config
+	// Source is where SigningSecret and BotToken were read from, to be read again when they
+	// change: Secrets Manager when SECRET_ARN is set, nil when they come from the
+	// environment.
+	Source SecretSource
 }
 
 // Secret is the JSON stored in the Secrets Manager secret.
@@ -39,8 +45,31 @@ type Secret struct {
 	BotToken      string `json:"bot_token"`
 }
 
+// SecretSource is where a function's Slack secrets are kept. Its errors never carry a
+// secret's value.
+type SecretSource interface {
+	Fetch(ctx context.Context) (signingSecret, botToken string, err error)
+}
+
+// SecretsManager is the SecretSource of a deployed function: the JSON Secret named ARN.
+type SecretsManager struct {
+	Client SecretGetter
+	ARN    string
+}
+
+// Fetch reads the secret once (one GetSecretValue call).
+func (s SecretsManager) Fetch(ctx context.Context) (signingSecret, botToken string, err error) {
+	v, err := FetchSecret(ctx, s.Client, s.ARN)
+	return v.SigningSecret, v.BotToken, err
+}
+
 // Load reads TABLE_NAME, LOG_LEVEL (or Lambda's AWS_LAMBDA_LOG_LEVEL), and the secrets:
 // from SECRET_ARN when set, else from SLACK_SIGNING_SECRET / SLACK_BOT_TOKEN (local use).
+//
+// A secret SECRET_ARN names that is readable but not filled in yet (no signing_secret,
+// as before the operator's first put-secret-value) is not an error: the function starts
+// and answers 500 until the secret is filled in. A secret that cannot be read, or is not
+// JSON, fails the cold start.
 func Load(ctx context.Context) (Config, error) {
 	c := Config{
 		TableName:     os.Getenv("TABLE_NAME"),
@@ -60,13 +89,12 @@ func Load(ctx context.Context) (Config, error) {
 		return Config{}, err
 	}
 	if arn := os.Getenv("SECRET_ARN"); arn != "" {
-		s, err := FetchSecret(ctx, secretsmanager.NewFromConfig(ForService(c.AWS, "SECRETS_MANAGER")), arn)
-		if err != nil {
+		c.Source = SecretsManager{Client: secretsmanager.NewFromConfig(ForService(c.AWS, "SECRETS_MANAGER")), ARN: arn}
+		if c.SigningSecret, c.BotToken, err = c.Source.Fetch(ctx); err != nil {
 			return Config{}, err
 		}
-		c.SigningSecret, c.BotToken = s.SigningSecret, s.BotToken
 	}
-	if c.SigningSecret == "" {
+	if c.SigningSecret == "" && c.Source == nil {
 		return Config{}, errors.New("no signing secret: set signing_secret in the secret SECRET_ARN names, or SLACK_SIGNING_SECRET")
 	}
 	return c, nil

@@ -2,9 +2,14 @@ package config
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"os"
+	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	slackgo "github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/handler"
 	"github.com/orderbot/orderbot/lambdas/orders"
@@ -14,24 +19,130 @@ import (
 )
 
 // Deps loads the configuration and builds what a handler needs in production: the
-// DynamoDB store, the verifier, the asynchronous self-invoke for slow commands and, when a
-// bot token is configured and wanted, the poster.
+// DynamoDB store, the verifier, the asynchronous self-invoke for slow commands and, when
+// wanted, the poster.
+//
+// With a SecretSource (SECRET_ARN) the verifier and the poster share a slack.Refresher:
+// a request that fails verification, a mention to answer without a bot token, or a post
+// Slack refuses the token of, re-reads the secret — at most once per
+// slack.DefaultRefreshInterval per execution environment, one read at a time.
 func Deps(ctx context.Context, withPoster bool) (handler.Deps, error) {
 	c, err := Load(ctx)
 	if err != nil {
 		return handler.Deps{}, err
 	}
-	d := handler.Deps{
-		Orders:   &orders.Service{Store: dynamo.New(dynamodb.NewFromConfig(ForService(c.AWS, "DYNAMODB")), c.TableName)},
-		Verifier: slack.Verifier{Secret: []byte(c.SigningSecret)},
-		Log:      c.Logger(),
+	return c.deps(withPoster, wiring{}), nil
+}
+
+// wiring is what tests replace; the zero value is production's.
+type wiring struct {
+	now      func() time.Time // time.Now when nil
+	log      *slog.Logger     // Config.Logger() when nil
+	interval time.Duration    // slack.DefaultRefreshInterval when 0
+	slackAPI string           // Slack's API base; slack.com's when ""
+}
+
+func (c Config) deps(withPoster bool, w wiring) handler.Deps {
+	log := w.log
+	if log == nil {
+		log = c.Logger()
 	}
-	if withPoster && c.BotToken != "" {
-		d.Poster = slack.NewPoster(c.BotToken, "")
+	d := handler.Deps{
+		Orders: &orders.Service{Store: dynamo.New(dynamodb.NewFromConfig(ForService(c.AWS, "DYNAMODB")), c.TableName)},
+		Log:    log,
+	}
+	if c.Source == nil {
+		d.Verifier = slack.Verifier{Secret: []byte(c.SigningSecret), Now: w.now}
+		if withPoster && c.BotToken != "" {
+			d.Poster = slack.NewPoster(c.BotToken, w.slackAPI)
+		}
+	} else {
+		r := slack.NewRefresher(
+			slack.Credentials{SigningSecret: []byte(c.SigningSecret), BotToken: c.BotToken},
+			fetchFrom(c.Source),
+			slack.RefreshOptions{Interval: w.interval, Now: w.now, Log: log})
+		d.Verifier = slack.Verifier{Refresher: r, Now: w.now}
+		if c.SigningSecret == "" {
+			log.Warn("signing_secret is not set in the secret yet: requests get 500 until it is")
+		}
+		if withPoster {
+			// Always set, so a bot token put into the secret later is used without a restart.
+			d.Poster = &livePoster{creds: r, apiURL: w.slackAPI}
+			if c.BotToken == "" {
+				log.Warn("bot_token is not set in the secret yet: mentions are not answered until it is")
+			}
+		}
 	}
 	if self := os.Getenv("AWS_LAMBDA_FUNCTION_NAME"); self != "" {
 		d.Deferrer = selfinvoke.Deferrer{AWS: ForService(c.AWS, "LAMBDA"), Self: self}
 		d.Budget = c.ReplyBudget
 	}
-	return d, nil
+	return d
+}
+
+func fetchFrom(src SecretSource) func(context.Context) (slack.Credentials, error) {
+	return func(ctx context.Context) (slack.Credentials, error) {
+		signing, token, err := src.Fetch(ctx)
+		if err != nil {
+			return slack.Credentials{}, err
+		}
+		return slack.Credentials{SigningSecret: []byte(signing), BotToken: token}, nil
+	}
+}
+
+// errNoBotToken is a mention's reply failing while the secret has no bot_token.
+var errNoBotToken = errors.New("no bot token configured: set bot_token in the secret SECRET_ARN names")
+
+// livePoster posts with the Refresher's current bot token, building a slack.Poster once per
+// token.
+type livePoster struct {
+	creds  *slack.Refresher
+	apiURL string
+	cur    atomic.Pointer[tokenPoster]
+}
+
+type tokenPoster struct {
+	token  string
+	poster *slack.Poster
+}
+
+func (p *livePoster) PostThread(ctx context.Context, channel, threadTS, text string) error {
+	c := p.creds.Current()
+	if c.BotToken == "" {
+		if c = p.creds.Refresh(ctx, c); c.BotToken == "" {
+			return errNoBotToken
+		}
+	}
+	err := p.poster(c.BotToken).PostThread(ctx, channel, threadTS, text)
+	if !tokenRefused(err) {
+		return err
+	}
+	// Revoked or rotated (the app reinstalled): post once more if the secret has another.
+	fresh := p.creds.Refresh(ctx, c)
+	if fresh.BotToken == "" || fresh.BotToken == c.BotToken {
+		return err
+	}
+	return p.poster(fresh.BotToken).PostThread(ctx, channel, threadTS, text)
+}
+
+func (p *livePoster) poster(token string) *slack.Poster {
+	if tp := p.cur.Load(); tp != nil && tp.token == token {
+		return tp.poster
+	}
+	tp := &tokenPoster{token: token, poster: slack.NewPoster(token, p.apiURL)}
+	p.cur.Store(tp)
+	return tp.poster
+}
+
+// tokenRefused reports whether Slack refused the bot token itself.
+func tokenRefused(err error) bool {
+	var e slackgo.SlackErrorResponse
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Err {
+	case "invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive":
+		return true
+	}
+	return false
 }
