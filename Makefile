@@ -46,7 +46,7 @@ synth: deps build ## print the CloudFormation template (no AWS credentials neede
 	npx cdk synth
 
 diff: deps build ## cdk diff against the deployed stack
-	npx cdk diff
+	npx cdk diff $(CDK_FLAGS)
 
 deploy: deps build ## cdk deploy
 	npx cdk deploy --require-approval never $(CDK_FLAGS)
@@ -70,6 +70,19 @@ lint: ## gofmt, go vet, staticcheck and actionlint (pinned in tools/go.mod)
 	$(TOOLS) staticcheck ./...
 	cd lambdas && $(TOOLS) staticcheck ./...
 	$(TOOLS) actionlint
+	$(MAKE) --no-print-directory cfnschema
+
+# Both stacks in each context variant: the defaults, and every optional key that adds or
+# changes resources (imported secret, alarm email, no account role, the GitHub CI stack).
+.PHONY: cfnschema
+cfnschema: deps build ## check every synthesized template against CloudFormation's resource schemas
+	@out=$$(mktemp -d); trap 'rm -rf "$$out"' EXIT; \
+	  synth() { v=$$1; shift; npx cdk synth -q -o "$$out/$$v" "$$@" >"$$out/$$v.log" 2>&1 || { cat "$$out/$$v.log"; return 1; }; }; \
+	  synth default & a=$$!; \
+	  synth optional -c secretName=orderbot/slack -c alarmEmail=ops@example.com \
+	    -c apiGatewayCloudWatchRole=false -c githubRepo=acme/orderbot & b=$$!; \
+	  rc=0; wait $$a || rc=1; wait $$b || rc=1; [ $$rc = 0 ]; \
+	  $(GO) run ./cmd/cfnschema "$$out"/*/*.template.json
 
 bench: deps build ## benchmarks → docs/BENCHMARKS.md: cold start vs Bolt/Python, warm, gateway load, sizes, cdk synth
 	$(GO) run ./bench/cmd/bench -out docs/BENCHMARKS.md

@@ -39,7 +39,9 @@ func NewApp(o AppOptions) (awscdk.App, *Stack, error) {
 		return nil, nil, err
 	}
 	if cfg.GitHubRepo != "" {
-		if _, err := NewGitHubStack(app, cfg.GitHubRepo, cfg.GitHubProviderARN); err != nil {
+		if _, err := NewGitHubStack(app, GitHubStackProps{
+			Repo: cfg.GitHubRepo, ProviderARN: cfg.GitHubProviderARN, AppStackName: cfg.StackName,
+		}); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -54,8 +54,9 @@ var Defaults = map[string]any{
 	// API Gateway's CloudWatch role is one per account and region. Set false when another
 	// stack already manages it, so that two stacks do not overwrite each other's setting.
 	KeyCloudWatchRole: true,
-	// "owner/name": the app also defines the CI stack (GitHubStackName) whose role that
-	// repository's workflows assume. Empty: no CI stack.
+	// "owner/name": the app also defines the CI stack (GitHubStackName) whose roles that
+	// repository's workflows assume: the diff role (pull requests) and the deploy role
+	// (the production environment). Empty: no CI stack.
 	KeyGitHubRepo: "",
 	// An existing GitHub OIDC provider's ARN (one per account); empty creates one.
 	KeyGitHubProviderARN: "",

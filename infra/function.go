@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -92,6 +93,15 @@ func NewRouteFunction(scope constructs.Construct, id string, p RouteFunctionProp
 		if strings.Contains(a, "*") {
 			return nil, fmt.Errorf("function %s: wildcard action %q", r.Function, a)
 		}
+		// ForAllValues is true when the request has no dynamodb:LeadingKeys at all (a Scan),
+		// so the condition below only narrows actions that always name a partition key.
+		if !slices.Contains(keyedActions, a) {
+			return nil, fmt.Errorf("function %s: action %q does not always name a partition key, so dynamodb:LeadingKeys cannot narrow it", r.Function, a)
+		}
+	}
+	leadingKeys, err := LeadingKeys(r.Data)
+	if err != nil {
+		return nil, fmt.Errorf("function %s: %w", r.Function, err)
 	}
 
 	maxEventAge, retries, err := asyncInvoke(r, p.DeadLetterQueue)
@@ -115,6 +125,11 @@ func NewRouteFunction(scope constructs.Construct, id string, p RouteFunctionProp
 				Sid:       jsii.String("Table"),
 				Actions:   jsii.Strings(actions...),
 				Resources: jsii.Strings(*p.Table.TableArn()),
+				// Only the items of its part of the data: every partition key the request
+				// names must match one of the function's key patterns.
+				Conditions: &map[string]any{
+					LeadingKeysOperator: map[string]any{LeadingKeysConditionKey: leadingKeys},
+				},
 			}),
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Sid:       jsii.String("Secret"),
@@ -195,6 +210,44 @@ func NewRouteFunction(scope constructs.Construct, id string, p RouteFunctionProp
 	}
 	f.Alarms = f.alarms(c)
 	return f, nil
+}
+
+// The condition that narrows a function's table access to its partition keys. With
+// ForAllValues, every key the request names must match one of the patterns; StringLike
+// makes '*' in a pattern match any characters.
+const (
+	LeadingKeysOperator     = "ForAllValues:StringLike"
+	LeadingKeysConditionKey = "dynamodb:LeadingKeys"
+)
+
+// keyedActions are the DynamoDB actions whose requests always carry dynamodb:LeadingKeys
+// (they address items by key), so that the LeadingKeys condition restricts them.
+var keyedActions = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"}
+
+// LeadingKeys returns the partition key patterns (IAM StringLike) of the items a function
+// with data access a may touch, built from the store's key prefixes:
+//   - orders: the channels' slots and history (C#…), and the claims of deferred replies,
+//     which are event records (E#reply#…);
+//   - events: the event de-duplication records (E#…).
+func LeadingKeys(a api.DataAccess) ([]string, error) {
+	var prefixes []string
+	switch a {
+	case api.DataOrders:
+		prefixes = []string{dynamo.ChannelKeyPrefix, dynamo.EventKeyPrefix + dynamo.ReplyClaimPrefix}
+	case api.DataEvents:
+		prefixes = []string{dynamo.EventKeyPrefix}
+	default:
+		return nil, fmt.Errorf("no partition keys for data %q", a)
+	}
+	patterns := make([]string, len(prefixes))
+	for i, p := range prefixes {
+		// A wildcard or policy variable in a prefix would widen or break the pattern.
+		if p == "" || strings.ContainsAny(p, "*?$") {
+			return nil, fmt.Errorf("key prefix %q cannot be a StringLike prefix", p)
+		}
+		patterns[i] = p + "*"
+	}
+	return patterns, nil
 }
 
 // Lambda's bounds for an asynchronous invocation configuration.

@@ -254,8 +254,15 @@ func checkNag(t *testing.T, f *fixture) {
 			t.Errorf("unsuppressed %s: %s", kind, l)
 		}
 	}
+	checkSuppressionsUsed(t, f.ann, f.stack.Suppressions)
+}
+
+// checkSuppressionsUsed requires that each suppression was used by a finding and that
+// each suppressed finding has a recorded suppression (needs cdk-nag's LogIgnores).
+func checkSuppressionsUsed(t *testing.T, ann assertions.Annotations, sups []Suppression) {
+	t.Helper()
 	used := map[string]bool{}
-	for _, m := range messages(f.ann.FindInfo(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("CdkNagSuppression.*")))) {
+	for _, m := range messages(ann.FindInfo(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("CdkNagSuppression.*")))) {
 		sm := suppressedRe.FindStringSubmatch(m.Entry.Data)
 		if sm == nil {
 			t.Errorf("unparsed suppression message %q", m.Entry.Data)
@@ -265,7 +272,7 @@ func checkNag(t *testing.T, f *fixture) {
 		used[m.ID+" "+sm[2]+" "+sm[1]] = true
 	}
 	var lines []string
-	for _, s := range f.stack.Suppressions {
+	for _, s := range sups {
 		if !strings.HasPrefix(s.Rule, "AwsSolutions-") && !strings.HasPrefix(s.Rule, "Serverless-") || len(s.Reason) < 40 {
 			t.Errorf("suppression %s on %s: rule or reason too vague", s.Rule, s.Path)
 		}

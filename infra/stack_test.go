@@ -206,6 +206,7 @@ func TestFunctions(t *testing.T) {
 type statement struct {
 	Actions   []string
 	Resources []string
+	Condition string // rendered JSON, "" for none
 }
 
 func statements(doc any) []statement {
@@ -214,6 +215,9 @@ func statements(doc any) []statement {
 	for _, s := range sts {
 		m := s.(map[string]any)
 		st := statement{Actions: strs(m["Action"]), Resources: strs(m["Resource"])}
+		if c, ok := m["Condition"]; ok {
+			st.Condition = render(c)
+		}
 		if m["Effect"] != "Allow" {
 			continue
 		}
@@ -273,7 +277,9 @@ func TestRolesLeastPrivilege(t *testing.T) {
 		t.Run(r.Function, func(t *testing.T) {
 			rr := def.route(t, r)
 			want := []statement{
-				{Actions: dynamo.Actions(r.Data), Resources: []string{"<" + table + ".Arn>"}},
+				{Actions: dynamo.Actions(r.Data), Resources: []string{"<" + table + ".Arn>"}, Condition: render(map[string]any{
+					"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": wantLeadingKeys[r.Data]},
+				})},
 				{Actions: []string{"secretsmanager:GetSecretValue"}, Resources: []string{"<" + secret + ">"}},
 				{Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resources: []string{"<" + rr.logGroup + ".Arn>"}},
 				{Actions: []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, Resources: []string{"*"}},
@@ -294,7 +300,7 @@ func TestRolesLeastPrivilege(t *testing.T) {
 			got := pols[rr.role]
 			// minimizePolicies sorts actions, so compare them as sets.
 			if !slices.EqualFunc(got, want, func(a, b statement) bool {
-				return slices.Equal(sorted(a.Actions), sorted(b.Actions)) && slices.Equal(a.Resources, b.Resources)
+				return slices.Equal(sorted(a.Actions), sorted(b.Actions)) && slices.Equal(a.Resources, b.Resources) && a.Condition == b.Condition
 			}) {
 				t.Errorf("role %s statements:\n got %+v\nwant %+v", rr.role, got, want)
 			}

@@ -193,7 +193,7 @@ func (d Deps) finish(ctx context.Context, t task, log *slog.Logger) (*slackgo.Ms
 // post fails) makes Lambda's duplicate deliveries and retries post the answer — a close's
 // tally to the channel — once.
 func (d Deps) respondOnce(ctx context.Context, t task, msg *slackgo.Msg, log *slog.Logger) error {
-	claim := "reply#" + requestOf(t.ev).ID
+	claim := orders.ReplyClaim(requestOf(t.ev).ID)
 	first, err := d.Orders.FirstDelivery(ctx, claim, api.ResponseURLValidity)
 	switch {
 	case err != nil:

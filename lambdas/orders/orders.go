@@ -342,6 +342,13 @@ func (s *Service) FirstDelivery(ctx context.Context, eventID string, ttl time.Du
 	return first, nil
 }
 
+// ReplyClaimPrefix starts the event id that claims the deferred answer to a request.
+const ReplyClaimPrefix = "reply#"
+
+// ReplyClaim is the event id that claims the deferred answer to request id: whoever
+// records it first (FirstDelivery) answers, so duplicate runs answer once.
+func ReplyClaim(id string) string { return ReplyClaimPrefix + id }
+
 // Release gives back a claim taken with FirstDelivery, after the work it guarded failed.
 func (s *Service) Release(ctx context.Context, eventID string) error {
 	if err := s.Store.ForgetEvent(ctx, eventID); err != nil {

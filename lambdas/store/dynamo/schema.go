@@ -72,6 +72,7 @@ import (
 	"strings"
 
 	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/lambdas/orders"
 )
 
 // Table schema, shared with the CDK stack.
@@ -99,6 +100,19 @@ const (
 	eventSK   = "EVENT"
 )
 
+// Partition key prefixes, shared with the CDK stack, which narrows each function's table
+// access to the keys that start with them (IAM's dynamodb:LeadingKeys).
+const (
+	// ChannelKeyPrefix starts the key of a channel's items: its slot and its history
+	// ("C#<team>#<channel>", both escaped).
+	ChannelKeyPrefix = "C#"
+	// EventKeyPrefix starts the key of an event record ("E#<event id>").
+	EventKeyPrefix = "E#"
+	// ReplyClaimPrefix starts the event id of a deferred reply's claim (see
+	// orders.ReplyClaim), the only event records the order functions write.
+	ReplyClaimPrefix = orders.ReplyClaimPrefix
+)
+
 // Actions returns the IAM actions a function with data access a needs on the table: exactly
 // the operations this package calls for that part of the data.
 func Actions(a api.DataAccess) []string {
@@ -114,7 +128,7 @@ func Actions(a api.DataAccess) []string {
 var keyEscaper = strings.NewReplacer("%", "%25", "#", "%23")
 
 func channelPK(team, channel string) string {
-	return "C#" + keyEscaper.Replace(team) + "#" + keyEscaper.Replace(channel)
+	return ChannelKeyPrefix + keyEscaper.Replace(team) + "#" + keyEscaper.Replace(channel)
 }
 
-func eventPK(id string) string { return "E#" + id }
+func eventPK(id string) string { return EventKeyPrefix + id }
