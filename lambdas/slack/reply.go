@@ -9,10 +9,25 @@ import (
 	"github.com/orderbot/orderbot/lambdas/orders"
 )
 
-// Slack's limits on a message: 50 blocks, 3000 characters of section text.
+// How replies stay within Block Kit's limits (see blockkit.go; every length is counted by
+// Chars, in UTF-16 code units, never less than Slack's count):
+//   - a round's tally packs its lines into sections of at most maxSectionText characters
+//     and stops at maxGroupBlocks blocks (title included), leaving room under Slack's 50
+//     for the two context lines after it; items that do not fit are counted in
+//     "…and N items more.", people that do not fit on an item's line in "…and N more";
+//   - the text fallback of a tally shortens items, then drops the last ones, to stay
+//     within maxMessageText;
+//   - an item is shown with at most maxItemChars characters, which no item the store
+//     accepts reaches (200 runes escape to at most 1,000);
+//   - a problem in a usage reply is cut to maxProblem characters;
+//   - section, contextLine and message clip whatever still exceeds a limit, so no input
+//     yields a payload Slack refuses.
 const (
-	maxGroupBlocks = 45
-	maxSectionText = 2900
+	maxGroupBlocks  = 45
+	maxSectionText  = maxTextObject
+	maxItemChars    = 5 * orders.MaxItemRunes
+	maxProblem      = 200
+	minFallbackItem = 16
 )
 
 // Escape makes user text literal in mrkdwn: Slack reads &, < and > as markup.
@@ -24,16 +39,19 @@ var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 func mention(user string) string { return "<@" + user + ">" }
 
+// itemText is an item as replies show it: escaped, and never longer than maxItemChars.
+func itemText(item string) string { return clip(Escape(item), maxItemChars) }
+
 func section(text string) slackgo.Block {
-	return slackgo.NewSectionBlock(slackgo.NewTextBlockObject(slackgo.MarkdownType, text, false, false), nil, nil)
+	return slackgo.NewSectionBlock(slackgo.NewTextBlockObject(slackgo.MarkdownType, clip(text, maxSectionText), false, false), nil, nil)
 }
 
 func contextLine(text string) slackgo.Block {
-	return slackgo.NewContextBlock("", slackgo.NewTextBlockObject(slackgo.MarkdownType, text, false, false))
+	return slackgo.NewContextBlock("", slackgo.NewTextBlockObject(slackgo.MarkdownType, clip(text, maxTextObject), false, false))
 }
 
 func message(responseType, text string, blocks ...slackgo.Block) *slackgo.Msg {
-	return &slackgo.Msg{ResponseType: responseType, Text: text, Blocks: slackgo.Blocks{BlockSet: blocks}}
+	return &slackgo.Msg{ResponseType: responseType, Text: clip(text, maxMessageText), Blocks: slackgo.Blocks{BlockSet: blocks}}
 }
 
 func ephemeral(text string, blocks ...slackgo.Block) *slackgo.Msg {
@@ -66,9 +84,24 @@ func Usage(command, problem string) *slackgo.Msg {
 	}
 	text := strings.Join(lines, "\n")
 	if problem != "" {
-		text = problem + "\n" + text
+		text = shortenProblem(problem) + "\n" + text
 	}
 	return ephemeral(text, section(text))
+}
+
+// shortenProblem cuts a problem to maxProblem characters. A problem that quotes what the
+// person typed ("I don't know `…`.", the argument escaped) keeps its words and backticks:
+// only the quote is cut, with "…".
+func shortenProblem(p string) string {
+	if Chars(p) <= maxProblem {
+		return p
+	}
+	if i, j := strings.Index(p, "`"), strings.LastIndex(p, "`"); i >= 0 && j > i {
+		if room := maxProblem - Chars(p[:i+1]) - Chars(p[j:]); room > Chars(ellipsis) {
+			return p[:i+1] + clip(p[i+1:j], room) + p[j:]
+		}
+	}
+	return clip(p, maxProblem)
 }
 
 // ItemProblem explains why an item was refused, in words for the person who typed it.
@@ -85,7 +118,7 @@ func ItemProblem(err error) string {
 
 // OrderSet confirms the caller's order and the size of the round it joined.
 func OrderSet(r orders.Round, item string) *slackgo.Msg {
-	text := fmt.Sprintf("Your order: *%s* — %s in this round.", Escape(item), plural(len(r.Orders), "order", "orders"))
+	text := fmt.Sprintf("Your order: *%s* — %s in this round.", itemText(item), plural(len(r.Orders), "order", "orders"))
 	return ephemeral(text, section(text),
 		contextLine("Change it with `/order-update <item>`, withdraw it with `/order-update cancel`, see the round with `/order-list`."))
 }
@@ -94,7 +127,7 @@ func OrderSet(r orders.Round, item string) *slackgo.Msg {
 // the order is in that round's final tally.
 func OrderInClosedRound(r orders.Round, item string) *slackgo.Msg {
 	text := fmt.Sprintf("Your order *%s* was saved — it is in the round that has closed since (%s in its final tally).",
-		Escape(item), plural(len(r.Orders), "order", "orders"))
+		itemText(item), plural(len(r.Orders), "order", "orders"))
 	return ephemeral(text, section(text))
 }
 
@@ -104,7 +137,7 @@ func Superseded(current orders.Round, user string) *slackgo.Msg {
 	text := "A newer request of yours arrived first, so this one changed nothing: you have no order in this round."
 	for _, o := range current.Orders {
 		if o.User == user {
-			text = fmt.Sprintf("A newer request of yours arrived first, so this one changed nothing: your order is *%s*.", Escape(o.Item))
+			text = fmt.Sprintf("A newer request of yours arrived first, so this one changed nothing: your order is *%s*.", itemText(o.Item))
 		}
 	}
 	return ephemeral(text, section(text))
@@ -181,11 +214,10 @@ func Round(r orders.Round, shared, closed bool) *slackgo.Msg {
 		title = fmt.Sprintf("Round closed — final tally: %s, %s", plural(len(r.Orders), "order", "orders"), plural(len(groups), "item", "items"))
 	}
 	blocks := []slackgo.Block{section("*" + title + "*")}
-	fallback := []string{title}
 	// Lines are packed into sections of at most maxSectionText characters, so a round of
 	// many distinct items still fits Slack's 50 blocks: the final tally must name everyone.
 	var chunk []string
-	size, shown, full := 0, 0, false
+	size, shown := 0, 0
 	flush := func() {
 		if len(chunk) > 0 {
 			blocks = append(blocks, section(strings.Join(chunk, "\n")))
@@ -193,29 +225,19 @@ func Round(r orders.Round, shared, closed bool) *slackgo.Msg {
 		}
 	}
 	for _, g := range groups {
-		who := make([]string, len(g.Orders))
-		for j, o := range g.Orders {
-			who[j] = mention(o.User)
-		}
-		line := fmt.Sprintf("*%d× %s* — %s", len(g.Orders), Escape(g.Item), strings.Join(who, ", "))
-		fallback = append(fallback, fmt.Sprintf("%d× %s — %s", len(g.Orders), Escape(g.Item), strings.Join(who, ", ")))
-		if len(line) > maxSectionText {
-			// Only a long list of people gets here (items are at most 200 runes): cut at a
-			// comma so no mention is split.
-			cut := strings.LastIndex(line[:maxSectionText], ",")
-			if cut < 0 {
-				cut = maxSectionText
+		line := tallyLine(g, itemText(g.Item), true, maxSectionText)
+		n := Chars(line)
+		if size > 0 && size+1+n > maxSectionText {
+			if len(blocks)+1 >= maxGroupBlocks {
+				break // this chunk is the last section there is room for
 			}
-			line = line[:cut] + ", …"
-		}
-		if full = full || size > 0 && size+1+len(line) > maxSectionText && len(blocks) == maxGroupBlocks; full {
-			continue // the text fallback still lists it
-		}
-		if size > 0 && size+1+len(line) > maxSectionText {
 			flush()
 		}
 		chunk = append(chunk, line)
-		size += len(line) + 1
+		if size > 0 {
+			size++ // the newline
+		}
+		size += n
 		shown++
 	}
 	flush()
@@ -225,7 +247,107 @@ func Round(r orders.Round, shared, closed bool) *slackgo.Msg {
 	if !closed {
 		blocks = append(blocks, contextLine("`/order-list share` posts this to the channel · `/order-list close` closes the round"))
 	}
-	return message(responseType, strings.Join(fallback, "\n"), blocks...)
+	return message(responseType, tallyText(title, groups), blocks...)
+}
+
+// tallyLine is one item of a tally: "*2× latte* — <@U1>, <@U2>" (bold in blocks, plain in
+// the text fallback), item already escaped. It has at most max characters: the people
+// that do not fit are counted in "…and N more".
+func tallyLine(g orders.Group, item string, bold bool, max int) string {
+	head := fmt.Sprintf("%d× %s", len(g.Orders), item)
+	if bold {
+		head = "*" + head + "*"
+	}
+	head += " — "
+	more := func(n int) string { return fmt.Sprintf("…and %d more", n) }
+	if Chars(head)+Chars(more(len(g.Orders))) > max {
+		head = clip(head, max-Chars(more(len(g.Orders)))) // only for a max far below any Slack limit
+	}
+	var b strings.Builder
+	b.WriteString(head)
+	size := Chars(head)
+	for i, o := range g.Orders {
+		m := mention(o.User)
+		if i > 0 {
+			m = ", " + m
+		}
+		// Room for this mention and, if anyone is left after it, for saying how many.
+		reserve := 0
+		if left := len(g.Orders) - i - 1; left > 0 {
+			reserve = Chars(", " + more(left))
+		}
+		if size+Chars(m)+reserve > max {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(more(len(g.Orders) - i))
+			break
+		}
+		b.WriteString(m)
+		size += Chars(m)
+	}
+	return b.String()
+}
+
+// tallyText is the text fallback of a tally (notifications, clients without blocks): the
+// title and every item with everyone who ordered it. Past maxMessageText, items are
+// shortened so that everyone is still named (to no fewer than minFallbackItem characters);
+// only if that is not enough are the last items left out, counted in "…and N items more.".
+func tallyText(title string, groups []orders.Group) string {
+	type line struct {
+		prefix, item, tail string // "2× ", "latte", " — <@U1>, <@U2>"
+		fixed, itemChars   int
+	}
+	lines := make([]line, len(groups))
+	full := Chars(title)
+	for i, g := range groups {
+		l := line{prefix: fmt.Sprintf("%d× ", len(g.Orders)), item: itemText(g.Item)}
+		// Room left for any item, so that no single line can pass the limit.
+		l.tail = strings.TrimPrefix(tallyLine(g, "", false, maxMessageText-maxItemChars), l.prefix)
+		l.fixed, l.itemChars = Chars(l.prefix)+Chars(l.tail), Chars(l.item)
+		lines[i] = l
+		full += 1 + l.fixed + l.itemChars
+	}
+	itemMax := maxItemChars
+	if full > maxMessageText {
+		// The largest item length that fits; clip(item, k) has at most k characters, so
+		// the sum below is an upper bound of the text's length.
+		size := func(k int) int {
+			n := Chars(title)
+			for _, l := range lines {
+				n += 1 + l.fixed + min(l.itemChars, k)
+			}
+			return n
+		}
+		lo, hi := minFallbackItem, maxItemChars
+		for lo < hi {
+			if mid := (lo + hi + 1) / 2; size(mid) <= maxMessageText {
+				lo = mid
+			} else {
+				hi = mid - 1
+			}
+		}
+		itemMax = lo
+	}
+	text := make([]string, 0, len(lines)+2)
+	text = append(text, title)
+	total := Chars(title)
+	for _, l := range lines {
+		s := l.prefix + clip(l.item, itemMax) + l.tail
+		text = append(text, s)
+		total += 1 + Chars(s)
+	}
+	if total <= maxMessageText {
+		return strings.Join(text, "\n")
+	}
+	more := func(n int) string { return fmt.Sprintf("…and %s more.", plural(n, "item", "items")) }
+	for n := len(lines); n > 0; n-- { // text[n] is the last line shown so far
+		total -= 1 + Chars(text[n])
+		if left := len(lines) - n + 1; total+1+Chars(more(left)) <= maxMessageText {
+			return strings.Join(append(text[:n], more(left)), "\n")
+		}
+	}
+	return clip(title, maxMessageText) // unreachable: a title is short
 }
 
 // MentionHelp is the reply to an @-mention.
