@@ -33,7 +33,7 @@ func ParseCommand(body []byte) (slackgo.SlashCommand, error) {
 		UserID:              form.Get("user_id"),
 		UserName:            form.Get("user_name"),
 		Command:             form.Get("command"),
-		Text:                form.Get("text"),
+		Text:                UnescapeText(form.Get("text")), // Slack sends &, < and > as entities
 		ResponseURL:         form.Get("response_url"),
 		TriggerID:           form.Get("trigger_id"),
 		APIAppID:            form.Get("api_app_id"),

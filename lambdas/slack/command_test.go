@@ -95,10 +95,25 @@ func FuzzParseEvent(f *testing.F) {
 }
 
 func TestEscape(t *testing.T) {
-	if got := Escape("<@U1> & <!channel>"); got != "&lt;@U1&gt; &amp; &lt;!channel&gt;" {
-		t.Fatalf("Escape = %q", got)
+	// A user mention stays one; a special mention never pages anyone.
+	if got, want := Escape("<@U1> & <!channel>"), "<@U1> &amp; &lt;!channel&gt;"; got != want {
+		t.Fatalf("Escape: got %q, want %q", got, want)
 	}
 	if strings.Contains(Escape(strings.Repeat("<", 10)), "<") {
 		t.Fatal("Escape left a <")
+	}
+}
+
+// TestParseCommandUnescapesText: Slack sends &, < and > typed into a command as entities;
+// the command's text is what the person typed.
+func TestParseCommandUnescapesText(t *testing.T) {
+	body := "team_id=T1&channel_id=C1&user_id=U1&command=%2Forder-update&text=" +
+		url.QueryEscape("M&amp;M &lt;3 &amp;lt; &gt;_&gt;")
+	cmd, err := ParseCommand([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "M&M <3 &lt; >_>"; cmd.Text != want {
+		t.Fatalf("text: got %q, want %q", cmd.Text, want)
 	}
 }

@@ -30,13 +30,6 @@ const (
 	minFallbackItem = 16
 )
 
-// Escape makes user text literal in mrkdwn: Slack reads &, < and > as markup.
-func Escape(s string) string { return mrkdwnEscaper.Replace(s) }
-
-// A Replacer builds its lookup table on first use; one per call was 70% of a reply's
-// allocations.
-var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-
 func mention(user string) string { return "<@" + user + ">" }
 
 // itemText is an item as replies show it: escaped, and never longer than maxItemChars.

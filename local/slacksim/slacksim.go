@@ -62,6 +62,8 @@ type Reply struct {
 func (r *Reply) OK() bool { return r.Status >= 200 && r.Status < 300 }
 
 // CommandForm is the form Slack posts for a slash command, with every field Slack sends.
+// text is what the person typed; like Slack (with should_escape off, as orderbot's
+// manifest has it) the form carries it with &, < and > escaped as entities.
 func (c *Client) CommandForm(command, text string) url.Values {
 	return url.Values{
 		"token":                 {"local-verification-token"},
@@ -72,7 +74,7 @@ func (c *Client) CommandForm(command, text string) url.Values {
 		"user_id":               {c.User},
 		"user_name":             {c.UserName},
 		"command":               {command},
-		"text":                  {text},
+		"text":                  {SlackEscape(text)},
 		"api_app_id":            {"A0LOCAL"},
 		"is_enterprise_install": {"false"},
 		"response_url":          {c.responseURL()},
@@ -263,3 +265,9 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)[:n]
 }
+
+// SlackEscape is what Slack does to the text of a slash command: &, < and > become
+// entities, everything else arrives as typed.
+func SlackEscape(typed string) string { return slackEscaper.Replace(typed) }
+
+var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
