@@ -124,6 +124,12 @@ func (c *policyCheck) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInp
 	return c.db.UpdateItem(ctx, in, o...)
 }
 
+func (c *policyCheck) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	// The partition key a Query reads is its :pk value (the store names it so).
+	c.check("dynamodb:Query", map[string]types.AttributeValue{dynamo.PartitionKey: in.ExpressionAttributeValues[":pk"]})
+	return c.db.Query(ctx, in, o...)
+}
+
 func (c *policyCheck) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
 	c.check("dynamodb:DeleteItem", in.Key)
 	return c.db.DeleteItem(ctx, in, o...)

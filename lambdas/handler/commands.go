@@ -68,7 +68,7 @@ func OrderUpdate(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) 
 			}
 			t.op = func(ctx context.Context) (*slackgo.Msg, error) { return d.set(ctx, ch, cmd, item, req, log) }
 			t.giveUp = func(ctx context.Context) *slackgo.Msg {
-				return d.abandonOrder(ctx, ch, cmd, req, "your order *"+slack.Escape(item)+"*", setReply(item))
+				return d.abandonOrder(ctx, ch, cmd, req, "your order *"+slack.Escape(item)+"*", setReply(item, req))
 			}
 		}
 		return d.within(ctx, t, log)
@@ -85,11 +85,11 @@ func (d Deps) set(ctx context.Context, ch orders.Channel, cmd slackgo.SlashComma
 	}
 	log.Info("order set", "team", ch.Team, "channel", ch.Channel, "user", cmd.UserID, "round", res.Round.ID,
 		"round_size", len(res.Round.Orders), "outcome", res.Outcome.String())
-	return setReply(item)(res, cmd.UserID), nil
+	return setReply(item, req)(res, cmd.UserID), nil
 }
 
 // setReply words the outcome of an order request.
-func setReply(item string) func(orders.Result, string) *slackgo.Msg {
+func setReply(item string, req orders.Request) func(orders.Result, string) *slackgo.Msg {
 	return func(res orders.Result, user string) *slackgo.Msg {
 		switch {
 		case res.Outcome == orders.Superseded:
@@ -98,9 +98,22 @@ func setReply(item string) func(orders.Result, string) *slackgo.Msg {
 			return slack.NotSaved("your order *" + slack.Escape(item) + "*") // abandoned by an earlier run
 		case !res.Round.Open():
 			return slack.OrderInClosedRound(res.Round, item)
+		case res.Outcome == orders.Replayed && !holds(res.Round, user, req):
+			// Saved by an earlier run, then replaced by a newer request in the same round.
+			return slack.Superseded(res.Round, user)
 		}
 		return slack.OrderSet(res.Round, item)
 	}
+}
+
+// holds reports whether user's order in r is the one req set.
+func holds(r orders.Round, user string, req orders.Request) bool {
+	for _, o := range r.Orders {
+		if o.User == user {
+			return o.Req == req.ID
+		}
+	}
+	return false
 }
 
 func (d Deps) cancel(ctx context.Context, ch orders.Channel, cmd slackgo.SlashCommand, req orders.Request) (*slackgo.Msg, error) {
@@ -118,8 +131,10 @@ func cancelReply(res orders.Result, user string) *slackgo.Msg {
 	switch {
 	case res.Outcome == orders.Superseded:
 		return slack.Superseded(res.Round, user)
+	case res.NoChange:
+		return slack.NothingToCancel() // the earlier delivery found nothing to cancel
 	case res.Round.ID == "":
-		return slack.NothingToCancel() // the earlier run found nothing to cancel
+		return slack.NotSaved("the withdrawal of your order") // abandoned by an earlier run
 	}
 	return slack.OrderCancelled(res.Round)
 }
@@ -192,7 +207,10 @@ func OrderList(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
 }
 
 func closeReply(res orders.Result) *slackgo.Msg {
-	if res.Round.ID == "" {
+	switch {
+	case res.NoChange:
+		return slack.NoOpenRound() // the earlier delivery found no round to close
+	case res.Round.ID == "":
 		return slack.NotClosed() // an earlier run gave this close up
 	}
 	return slack.Round(res.Round, true, true)

@@ -33,6 +33,10 @@ const (
 	attemptTimeout = 8 * time.Second
 	respondTimeout = 5 * time.Second
 	giveUpReserve  = 3 * time.Second
+	// replyLease is how long one delivery holds the right to answer: a post's timeout and
+	// a margin. Lambda retries a failed run a minute later at the earliest.
+	replyLease = respondTimeout + time.Second
+	replyPoll  = 100 * time.Millisecond
 )
 
 // Deferrer hands an event to an asynchronous invocation of function: in AWS an
@@ -188,30 +192,49 @@ func (d Deps) finish(ctx context.Context, t task, log *slog.Logger) (*slackgo.Ms
 	return msg, nil
 }
 
-// respondOnce posts msg to the command's response_url unless another run of the same
-// request already did: a claim in the store (taken before the post, given back when the
-// post fails) makes Lambda's duplicate deliveries and retries post the answer — a close's
-// tally to the channel — once.
+// respondOnce posts msg to the command's response_url unless another delivery of the same
+// request already did — so Lambda's duplicate deliveries and retries post the answer, a
+// close's tally to the channel, once — and never leaves the person without one:
+//   - a "sent" record, written after a successful post, tells later deliveries to stay
+//     quiet;
+//   - a short lease (replyLease), taken before posting and given back when the post
+//     fails, keeps two deliveries running at once from both posting: the second waits for
+//     the first's "sent" record, and takes over when the lease lapses without one;
+//   - when the store cannot say (an error), the answer is posted anyway: twice is better
+//     than never.
 func (d Deps) respondOnce(ctx context.Context, t task, msg *slackgo.Msg, log *slog.Logger) error {
-	claim := orders.ReplyClaim(requestOf(t.ev).ID)
-	first, err := d.Orders.FirstDelivery(ctx, claim, api.ResponseURLValidity)
-	switch {
-	case err != nil:
-		// Answering twice beats not answering at all.
-		log.Warn("reply claim failed: answering anyway", "error", err.Error())
-	case !first:
-		log.Info("deferred reply already sent by another run")
-		return nil
+	id := requestOf(t.ev).ID
+	claim, sent := orders.ReplyClaim(id), orders.ReplySent(id)
+	for {
+		if done, err := d.Orders.Recorded(ctx, sent); err == nil && done {
+			log.Info("deferred reply already sent by another delivery")
+			return nil
+		}
+		first, err := d.Orders.FirstDelivery(ctx, claim, replyLease)
+		if err != nil {
+			log.Warn("reply claim failed: answering anyway", "error", err.Error(), "cause", cause(err))
+			break
+		}
+		if first {
+			break
+		}
+		// Another delivery is posting: wait for its record or for its lease to lapse.
+		select {
+		case <-time.After(replyPoll):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	rctx, cancel := context.WithTimeout(ctx, respondTimeout) // within the run's deadline when shorter
 	defer cancel()
 	if err := d.respond(rctx, t.cmd.ResponseURL, msg); err != nil {
-		if first {
-			if rerr := d.Orders.Release(context.WithoutCancel(ctx), claim); rerr != nil {
-				log.Error("reply claim not given back", "error", rerr.Error())
-			}
+		if rerr := d.Orders.Release(context.WithoutCancel(ctx), claim); rerr != nil {
+			log.Warn("reply claim not given back: the next delivery waits for its lease", "error", rerr.Error())
 		}
 		return err
+	}
+	if _, err := d.Orders.FirstDelivery(context.WithoutCancel(ctx), sent, api.ResponseURLValidity); err != nil {
+		log.Warn("reply sent but not recorded: a duplicate delivery may answer again", "error", err.Error())
 	}
 	log.Info("deferred reply sent")
 	return nil

@@ -92,7 +92,16 @@ func (o Outcome) String() string {
 type Result struct {
 	Round   Round
 	Outcome Outcome
+	// NoChange marks a Replayed request that changed nothing the first time either (a
+	// cancel without an order, a close without a round to close): stores answer those
+	// repeats with the same error as the first delivery (ErrNoOrder, ErrNoOpenRound), and
+	// Abandon reports them with NoChange.
+	NoChange bool
 }
+
+// NoChange is the round id a store's request record names for a request that changed
+// nothing; "" names an abandoned one.
+const NoChange = "-"
 
 // Target names whose request record a change consults: every order request of one user
 // shares one record (SetOrder, CancelOrder), and closes share the channel's close record.
@@ -139,8 +148,9 @@ func (r Round) Open() bool { return r.ClosedAt.IsZero() }
 //   - Concurrent SetOrder calls by different users all land.
 //   - Every change is identified by its Request and decided by the store's own record of
 //     it, never by whether an earlier call timed out: a request applies at most once
-//     (a repeat reports Replayed and the round it changed), and a user's request older
-//     than one already applied for that user changes nothing (Superseded).
+//     (a repeat reports Replayed and the round it changed — also when a newer request of
+//     the user has been applied since and the round has closed), and a user's request
+//     older than one already applied for that user changes nothing (Superseded).
 //   - Every returned Round reflects the state right after the operation.
 type Store interface {
 	// SetOrder puts o into the channel's open round, replacing o.User's previous order,
@@ -154,7 +164,9 @@ type Store interface {
 	OpenRound(ctx context.Context, ch Channel) (Round, error)
 	// CloseRound closes the open round at the given time and returns its final orders,
 	// or ErrNoOpenRound. A round opened after req was received is not the one req asked
-	// to close: it stays open (ErrNoOpenRound).
+	// to close: it stays open (ErrNoOpenRound). A close that found nothing to close is
+	// recorded too, so a repeat of it answers ErrNoOpenRound again instead of closing a
+	// round opened since.
 	CloseRound(ctx context.Context, ch Channel, req Request, at time.Time) (Result, error)
 	// Abandon gives up on req for good: it records req so that no later delivery of it
 	// can take effect, unless it already has — then it reports Replayed with the round,
@@ -163,6 +175,8 @@ type Store interface {
 	// MarkEvent records an event id until expires. It reports false when the id was
 	// already recorded and had not expired at now: the event is a duplicate.
 	MarkEvent(ctx context.Context, id string, now, expires time.Time) (bool, error)
+	// EventRecorded reports whether id is recorded and not expired at now, writing nothing.
+	EventRecorded(ctx context.Context, id string, now time.Time) (bool, error)
 	// ForgetEvent removes an event id's record, so that a later MarkEvent of it is a
 	// first delivery again (a claim given back after the work it guarded failed).
 	ForgetEvent(ctx context.Context, id string) error
@@ -342,12 +356,25 @@ func (s *Service) FirstDelivery(ctx context.Context, eventID string, ttl time.Du
 	return first, nil
 }
 
+// Recorded reports whether an event id is recorded (and not expired), writing nothing.
+func (s *Service) Recorded(ctx context.Context, eventID string) (bool, error) {
+	ok, err := s.Store.EventRecorded(ctx, eventID, s.now())
+	if err != nil {
+		return false, fmt.Errorf("read event %s: %w", eventID, err)
+	}
+	return ok, nil
+}
+
 // ReplyClaimPrefix starts the event id that claims the deferred answer to a request.
 const ReplyClaimPrefix = "reply#"
 
-// ReplyClaim is the event id that claims the deferred answer to request id: whoever
-// records it first (FirstDelivery) answers, so duplicate runs answer once.
+// ReplyClaim is the event id that claims the deferred answer to request id for a short
+// lease: one delivery of the request answers at a time.
 func ReplyClaim(id string) string { return ReplyClaimPrefix + id }
+
+// ReplySent is the event id recorded once the deferred answer to request id was
+// delivered: later deliveries of the request do not answer again.
+func ReplySent(id string) string { return ReplyClaimPrefix + id + "#sent" }
 
 // Release gives back a claim taken with FirstDelivery, after the work it guarded failed.
 func (s *Service) Release(ctx context.Context, eventID string) error {

@@ -55,6 +55,9 @@ func Run(t *testing.T, newStore NewStore) {
 		{"AbandonClose", testAbandonClose},
 		{"RoundFullRefusesCleanlyAndStillCloses", testRoundFull},
 		{"ConcurrentDeliveriesApplyOnce", testConcurrentDeliveries},
+		{"OvertakenRequestIsFoundInItsClosedRound", testOvertaken},
+		{"RepeatedEmptyCloseClosesNothingLater", testEmptyCloseRecorded},
+		{"EventRecorded", testEventRecorded},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -554,9 +557,8 @@ func testCancelReplay(t *testing.T, s orders.Store) {
 	if _, err := s.CancelOrder(ctx, ch, "U1", nothing); !errors.Is(err, orders.ErrNoOrder) {
 		t.Fatalf("cancel without order: got %v, want ErrNoOrder", err)
 	}
-	res, err = s.CancelOrder(ctx, ch, "U1", nothing)
-	if r := mustApply(t, "repeated empty cancel", res, err, orders.Replayed); r.ID != "" {
-		t.Fatalf("repeated empty cancel names round %s, want none", r.ID)
+	if _, err := s.CancelOrder(ctx, ch, "U1", nothing); !errors.Is(err, orders.ErrNoOrder) {
+		t.Fatalf("repeated empty cancel: got %v, want ErrNoOrder as the first time", err)
 	}
 }
 
@@ -690,5 +692,67 @@ func testConcurrentDeliveries(t *testing.T, s orders.Store) {
 	wg.Wait()
 	if n := applied.Load(); n != 1 {
 		t.Fatalf("got %d deliveries applied, want 1", n)
+	}
+}
+
+// testOvertaken: the latte took effect (its acknowledgement lost), the round closed, and
+// the user's newer mocha opened the next round. Another delivery of the latte is a
+// repeat — it is in the closed round's tally — not an older request that changed nothing.
+func testOvertaken(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	latte := req(t0)
+	res, err := s.SetOrder(ctx, ch, order("U1", "latte", t0), latte, orders.NewRoundID(t0))
+	first := mustApply(t, "latte", res, err, orders.Applied)
+	if _, err := closeRound(s, ch, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	mustSet(t, s, ch, order("U1", "mocha", t0.Add(2*time.Minute)))
+	res, err = s.SetOrder(ctx, ch, order("U1", "latte", t0), latte, orders.NewRoundID(t0))
+	r := mustApply(t, "latte again", res, err, orders.Replayed)
+	if r.ID != first.ID || r.Open() {
+		t.Fatalf("latte again names round %s (open %v), want the closed %s", r.ID, r.Open(), first.ID)
+	}
+	wantItems(t, r, map[string]string{"U1": "latte"})
+	open, _ := s.OpenRound(ctx, ch)
+	wantItems(t, open, map[string]string{"U1": "mocha"})
+	// A request older than the mocha that never took effect is still superseded.
+	res, err = s.SetOrder(ctx, ch, order("U1", "tea", t0.Add(30*time.Second)), req(t0.Add(30*time.Second)), orders.NewRoundID(t0))
+	mustApply(t, "tea, never applied", res, err, orders.Superseded)
+}
+
+// testEmptyCloseRecorded: a close that found no round answers the same when delivered
+// again, even after a late order (older than the close) opened a round.
+func testEmptyCloseRecorded(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	closeReq := req(t0.Add(time.Minute))
+	if _, err := s.CloseRound(ctx, ch, closeReq, closeReq.At); !errors.Is(err, orders.ErrNoOpenRound) {
+		t.Fatalf("close without a round: got %v, want ErrNoOpenRound", err)
+	}
+	late := mustSet(t, s, ch, order("U1", "latte", t0))
+	if _, err := s.CloseRound(ctx, ch, closeReq, closeReq.At.Add(time.Second)); !errors.Is(err, orders.ErrNoOpenRound) {
+		t.Fatalf("the close delivered again: got %v, want ErrNoOpenRound as the first time", err)
+	}
+	if r, err := s.OpenRound(ctx, ch); err != nil || r.ID != late.ID {
+		t.Fatalf("round %s: got %s, %v, want it still open", late.ID, r.ID, err)
+	}
+	res, err := s.Abandon(ctx, ch, orders.Target{Close: true}, closeReq)
+	if err != nil || res.Outcome != orders.Replayed || !res.NoChange {
+		t.Fatalf("abandon the empty close: got %+v, %v, want replayed with no change", res, err)
+	}
+}
+
+func testEventRecorded(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	if ok, err := s.EventRecorded(ctx, "Ev", t0); err != nil || ok {
+		t.Fatalf("before marking: got %v, %v, want false", ok, err)
+	}
+	if _, err := s.MarkEvent(ctx, "Ev", t0, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.EventRecorded(ctx, "Ev", t0.Add(30*time.Second)); err != nil || !ok {
+		t.Fatalf("within its time: got %v, %v, want true", ok, err)
+	}
+	if ok, err := s.EventRecorded(ctx, "Ev", t0.Add(2*time.Minute)); err != nil || ok {
+		t.Fatalf("after it expired: got %v, %v, want false", ok, err)
 	}
 }

@@ -14,6 +14,7 @@
 package boltdb
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -184,17 +185,56 @@ func (sl slot) open(ch orders.Channel) orders.Round {
 
 // decided reports the outcome of a request the user's record already decides: a repeat
 // of the recorded request, or an older one.
-func decided(tx *bolt.Tx, ch orders.Channel, sl slot, rec requestRec, ok bool, req orders.Request) (orders.Result, bool, error) {
+func decided(tx *bolt.Tx, ch orders.Channel, sl slot, rec requestRec, ok bool, user string, req orders.Request) (orders.Result, bool, error) {
 	switch {
 	case !ok:
 		return orders.Result{}, false, nil
 	case rec.Req == req.ID:
-		r, err := roundByID(tx, ch, sl, rec.Round)
-		return orders.Result{Round: r, Outcome: orders.Replayed}, true, err
+		return replayed(tx, ch, sl, rec.Round)
 	case !req.Newer(rec.request()):
+		// Older than the user's latest request — but it may have taken effect before that
+		// one was applied, in a round that has closed since: then it is a repeat.
+		if r, found, err := closedWith(tx, ch, user, req); found || err != nil {
+			return orders.Result{Round: r, Outcome: orders.Replayed}, true, err
+		}
 		return orders.Result{Round: sl.open(ch), Outcome: orders.Superseded}, true, nil
 	}
 	return orders.Result{}, false, nil
+}
+
+// replayed is the outcome of a repeat of a recorded request that changed round id.
+func replayed(tx *bolt.Tx, ch orders.Channel, sl slot, id string) (orders.Result, bool, error) {
+	if id == orders.NoChange {
+		return orders.Result{Outcome: orders.Replayed, NoChange: true}, true, nil
+	}
+	r, err := roundByID(tx, ch, sl, id)
+	return orders.Result{Round: r, Outcome: orders.Replayed}, true, err
+}
+
+// closedWith finds the closed round holding user's order set by req: only rounds closed
+// after req was received can, newest first.
+func closedWith(tx *bolt.Tx, ch orders.Channel, user string, req orders.Request) (orders.Round, bool, error) {
+	prefix := append(channelKey(ch), 0)
+	c := tx.Bucket(bucketClosed).Cursor()
+	k, v := c.Seek(append(append([]byte(nil), prefix...), 0xff))
+	if k == nil {
+		k, v = c.Last()
+	} else {
+		k, v = c.Prev()
+	}
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
+		var r round
+		if err := json.Unmarshal(v, &r); err != nil {
+			return orders.Round{}, false, fmt.Errorf("decode round %s of %s: %w", k, ch, err)
+		}
+		if r.ClosedAt.Before(req.At) {
+			break
+		}
+		if o, ok := r.Orders[user]; ok && o.Req == req.ID {
+			return r.domain(ch), true, nil
+		}
+	}
+	return orders.Round{}, false, nil
 }
 
 // SetOrder implements orders.Store.
@@ -206,7 +246,7 @@ func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order,
 			return err
 		}
 		rec, ok := sl.Users[o.User]
-		if res, done, err := decided(tx, ch, sl, rec, ok, req); done || err != nil {
+		if res, done, err := decided(tx, ch, sl, rec, ok, o.User, req); done || err != nil {
 			out = res
 			return err
 		}
@@ -234,11 +274,15 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 			return err
 		}
 		rec, ok := sl.Users[user]
-		if res, done, err := decided(tx, ch, sl, rec, ok, req); done || err != nil {
+		if res, done, err := decided(tx, ch, sl, rec, ok, user, req); done || err != nil {
+			if res.NoChange {
+				refused = orders.ErrNoOrder // as the first delivery answered
+				return nil
+			}
 			out = res
 			return err
 		}
-		newRec := requestRec{Req: req.ID, At: req.At}
+		newRec := requestRec{Req: req.ID, At: req.At, Round: orders.NoChange}
 		switch {
 		case sl.Round == nil:
 			refused = orders.ErrNoOpenRound
@@ -287,18 +331,27 @@ func (s *Store) OpenRound(ctx context.Context, ch orders.Channel) (orders.Round,
 // transaction, so an order is either in it or lands in the next round.
 func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Request, at time.Time) (orders.Result, error) {
 	var out orders.Result
+	noRound := false
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		sl, err := getSlot(tx, ch)
 		if err != nil {
 			return err
 		}
 		if rec, ok := sl.Closes[req.ID]; ok {
-			r, err := roundByID(tx, ch, sl, rec.Round)
-			out = orders.Result{Round: r, Outcome: orders.Replayed}
+			res, _, err := replayed(tx, ch, sl, rec.Round)
+			if res.NoChange {
+				noRound = true
+				return nil
+			}
+			out = res
 			return err
 		}
 		if sl.Round == nil || sl.Round.OpenedAt.After(req.At) {
-			return orders.ErrNoOpenRound
+			// Recorded, so that another delivery of this close cannot close a round
+			// opened since by an order older than it.
+			noRound = true
+			sl.Closes[req.ID] = requestRec{Req: req.ID, At: req.At, Round: orders.NoChange}
+			return putSlot(tx, ch, sl)
 		}
 		r := *sl.Round
 		r.ClosedAt = at
@@ -315,6 +368,9 @@ func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Re
 		out = orders.Result{Round: r.domain(ch), Outcome: orders.Applied}
 		return putSlot(tx, ch, sl)
 	})
+	if err == nil && noRound {
+		return orders.Result{}, orders.ErrNoOpenRound
+	}
 	return out, err
 }
 
@@ -328,14 +384,14 @@ func (s *Store) Abandon(ctx context.Context, ch orders.Channel, t orders.Target,
 		}
 		if t.Close {
 			if rec, ok := sl.Closes[req.ID]; ok {
-				r, err := roundByID(tx, ch, sl, rec.Round)
-				out = orders.Result{Round: r, Outcome: orders.Replayed}
+				res, _, err := replayed(tx, ch, sl, rec.Round)
+				out = res
 				return err
 			}
 			sl.Closes[req.ID] = requestRec{Req: req.ID, At: req.At}
 		} else {
 			rec, ok := sl.Users[t.User]
-			if res, done, err := decided(tx, ch, sl, rec, ok, req); done || err != nil {
+			if res, done, err := decided(tx, ch, sl, rec, ok, t.User, req); done || err != nil {
 				out = res
 				return err
 			}
@@ -360,6 +416,20 @@ func (sl *slot) forget(before time.Time) {
 			delete(sl.Closes, id)
 		}
 	}
+}
+
+// EventRecorded implements orders.Store.
+func (s *Store) EventRecorded(ctx context.Context, id string, now time.Time) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	recorded := false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketEvents).Get([]byte(id))
+		recorded = len(v) == 8 && int64(binary.BigEndian.Uint64(v)) > now.UnixNano()
+		return nil
+	})
+	return recorded, err
 }
 
 // ForgetEvent implements orders.Store.

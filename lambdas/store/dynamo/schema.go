@@ -118,7 +118,7 @@ const (
 func Actions(a api.DataAccess) []string {
 	switch a {
 	case api.DataOrders:
-		return []string{"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
+		return []string{"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"}
 	case api.DataEvents:
 		return []string{"dynamodb:PutItem"}
 	}

@@ -22,6 +22,7 @@ type API interface {
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 }
 
 // maxAttempts bounds the retries of a write whose condition failed. A failure means another
@@ -144,13 +145,65 @@ func (s *Store) decided(ctx context.Context, ch orders.Channel, item map[string]
 	case !ok:
 		return orders.Result{}, false, nil
 	case rec.ID == req.ID:
-		r, err := s.roundByID(ctx, ch, item, stringAttr(item, reqRoundPrefix+user))
-		return orders.Result{Round: r, Outcome: orders.Replayed}, true, err
+		return s.replayed(ctx, ch, item, stringAttr(item, reqRoundPrefix+user))
 	case !req.Newer(rec):
+		// Older than the user's latest request — but it may have taken effect before that
+		// one was applied, in a round that has closed since: then it is a repeat.
+		if r, found, err := s.closedWith(ctx, ch, user, req); found || err != nil {
+			return orders.Result{Round: r, Outcome: orders.Replayed}, true, err
+		}
 		r, err := openRound(ch, item)
 		return orders.Result{Round: r, Outcome: orders.Superseded}, true, err
 	}
 	return orders.Result{}, false, nil
+}
+
+// replayed is the outcome of a repeat of a recorded request that changed round id.
+func (s *Store) replayed(ctx context.Context, ch orders.Channel, item map[string]types.AttributeValue, id string) (orders.Result, bool, error) {
+	if id == orders.NoChange {
+		return orders.Result{Outcome: orders.Replayed, NoChange: true}, true, nil
+	}
+	r, err := s.roundByID(ctx, ch, item, id)
+	return orders.Result{Round: r, Outcome: orders.Replayed}, true, err
+}
+
+// closedWith finds the closed round holding user's order set by req. Only rounds closed
+// after req was received can: it reads history newest first (a Query on the channel's
+// key, a page of a few items) and stops at the first round closed before req.
+func (s *Store) closedWith(ctx context.Context, ch orders.Channel, user string, req orders.Request) (orders.Round, bool, error) {
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("#pk = :pk AND begins_with(#sk, :history)"),
+		ExpressionAttributeNames:  map[string]string{"#pk": PartitionKey, "#sk": SortKey},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(channelPK(ch.Team, ch.Channel)), ":history": str(historySK)},
+		ScanIndexForward:          aws.Bool(false),
+		ConsistentRead:            aws.Bool(true),
+		Limit:                     aws.Int32(4),
+	}
+	for {
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return orders.Round{}, false, fmt.Errorf("read closed rounds: %w", err)
+		}
+		for _, item := range out.Items {
+			r, err := decodeRound(ch, item)
+			if err != nil {
+				return orders.Round{}, false, err
+			}
+			if r.ClosedAt.Before(req.At) {
+				return orders.Round{}, false, nil
+			}
+			for _, o := range r.Orders {
+				if o.User == user && o.Req == req.ID {
+					return r, true, nil
+				}
+			}
+		}
+		if out.LastEvaluatedKey == nil {
+			return orders.Round{}, false, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
 }
 
 // CancelOrder removes user's order from the open round. A cancel that finds no order is
@@ -185,6 +238,9 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 			return orders.Result{}, err
 		}
 		if res, done, err := s.decided(ctx, ch, item, user, req); done || err != nil {
+			if res.NoChange {
+				return orders.Result{}, orders.ErrNoOrder // as the first delivery answered
+			}
 			return res, err
 		}
 		if closed(item) {
@@ -200,7 +256,7 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 		if isOpen(item) {
 			answer, cond = orders.ErrNoOrder, "attribute_exists(#rid) AND attribute_not_exists(#closed) AND attribute_not_exists(#o)"
 		}
-		err = s.record(ctx, ch, user, req, cond)
+		err = s.record(ctx, ch, user, req, orders.NoChange, cond)
 		if err == nil {
 			return orders.Result{}, answer
 		}
@@ -210,11 +266,12 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 	}
 }
 
-// record writes req as user's latest request without changing any order, under cond and
-// the condition that req is newer than the record.
-func (s *Store) record(ctx context.Context, ch orders.Channel, user string, req orders.Request, cond string) error {
+// record writes req as user's latest request without changing any order — round is
+// orders.NoChange for a request that found nothing to change, "" for an abandoned one —
+// under cond and the condition that req is newer than the record.
+func (s *Store) record(ctx context.Context, ch orders.Channel, user string, req orders.Request, round, cond string) error {
 	values := reqValues(req)
-	values[":none"] = str("")
+	values[":none"] = str(round)
 	used := []string{"#ua", "#ur", "#ui"}
 	for _, n := range []string{"#rid", "#closed", "#o"} {
 		if strings.Contains(cond, n) {
@@ -254,6 +311,9 @@ func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Re
 			return orders.Result{}, err
 		}
 		if res, done, err := s.closeDecided(ctx, ch, item, req); done || err != nil {
+			if res.NoChange {
+				return orders.Result{}, orders.ErrNoOpenRound // as the first delivery answered
+			}
 			return res, err
 		}
 		if closed(item) {
@@ -262,15 +322,38 @@ func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Re
 			}
 			continue
 		}
-		if !isOpen(item) {
-			return orders.Result{}, orders.ErrNoOpenRound
-		}
-		r, err := decodeRound(ch, item)
+		r, err := openRound(ch, item)
 		if err != nil {
 			return orders.Result{}, err
 		}
-		if r.OpenedAt.After(req.At) {
-			return orders.Result{}, orders.ErrNoOpenRound // opened after the request: someone else's
+		if r.ID == "" || r.OpenedAt.After(req.At) {
+			// Nothing to close (a round opened after the request is someone else's).
+			// Recorded, so that another delivery of this close cannot close a round
+			// opened since by an order older than it — under the condition that the
+			// slot is still as read.
+			cond := "attribute_not_exists(#rid) AND attribute_not_exists(#c)"
+			values := map[string]types.AttributeValue{":c": closeAttr(req, orders.NoChange)}
+			if r.ID != "" {
+				cond = "#rid = :rid AND attribute_not_exists(#closed) AND attribute_not_exists(#c)"
+				values[":rid"] = str(r.ID)
+			}
+			names := map[string]string{"#rid": attrRoundID, "#c": closePrefix + req.ID}
+			if r.ID != "" {
+				names["#closed"] = attrClosedAt
+			}
+			_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+				TableName: &s.table, Key: s.slotKey(ch),
+				UpdateExpression: aws.String("SET #c = :c"), ConditionExpression: aws.String(cond),
+				ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+			})
+			switch {
+			case err == nil:
+				return orders.Result{}, orders.ErrNoOpenRound
+			case conditionFailed(err) && attempt < maxAttempts:
+				continue
+			default:
+				return orders.Result{}, fmt.Errorf("record close %s: %w", req.ID, err)
+			}
 		}
 		out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName:                &s.table,
@@ -305,8 +388,7 @@ func (s *Store) closeDecided(ctx context.Context, ch orders.Channel, item map[st
 	if !ok {
 		return orders.Result{}, false, nil
 	}
-	r, err := s.roundByID(ctx, ch, item, stringAttr(m.Value, "round"))
-	return orders.Result{Round: r, Outcome: orders.Replayed}, true, err
+	return s.replayed(ctx, ch, item, stringAttr(m.Value, "round"))
 }
 
 // Abandon records req so that it can never apply, unless it already has.
@@ -342,7 +424,7 @@ func (s *Store) Abandon(ctx context.Context, ch orders.Channel, t orders.Target,
 				ExpressionAttributeValues: map[string]types.AttributeValue{":c": closeAttr(req, "")},
 			})
 		} else {
-			err = s.record(ctx, ch, t.User, req, "attribute_not_exists(#closed)")
+			err = s.record(ctx, ch, t.User, req, "", "attribute_not_exists(#closed)")
 		}
 		if err == nil {
 			r, err := openRound(ch, item)
@@ -352,6 +434,20 @@ func (s *Store) Abandon(ctx context.Context, ch orders.Channel, t orders.Target,
 			return orders.Result{}, fmt.Errorf("record abandoned request %s: %w", req.ID, err)
 		}
 	}
+}
+
+// EventRecorded reports whether id is recorded and not expired at now.
+func (s *Store) EventRecorded(ctx context.Context, id string, now time.Time) (bool, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      &s.table,
+		Key:            map[string]types.AttributeValue{PartitionKey: str(eventPK(id)), SortKey: str(eventSK)},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return false, fmt.Errorf("read event record: %w", err)
+	}
+	exp, err := strconv.ParseInt(numberAttr(out.Item, TTLAttribute), 10, 64)
+	return err == nil && exp > now.Unix(), nil
 }
 
 // ForgetEvent deletes an event record.

@@ -86,6 +86,11 @@ func (h *hooked) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o
 	return h.API.DeleteItem(ctx, in, opts...)
 }
 
+func (h *hooked) Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	h.record("Query")
+	return h.API.Query(ctx, in, opts...)
+}
+
 // ops returns the IAM actions of the recorded calls, sorted and without repeats.
 func (h *hooked) ops() []string {
 	h.mu.Lock()
@@ -147,6 +152,13 @@ func TestActionsAreTheCallsMade(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustSet(t, s, order("U1", "latte", t0.Add(5*time.Second)))
+	// An older request of U1 is looked for in the closed rounds (a Query).
+	if _, err := s.SetOrder(ctx, ch, order("U1", "tea", t0), request(t0), "R1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EventRecorded(ctx, "reply#1#sent", t0); err != nil {
+		t.Fatal(err)
+	}
 	// Order functions claim the deferred reply of a request and give the claim back when
 	// the reply fails.
 	if _, err := s.MarkEvent(ctx, "reply#1", t0, t0.Add(time.Minute)); err != nil {

@@ -25,17 +25,18 @@ type Method string
 
 // The methods of orders.Store.
 const (
-	SetOrder    Method = "SetOrder"
-	CancelOrder Method = "CancelOrder"
-	OpenRound   Method = "OpenRound"
-	CloseRound  Method = "CloseRound"
-	Abandon     Method = "Abandon"
-	MarkEvent   Method = "MarkEvent"
-	ForgetEvent Method = "ForgetEvent"
+	SetOrder      Method = "SetOrder"
+	CancelOrder   Method = "CancelOrder"
+	OpenRound     Method = "OpenRound"
+	CloseRound    Method = "CloseRound"
+	Abandon       Method = "Abandon"
+	MarkEvent     Method = "MarkEvent"
+	ForgetEvent   Method = "ForgetEvent"
+	EventRecorded Method = "EventRecorded"
 )
 
-// Write reports whether the method changes the store: every method but OpenRound.
-func (m Method) Write() bool { return m != OpenRound }
+// Write reports whether the method changes the store: every method but the reads.
+func (m Method) Write() bool { return m != OpenRound && m != EventRecorded }
 
 // Call describes one call for a Plan.
 type Call struct {
@@ -283,6 +284,13 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 func (s *Store) OpenRound(ctx context.Context, ch orders.Channel) (orders.Round, error) {
 	return do(s, ctx, Call{Method: OpenRound, Channel: ch}, func(ctx context.Context) (orders.Round, error) {
 		return s.inner.OpenRound(ctx, ch)
+	})
+}
+
+// EventRecorded implements orders.Store.
+func (s *Store) EventRecorded(ctx context.Context, id string, now time.Time) (bool, error) {
+	return do(s, ctx, Call{Method: EventRecorded, Event: id}, func(ctx context.Context) (bool, error) {
+		return s.inner.EventRecorded(ctx, id, now)
 	})
 }
 

@@ -100,6 +100,11 @@ func (m *memStore) MarkEvent(ctx context.Context, id string, now, expires time.T
 	return first, nil
 }
 
+func (m *memStore) EventRecorded(ctx context.Context, id string, _ time.Time) (bool, error) {
+	defer m.enter(ctx, faulty.EventRecorded)()
+	return m.events[id], nil
+}
+
 func (m *memStore) ForgetEvent(ctx context.Context, id string) error {
 	defer m.enter(ctx, faulty.ForgetEvent)()
 	delete(m.events, id)
