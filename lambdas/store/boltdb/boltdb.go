@@ -216,8 +216,8 @@ func replayed(tx *bolt.Tx, ch orders.Channel, sl slot, id string) (orders.Result
 func closedWith(tx *bolt.Tx, ch orders.Channel, user string, req orders.Request) (orders.Round, bool, error) {
 	prefix := append(channelKey(ch), 0)
 	c := tx.Bucket(bucketClosed).Cursor()
-	k, v := c.Seek(append(append([]byte(nil), prefix...), 0xff))
-	if k == nil {
+	var k, v []byte
+	if k, _ = c.Seek(append(append([]byte(nil), prefix...), 0xff)); k == nil {
 		k, v = c.Last()
 	} else {
 		k, v = c.Prev()
