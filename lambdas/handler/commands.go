@@ -96,11 +96,11 @@ func setReply(item string, req orders.Request) func(orders.Result, string) *slac
 			return slack.Superseded(res.Round, user)
 		case res.Outcome == orders.Replayed && res.Round.ID == "":
 			return slack.NotSaved("your order *" + slack.Escape(item) + "*") // abandoned by an earlier run
+		case res.Outcome == orders.Replayed && !holds(res.Round, user, req):
+			// Saved by an earlier delivery, then replaced or withdrawn by a newer request.
+			return slack.Overtaken(res.Round, user, item)
 		case !res.Round.Open():
 			return slack.OrderInClosedRound(res.Round, item)
-		case res.Outcome == orders.Replayed && !holds(res.Round, user, req):
-			// Saved by an earlier run, then replaced by a newer request in the same round.
-			return slack.Superseded(res.Round, user)
 		}
 		return slack.OrderSet(res.Round, item)
 	}

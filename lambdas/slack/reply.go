@@ -124,6 +124,25 @@ func OrderInClosedRound(r orders.Round, item string) *slackgo.Msg {
 	return ephemeral(text, section(text))
 }
 
+// Overtaken answers a repeat of an order request that was saved and has since been
+// replaced or withdrawn by a newer request of the same person; r is the round it was
+// saved in, as it is now.
+func Overtaken(r orders.Round, user, item string) *slackgo.Msg {
+	now := "you have no order in it now"
+	for _, o := range r.Orders {
+		if o.User == user {
+			now = fmt.Sprintf("your order in it is *%s*", Escape(clip(o.Item, maxItemChars)))
+		}
+	}
+	where := "this round"
+	if !r.Open() {
+		where = "the round that has closed since"
+	}
+	text := fmt.Sprintf("Your order *%s* was saved, and a newer request of yours has changed it since: %s is what counts — %s.",
+		Escape(clip(item, maxItemChars)), where, now)
+	return ephemeral(text, section(text))
+}
+
 // Superseded answers a request that arrived after a newer one of the same person: the
 // newer one stands. current is the open round (zero when none).
 func Superseded(current orders.Round, user string) *slackgo.Msg {

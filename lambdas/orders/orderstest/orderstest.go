@@ -58,6 +58,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"OvertakenRequestIsFoundInItsClosedRound", testOvertaken},
 		{"RepeatedEmptyCloseClosesNothingLater", testEmptyCloseRecorded},
 		{"EventRecorded", testEventRecorded},
+		{"ReplacedRequestIsReplayedInItsRound", testReplacedInRound},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -754,5 +755,48 @@ func testEventRecorded(t *testing.T, s orders.Store) {
 	}
 	if ok, err := s.EventRecorded(ctx, "Ev", t0.Add(2*time.Minute)); err != nil || ok {
 		t.Fatalf("after it expired: got %v, %v, want false", ok, err)
+	}
+}
+
+// testReplacedInRound: the latte took effect, then the same person's newer mocha replaced
+// it in the same round (and later a cancel withdrew that). Another delivery of the latte
+// is a repeat — in the open round, and after the round closed — never "changed nothing";
+// a long run of changes by one person keeps working.
+func testReplacedInRound(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	latte := req(t0)
+	res, err := s.SetOrder(ctx, ch, order("U1", "latte", t0), latte, orders.NewRoundID(t0))
+	first := mustApply(t, "latte", res, err, orders.Applied)
+	mustSet(t, s, ch, order("U1", "mocha", t0.Add(time.Second)))
+	again := func(what string) orders.Round {
+		t.Helper()
+		res, err := s.SetOrder(ctx, ch, order("U1", "latte", t0), latte, orders.NewRoundID(t0))
+		r := mustApply(t, what, res, err, orders.Replayed)
+		if r.ID != first.ID {
+			t.Fatalf("%s names round %s, want %s", what, r.ID, first.ID)
+		}
+		return r
+	}
+	wantItems(t, again("latte after mocha"), map[string]string{"U1": "mocha"})
+	if _, err := cancelOrder(s, "U1", t0.Add(2*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	wantItems(t, again("latte after the cancel"), map[string]string{})
+	for i := range 40 { // more changes than a change set holds
+		mustSet(t, s, ch, order("U2", fmt.Sprintf("tea %d", i), t0.Add(time.Duration(3+i)*time.Second)))
+	}
+	last := req(t0.Add(time.Minute))
+	if _, err := s.SetOrder(ctx, ch, order("U2", "coffee", last.At), last, orders.NewRoundID(t0)); err != nil {
+		t.Fatal(err)
+	}
+	mustSet(t, s, ch, order("U2", "cocoa", t0.Add(2*time.Minute)))
+	res, err = s.SetOrder(ctx, ch, order("U2", "coffee", last.At), last, orders.NewRoundID(t0))
+	mustApply(t, "U2's recent coffee", res, err, orders.Replayed)
+	if _, err := closeRound(s, ch, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	r := again("latte after the close")
+	if r.Open() {
+		t.Fatalf("latte after the close: got open round %s, want the closed one", r.ID)
 	}
 }

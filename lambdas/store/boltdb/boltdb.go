@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -79,7 +80,9 @@ func (s *Store) Close() error { return s.db.Close() }
 // round and the records of recent requests that decide whether a request already
 // applied or was superseded. It mirrors the DynamoDB slot item.
 type slot struct {
-	Round  *round                `json:"round,omitempty"`
+	Round *round `json:"round,omitempty"`
+	// Idle are the requests that found nothing to cancel while no round was open.
+	Idle   map[string][]string   `json:"idle,omitempty"`
 	Users  map[string]requestRec `json:"users,omitempty"`  // each user's latest order request
 	Closes map[string]requestRec `json:"closes,omitempty"` // close requests by request id
 }
@@ -100,6 +103,31 @@ type round struct {
 	OpenedAt time.Time        `json:"opened_at"`
 	ClosedAt time.Time        `json:"closed_at,omitzero"`
 	Orders   map[string]order `json:"orders"`
+	// Changes are the requests that set or withdrew each user's order in this round, so
+	// that a repeat of one is recognised after a newer one replaced it (as in DynamoDB).
+	Changes map[string][]string `json:"changes,omitempty"`
+}
+
+// maxChanges bounds a user's Changes; the older half goes when it is full.
+const maxChanges = 16
+
+// noChangeMark ends the entry of a request that changed nothing (a cancel without an
+// order).
+const noChangeMark = "|-"
+
+func (r *round) addChange(user string, req orders.Request) {
+	if r.Changes == nil {
+		r.Changes = map[string][]string{}
+	}
+	c := append(r.Changes[user], req.ID)
+	if len(c) > maxChanges {
+		c = append([]string(nil), c[len(c)-maxChanges/2:]...)
+	}
+	r.Changes[user] = c
+}
+
+func (r *round) changed(user string, req orders.Request) bool {
+	return r != nil && slices.Contains(r.Changes[user], req.ID)
 }
 
 type order struct {
@@ -193,9 +221,16 @@ func decided(tx *bolt.Tx, ch orders.Channel, sl slot, rec requestRec, ok bool, u
 		return replayed(tx, ch, sl, rec.Round)
 	case !req.Newer(rec.request()):
 		// Older than the user's latest request — but it may have taken effect before that
-		// one was applied, in a round that has closed since: then it is a repeat.
-		if r, found, err := closedWith(tx, ch, user, req); found || err != nil {
-			return orders.Result{Round: r, Outcome: orders.Replayed}, true, err
+		// one was applied: in this round or in one that has closed since. Then it is a
+		// repeat.
+		if sl.Round.changed(user, req) {
+			return orders.Result{Round: sl.open(ch), Outcome: orders.Replayed}, true, nil
+		}
+		if sl.Round.changed(user, orders.Request{ID: req.ID + noChangeMark}) || slices.Contains(sl.Idle[user], req.ID) {
+			return orders.Result{Outcome: orders.Replayed, NoChange: true}, true, nil
+		}
+		if res, found, err := closedWith(tx, ch, user, req); found || err != nil {
+			return res, true, err
 		}
 		return orders.Result{Round: sl.open(ch), Outcome: orders.Superseded}, true, nil
 	}
@@ -211,9 +246,10 @@ func replayed(tx *bolt.Tx, ch orders.Channel, sl slot, id string) (orders.Result
 	return orders.Result{Round: r, Outcome: orders.Replayed}, true, err
 }
 
-// closedWith finds the closed round holding user's order set by req: only rounds closed
-// after req was received can, newest first.
-func closedWith(tx *bolt.Tx, ch orders.Channel, user string, req orders.Request) (orders.Round, bool, error) {
+// closedWith finds the closed round holding user's order set by req, newest first: only
+// rounds closed after req was received can (give or take clock skew between API Gateway,
+// which stamps req, and the function, which stamps a close).
+func closedWith(tx *bolt.Tx, ch orders.Channel, user string, req orders.Request) (orders.Result, bool, error) {
 	prefix := append(channelKey(ch), 0)
 	c := tx.Bucket(bucketClosed).Cursor()
 	var k, v []byte
@@ -225,16 +261,19 @@ func closedWith(tx *bolt.Tx, ch orders.Channel, user string, req orders.Request)
 	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
 		var r round
 		if err := json.Unmarshal(v, &r); err != nil {
-			return orders.Round{}, false, fmt.Errorf("decode round %s of %s: %w", k, ch, err)
+			return orders.Result{}, false, fmt.Errorf("decode round %s of %s: %w", k, ch, err)
 		}
-		if r.ClosedAt.Before(req.At) {
-			break
+		if r.ClosedAt.Before(req.At.Add(-orders.RequestMemory)) {
+			break // older rounds closed before req could run (with room for clock skew)
 		}
-		if o, ok := r.Orders[user]; ok && o.Req == req.ID {
-			return r.domain(ch), true, nil
+		if o, ok := r.Orders[user]; ok && o.Req == req.ID || r.changed(user, req) {
+			return orders.Result{Round: r.domain(ch), Outcome: orders.Replayed}, true, nil
+		}
+		if r.changed(user, orders.Request{ID: req.ID + noChangeMark}) {
+			return orders.Result{Outcome: orders.Replayed, NoChange: true}, true, nil
 		}
 	}
-	return orders.Round{}, false, nil
+	return orders.Result{}, false, nil
 }
 
 // SetOrder implements orders.Store.
@@ -257,6 +296,7 @@ func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order,
 			return orders.ErrRoundFull
 		}
 		sl.Round.Orders[o.User] = order{UserName: o.UserName, Item: o.Item, At: req.At, Req: req.ID}
+		sl.Round.addChange(o.User, req)
 		sl.Users[o.User] = requestRec{Req: req.ID, At: req.At, Round: sl.Round.ID}
 		out = orders.Result{Round: sl.Round.domain(ch), Outcome: orders.Applied}
 		return putSlot(tx, ch, sl)
@@ -286,10 +326,19 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 		switch {
 		case sl.Round == nil:
 			refused = orders.ErrNoOpenRound
+			if sl.Idle == nil {
+				sl.Idle = map[string][]string{}
+			}
+			sl.Idle[user] = append(sl.Idle[user], req.ID)
+			if n := len(sl.Idle[user]); n > maxChanges {
+				sl.Idle[user] = append([]string(nil), sl.Idle[user][n-maxChanges/2:]...)
+			}
 		case !hasOrder(sl.Round, user):
 			refused = orders.ErrNoOrder
+			sl.Round.addChange(user, orders.Request{ID: req.ID + noChangeMark})
 		default:
 			delete(sl.Round.Orders, user)
+			sl.Round.addChange(user, req)
 			newRec.Round = sl.Round.ID
 			out = orders.Result{Round: sl.Round.domain(ch), Outcome: orders.Applied}
 		}
@@ -409,6 +458,11 @@ func (sl *slot) forget(before time.Time) {
 	for user, rec := range sl.Users {
 		if rec.At.Before(before) && (sl.Round == nil || !hasOrder(sl.Round, user)) {
 			delete(sl.Users, user)
+		}
+	}
+	for user := range sl.Idle {
+		if _, ok := sl.Users[user]; !ok {
+			delete(sl.Idle, user)
 		}
 	}
 	for id, rec := range sl.Closes {

@@ -23,6 +23,7 @@
 // (a deferred run after a write whose acknowledgement was lost, Lambda's retries and
 // duplicate deliveries) is recognised instead of applied twice, and an older request of
 // a user never overwrites a newer one:
+//
 //   - ua#<user> (N, Unix nanoseconds), ur#<user> (S) and ui#<user> (S): the time, id and
 //     round of the user's latest order request — set, cancel, or abandoned ("" round).
 //     Every order write is conditional on its request being newer than ua#/ur#, in the
@@ -30,8 +31,14 @@
 //     step. When the condition fails, the store reads the slot to tell a repeat (ur# is
 //     this request: Replayed, with the round ui# names, read from history if closed)
 //     from an older request (Superseded).
+//
 //   - c#<request id> (M: at N, round S): a close, written in the same UpdateItem that sets
 //     closed_at; a repeat of the close reads it and returns the round it closed.
+//
+//   - uq#<user> (SS): every request that set or withdrew the user's order in this round,
+//     added in the same write; it moves to history with the round, so a repeat of a
+//     request is recognised even after a newer one replaced its order. At 16 entries the
+//     older half is dropped (a compare-and-swap on the set), which bounds the item.
 //
 // These records outlive the round: retiring a closed round resets the slot to them (a
 // conditional PutItem on the closed round's id) rather than deleting it, and drops those
@@ -94,6 +101,9 @@ const (
 	reqIDPrefix    = "ur#" // + user id: S, the request's id
 	reqRoundPrefix = "ui#" // + user id: S, the round it changed, "" for none
 	closePrefix    = "c#"  // + request id: M {at N, round S}, a close request
+	// The requests that changed a user's order in this round ("<ns>|<id>"), kept with the
+	// round in history: a repeat of one is found even after a newer request replaced it.
+	changesPrefix = "uq#" // + user id: SS
 
 	slotSK    = "ROUND"
 	historySK = "R#" // + round id

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -55,6 +56,7 @@ func userNames(user string) map[string]string {
 	return map[string]string{
 		"#rid": attrRoundID, "#opened": attrOpenedAt, "#closed": attrClosedAt, "#n": attrCount,
 		"#o": orderPrefix + user, "#ua": reqAtPrefix + user, "#ur": reqIDPrefix + user, "#ui": reqRoundPrefix + user,
+		"#uq": changesPrefix + user,
 	}
 }
 
@@ -63,8 +65,12 @@ func userNames(user string) map[string]string {
 const newerThanRecord = "(attribute_not_exists(#ua) OR #ua < :at OR (#ua = :at AND #ur < :req))"
 
 func reqValues(req orders.Request) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{":at": nanos(req.At), ":req": str(req.ID)}
+	return map[string]types.AttributeValue{":at": nanos(req.At), ":req": str(req.ID),
+		":change": &types.AttributeValueMemberSS{Value: []string{change(req)}}, ":maxq": num(maxChanges)}
 }
+
+// roomForChange is the condition that the user's change set of the round has room.
+const roomForChange = "(attribute_not_exists(#uq) OR size(#uq) < :maxq)"
 
 // SetOrder puts o into the channel's open round, opening round newID if none is open.
 //
@@ -84,9 +90,9 @@ func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order,
 		TableName: &s.table,
 		Key:       s.slotKey(ch),
 		UpdateExpression: aws.String("SET #rid = if_not_exists(#rid, :rid), #opened = if_not_exists(#opened, :opened), " +
-			"#o = :o, #ua = :at, #ur = :req, #ui = if_not_exists(#rid, :rid) ADD #n :one"),
+			"#o = :o, #ua = :at, #ur = :req, #ui = if_not_exists(#rid, :rid) ADD #n :one, #uq :change"),
 		ConditionExpression: aws.String("attribute_not_exists(#closed) AND attribute_not_exists(#o) AND " +
-			"(attribute_not_exists(#n) OR #n < :max) AND " + newerThanRecord),
+			"(attribute_not_exists(#n) OR #n < :max) AND " + roomForChange + " AND " + newerThanRecord),
 		ExpressionAttributeNames:  userNames(o.User),
 		ExpressionAttributeValues: values,
 		ReturnValues:              types.ReturnValueAllNew,
@@ -94,10 +100,10 @@ func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order,
 	replace := &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       s.slotKey(ch),
-		UpdateExpression:          aws.String("SET #o = :o, #ua = :at, #ur = :req, #ui = #rid"),
-		ConditionExpression:       aws.String("attribute_exists(#rid) AND attribute_not_exists(#closed) AND attribute_exists(#o) AND " + newerThanRecord),
-		ExpressionAttributeNames:  names(userNames(o.User), "#rid", "#closed", "#o", "#ua", "#ur", "#ui"),
-		ExpressionAttributeValues: pick(values, ":o", ":at", ":req"),
+		UpdateExpression:          aws.String("SET #o = :o, #ua = :at, #ur = :req, #ui = #rid ADD #uq :change"),
+		ConditionExpression:       aws.String("attribute_exists(#rid) AND attribute_not_exists(#closed) AND attribute_exists(#o) AND " + roomForChange + " AND " + newerThanRecord),
+		ExpressionAttributeNames:  names(userNames(o.User), "#rid", "#closed", "#o", "#ua", "#ur", "#ui", "#uq"),
+		ExpressionAttributeValues: pick(values, ":o", ":at", ":req", ":change", ":maxq"),
 		ReturnValues:              types.ReturnValueAllNew,
 	}
 	in := add
@@ -119,6 +125,12 @@ func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order,
 		}
 		if res, done, err := s.decided(ctx, ch, item, o.User, req); done || err != nil {
 			return res, err
+		}
+		if isOpen(item) && len(changes(item, o.User)) >= maxChanges {
+			if err := s.trimChanges(ctx, ch, item, o.User); err != nil {
+				return orders.Result{}, err
+			}
+			continue
 		}
 		switch {
 		case closed(item):
@@ -148,9 +160,17 @@ func (s *Store) decided(ctx context.Context, ch orders.Channel, item map[string]
 		return s.replayed(ctx, ch, item, stringAttr(item, reqRoundPrefix+user))
 	case !req.Newer(rec):
 		// Older than the user's latest request — but it may have taken effect before that
-		// one was applied, in a round that has closed since: then it is a repeat.
-		if r, found, err := s.closedWith(ctx, ch, user, req); found || err != nil {
+		// one was applied: in this round (its change set says so) or in one that has
+		// closed since. Then it is a repeat.
+		if i := slices.IndexFunc(changes(item, user), func(c string) bool { return changeID(c) == req.ID }); i >= 0 {
+			if strings.HasSuffix(changes(item, user)[i], noChangeMark) {
+				return orders.Result{Outcome: orders.Replayed, NoChange: true}, true, nil
+			}
+			r, err := openRound(ch, item)
 			return orders.Result{Round: r, Outcome: orders.Replayed}, true, err
+		}
+		if res, found, err := s.closedWith(ctx, ch, user, req); found || err != nil {
+			return res, true, err
 		}
 		r, err := openRound(ch, item)
 		return orders.Result{Round: r, Outcome: orders.Superseded}, true, err
@@ -170,7 +190,7 @@ func (s *Store) replayed(ctx context.Context, ch orders.Channel, item map[string
 // closedWith finds the closed round holding user's order set by req. Only rounds closed
 // after req was received can: it reads history newest first (a Query on the channel's
 // key, a page of a few items) and stops at the first round closed before req.
-func (s *Store) closedWith(ctx context.Context, ch orders.Channel, user string, req orders.Request) (orders.Round, bool, error) {
+func (s *Store) closedWith(ctx context.Context, ch orders.Channel, user string, req orders.Request) (orders.Result, bool, error) {
 	in := &dynamodb.QueryInput{
 		TableName:                 &s.table,
 		KeyConditionExpression:    aws.String("#pk = :pk AND begins_with(#sk, :history)"),
@@ -183,24 +203,32 @@ func (s *Store) closedWith(ctx context.Context, ch orders.Channel, user string, 
 	for {
 		out, err := s.db.Query(ctx, in)
 		if err != nil {
-			return orders.Round{}, false, fmt.Errorf("read closed rounds: %w", err)
+			return orders.Result{}, false, fmt.Errorf("read closed rounds: %w", err)
 		}
 		for _, item := range out.Items {
 			r, err := decodeRound(ch, item)
 			if err != nil {
-				return orders.Round{}, false, err
+				return orders.Result{}, false, err
 			}
-			if r.ClosedAt.Before(req.At) {
-				return orders.Round{}, false, nil
+			if r.ClosedAt.Before(req.At.Add(-orders.RequestMemory)) {
+				// Older rounds closed before req could run: the close time is this
+				// function's clock and req's API Gateway's, hence the margin.
+				return orders.Result{}, false, nil
 			}
 			for _, o := range r.Orders {
 				if o.User == user && o.Req == req.ID {
-					return r, true, nil
+					return orders.Result{Round: r, Outcome: orders.Replayed}, true, nil
 				}
+			}
+			if i := slices.IndexFunc(changes(item, user), func(c string) bool { return changeID(c) == req.ID }); i >= 0 {
+				if strings.HasSuffix(changes(item, user)[i], noChangeMark) {
+					return orders.Result{Outcome: orders.Replayed, NoChange: true}, true, nil // found nothing to change
+				}
+				return orders.Result{Round: r, Outcome: orders.Replayed}, true, nil // applied, then replaced or withdrawn there
 			}
 		}
 		if out.LastEvaluatedKey == nil {
-			return orders.Round{}, false, nil
+			return orders.Result{}, false, nil
 		}
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
@@ -215,9 +243,9 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 	remove := &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       s.slotKey(ch),
-		UpdateExpression:          aws.String("REMOVE #o SET #ua = :at, #ur = :req, #ui = #rid ADD #n :minus"),
-		ConditionExpression:       aws.String("attribute_exists(#rid) AND attribute_not_exists(#closed) AND attribute_exists(#o) AND " + newerThanRecord),
-		ExpressionAttributeNames:  names(userNames(user), "#rid", "#closed", "#o", "#ua", "#ur", "#ui", "#n"),
+		UpdateExpression:          aws.String("REMOVE #o SET #ua = :at, #ur = :req, #ui = #rid ADD #n :minus, #uq :change"),
+		ConditionExpression:       aws.String("attribute_exists(#rid) AND attribute_not_exists(#closed) AND attribute_exists(#o) AND " + roomForChange + " AND " + newerThanRecord),
+		ExpressionAttributeNames:  names(userNames(user), "#rid", "#closed", "#o", "#ua", "#ur", "#ui", "#n", "#uq"),
 		ExpressionAttributeValues: values,
 		ReturnValues:              types.ReturnValueAllNew,
 	}
@@ -249,6 +277,12 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 			}
 			continue
 		}
+		if len(changes(item, user)) >= maxChanges {
+			if err := s.trimChanges(ctx, ch, item, user); err != nil {
+				return orders.Result{}, err
+			}
+			continue
+		}
 		if isOpen(item) && item[orderPrefix+user] != nil {
 			continue // the order arrived after the write: try again
 		}
@@ -256,7 +290,7 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 		if isOpen(item) {
 			answer, cond = orders.ErrNoOrder, "attribute_exists(#rid) AND attribute_not_exists(#closed) AND attribute_not_exists(#o)"
 		}
-		err = s.record(ctx, ch, user, req, orders.NoChange, cond)
+		err = s.record(ctx, ch, user, req, orders.NoChange, cond+" AND "+roomForChange)
 		if err == nil {
 			return orders.Result{}, answer
 		}
@@ -270,9 +304,17 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 // orders.NoChange for a request that found nothing to change, "" for an abandoned one —
 // under cond and the condition that req is newer than the record.
 func (s *Store) record(ctx context.Context, ch orders.Channel, user string, req orders.Request, round, cond string) error {
-	values := reqValues(req)
+	values := pick(reqValues(req), ":at", ":req")
 	values[":none"] = str(round)
 	used := []string{"#ua", "#ur", "#ui"}
+	update := "SET #ua = :at, #ur = :req, #ui = :none"
+	if round == orders.NoChange {
+		// In the change set too, so a repeat after a newer request is still told "nothing".
+		update += " ADD #uq :change"
+		values[":change"] = &types.AttributeValueMemberSS{Value: []string{change(req) + noChangeMark}}
+		values[":maxq"] = num(maxChanges)
+		used = append(used, "#uq")
+	}
 	for _, n := range []string{"#rid", "#closed", "#o"} {
 		if strings.Contains(cond, n) {
 			used = append(used, n)
@@ -281,7 +323,7 @@ func (s *Store) record(ctx context.Context, ch orders.Channel, user string, req 
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       s.slotKey(ch),
-		UpdateExpression:          aws.String("SET #ua = :at, #ur = :req, #ui = :none"),
+		UpdateExpression:          aws.String(update),
 		ConditionExpression:       aws.String(cond + " AND " + newerThanRecord),
 		ExpressionAttributeNames:  names(userNames(user), used...),
 		ExpressionAttributeValues: values,
@@ -450,6 +492,28 @@ func (s *Store) EventRecorded(ctx context.Context, id string, now time.Time) (bo
 	return err == nil && exp > now.Unix(), nil
 }
 
+// trimChanges keeps the newest half of a user's full change set, a compare-and-swap on
+// the whole set: only a request that many changes old could be misjudged by the trim.
+func (s *Store) trimChanges(ctx context.Context, ch orders.Channel, item map[string]types.AttributeValue, user string) error {
+	all := changes(item, user)
+	slices.Sort(all) // "<nanoseconds>|<id>": by time
+	kept := all[len(all)-maxChanges/2:]
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                &s.table,
+		Key:                      s.slotKey(ch),
+		UpdateExpression:         aws.String("SET #uq = :kept"),
+		ConditionExpression:      aws.String("#uq = :all AND attribute_not_exists(#closed)"),
+		ExpressionAttributeNames: map[string]string{"#uq": changesPrefix + user, "#closed": attrClosedAt},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":kept": &types.AttributeValueMemberSS{Value: kept}, ":all": item[changesPrefix+user],
+		},
+	})
+	if err != nil && !conditionFailed(err) {
+		return fmt.Errorf("trim changes of %s: %w", user, err)
+	}
+	return nil
+}
+
 // ForgetEvent deletes an event record.
 func (s *Store) ForgetEvent(ctx context.Context, id string) error {
 	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
@@ -540,7 +604,8 @@ func (s *Store) retire(ctx context.Context, item map[string]types.AttributeValue
 	}
 	for name, v := range item {
 		switch {
-		case name == attrRoundID, name == attrOpenedAt, name == attrClosedAt, strings.HasPrefix(name, orderPrefix):
+		case name == attrRoundID, name == attrOpenedAt, name == attrClosedAt, strings.HasPrefix(name, orderPrefix),
+			strings.HasPrefix(name, changesPrefix):
 			history[name] = v
 		case strings.HasPrefix(name, closePrefix):
 			if m, ok := v.(*types.AttributeValueMemberM); ok && !nanosAttr(m.Value, "at").Before(cutoff) {
@@ -739,4 +804,28 @@ func (d *decoder) time(m map[string]types.AttributeValue, name string) time.Time
 		d.fail(name, "an RFC 3339 time")
 	}
 	return t
+}
+
+// maxChanges bounds a user's change set in one round (see schema.go): the item limit
+// holds for orders.MaxOrders users each with a full set.
+const maxChanges = 16
+
+// change is a request's entry in a change set: its time first, so entries sort by it.
+func change(req orders.Request) string {
+	return fmt.Sprintf("%019d|%s", req.At.UnixNano(), req.ID)
+}
+
+func changeID(c string) string {
+	_, id, _ := strings.Cut(c, "|")
+	return strings.TrimSuffix(id, noChangeMark)
+}
+
+// noChangeMark ends the change-set entry of a request that changed nothing.
+const noChangeMark = "|-"
+
+func changes(item map[string]types.AttributeValue, user string) []string {
+	if ss, ok := item[changesPrefix+user].(*types.AttributeValueMemberSS); ok {
+		return slices.Clone(ss.Value)
+	}
+	return nil
 }

@@ -1,0 +1,121 @@
+package history
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/anishathalye/porcupine"
+
+	"github.com/orderbot/orderbot/lambdas/store/faulty"
+)
+
+// The smallest histories of the violations that TestHistoriesLinearizable found in the
+// real code (issue #10). Each test states what should happen, so it fails while its
+// violation is there and guards the fix after; -tolerate accepts the ones still open in
+// random runs, to look for others behind them.
+
+// wantOk fails unless r is linearizable and free of other problems.
+func wantOk(t *testing.T, r result) {
+	t.Helper()
+	if r.check != porcupine.Ok || r.failure() != "" {
+		msg := r.failure()
+		if msg == "" {
+			msg = dump(r.ops)
+		}
+		t.Fatalf("porcupine got %s, want %s\n%s", r.check, porcupine.Ok, msg)
+	}
+}
+
+// Finding 1 ("overtaken"): a request that took effect is answered "A newer request of
+// yours arrived first, so this one changed nothing" when a later run of it (after a lost
+// acknowledgement) finds the user's newer request recorded: the store keeps only the
+// user's latest request, so it cannot tell "applied, then overtaken" from "older, never
+// applied". Fixed in 6f11034 for an order whose round has closed since (the store looks
+// for it in closed rounds); still open while the round is open: the order was there —
+// a withdrawal removed it, a listing showed it — and its sender is told it never was.
+func TestOvertakenRequestIsNotToldItChangedNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// between runs after latte took effect (its acknowledgement lost) and before the
+		// deferred run of latte answers.
+		between func(t *testing.T, w *world)
+	}{
+		{"round closed since", func(t *testing.T, w *world) {
+			answered(t, w, 1, opClose, "")        // closes the round, latte in its tally
+			answered(t, w, 0, opSet, "mocha 1.1") // U1's next order opens the next round
+		}},
+		{"withdrawn since", func(t *testing.T, w *world) {
+			answered(t, w, 0, opCancel, "") // "Your order is withdrawn": latte was there
+		}},
+		{"listed, then replaced", func(t *testing.T, w *world) {
+			answered(t, w, 1, opList, "")         // shows U1's latte
+			answered(t, w, 0, opSet, "mocha 1.1") // replaces it
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := scenario(t, scripted(2, nil), nil, func(w *world) {
+				w.faults.LoseAcks(1)
+				latte := deferred(t, w, 0, opSet, "latte 1.0") // committed; the acknowledgement is lost
+				tc.between(t, w)
+				w.deliver(latte) // the deferred run of latte
+			})
+			wantOk(t, r)
+		})
+	}
+}
+
+// Finding 2, fixed in 6f11034 (empty closes are recorded): a close answered "no open
+// round" was not recorded, so another delivery of the same request (Lambda delivers
+// asynchronous events at least once) still closed a round later — one opened since by a
+// late order whose request time is before the close's — and, its reply claim taken, said
+// nothing: the round vanished without a tally.
+func TestCloseAnsweredNoOpenRoundClosesNothingLater(t *testing.T) {
+	r := scenario(t, scripted(2, failFirst(faulty.SetOrder, faulty.CloseRound)), nil, func(w *world) {
+		latte := deferred(t, w, 0, opSet, "latte 1.0")
+		close := deferred(t, w, 1, opClose, "")
+		w.deliver(close) // "No open round"
+		w.deliver(latte) // opens a round, opened at latte's time, before the close's
+		w.deliver(close) // a duplicate delivery of the close
+	})
+	wantOk(t, r)
+}
+
+// Finding 3, fixed in 6f11034 (a lease and a "sent" record): after "Working on it…", a
+// deferred run whose response_url post failed left its reply claim behind when giving it
+// back failed (ForgetEvent) or when taking it had failed after committing (MarkEvent's
+// acknowledgement lost); Lambda's retry then found the claim, took the answer for sent,
+// and the person never heard back. (The retry now waits for the lease to lapse: ~6 s.)
+func TestFailedReplyPostIsAnsweredOnRetry(t *testing.T) {
+	t.Parallel() // waits out a reply lease
+	for _, tc := range []struct {
+		name  string
+		claim faulty.Method
+		kind  faulty.Kind
+	}{
+		{"claim not given back", faulty.ForgetEvent, faulty.FailBeforeCommit},
+		{"claim taken, acknowledgement lost", faulty.MarkEvent, faulty.LoseAck},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fail := failFirst(faulty.SetOrder)
+			faulted := false
+			cfg := scripted(1, func(c faulty.Call) faulty.Fault {
+				if c.Method == tc.claim && !faulted {
+					faulted = true
+					return faulty.Fault{Kind: tc.kind}
+				}
+				return fail(c)
+			})
+			cfg.RespondFail = 1 // every request's first post fails; Lambda retries the run
+			r := scenario(t, cfg, nil, func(w *world) {
+				latte := deferred(t, w, 0, opSet, "latte 1.0")
+				w.deliver(latte)
+			})
+			for _, p := range r.problems {
+				if strings.Contains(p, "silence") {
+					t.Fatalf("got silence after \"Working on it…\", want one answer on response_url: %s\n%s", p, dump(r.ops))
+				}
+			}
+			wantOk(t, r)
+		})
+	}
+}

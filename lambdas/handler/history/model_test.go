@@ -1,0 +1,372 @@
+package history
+
+import (
+	"flag"
+	"fmt"
+	"hash/maphash"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/anishathalye/porcupine"
+)
+
+// tolerate names known violations (see findings_test.go) that a run accepts, so that it
+// can look for others behind them; by default none is accepted:
+//   - overtaken: a request that took effect and was then overtaken by a newer request of
+//     the same user in the same round, before a later run of it decided its answer, is
+//     answered "superseded — this one changed nothing". With it, "superseded" may also
+//     mean "applied earlier".
+var tolerateFlag = flag.String("tolerate", "", "comma-separated known violations to accept: overtaken")
+
+var tolerated = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for name := range strings.SplitSeq(*tolerateFlag, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			m[name] = true
+		}
+	}
+	return m
+})
+
+func tolerates(name string) bool { return tolerated()[name] }
+
+// checkTolerate refuses a -tolerate naming no known violation: a typo would otherwise
+// tolerate nothing, silently.
+func checkTolerate(t testing.TB) {
+	for name := range tolerated() {
+		if name != "overtaken" {
+			t.Fatalf("-tolerate=%s: got %q, want one of: overtaken", *tolerateFlag, name)
+		}
+	}
+}
+
+// maxUsers bounds the users of one history, so that a round fits in an array and the
+// model's state stays comparable with ==.
+const maxUsers = 4
+
+// kind is what a command asks for.
+type kind int
+
+const (
+	opSet      kind = iota // /order-update <item>
+	opCancel               // /order-update cancel
+	opClose                // /order-list close
+	opList                 // /order-list
+	opSnapshot             // the test reading every round from the store at the end
+)
+
+func (k kind) String() string {
+	return [...]string{"set", "cancel", "close", "list", "snapshot"}[k]
+}
+
+// answer is what a command's final reply means, classified from its text (classify).
+type answer int
+
+const (
+	ansNone            answer = iota // never answered, or an error status: anything may have happened
+	ansUnknown                       // "cannot tell whether your request took effect"
+	ansSet                           // saved: in the open round, or in the round that has closed since
+	ansSuperseded                    // a newer request of the user came first; says the user's current order
+	ansNotSaved                      // gave up: the change never happens
+	ansWithdrawn                     // the order was removed
+	ansNothingToCancel               // the user had no order
+	ansClosed                        // the round closed, with this final tally
+	ansNoOpenRound                   // no round this close may close
+	ansNotClosed                     // gave up: the round stays open
+	ansListed                        // the open round as shown by /order-list
+	ansNotRead                       // gave up reading
+	ansSnapshot                      // the store's contents at the end
+)
+
+func (a answer) String() string {
+	return [...]string{"no answer", "cannot tell", "saved", "superseded", "not saved", "withdrawn",
+		"nothing to cancel", "closed", "no open round", "not closed", "listed", "not read", "snapshot"}[a]
+}
+
+// round is the orders of a round: each user's item, "" for none.
+type round [maxUsers]string
+
+func (r round) String() string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for u, item := range r {
+		if item != "" {
+			if b.Len() > 1 {
+				b.WriteString(", ")
+			}
+			b.WriteString(userID(u) + "=" + item)
+		}
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// userID is the Slack user id of user u of a history.
+func userID(u int) string { return "U" + strconv.Itoa(u+1) }
+
+// input is a command as sent. At is the request time the handler derives from API
+// Gateway's receive time, in milliseconds since the history started; it is what the
+// store orders one user's requests by.
+type input struct {
+	Kind kind
+	User int
+	Item string // set only
+	At   int64
+}
+
+// output is what the command's final answer said.
+type output struct {
+	Answer answer
+	Item   string // superseded: the order the reply says the user has ("" none)
+	Round  round  // closed: the final tally; listed: the round shown; snapshot: the open round
+	// Snapshot only.
+	Open     bool
+	OpenedAt int64
+	Closed   string // every closed round, as closedRounds renders them
+}
+
+// state is one channel as the stores keep it: the open round, when it was opened (the
+// request time of the order that opened it), each user's latest recorded request, and
+// every round closed so far. Each command of a history is a distinct request and takes
+// effect at one point of the linearization, so "a request applies at most once" needs
+// no set of applied requests here: a request that applied twice shows up as effects
+// that no single point can explain.
+type state struct {
+	open     bool
+	openedAt int64
+	orders   round
+	latest   [maxUsers]int64 // 0: no request recorded
+	closed   string          // closedRound.String() + "\n" per round, in closing order
+	// closedHash is closed's hash, kept so that hashing a state need not read the string.
+	closedHash uint64
+}
+
+// hash is consistent with ==: equal states have equal closed strings, so equal closedHash.
+func (s state) hash() uint64 {
+	type key struct {
+		open       bool
+		openedAt   int64
+		orders     round
+		latest     [maxUsers]int64
+		closedHash uint64
+	}
+	return maphash.Comparable(hashSeed, key{s.open, s.openedAt, s.orders, s.latest, s.closedHash})
+}
+
+// closedRound is a round that has closed, as the snapshot reads it back.
+type closedRound struct {
+	openedAt int64
+	orders   round
+}
+
+func (c closedRound) String() string {
+	return "opened@" + strconv.FormatInt(c.openedAt, 10) + " " + c.orders.String()
+}
+
+// closedRounds renders rounds in a canonical order. They are sorted rather than kept in
+// closing order because the stores list closed rounds by id, which sorts by opening time,
+// and a round may be opened by a late request with an earlier time than the previous one.
+func closedRounds(rs []closedRound) string {
+	lines := make([]string, len(rs))
+	for i, r := range rs {
+		lines[i] = r.String()
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
+}
+
+func (s state) String() string {
+	open := "none"
+	if s.open {
+		open = fmt.Sprintf("opened@%d %v", s.openedAt, s.orders)
+	}
+	closed := strings.ReplaceAll(strings.TrimSuffix(s.closed, "\n"), "\n", "; ")
+	if closed == "" {
+		closed = "none"
+	}
+	return fmt.Sprintf("open: %s | latest: %v | closed: %s", open, s.latest, closed)
+}
+
+// newer is the store's rule for one user's requests: only a request newer than the
+// user's recorded one may change anything. Request times in a history are distinct, so
+// the store's tie-break on the request id never matters.
+func (s state) newer(in input) bool { return in.At > s.latest[in.User] }
+
+// record notes in as the user's latest request without changing an order: a cancel that
+// found nothing, or a request given up (Abandon).
+func (s state) record(in input) state {
+	s.latest[in.User] = in.At
+	return s
+}
+
+// set puts the user's order into the open round, opening one if none is.
+func (s state) set(in input) state {
+	if !s.open {
+		s.open, s.openedAt, s.orders = true, in.At, round{}
+	}
+	s.orders[in.User] = in.Item
+	return s.record(in)
+}
+
+// cancel removes the user's order, if any, and records the request.
+func (s state) cancel(in input) state {
+	s.orders[in.User] = ""
+	return s.record(in)
+}
+
+// canClose: a close takes only a round opened by a request no newer than itself
+// (OpenedAt ≤ its time), never one opened after it was sent.
+func (s state) canClose(in input) bool { return s.open && s.openedAt <= in.At }
+
+// close moves the open round to the closed ones. They are kept in closing order, which
+// is cheap; the snapshot compares them in closedRounds order.
+func (s state) close() state {
+	s.closed += closedRound{s.openedAt, s.orders}.String() + "\n"
+	s.closedHash = maphash.String(hashSeed, s.closed)
+	s.open, s.openedAt, s.orders = false, 0, round{}
+	return s
+}
+
+// closedSorted is s.closed in closedRounds form.
+func (s state) closedSorted() string {
+	lines := strings.Split(strings.TrimSuffix(s.closed, "\n"), "\n")
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
+}
+
+// step is the sequential specification: the states a command can leave behind, given
+// the state before it and its answer; none when the answer is impossible there.
+// Answers that leave the outcome open ("cannot tell", no answer) allow every outcome.
+// (Written with ifs rather than a helper taking the next state, which would compute
+// that state — a close formats the round — even where the answer rules it out.)
+func step(s state, in input, out output) []any {
+	u := in.User
+	switch in.Kind {
+	case opSet:
+		switch out.Answer {
+		case ansSet:
+			if s.newer(in) {
+				return []any{s.set(in)}
+			}
+		case ansSuperseded:
+			if tolerates("overtaken") && s.newer(in) {
+				return []any{s.set(in)}
+			}
+			if !s.newer(in) && s.orders[u] == out.Item {
+				return []any{s}
+			}
+		case ansNotSaved:
+			if s.newer(in) {
+				return []any{s.record(in)}
+			}
+		case ansUnknown, ansNone:
+			if s.newer(in) {
+				return []any{s.set(in), s.record(in), s}
+			}
+			return []any{s}
+		}
+	case opCancel:
+		switch out.Answer {
+		case ansWithdrawn:
+			if s.newer(in) && s.orders[u] != "" {
+				return []any{s.cancel(in)}
+			}
+		case ansNothingToCancel:
+			if s.newer(in) && s.orders[u] == "" {
+				return []any{s.record(in)}
+			}
+		case ansSuperseded:
+			if tolerates("overtaken") && s.newer(in) {
+				return []any{s.cancel(in)}
+			}
+			if !s.newer(in) && s.orders[u] == out.Item {
+				return []any{s}
+			}
+		case ansNotSaved:
+			if s.newer(in) {
+				return []any{s.record(in)}
+			}
+		case ansUnknown, ansNone:
+			if s.newer(in) {
+				return []any{s.cancel(in), s.record(in), s}
+			}
+			return []any{s}
+		}
+	case opClose:
+		switch out.Answer {
+		case ansClosed:
+			if s.canClose(in) && s.orders == out.Round {
+				return []any{s.close()}
+			}
+		case ansNoOpenRound:
+			if !s.canClose(in) {
+				return []any{s}
+			}
+		case ansNotClosed:
+			return []any{s}
+		case ansUnknown, ansNone:
+			if s.canClose(in) {
+				return []any{s.close(), s}
+			}
+			return []any{s}
+		}
+	case opList:
+		switch out.Answer {
+		case ansListed:
+			// A channel without a round lists as an empty one.
+			if s.orders == out.Round {
+				return []any{s}
+			}
+		case ansNotRead, ansUnknown, ansNone:
+			return []any{s}
+		}
+	case opSnapshot:
+		if s.open == out.Open && s.orders == out.Round && (!s.open || s.openedAt == out.OpenedAt) &&
+			s.closedSorted() == out.Closed {
+			return []any{s}
+		}
+	}
+	return nil
+}
+
+var hashSeed = maphash.MakeSeed()
+
+// model is step as porcupine takes it. The power-set construction of ToModel tracks the
+// set of states a prefix can reach, which stays small: only unanswered commands branch.
+var model = (&porcupine.NondeterministicModel{
+	Init: func() []any { return []any{state{}} },
+	Step: func(s, in, out any) []any { return step(s.(state), in.(input), out.(output)) },
+	Hash: func(s any) uint64 { return s.(state).hash() },
+	DescribeOperation: func(in, out any) string {
+		return describe(in.(input), out.(output))
+	},
+	DescribeState: func(s any) string { return s.(state).String() },
+}).ToModel()
+
+// describe renders a command and its answer for failure messages and the visualization.
+func describe(in input, out output) string {
+	var call string
+	switch in.Kind {
+	case opSet:
+		call = fmt.Sprintf("%s set %q @%d", userID(in.User), in.Item, in.At)
+	case opCancel, opClose, opList:
+		call = fmt.Sprintf("%s %s @%d", userID(in.User), in.Kind, in.At)
+	case opSnapshot:
+		open := "no open round"
+		if out.Open {
+			open = fmt.Sprintf("open opened@%d %v", out.OpenedAt, out.Round)
+		}
+		return fmt.Sprintf("snapshot → %s; closed: [%s]", open, strings.ReplaceAll(out.Closed, "\n", "; "))
+	}
+	res := out.Answer.String()
+	switch out.Answer {
+	case ansSuperseded:
+		res += fmt.Sprintf(" (order %q)", out.Item)
+	case ansClosed, ansListed:
+		res += " " + out.Round.String()
+	}
+	return call + " → " + res
+}
