@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	slackgo "github.com/slack-go/slack"
+
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/orders"
 	"github.com/orderbot/orderbot/lambdas/slack"
@@ -401,6 +403,12 @@ func TestHostileInputMatrix(t *testing.T) {
 			}
 			if tc.empty && body != "" {
 				t.Errorf("got body %q, want an empty one", body)
+			}
+			var msg slackgo.Msg
+			if status == 200 && json.Unmarshal([]byte(body), &msg) == nil && msg.Text != "" {
+				if err := slack.Validate(&msg); err != nil {
+					t.Errorf("reply Slack would refuse: %v", err)
+				}
 			}
 			round := h.open(t)
 			switch {

@@ -46,8 +46,8 @@ func TestTypedTextSurvivesSlack(t *testing.T) {
 		}
 		h.client.User = "U" + string(rune('A'+i%26)) + string(rune('A'+i/26))
 		r, err := h.client.Command(context.Background(), "/order-update", typed)
-		if err != nil || r.Status != 200 || r.Msg == nil {
-			t.Fatalf("%q: HTTP %v %s (%v)", typed, r.Status, r.Body, err)
+		if err != nil || r.Status != 200 || r.Msg == nil || r.Invalid != nil {
+			t.Fatalf("%q: HTTP %v %s (%v; Block Kit: %v)", typed, r.Status, r.Body, err, r.Invalid)
 		}
 		if got := byUser(h.open(t))[h.client.User]; got != typed {
 			t.Fatalf("typed %q: stored %q", typed, got)

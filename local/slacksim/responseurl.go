@@ -10,6 +10,8 @@ import (
 	"time"
 
 	slackgo "github.com/slack-go/slack"
+
+	"github.com/orderbot/orderbot/lambdas/slack"
 )
 
 // Slack's documented limits on a command's response_url: answers are accepted up to five
@@ -89,6 +91,15 @@ func (s *ResponseURLs) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var msg slackgo.WebhookMessage
 	if err != nil || json.Unmarshal(body, &msg) != nil {
 		http.Error(w, "invalid_payload", http.StatusBadRequest)
+		return
+	}
+	// Slack refuses a message past Block Kit's limits (and records nothing).
+	check := &slackgo.Msg{Text: msg.Text, ResponseType: msg.ResponseType}
+	if msg.Blocks != nil {
+		check.Blocks = *msg.Blocks
+	}
+	if err := slack.Validate(check); err != nil {
+		http.Error(w, "invalid_blocks: "+err.Error(), http.StatusBadRequest)
 		return
 	}
 	s.mu.Lock()

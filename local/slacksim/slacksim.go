@@ -56,6 +56,9 @@ type Reply struct {
 	Status int
 	Body   []byte
 	Msg    *slackgo.Msg
+	// Invalid is why Slack would refuse Msg (slack.Validate: Block Kit's published
+	// limits); nil for a valid message.
+	Invalid error
 }
 
 // OK reports a 2xx status.
@@ -179,6 +182,7 @@ func (c *Client) Post(ctx context.Context, path, contentType string, body []byte
 	var msg slackgo.Msg
 	if r.OK() && json.Unmarshal(b, &msg) == nil && (msg.Text != "" || len(msg.Blocks.BlockSet) > 0) {
 		r.Msg = &msg
+		r.Invalid = slack.Validate(&msg)
 	}
 	return r, nil
 }
