@@ -136,7 +136,8 @@ func (c *policyCheck) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInp
 }
 
 // replyClaims is the store as an order function uses it: its only event records are the
-// claims of deferred replies (lambdas/handler, respondOnce), ids "reply#<request id>".
+// claims of deferred replies and their "sent" records (lambdas/handler, respondOnce), ids
+// "reply#<request id>…".
 type replyClaims struct{ orders.Store }
 
 func (r replyClaims) MarkEvent(ctx context.Context, id string, now, expires time.Time) (bool, error) {
@@ -145,6 +146,10 @@ func (r replyClaims) MarkEvent(ctx context.Context, id string, now, expires time
 
 func (r replyClaims) ForgetEvent(ctx context.Context, id string) error {
 	return r.Store.ForgetEvent(ctx, dynamo.ReplyClaimPrefix+id)
+}
+
+func (r replyClaims) EventRecorded(ctx context.Context, id string, now time.Time) (bool, error) {
+	return r.Store.EventRecorded(ctx, dynamo.ReplyClaimPrefix+id, now)
 }
 
 // The LeadingKeys conditions admit every request the store makes for each function: the
