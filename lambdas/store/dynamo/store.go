@@ -162,8 +162,8 @@ func (s *Store) decided(ctx context.Context, ch orders.Channel, item map[string]
 		// Older than the user's latest request — but it may have taken effect before that
 		// one was applied: in this round (its change set says so) or in one that has
 		// closed since. Then it is a repeat.
-		if i := slices.IndexFunc(changes(item, user), func(c string) bool { return changeID(c) == req.ID }); i >= 0 {
-			if strings.HasSuffix(changes(item, user)[i], noChangeMark) {
+		if c, ok := findChange(item, user, req); ok {
+			if strings.HasSuffix(c, noChangeMark) {
 				return orders.Result{Outcome: orders.Replayed, NoChange: true}, true, nil
 			}
 			r, err := openRound(ch, item)
@@ -220,8 +220,8 @@ func (s *Store) closedWith(ctx context.Context, ch orders.Channel, user string, 
 					return orders.Result{Round: r, Outcome: orders.Replayed}, true, nil
 				}
 			}
-			if i := slices.IndexFunc(changes(item, user), func(c string) bool { return changeID(c) == req.ID }); i >= 0 {
-				if strings.HasSuffix(changes(item, user)[i], noChangeMark) {
+			if c, ok := findChange(item, user, req); ok {
+				if strings.HasSuffix(c, noChangeMark) {
 					return orders.Result{Outcome: orders.Replayed, NoChange: true}, true, nil // found nothing to change
 				}
 				return orders.Result{Round: r, Outcome: orders.Replayed}, true, nil // applied, then replaced or withdrawn there
@@ -822,6 +822,18 @@ func changeID(c string) string {
 
 // noChangeMark ends the change-set entry of a request that changed nothing.
 const noChangeMark = "|-"
+
+// findChange is req's entry in user's change set of item.
+func findChange(item map[string]types.AttributeValue, user string, req orders.Request) (string, bool) {
+	if ss, ok := item[changesPrefix+user].(*types.AttributeValueMemberSS); ok {
+		for _, c := range ss.Value {
+			if changeID(c) == req.ID {
+				return c, true
+			}
+		}
+	}
+	return "", false
+}
 
 func changes(item map[string]types.AttributeValue, user string) []string {
 	if ss, ok := item[changesPrefix+user].(*types.AttributeValueMemberSS); ok {
