@@ -1,8 +1,9 @@
 // Package config reads a function's configuration once per cold start: the environment,
-// the AWS SDK configuration and the Slack secrets from Secrets Manager. It keeps main.go
-// to wiring and keeps secrets out of the environment in production. The Slack secrets are
-// read again while the function runs when a request fails verification (see Deps), so a
-// function started before the operator filled in the secret does not need a redeploy.
+// the AWS SDK configuration and the Slack secrets from Secrets Manager. It keeps secrets
+// out of the environment in production. It only reads; package wire assembles the
+// application from what it read, and the SecretSource lets wire read the secret again
+// while the function runs (a function started before the operator filled in the secret
+// needs no redeploy).
 package config
 
 import (
@@ -20,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/handler"
 )
 
@@ -39,10 +41,11 @@ type Config struct {
 	Source SecretSource
 }
 
-// Secret is the JSON stored in the Secrets Manager secret.
+// Secret is what the Secrets Manager secret holds: a JSON object with the keys
+// api.SecretKeySigningSecret and api.SecretKeyBotToken.
 type Secret struct {
-	SigningSecret string `json:"signing_secret"`
-	BotToken      string `json:"bot_token"`
+	SigningSecret string
+	BotToken      string
 }
 
 // SecretSource is where a function's Slack secrets are kept. Its errors never carry a
@@ -72,30 +75,30 @@ func (s SecretsManager) Fetch(ctx context.Context) (signingSecret, botToken stri
 // JSON, fails the cold start.
 func Load(ctx context.Context) (Config, error) {
 	c := Config{
-		TableName:     os.Getenv("TABLE_NAME"),
+		TableName:     os.Getenv(api.EnvTableName),
 		SigningSecret: os.Getenv("SLACK_SIGNING_SECRET"),
 		BotToken:      os.Getenv("SLACK_BOT_TOKEN"),
 		LogLevel:      Level(),
 		ReplyBudget:   handler.DefaultBudget,
 	}
-	if ms, err := strconv.Atoi(os.Getenv("REPLY_BUDGET_MS")); err == nil && ms > 0 {
+	if ms, err := strconv.Atoi(os.Getenv(api.EnvReplyBudget)); err == nil && ms > 0 {
 		c.ReplyBudget = time.Duration(ms) * time.Millisecond
 	}
 	if c.TableName == "" {
-		return Config{}, errors.New("TABLE_NAME is not set")
+		return Config{}, errors.New(api.EnvTableName + " is not set")
 	}
 	var err error
 	if c.AWS, err = AWSFromEnv(); err != nil {
 		return Config{}, err
 	}
-	if arn := os.Getenv("SECRET_ARN"); arn != "" {
+	if arn := os.Getenv(api.EnvSecretARN); arn != "" {
 		c.Source = SecretsManager{Client: secretsmanager.NewFromConfig(ForService(c.AWS, "SECRETS_MANAGER")), ARN: arn}
 		if c.SigningSecret, c.BotToken, err = c.Source.Fetch(ctx); err != nil {
 			return Config{}, err
 		}
 	}
 	if c.SigningSecret == "" && c.Source == nil {
-		return Config{}, errors.New("no signing secret: set signing_secret in the secret SECRET_ARN names, or SLACK_SIGNING_SECRET")
+		return Config{}, errors.New("no signing secret: set " + api.SecretKeySigningSecret + " in the secret " + api.EnvSecretARN + " names, or SLACK_SIGNING_SECRET")
 	}
 	return c, nil
 }
@@ -147,11 +150,11 @@ func FetchSecret(ctx context.Context, sm SecretGetter, arn string) (Secret, erro
 	if err != nil {
 		return Secret{}, fmt.Errorf("read secret %s: %w", arn, err)
 	}
-	var s Secret
-	if out.SecretString == nil || json.Unmarshal([]byte(*out.SecretString), &s) != nil {
-		return Secret{}, fmt.Errorf("read secret %s: not a JSON object with signing_secret and bot_token", arn)
+	var fields map[string]string
+	if out.SecretString == nil || json.Unmarshal([]byte(*out.SecretString), &fields) != nil || fields == nil {
+		return Secret{}, fmt.Errorf("read secret %s: not a JSON object of strings with %s and %s", arn, api.SecretKeySigningSecret, api.SecretKeyBotToken)
 	}
-	return s, nil
+	return Secret{SigningSecret: fields[api.SecretKeySigningSecret], BotToken: fields[api.SecretKeyBotToken]}, nil
 }
 
 // Level is the log level from AWS_LAMBDA_LOG_LEVEL (set by Lambda's application log level)
@@ -159,7 +162,7 @@ func FetchSecret(ctx context.Context, sm SecretGetter, arn string) (Secret, erro
 func Level() slog.Level {
 	name := os.Getenv("AWS_LAMBDA_LOG_LEVEL")
 	if name == "" {
-		name = os.Getenv("LOG_LEVEL")
+		name = os.Getenv(api.EnvLogLevel)
 	}
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(strings.ToUpper(name))); err != nil {

@@ -2,21 +2,8 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/orderbot/orderbot/lambdas/config"
 	"github.com/orderbot/orderbot/lambdas/handler"
+	"github.com/orderbot/orderbot/lambdas/wire"
 )
 
-func main() {
-	deps, err := config.Deps(context.Background(), false)
-	if err != nil {
-		slog.Error("cold start failed", "function", "order-list", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(handler.OrderList(deps))
-}
+func main() { wire.Start("order-list", handler.OrderList, wire.NoPoster) }

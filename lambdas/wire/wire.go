@@ -1,4 +1,8 @@
-package config
+// Package wire assembles a function at cold start: it reads the configuration (package
+// config), builds the DynamoDB store, the Slack verifier and poster and the asynchronous
+// self-invoke, and starts the Lambda runtime loop with the handler. It is the one place
+// that knows every adapter; a main.go names its handler and calls Start.
+package wire
 
 import (
 	"context"
@@ -8,15 +12,40 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/lambdas/config"
 	"github.com/orderbot/orderbot/lambdas/handler"
 	"github.com/orderbot/orderbot/lambdas/orders"
 	"github.com/orderbot/orderbot/lambdas/selfinvoke"
 	"github.com/orderbot/orderbot/lambdas/slack"
 	"github.com/orderbot/orderbot/lambdas/store/dynamo"
 )
+
+// Poster says whether a function posts to Slack's Web API (and so needs the bot token).
+type Poster bool
+
+// What a function needs of Slack's Web API.
+const (
+	NoPoster   Poster = false
+	WithPoster Poster = true
+)
+
+// Start is a function's main: it loads the configuration, builds the handler with
+// newHandler and hands it to the Lambda runtime. A cold start that fails (no table, an
+// unreadable secret) is logged with the function's name and exits 1, so Lambda reports an
+// init error instead of running a half-configured handler.
+func Start[H any](function string, newHandler func(handler.Deps) H, poster Poster) {
+	deps, err := Deps(context.Background(), bool(poster))
+	if err != nil {
+		slog.Error("cold start failed", "function", function, "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(newHandler(deps))
+}
 
 // Deps loads the configuration and builds what a handler needs in production: the
 // DynamoDB store, the verifier, the asynchronous self-invoke for slow commands and, when
@@ -27,28 +56,28 @@ import (
 // Slack refuses the token of, re-reads the secret — at most once per
 // slack.DefaultRefreshInterval per execution environment, one read at a time.
 func Deps(ctx context.Context, withPoster bool) (handler.Deps, error) {
-	c, err := Load(ctx)
+	c, err := config.Load(ctx)
 	if err != nil {
 		return handler.Deps{}, err
 	}
-	return c.deps(withPoster, wiring{}), nil
+	return build(c, withPoster, overrides{}), nil
 }
 
-// wiring is what tests replace; the zero value is production's.
-type wiring struct {
+// overrides is what tests replace; the zero value is production's.
+type overrides struct {
 	now      func() time.Time // time.Now when nil
 	log      *slog.Logger     // Config.Logger() when nil
 	interval time.Duration    // slack.DefaultRefreshInterval when 0
 	slackAPI string           // Slack's API base; slack.com's when ""
 }
 
-func (c Config) deps(withPoster bool, w wiring) handler.Deps {
+func build(c config.Config, withPoster bool, w overrides) handler.Deps {
 	log := w.log
 	if log == nil {
 		log = c.Logger()
 	}
 	d := handler.Deps{
-		Orders: &orders.Service{Store: dynamo.New(dynamodb.NewFromConfig(ForService(c.AWS, "DYNAMODB")), c.TableName)},
+		Orders: &orders.Service{Store: dynamo.New(dynamodb.NewFromConfig(config.ForService(c.AWS, "DYNAMODB")), c.TableName)},
 		Log:    log,
 	}
 	if c.Source == nil {
@@ -74,13 +103,13 @@ func (c Config) deps(withPoster bool, w wiring) handler.Deps {
 		}
 	}
 	if self := os.Getenv("AWS_LAMBDA_FUNCTION_NAME"); self != "" {
-		d.Deferrer = selfinvoke.Deferrer{AWS: ForService(c.AWS, "LAMBDA"), Self: self}
+		d.Deferrer = selfinvoke.Deferrer{AWS: config.ForService(c.AWS, "LAMBDA"), Self: self}
 		d.Budget = c.ReplyBudget
 	}
 	return d
 }
 
-func fetchFrom(src SecretSource) func(context.Context) (slack.Credentials, error) {
+func fetchFrom(src config.SecretSource) func(context.Context) (slack.Credentials, error) {
 	return func(ctx context.Context) (slack.Credentials, error) {
 		signing, token, err := src.Fetch(ctx)
 		if err != nil {
@@ -91,7 +120,7 @@ func fetchFrom(src SecretSource) func(context.Context) (slack.Credentials, error
 }
 
 // errNoBotToken is a mention's reply failing while the secret has no bot_token.
-var errNoBotToken = errors.New("no bot token configured: set bot_token in the secret SECRET_ARN names")
+var errNoBotToken = errors.New("no bot token configured: set " + api.SecretKeyBotToken + " in the secret " + api.EnvSecretARN + " names")
 
 // livePoster posts with the Refresher's current bot token, building a slack.Poster once per
 // token.

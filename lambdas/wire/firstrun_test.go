@@ -1,4 +1,4 @@
-package config
+package wire
 
 import (
 	"bytes"
@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/lambdas/config"
 	"github.com/orderbot/orderbot/lambdas/handler"
 	"github.com/orderbot/orderbot/lambdas/orders"
 	"github.com/orderbot/orderbot/lambdas/slack"
@@ -181,12 +182,12 @@ func coldStart(t *testing.T, value string, withPoster bool) *function {
 	} {
 		t.Setenv(k, v)
 	}
-	c, err := Load(context.Background())
+	c, err := config.Load(context.Background())
 	if err != nil {
 		t.Fatalf("cold start: got %v, want nil", err)
 	}
 	log := slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	f.deps = c.deps(withPoster, wiring{now: f.clock.Now, log: log, slackAPI: api.URL + "/"})
+	f.deps = build(c, withPoster, overrides{now: f.clock.Now, log: log, slackAPI: api.URL + "/"})
 	store, err := boltdb.Open(filepath.Join(t.TempDir(), "orders.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -462,7 +463,7 @@ func TestLoadWithoutSecretSourceNeedsSigningSecret(t *testing.T) {
 	} {
 		t.Setenv(k, v)
 	}
-	if _, err := Load(context.Background()); err == nil || !strings.Contains(err.Error(), "no signing secret") {
+	if _, err := config.Load(context.Background()); err == nil || !strings.Contains(err.Error(), "no signing secret") {
 		t.Fatalf("Load without SECRET_ARN or SLACK_SIGNING_SECRET: got %v, want a no signing secret error", err)
 	}
 }
@@ -478,7 +479,7 @@ func TestLoadUnreadableSecretFails(t *testing.T) {
 	} {
 		t.Setenv(k, v)
 	}
-	if _, err := Load(context.Background()); err == nil || !strings.Contains(err.Error(), "ResourceNotFoundException") {
+	if _, err := config.Load(context.Background()); err == nil || !strings.Contains(err.Error(), "ResourceNotFoundException") {
 		t.Fatalf("Load of a missing secret: got %v, want ResourceNotFoundException", err)
 	}
 }
