@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -98,14 +99,17 @@ func shortenProblem(p string) string {
 }
 
 // ItemProblem explains why an item was refused, in words for the person who typed it.
+// Errors are matched with errors.Is, so a wrapped validation error reads the same.
 func ItemProblem(err error) string {
-	switch err {
-	case orders.ErrEmptyItem:
+	switch {
+	case errors.Is(err, orders.ErrEmptyItem):
 		return "Tell me what you'd like, e.g. `/order-update iced americano`."
-	case orders.ErrItemTooLong:
+	case errors.Is(err, orders.ErrItemTooLong):
 		return fmt.Sprintf("That order is too long: at most %d characters, please.", orders.MaxItemRunes)
-	default:
+	case errors.Is(err, orders.ErrInvalidItem):
 		return "That order holds characters I can't store (control characters or invalid UTF-8)."
+	default:
+		return "That order can't be taken as typed."
 	}
 }
 
