@@ -45,42 +45,81 @@ func envOr(name, def string) string {
 }
 
 func dev(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
-	port := fs.String("port", envOr("PORT", "3000"), "port on 127.0.0.1 (PORT)")
-	dbPath := fs.String("db", envOr("ORDERBOT_DB", ".orderbot/orders.db"), "embedded database file (ORDERBOT_DB)")
-	quiet := fs.Bool("quiet", false, "no access log on stdout")
-	latency := fs.Duration("store-latency", 0, "make every store call wait this long first, like a throttled DynamoDB (e.g. 2s)")
-	lostAcks := fs.Int("store-lost-acks", 0, "make the next N store writes take effect but report a timeout, like a lost DynamoDB response")
-	if err := fs.Parse(args); err != nil {
-		return usageError("%v", err)
-	}
-	if *latency < 0 || *lostAcks < 0 {
-		return usageError("--store-latency and --store-lost-acks must not be negative")
+	f, err := parseDevFlags(args)
+	if err != nil {
+		return err
 	}
 	secret, generated, err := devSecret()
 	if err != nil {
 		return err
 	}
-	store, err := boltdb.Open(*dbPath)
+	store, err := boltdb.Open(f.dbPath)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	faults := storeFaults(store, *latency, *lostAcks)
+	faults := storeFaults(store, f.latency, f.lostAcks)
+	gw, err := devGateway(faults.store, secret, f.quiet)
+	if err != nil {
+		return err
+	}
+	defer gw.Wait()
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", f.port))
+	if err != nil {
+		return fmt.Errorf("listen on 127.0.0.1:%s: %w", f.port, err)
+	}
+	// Slack's side of response_url, for `orderbot send`: deferred answers are posted here
+	// and send fetches them. API Gateway has no such path; only the dev server does.
+	mux := http.NewServeMux()
+	mux.Handle(ResponseURLPath+"/", &slacksim.ResponseURLs{Open: true})
+	mux.Handle("/", gw)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
+	base := "http://" + ln.Addr().String()
+	devBanner(base, f.dbPath, faults, secret, generated)
+	return serveUntilDone(ctx, srv, ln)
+}
 
+// devFlags are orderbot dev's flags.
+type devFlags struct {
+	port, dbPath string
+	quiet        bool
+	latency      time.Duration
+	lostAcks     int
+}
+
+func parseDevFlags(args []string) (devFlags, error) {
+	var f devFlags
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	fs.StringVar(&f.port, "port", envOr("PORT", "3000"), "port on 127.0.0.1 (PORT)")
+	fs.StringVar(&f.dbPath, "db", envOr("ORDERBOT_DB", ".orderbot/orders.db"), "embedded database file (ORDERBOT_DB)")
+	fs.BoolVar(&f.quiet, "quiet", false, "no access log on stdout")
+	fs.DurationVar(&f.latency, "store-latency", 0, "make every store call wait this long first, like a throttled DynamoDB (e.g. 2s)")
+	fs.IntVar(&f.lostAcks, "store-lost-acks", 0, "make the next N store writes take effect but report a timeout, like a lost DynamoDB response")
+	if err := fs.Parse(args); err != nil {
+		return f, usageError("%v", err)
+	}
+	if f.latency < 0 || f.lostAcks < 0 {
+		return f, usageError("--store-latency and --store-lost-acks must not be negative")
+	}
+	return f, nil
+}
+
+// devGateway is the local API Gateway in front of the handlers, wired as in Lambda but
+// with the embedded store and the secret given.
+func devGateway(store orders.Store, secret string, quiet bool) (*gateway.Gateway, error) {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	deps := handler.Deps{
-		Orders:   &orders.Service{Store: faults.store},
+		Orders:   &orders.Service{Store: store},
 		Verifier: slack.Verifier{Secret: []byte(secret)},
 		Log:      log,
-		// Deferred answers go to this server's response_url endpoint (below).
+		// Deferred answers go to this server's response_url endpoint.
 		LoopbackResponseURLs: true,
 	}
 	if token := os.Getenv("SLACK_BOT_TOKEN"); token != "" {
 		deps.Poster = slack.NewPoster(token, os.Getenv("SLACK_API_URL"))
 	}
 	opts := gateway.Options{Stage: "local", AccessLog: os.Stdout, RetryDelays: devRetryDelays}
-	if *quiet {
+	if quiet {
 		opts.AccessLog = nil
 	}
 	// Slow commands answer "working on it" and finish through the gateway's async invoke,
@@ -90,23 +129,13 @@ func dev(ctx context.Context, args []string) error {
 	deps.Deferrer = handler.DeferFunc(func(ctx context.Context, fn string, payload []byte) error {
 		return gw.InvokeAsync(ctx, fn, payload)
 	})
-	gw, err = gateway.New(handler.Handlers(deps), opts)
-	if err != nil {
-		return err
-	}
-	defer gw.Wait()
-	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", *port))
-	if err != nil {
-		return fmt.Errorf("listen on 127.0.0.1:%s: %w", *port, err)
-	}
-	// Slack's side of response_url, for `orderbot send`: deferred answers are posted here
-	// and send fetches them. API Gateway has no such path; only the dev server does.
-	mux := http.NewServeMux()
-	mux.Handle(ResponseURLPath+"/", &slacksim.ResponseURLs{Open: true})
-	mux.Handle("/", gw)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
-	base := "http://" + ln.Addr().String()
-	fmt.Fprintf(os.Stderr, "orderbot dev: serving on %s (database %s)\n", base, *dbPath)
+	gw, err := gateway.New(handler.Handlers(deps), opts)
+	return gw, err
+}
+
+// devBanner tells the person at the terminal where everything is.
+func devBanner(base, dbPath string, faults devFaults, secret string, generated bool) {
+	fmt.Fprintf(os.Stderr, "orderbot dev: serving on %s (database %s)\n", base, dbPath)
 	for _, r := range api.Routes {
 		name := r.Command
 		if name == "" {
@@ -122,7 +151,10 @@ func dev(ctx context.Context, args []string) error {
 		fmt.Fprintf(os.Stderr, "signing secret (generated, saved in %s): %s\n", secretFile, secret)
 	}
 	fmt.Fprintf(os.Stderr, "try: go run ./cmd/orderbot send --url %s /order-update \"iced americano\"\n", base)
+}
 
+// serveUntilDone serves until ctx is done (SIGINT/SIGTERM), then shuts down cleanly.
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
