@@ -63,7 +63,7 @@ func newResponseURL(t *testing.T) *responseURL {
 		b, _ := io.ReadAll(req.Body)
 		var m slackgo.WebhookMessage
 		if err := json.Unmarshal(b, &m); err != nil {
-			t.Errorf("response_url got %s: %v", b, err)
+			t.Errorf("decoding response_url body %s: got error %v, want nil", b, err)
 		}
 		r.mu.Lock()
 		r.msgs = append(r.msgs, m)
@@ -84,7 +84,7 @@ func asyncInvoker(t *testing.T, handlers func() map[string]func(context.Context,
 		}
 		go func() {
 			if _, err := handlers()[function](context.Background(), ev); err != nil {
-				t.Errorf("deferred %s: %v", function, err)
+				t.Errorf("deferred %s: got error %v, want nil", function, err)
 			}
 		}()
 		return nil
@@ -109,7 +109,7 @@ func TestSlowStoreDefersAndLosesNothing(t *testing.T) {
 		fn := strings.TrimPrefix(command, "/")
 		msg, err := hs[fn](context.Background(), signed(form, now))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s %q by %s: got error %v, want nil", command, text, user, err)
 		}
 		return msg, time.Since(start)
 	}
@@ -118,7 +118,7 @@ func TestSlowStoreDefersAndLosesNothing(t *testing.T) {
 		select {
 		case <-hooks.got:
 		case <-time.After(5 * time.Second):
-			t.Fatal("no deferred reply on response_url")
+			t.Fatal("deferred reply on response_url: got none within 5s, want one")
 		}
 		hooks.mu.Lock()
 		defer hooks.mu.Unlock()
@@ -127,40 +127,40 @@ func TestSlowStoreDefersAndLosesNothing(t *testing.T) {
 
 	msg, took := send("/order-update", "U1", "iced americano")
 	if !strings.Contains(msg.Text, "Working on it") || msg.ResponseType != slackgo.ResponseTypeEphemeral {
-		t.Fatalf("slow update answered %q", msg.Text)
+		t.Fatalf("slow update: got reply %q (%s), want an ephemeral \"Working on it\"", msg.Text, msg.ResponseType)
 	}
-	if took > f.deps.Budget+Grace+250*time.Millisecond {
-		t.Errorf("answer took %v with a budget of %v", took, f.deps.Budget)
+	if limit := f.deps.Budget + Grace + 250*time.Millisecond; took > limit {
+		t.Errorf("answer time: got %v, want at most %v (budget %v + grace %v + 250ms)", took, limit, f.deps.Budget, Grace)
 	}
 	final := await()
 	if !strings.Contains(final.Text, "*iced americano* — 1 order in this round") || !final.ReplaceOriginal {
-		t.Fatalf("deferred reply = %+v", final)
+		t.Fatalf("deferred reply: got %+v, want one replacing the original with \"*iced americano* — 1 order in this round\"", final)
 	}
 	if r := f.openRound(t); len(r.Orders) != 1 || r.Orders[0].Item != "iced americano" {
-		t.Fatalf("store after deferred update: %+v", r.Orders)
+		t.Fatalf("orders after deferred update: got %+v, want one iced americano", r.Orders)
 	}
 
 	msg, _ = send("/order-list", "U1", "close")
 	if !strings.Contains(msg.Text, "Working on it") {
-		t.Fatalf("slow close answered %q", msg.Text)
+		t.Fatalf("slow close: got reply %q, want \"Working on it\"", msg.Text)
 	}
 	final = await()
 	if !strings.Contains(final.Text, "Round closed") || !strings.Contains(final.Text, "1× iced americano") || final.ResponseType != slackgo.ResponseTypeInChannel || final.ReplaceOriginal {
-		t.Fatalf("deferred close = %+v", final)
+		t.Fatalf("deferred close: got %+v, want an in_channel \"Round closed\" tally with 1× iced americano, not replacing the original", final)
 	}
 	if r := f.openRound(t); r.ID != "" {
-		t.Fatalf("round open after deferred close: %+v", r)
+		t.Fatalf("open round after deferred close: got %+v, want none", r)
 	}
 
 	// A fast store answers directly: nothing goes to response_url.
 	slow.delay = 0
 	msg, _ = send("/order-update", "U2", "latte")
 	if !strings.Contains(msg.Text, "*latte*") {
-		t.Fatalf("fast update answered %q", msg.Text)
+		t.Fatalf("fast update: got reply %q, want it to contain *latte*", msg.Text)
 	}
 	select {
 	case <-hooks.got:
-		t.Fatal("fast update also replied on response_url")
+		t.Fatal("response_url after fast update: got a reply, want none")
 	case <-time.After(100 * time.Millisecond):
 	}
 }
@@ -171,7 +171,7 @@ func TestDeferredEventIsVerifiedAgain(t *testing.T) {
 	ev.Deferred = true
 	ev.Body = []byte(strings.Replace(string(ev.Body), "latte", "lattf", 1))
 	if _, err := OrderUpdate(f.deps)(context.Background(), ev); api.CodeOf(err) != api.CodeUnauthorized {
-		t.Fatalf("tampered deferred event: %v", err)
+		t.Fatalf("tampered deferred event: got error %v, want code %q", err, api.CodeUnauthorized)
 	}
 }
 
@@ -217,7 +217,7 @@ func TestStoreErrorIsDeferredNot500(t *testing.T) {
 	f.deps.Deferrer = d
 	msg := f.update(t, "U1", "latte")
 	if !strings.Contains(msg.Text, "Working on it") || d.n.Load() != 1 {
-		t.Fatalf("reply %q after %d hand-overs, want working-on-it after 1", msg.Text, d.n.Load())
+		t.Fatalf("got reply %q after %d hand-overs, want \"Working on it\" after 1", msg.Text, d.n.Load())
 	}
 	// Without a usable response_url nothing can answer later: the error stands.
 	f.deps.Deferrer = nil

@@ -99,7 +99,7 @@ func fillRound(b *testing.B, d handler.Deps) {
 	update := handler.OrderUpdate(d)
 	for i := range 10 {
 		if _, err := update(context.Background(), commandEvent("/order-update", fmt.Sprintf("U%04d", i), []string{"flat white", "iced americano", "oat latte ☕"}[i%3])); err != nil {
-			b.Fatal(err)
+			b.Fatalf("filling the round, order %d: got error %v, want nil", i, err)
 		}
 	}
 }
@@ -125,7 +125,7 @@ func measure(b *testing.B, op func(i int) error) {
 		durs = append(durs, time.Since(start))
 		cpus = append(cpus, threadCPU()-c0)
 		if err != nil {
-			b.Fatal(err)
+			b.Fatalf("call %d: %v", i, err)
 		}
 		i++
 	}
@@ -155,10 +155,13 @@ func BenchmarkOrderList(b *testing.B) {
 			ctx := context.Background()
 			measure(b, func(int) error {
 				msg, err := list(ctx, ev)
-				if err == nil && len(msg.Blocks.BlockSet) == 0 {
-					err = fmt.Errorf("empty reply %q", msg.Text)
+				if err != nil {
+					return fmt.Errorf("OrderList: got error %v, want nil", err)
 				}
-				return err
+				if len(msg.Blocks.BlockSet) == 0 {
+					return fmt.Errorf("blocks of reply %q: got none, want at least one", msg.Text)
+				}
+				return nil
 			})
 		})
 	}
@@ -179,8 +182,10 @@ func BenchmarkOrderUpdate(b *testing.B) {
 			}
 			ctx := context.Background()
 			measure(b, func(i int) error {
-				_, err := update(ctx, evs[i%len(evs)])
-				return err
+				if _, err := update(ctx, evs[i%len(evs)]); err != nil {
+					return fmt.Errorf("OrderUpdate: got error %v, want nil", err)
+				}
+				return nil
 			})
 		})
 	}
@@ -195,10 +200,13 @@ func BenchmarkEvents(b *testing.B) {
 		ctx := context.Background()
 		measure(b, func(int) error {
 			r, err := events(ctx, ev)
-			if err == nil && r.Challenge == "" {
-				err = fmt.Errorf("no challenge")
+			if err != nil {
+				return fmt.Errorf("url_verification: got error %v, want nil", err)
 			}
-			return err
+			if r.Challenge == "" {
+				return fmt.Errorf("url_verification challenge: got \"\", want the request's")
+			}
+			return nil
 		})
 	})
 	for _, sc := range storeConfigs() {
@@ -225,7 +233,10 @@ func BenchmarkEvents(b *testing.B) {
 				}
 				_, err := events(ctx, next)
 				next = mention(i + 1)
-				return err
+				if err != nil {
+					return fmt.Errorf("app_mention %d: got error %v, want nil", i, err)
+				}
+				return nil
 			})
 		})
 	}

@@ -100,7 +100,7 @@ func (f *fixture) update(t *testing.T, user, text string) *slackgo.Msg {
 	t.Helper()
 	msg, err := OrderUpdate(f.deps)(context.Background(), signed(commandBody("/order-update", user, text), now))
 	if err != nil {
-		t.Fatalf("/order-update %q: %v", text, err)
+		t.Fatalf("/order-update %q: got error %v, want nil", text, err)
 	}
 	return msg
 }
@@ -109,7 +109,7 @@ func (f *fixture) list(t *testing.T, user, text string) *slackgo.Msg {
 	t.Helper()
 	msg, err := OrderList(f.deps)(context.Background(), signed(commandBody("/order-list", user, text), now))
 	if err != nil {
-		t.Fatalf("/order-list %q: %v", text, err)
+		t.Fatalf("/order-list %q: got error %v, want nil", text, err)
 	}
 	return msg
 }
@@ -121,7 +121,7 @@ func (f *fixture) openRound(t *testing.T) orders.Round {
 		return orders.Round{}
 	}
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("OpenRound: got error %v, want nil", err)
 	}
 	return r
 }
@@ -129,14 +129,14 @@ func (f *fixture) openRound(t *testing.T) orders.Round {
 func wantText(t *testing.T, msg *slackgo.Msg, responseType string, parts ...string) {
 	t.Helper()
 	if msg.ResponseType != responseType {
-		t.Errorf("response_type = %q, want %q (text %q)", msg.ResponseType, responseType, msg.Text)
+		t.Errorf("response_type: got %q, want %q (text %q)", msg.ResponseType, responseType, msg.Text)
 	}
 	if len(msg.Blocks.BlockSet) == 0 {
-		t.Errorf("reply has no blocks: %q", msg.Text)
+		t.Errorf("blocks of reply %q: got none, want at least one", msg.Text)
 	}
 	for _, p := range parts {
 		if !strings.Contains(msg.Text, p) {
-			t.Errorf("reply %q does not contain %q", msg.Text, p)
+			t.Errorf("reply text: got %q, want it to contain %q", msg.Text, p)
 		}
 	}
 }
@@ -145,11 +145,11 @@ func TestHandlersCoverRouteTable(t *testing.T) {
 	h := Handlers(newFixture(t).deps)
 	for _, r := range api.Routes {
 		if h[r.Function] == nil {
-			t.Errorf("route %s %s: no handler for function %q", r.Method, r.Path, r.Function)
+			t.Errorf("route %s %s: handler for function %q: got nil, want one", r.Method, r.Path, r.Function)
 		}
 	}
 	if len(h) != len(api.Routes) {
-		t.Errorf("%d handlers for %d routes", len(h), len(api.Routes))
+		t.Errorf("handlers: got %d, want %d (one per route)", len(h), len(api.Routes))
 	}
 }
 
@@ -169,7 +169,7 @@ func TestOrderRound(t *testing.T) {
 
 	wantText(t, f.list(t, "U1", "close"), slackgo.ResponseTypeInChannel, "Round closed", "1× iced americano — <@U1>", "1× latte — <@U3>")
 	if r := f.openRound(t); r.ID != "" {
-		t.Fatalf("round still open after close: %+v", r)
+		t.Fatalf("open round after close: got %+v, want none", r)
 	}
 	wantText(t, f.list(t, "U1", "close"), slackgo.ResponseTypeEphemeral, "No open round")
 	wantText(t, f.list(t, "U1", ""), slackgo.ResponseTypeEphemeral, "No orders yet")
@@ -183,7 +183,7 @@ func TestUsageRepliesStoreNothing(t *testing.T) {
 		wantText(t, msg, slackgo.ResponseTypeEphemeral, "/order-update <item>")
 	}
 	if r := f.openRound(t); r.ID != "" {
-		t.Fatalf("usage replies stored a round: %+v", r)
+		t.Fatalf("open round after usage replies: got %+v, want none", r)
 	}
 	wantText(t, f.list(t, "U1", "bogus <x>"), slackgo.ResponseTypeEphemeral, "I don't know `bogus &lt;x&gt;`", "/order-list close")
 	wantText(t, f.update(t, "U1", strings.Repeat("가", orders.MaxItemRunes)), slackgo.ResponseTypeEphemeral, "1 order")
@@ -195,7 +195,7 @@ func TestItemTextArrivesIntact(t *testing.T) {
 	f.update(t, "U1", text)
 	r := f.openRound(t)
 	if len(r.Orders) != 1 || r.Orders[0].Item != text || r.Orders[0].UserName != "u1" {
-		t.Fatalf("stored %+v, want item %q", r.Orders, text)
+		t.Fatalf("stored orders: got %+v, want one order of %q by u1", r.Orders, text)
 	}
 }
 
@@ -227,18 +227,18 @@ func TestRejectedRequestsChangeNothing(t *testing.T) {
 		for name, h := range map[string]func(context.Context, api.Event) (*slackgo.Msg, error){"update": OrderUpdate(f.deps), "list": OrderList(f.deps)} {
 			_, err := h(context.Background(), tc.ev)
 			if api.CodeOf(err) != tc.code || err == nil {
-				t.Errorf("%s %s: %v, want code %s", name, tc.name, err, tc.code)
+				t.Errorf("%s %s: got error %v (code %q), want code %q", name, tc.name, err, api.CodeOf(err), tc.code)
 			}
 			if err != nil && strings.Contains(err.Error(), "latte") {
-				t.Errorf("%s %s: error leaks the body: %v", name, tc.name, err)
+				t.Errorf("%s %s: got error %v, want one that does not quote the body", name, tc.name, err)
 			}
 		}
 		if _, err := Events(f.deps)(context.Background(), tc.ev); api.CodeOf(err) != tc.code && tc.code == api.CodeUnauthorized {
-			t.Errorf("events %s: %v, want %s", tc.name, err, tc.code)
+			t.Errorf("events %s: got error %v (code %q), want code %q", tc.name, err, api.CodeOf(err), tc.code)
 		}
 	}
 	if r := f.openRound(t); r.ID != "" {
-		t.Fatalf("rejected requests stored %+v", r)
+		t.Fatalf("open round after rejected requests: got %+v, want none", r)
 	}
 }
 
@@ -247,7 +247,7 @@ func TestMissingSecretIsInternal(t *testing.T) {
 	f.deps.Verifier.Secret = nil
 	_, err := OrderUpdate(f.deps)(context.Background(), signed(commandBody("/order-update", "U1", "x"), now))
 	if api.CodeOf(err) != api.CodeInternal {
-		t.Fatalf("no secret: %v, want internal", err)
+		t.Fatalf("no secret: got error %v (code %q), want code %q", err, api.CodeOf(err), api.CodeInternal)
 	}
 }
 
@@ -255,12 +255,13 @@ func TestEvents(t *testing.T) {
 	f := newFixture(t)
 	h := Events(f.deps)
 	ctx := context.Background()
-	reply, err := h(ctx, signed(`{"token":"x","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`, now))
-	if err != nil || reply.Challenge != "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" {
-		t.Fatalf("url_verification = %+v, %v", reply, err)
+	const challenge = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
+	reply, err := h(ctx, signed(`{"token":"x","challenge":"`+challenge+`","type":"url_verification"}`, now))
+	if err != nil || reply.Challenge != challenge {
+		t.Fatalf("url_verification: got %+v, error %v; want challenge %q, nil", reply, err, challenge)
 	}
-	if b, _ := json.Marshal(reply); string(b) != `{"challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}` {
-		t.Fatalf("url_verification JSON = %s", b)
+	if b, _ := json.Marshal(reply); string(b) != `{"challenge":"`+challenge+`"}` {
+		t.Fatalf("url_verification JSON: got %s, want %s", b, `{"challenge":"`+challenge+`"}`)
 	}
 	mention := `{"token":"x","team_id":"T1","api_app_id":"A1","type":"event_callback","event_id":"Ev1","event_time":1,
 		"event":{"type":"app_mention","user":"U1","text":"<@B1> help","ts":"1700000000.000100","channel":"C1","event_ts":"1700000000.000100"}}`
@@ -272,25 +273,25 @@ func TestEvents(t *testing.T) {
 		}
 		reply, err := h(ctx, ev)
 		if err != nil || reply.Challenge != "" {
-			t.Fatalf("app_mention delivery %d = %+v, %v", retry, reply, err)
+			t.Fatalf("app_mention delivery %d: got %+v, error %v; want no challenge, nil", retry, reply, err)
 		}
 	}
 	if len(f.poster.posts) != 1 || !strings.HasPrefix(f.poster.posts[0], "C1|1700000000.000100|Hi!") {
-		t.Fatalf("posts after 4 deliveries = %q, want one help reply in the thread", f.poster.posts)
+		t.Fatalf("posts after 4 deliveries: got %q, want one help reply in thread C1|1700000000.000100", f.poster.posts)
 	}
 	other := `{"type":"event_callback","team_id":"T1","event_id":"Ev2","event":{"type":"reaction_added","user":"U1"}}`
 	if _, err := h(ctx, signed(other, now)); err != nil {
-		t.Fatalf("unknown event type: %v", err)
+		t.Fatalf("unknown event type: got error %v, want nil", err)
 	}
 	for _, bad := range []string{"", "{", `{"type":"event_callback","event":{"type":"app_mention"}}`, `{"type":"url_verification"}`, "token=x"} {
 		if _, err := h(ctx, signed(bad, now)); api.CodeOf(err) != api.CodeBadRequest {
-			t.Errorf("malformed event %q: %v, want bad_request", bad, err)
+			t.Errorf("malformed event %q: got error %v (code %q), want code %q", bad, err, api.CodeOf(err), api.CodeBadRequest)
 		}
 	}
 	f.deps.Poster = nil
 	mention2 := strings.Replace(mention, "Ev1", "Ev3", 1)
 	if _, err := Events(f.deps)(ctx, signed(mention2, now)); err != nil {
-		t.Fatalf("mention without bot token: %v", err)
+		t.Fatalf("mention without bot token: got error %v, want nil", err)
 	}
 }
 
@@ -302,12 +303,12 @@ func TestConcurrentUpdatesThroughHandler(t *testing.T) {
 		wg.Go(func() {
 			user := "U" + strconv.Itoa(i)
 			if _, err := h(context.Background(), signed(commandBody("/order-update", user, "item "+user), now)); err != nil {
-				t.Error(err)
+				t.Errorf("/order-update by %s: got error %v, want nil", user, err)
 			}
 		})
 	}
 	wg.Wait()
 	if n := len(f.openRound(t).Orders); n != 40 {
-		t.Fatalf("%d orders after 40 concurrent updates", n)
+		t.Fatalf("orders after 40 concurrent updates: got %d, want 40", n)
 	}
 }

@@ -36,17 +36,17 @@ func TestRepliesWithinBlockKitLimits(t *testing.T) {
 	valid := func(what string, msg *slackgo.Msg, phrases ...string) {
 		t.Helper()
 		if err := slack.Validate(msg); err != nil {
-			t.Fatalf("%s: %v", what, err)
+			t.Fatalf("%s: Validate: got error %v, want nil", what, err)
 		}
 		for _, p := range phrases {
 			if !strings.Contains(msg.Text, p) {
-				t.Fatalf("%s: reply %.200q… lacks %q", what, msg.Text, p)
+				t.Fatalf("%s: reply text: got %.200q…, want it to contain %q", what, msg.Text, p)
 			}
 		}
 	}
 	arg := strings.Repeat("&<>가😀x", 500) // 3,000 characters, 8,500 once escaped
 	if n := utf8.RuneCountInString(arg); n != 3000 {
-		t.Fatalf("argument of %d runes", n)
+		t.Fatalf("argument runes: got %d, want 3000", n)
 	}
 
 	valid("unknown argument", f.list(t, "U0", arg), "I don't know `&amp;&lt;&gt;가😀x", "…`.")
@@ -72,13 +72,13 @@ func TestRepliesWithinBlockKitLimits(t *testing.T) {
 	closed := f.list(t, users[0], "close")
 	valid("close", closed, "Round closed — final tally")
 	if closed.ResponseType != slackgo.ResponseTypeInChannel {
-		t.Fatalf("final tally is %q, want in_channel", closed.ResponseType)
+		t.Fatalf("final tally response_type: got %q, want %q", closed.ResponseType, slackgo.ResponseTypeInChannel)
 	}
 	// The blocks cannot hold 250 items of 1,000 characters; the text fallback still names
 	// everyone, with items shortened.
 	for _, u := range users {
 		if !strings.Contains(closed.Text, "<@"+u+">") {
-			t.Fatalf("final tally's text (%d characters) does not name %s", slack.Chars(closed.Text), u)
+			t.Fatalf("final tally's text (%d characters): got no mention of %s, want <@%s>", slack.Chars(closed.Text), u, u)
 		}
 	}
 	valid("close again", f.list(t, users[0], "close"), "No open round")
