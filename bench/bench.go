@@ -275,11 +275,7 @@ func runColdSuite(ctx context.Context, cfg Config) (ColdReport, error) {
 	defer sm.Close()
 
 	store := []string{"TABLE_NAME=" + db.Table, "AWS_ENDPOINT_URL_DYNAMODB=" + db.Endpoint}
-	type variant struct {
-		ColdVariant
-		run func(*signedRequest) (coldSample, error)
-	}
-	vs := []*variant{
+	vs := []*coldContender{
 		{ColdVariant: ColdVariant{Name: VariantHello, Detail: "baseline: aws-lambda-go only, fixed reply (bench/fixtures/hello)"},
 			run: func(sr *signedRequest) (coldSample, error) {
 				return runOrderbotCold(ctx, hello, lambdaEnv(), sr)
@@ -293,55 +289,9 @@ func runColdSuite(ctx context.Context, cfg Config) (ColdReport, error) {
 				return runOrderbotCold(ctx, bootstrap, lambdaEnv(append(store, "SECRET_ARN="+arn, "AWS_ENDPOINT_URL_SECRETS_MANAGER="+sm.URL)...), sr)
 			}},
 	}
-	boltDir := filepath.Join(cfg.Root, "bench", "fixtures", "bolt")
-	bolt := &variant{ColdVariant: ColdVariant{Name: VariantBolt, Detail: "App + AwsLambdaReceiver, /order-list acks a text reply; no store"}}
-	if _, err := exec.LookPath("node"); err != nil {
-		bolt.Err = "node is not on PATH"
-	} else if err := ensureBolt(ctx, boltDir, cfg.InstallBolt); err != nil {
-		bolt.Err = err.Error()
-	} else {
-		bolt.run = func(sr *signedRequest) (coldSample, error) {
-			return runStdioCold(ctx, boltDir, []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.TempDir(), "NODE_ENV=production", "SLACK_SIGNING_SECRET=" + coldSecret}, sr, "node", "handler.js")
-		}
-	}
-	vs = append(vs, bolt)
-	py := &variant{ColdVariant: ColdVariant{Name: VariantPython, Detail: "HMAC-SHA256 check + url_verification echo + text reply; stdlib only; no store"}}
-	if python, err := pythonInterpreter(); err != nil {
-		py.Err = "no python3: " + err.Error()
-	} else {
-		py.Detail += "; " + python + " " + strings.TrimPrefix(runOut(ctx, python, "--version"), "Python ")
-		pyDir := filepath.Join(cfg.Root, "bench", "fixtures", "python")
-		py.run = func(sr *signedRequest) (coldSample, error) {
-			return runStdioCold(ctx, pyDir, []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.TempDir(), "LANG=C.UTF-8", "SLACK_SIGNING_SECRET=" + coldSecret}, sr, python, "handler.py")
-		}
-	}
-	vs = append(vs, py)
-
-	// One untimed round first: it loads every binary and module into the page cache, so
-	// all variants are measured with a warm disk cache and a cold process. The variants
-	// are interleaved run by run so background noise on a shared machine hits them alike.
-	for round := -1; round < cfg.ColdRuns; round++ {
-		for _, v := range vs {
-			if v.run == nil || v.Err != "" {
-				continue
-			}
-			sr, err := newSignedRequest(ctx)
-			if err != nil {
-				return rep, err
-			}
-			s, err := v.run(sr)
-			if err != nil {
-				v.Err = err.Error()
-				v.Samples = nil
-				continue
-			}
-			if round >= 0 {
-				v.Samples = append(v.Samples, s)
-			}
-		}
-		if err := ctx.Err(); err != nil {
-			return rep, err
-		}
+	vs = append(vs, foreignVariants(ctx, cfg)...)
+	if err := interleaveCold(ctx, vs, cfg.ColdRuns); err != nil {
+		return rep, err
 	}
 	// One more, untimed run with the runtime's init trace: where orderbot's init goes.
 	if sr, err := newSignedRequest(ctx); err == nil {
@@ -356,6 +306,70 @@ func runColdSuite(ctx context.Context, cfg Config) (ColdReport, error) {
 		rep.Variants = append(rep.Variants, v.ColdVariant)
 	}
 	return rep, nil
+}
+
+// coldContender is one variant of the cold-start suite and how to start it once.
+type coldContender struct {
+	ColdVariant
+	run func(*signedRequest) (coldSample, error) // nil when Err says why it cannot run
+}
+
+// foreignVariants are the other stacks' handlers: Bolt for JavaScript and a Python
+// validator, each marked with the reason when its runtime is missing.
+func foreignVariants(ctx context.Context, cfg Config) []*coldContender {
+	boltDir := filepath.Join(cfg.Root, "bench", "fixtures", "bolt")
+	bolt := &coldContender{ColdVariant: ColdVariant{Name: VariantBolt, Detail: "App + AwsLambdaReceiver, /order-list acks a text reply; no store"}}
+	if _, err := exec.LookPath("node"); err != nil {
+		bolt.Err = "node is not on PATH"
+	} else if err := ensureBolt(ctx, boltDir, cfg.InstallBolt); err != nil {
+		bolt.Err = err.Error()
+	} else {
+		bolt.run = func(sr *signedRequest) (coldSample, error) {
+			return runStdioCold(ctx, boltDir, []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.TempDir(), "NODE_ENV=production", "SLACK_SIGNING_SECRET=" + coldSecret}, sr, "node", "handler.js")
+		}
+	}
+	py := &coldContender{ColdVariant: ColdVariant{Name: VariantPython, Detail: "HMAC-SHA256 check + url_verification echo + text reply; stdlib only; no store"}}
+	if python, err := pythonInterpreter(); err != nil {
+		py.Err = "no python3: " + err.Error()
+	} else {
+		py.Detail += "; " + python + " " + strings.TrimPrefix(runOut(ctx, python, "--version"), "Python ")
+		pyDir := filepath.Join(cfg.Root, "bench", "fixtures", "python")
+		py.run = func(sr *signedRequest) (coldSample, error) {
+			return runStdioCold(ctx, pyDir, []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.TempDir(), "LANG=C.UTF-8", "SLACK_SIGNING_SECRET=" + coldSecret}, sr, python, "handler.py")
+		}
+	}
+	return []*coldContender{bolt, py}
+}
+
+// interleaveCold starts each contender runs times, round by round. One untimed round
+// first loads every binary and module into the page cache, so all variants are measured
+// with a warm disk cache and a cold process; interleaving makes background noise on a
+// shared machine hit them alike. A contender that fails once is marked and skipped.
+func interleaveCold(ctx context.Context, vs []*coldContender, runs int) error {
+	for round := -1; round < runs; round++ {
+		for _, v := range vs {
+			if v.run == nil || v.Err != "" {
+				continue
+			}
+			sr, err := newSignedRequest(ctx)
+			if err != nil {
+				return err
+			}
+			s, err := v.run(sr)
+			if err != nil {
+				v.Err = err.Error()
+				v.Samples = nil
+				continue
+			}
+			if round >= 0 {
+				v.Samples = append(v.Samples, s)
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Variant returns the named variant, or nil.

@@ -408,13 +408,19 @@ func (r *Report) paperSection(w writer) {
 		ms(pubInitNode), func() float64 { x, _ := r.ratio(VariantEnv, VariantBolt); return x }())
 	w("| Python validator, init alone | ≥ %s | published |\n\n", ms(pubInitPython))
 
+	costSection(w, handlerWarm, initSecret+handlerCold)
+}
+
+// costSection is the cost per million commands, all warm and all cold, from the estimated
+// billed durations of a warm and a cold request.
+func costSection(w writer, handlerWarm, coldBilled time.Duration) {
 	// Billed duration: Lambda bills the init of provided runtimes, rounded up to 1 ms.
 	gb := float64(memoryMB) / 1024
 	billed := func(d time.Duration) float64 {
 		return math.Ceil(float64(d)/float64(awsColdToWarmD)) * float64(awsColdToWarmD) / float64(time.Second)
 	}
 	lambdaWarm := 1e6*gb*billed(handlerWarm)*priceGBs + priceReqPerM
-	lambdaCold := 1e6*gb*billed(initSecret+handlerCold)*priceGBs + priceReqPerM
+	lambdaCold := 1e6*gb*billed(coldBilled)*priceGBs + priceReqPerM
 	w("Cost per million commands, %s. Lambda at %d MB arm64, billed duration rounded up to 1 ms, init billed on cold starts "+
 		"(provided runtimes always bill it). DynamoDB: `/order-list` is one strongly consistent GetItem of a round ≤ 4 KB (1 RRU); "+
 		"`/order-update` one UpdateItem of a round ≤ 1 KB (1 WRU; a round of ~30 orders is ~3 KB → 3 WRU); `close` adds a Put and a Delete. "+
