@@ -62,7 +62,7 @@ manifest: ## print the Slack app manifest for URL
 	@test -n "$(URL)" || { echo "usage: make manifest URL=https://<api>/<stage>"; exit 2; }
 	$(GO) run ./cmd/orderbot manifest --url "$(URL)"
 
-lint: ## gofmt, go vet, staticcheck and actionlint (pinned in tools/go.mod)
+lint: ## gofmt, go vet, staticcheck, actionlint (pinned in tools/go.mod), functions ≤ 80 lines, CloudFormation schemas
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt -w needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
@@ -70,6 +70,7 @@ lint: ## gofmt, go vet, staticcheck and actionlint (pinned in tools/go.mod)
 	$(TOOLS) staticcheck ./...
 	cd lambdas && $(TOOLS) staticcheck ./...
 	$(TOOLS) actionlint
+	$(GO) run ./cmd/funclen -max 80 .
 	$(MAKE) --no-print-directory cfnschema
 
 # Both stacks in two context variants: the defaults, and every optional key that adds or
