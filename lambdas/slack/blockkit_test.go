@@ -67,10 +67,10 @@ func TestChars(t *testing.T) {
 		{"", 0}, {"a", 1}, {"가", 1}, {"é", 1}, {"😀", 2}, {"☕️", 2}, {"👩‍💻", 5}, {"&amp;", 5}, {"\xff", 1}, {"a\xffb", 3},
 	} {
 		if got := Chars(tc.s); got != tc.want {
-			t.Errorf("Chars(%q) = %d, want %d", tc.s, got, tc.want)
+			t.Errorf("Chars(%q): got %d, want %d", tc.s, got, tc.want)
 		}
 		if got := Chars(tc.s); got < utf8.RuneCountInString(tc.s) {
-			t.Errorf("Chars(%q) = %d counts fewer than its %d runes", tc.s, got, utf8.RuneCountInString(tc.s))
+			t.Errorf("Chars(%q): got %d, want at least its %d runes", tc.s, got, utf8.RuneCountInString(tc.s))
 		}
 	}
 }
@@ -148,11 +148,11 @@ func TestValidate(t *testing.T) {
 			err := Validate(tc.msg)
 			switch {
 			case tc.want == "" && err != nil:
-				t.Fatalf("Validate = %v, want valid", err)
+				t.Fatalf("Validate: got error %v, want nil", err)
 			case tc.want != "" && err == nil:
-				t.Fatalf("Validate = nil, want an error with %q", tc.want)
+				t.Fatalf("Validate: got nil, want an error containing %q", tc.want)
 			case tc.want != "" && !strings.Contains(err.Error(), tc.want):
-				t.Fatalf("Validate = %q, want it to contain %q", err, tc.want)
+				t.Fatalf("Validate: got error %q, want one containing %q", err, tc.want)
 			}
 		})
 	}
@@ -186,10 +186,10 @@ func TestClip(t *testing.T) {
 	} {
 		got := clip(tc.s, tc.max)
 		if got != tc.want {
-			t.Errorf("clip(%q, %d) = %q, want %q", tc.s, tc.max, got, tc.want)
+			t.Errorf("clip(%q, %d): got %q, want %q", tc.s, tc.max, got, tc.want)
 		}
 		if Chars(got) > tc.max {
-			t.Errorf("clip(%q, %d) = %q has %d characters", tc.s, tc.max, got, Chars(got))
+			t.Errorf("clip(%q, %d) = %q: got %d characters, want at most %d", tc.s, tc.max, got, Chars(got), tc.max)
 		}
 	}
 }
@@ -204,20 +204,20 @@ func TestClipRandom(t *testing.T) {
 		max := rng.IntN(Chars(s) + 3)
 		got := clip(s, max)
 		if Chars(got) > max {
-			t.Fatalf("clip(%q, %d) = %q: %d characters", s, max, got, Chars(got))
+			t.Fatalf("clip(%q, %d) = %q: got %d characters, want at most %d", s, max, got, Chars(got), max)
 		}
 		if got == s {
 			continue
 		}
 		if got != "" && !strings.HasSuffix(got, ellipsis) {
-			t.Fatalf("clip(%q, %d) = %q does not end in …", s, max, got)
+			t.Fatalf("clip(%q, %d): got %q, want it to end in …", s, max, got)
 		}
 		prefix := strings.TrimSuffix(got, ellipsis)
 		if !strings.HasPrefix(s, prefix) {
-			t.Fatalf("clip(%q, %d) = %q is not a prefix", s, max, got)
+			t.Fatalf("clip(%q, %d): got %q, want a prefix of the text", s, max, got)
 		}
 		if i := strings.LastIndex(prefix, "&"); i >= 0 && !strings.Contains(prefix[i:], ";") {
-			t.Fatalf("clip(%q, %d) = %q cuts an entity", s, max, got)
+			t.Fatalf("clip(%q, %d): got %q, want no entity cut", s, max, got)
 		}
 	}
 }

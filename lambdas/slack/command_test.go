@@ -10,12 +10,12 @@ import (
 func TestParseCommandDocumentedBody(t *testing.T) {
 	cmd, err := ParseCommand([]byte(docBody))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("ParseCommand(documented body): got error %v, want nil", err)
 	}
 	if cmd.TeamID != "T1DC2JH3J" || cmd.ChannelID != "G8PSS9T3V" || cmd.UserID != "U2CERLKJA" ||
 		cmd.Command != "/webhook-collect" || cmd.Text != "" || cmd.UserName != "roadrunner" ||
 		cmd.ResponseURL != "https://hooks.slack.com/commands/T1DC2JH3J/397700885554/96rGlfmibIGlgcZRskXaIFfN" {
-		t.Fatalf("parsed %+v", cmd)
+		t.Fatalf("ParseCommand(documented body): got %+v, want team T1DC2JH3J, channel G8PSS9T3V, user U2CERLKJA (roadrunner), command /webhook-collect, no text and the documented response_url", cmd)
 	}
 }
 
@@ -24,7 +24,7 @@ func TestParseCommandText(t *testing.T) {
 		body := url.Values{"team_id": {"T"}, "channel_id": {"C"}, "user_id": {"U"}, "command": {"/order-update"}, "text": {text}}.Encode()
 		cmd, err := ParseCommand([]byte(body))
 		if err != nil || cmd.Text != text {
-			t.Errorf("text %q: got %q, %v", text, cmd.Text, err)
+			t.Errorf("text %q: got %q, error %v; want %q, nil", text, cmd.Text, err, text)
 		}
 	}
 }
@@ -42,7 +42,7 @@ func TestParseCommandMalformed(t *testing.T) {
 		"team_id=T;channel_id=C",
 	} {
 		if _, err := ParseCommand([]byte(body)); !errors.Is(err, ErrMalformed) {
-			t.Errorf("ParseCommand(%q) = %v, want ErrMalformed", body, err)
+			t.Errorf("ParseCommand(%q): got error %v, want ErrMalformed", body, err)
 		}
 	}
 }
@@ -56,18 +56,18 @@ func FuzzParseCommand(f *testing.F) {
 		cmd, err := ParseCommand(body)
 		if err != nil {
 			if !errors.Is(err, ErrMalformed) {
-				t.Fatalf("error not marked malformed: %v", err)
+				t.Fatalf("ParseCommand: got error %v, want one wrapping ErrMalformed", err)
 			}
 			return
 		}
 		if cmd.TeamID == "" || cmd.ChannelID == "" || cmd.UserID == "" || cmd.Command == "" {
-			t.Fatalf("accepted without required fields: %+v", cmd)
+			t.Fatalf("ParseCommand: got %+v with a required field empty, want an error", cmd)
 		}
 		// What we decoded re-encodes to a body that decodes the same.
 		again, err := ParseCommand([]byte(url.Values{"team_id": {cmd.TeamID}, "channel_id": {cmd.ChannelID},
 			"user_id": {cmd.UserID}, "command": {cmd.Command}, "text": {cmd.Text}}.Encode()))
 		if err != nil || again.Text != cmd.Text {
-			t.Fatalf("round trip of %q: %q, %v", cmd.Text, again.Text, err)
+			t.Fatalf("round trip of %q: got %q, error %v; want %q, nil", cmd.Text, again.Text, err, cmd.Text)
 		}
 	})
 }
@@ -81,15 +81,15 @@ func FuzzParseEvent(f *testing.F) {
 		e, err := ParseEvent(body)
 		if err != nil {
 			if !errors.Is(err, ErrMalformed) {
-				t.Fatalf("error not marked malformed: %v", err)
+				t.Fatalf("ParseEvent: got error %v, want one wrapping ErrMalformed", err)
 			}
 			return
 		}
 		if e.Type == "url_verification" && e.Challenge == "" {
-			t.Fatal("url_verification accepted without challenge")
+			t.Fatalf("ParseEvent: got url_verification %+v without a challenge, want an error", e)
 		}
 		if e.Type == "event_callback" && e.ID == "" {
-			t.Fatal("callback accepted without event_id")
+			t.Fatalf("ParseEvent: got event_callback %+v without event_id, want an error", e)
 		}
 	})
 }
@@ -99,8 +99,8 @@ func TestEscape(t *testing.T) {
 	if got, want := Escape("<@U1> & <!channel>"), "<@U1> &amp; &lt;!channel&gt;"; got != want {
 		t.Fatalf("Escape: got %q, want %q", got, want)
 	}
-	if strings.Contains(Escape(strings.Repeat("<", 10)), "<") {
-		t.Fatal("Escape left a <")
+	if in := strings.Repeat("<", 10); strings.Contains(Escape(in), "<") {
+		t.Fatalf("Escape(%q): got %q, want no raw <", in, Escape(in))
 	}
 }
 
@@ -111,7 +111,7 @@ func TestParseCommandUnescapesText(t *testing.T) {
 		url.QueryEscape("M&amp;M &lt;3 &amp;lt; &gt;_&gt;")
 	cmd, err := ParseCommand([]byte(body))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("ParseCommand: got error %v, want nil", err)
 	}
 	if want := "M&M <3 &lt; >_>"; cmd.Text != want {
 		t.Fatalf("text: got %q, want %q", cmd.Text, want)

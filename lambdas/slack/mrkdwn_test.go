@@ -48,10 +48,10 @@ func TestTypedTextSurvives(t *testing.T) {
 		}
 		stored := UnescapeText(slackEscape(typed))
 		if stored != typed {
-			t.Fatalf("stored %q, want what was typed %q", stored, typed)
+			t.Fatalf("stored text: got %q, want what was typed %q", stored, typed)
 		}
 		if got := rendered(Escape(stored)); got != typed {
-			t.Fatalf("typed %q: Slack renders %q", typed, got)
+			t.Fatalf("typed %q: got %q rendered by Slack, want it as typed", typed, got)
 		}
 	}
 }

@@ -139,7 +139,7 @@ var moreItems = regexp.MustCompile(`^…and (\d+) items? more\.$`) // the wordin
 func checkRound(t *testing.T, label string, r orders.Round, msg *slackgo.Msg) {
 	t.Helper()
 	if err := Validate(msg); err != nil {
-		t.Fatalf("%s: %v", label, err)
+		t.Fatalf("%s: Validate: got error %v, want nil", label, err)
 	}
 	if len(r.Orders) == 0 {
 		return
@@ -160,7 +160,7 @@ func checkRound(t *testing.T, label string, r orders.Round, msg *slackgo.Msg) {
 			for _, line := range strings.Split(x.Text.Text, "\n") {
 				m := tallyLineRE.FindStringSubmatch(line)
 				if m == nil {
-					t.Fatalf("%s: block %d: line %q is not an item of the tally", label, i, line)
+					t.Fatalf("%s: block %d: got line %q, want an item of the tally (*N× …)", label, i, line)
 				}
 				n, _ := strconv.Atoi(m[1])
 				mentions := strings.Count(line, "<@")
@@ -169,7 +169,7 @@ func checkRound(t *testing.T, label string, r orders.Round, msg *slackgo.Msg) {
 					mentions += left
 				}
 				if mentions != n {
-					t.Fatalf("%s: block %d: line of %d orders accounts for %d people: %q", label, i, n, mentions, line)
+					t.Fatalf("%s: block %d: line %q of %d orders: got %d people accounted for, want %d", label, i, line, n, mentions, n)
 				}
 				shown++
 			}
@@ -182,9 +182,9 @@ func checkRound(t *testing.T, label string, r orders.Round, msg *slackgo.Msg) {
 	}
 	switch {
 	case shown == len(groups) && moreItemsSaid != -1:
-		t.Fatalf("%s: all %d items shown, yet it says %d more", label, shown, moreItemsSaid)
+		t.Fatalf("%s: all %d items shown: got \"…and %d items more.\", want no such line", label, shown, moreItemsSaid)
 	case shown < len(groups) && moreItemsSaid != len(groups)-shown:
-		t.Fatalf("%s: %d of %d items shown, and it says %d more", label, shown, len(groups), moreItemsSaid)
+		t.Fatalf("%s: %d of %d items shown: got %d said to be more (-1: none said), want %d", label, shown, len(groups), moreItemsSaid, len(groups)-shown)
 	}
 	ordinary := true
 	for _, o := range r.Orders {
@@ -193,7 +193,7 @@ func checkRound(t *testing.T, label string, r orders.Round, msg *slackgo.Msg) {
 	if ordinary {
 		for _, o := range r.Orders {
 			if !strings.Contains(msg.Text, mention(o.User)) {
-				t.Fatalf("%s: text fallback of %d characters does not name %s", label, Chars(msg.Text), o.User)
+				t.Fatalf("%s: text fallback of %d characters: got no mention of %s, want everyone named", label, Chars(msg.Text), o.User)
 			}
 		}
 	}
@@ -207,7 +207,7 @@ func checkReplies(t *testing.T, label string, r orders.Round, item string) {
 			continue
 		}
 		if err := Validate(msg); err != nil {
-			t.Fatalf("%s: %s: %v", label, name, err)
+			t.Fatalf("%s: %s: Validate: got error %v, want nil", label, name, err)
 		}
 	}
 }
@@ -244,7 +244,7 @@ func TestRepliesValidForLargestRounds(t *testing.T) {
 		{"500 orders of one item", 500, 1, func(int) string { return strings.Repeat("&", 200) }, func(t *testing.T, msg *slackgo.Msg) {
 			line := msg.Blocks.BlockSet[1].(*slackgo.SectionBlock).Text.Text
 			if !morePeople.MatchString(line) {
-				t.Fatalf("500 people on one line without …and N more: %d characters", Chars(line))
+				t.Fatalf("line of 500 people (%d characters): got no \"…and N more\" at its end, want one", Chars(line))
 			}
 		}},
 	} {
@@ -309,11 +309,11 @@ func TestFixedRepliesValid(t *testing.T) {
 		"empty closed Round": Round(orders.Round{}, true, true),
 	} {
 		if err := Validate(msg); err != nil {
-			t.Errorf("%s: %v", name, err)
+			t.Errorf("%s: Validate: got error %v, want nil", name, err)
 		}
 	}
 	if n := Chars(MentionHelp()); n > maxMessageText {
-		t.Errorf("MentionHelp has %d characters", n)
+		t.Errorf("MentionHelp characters: got %d, want at most %d", n, maxMessageText)
 	}
 }
 
@@ -323,21 +323,21 @@ func TestUsageEchoTruncated(t *testing.T) {
 	arg := strings.Repeat("&<>가😀x", 500)
 	msg := Usage("/order-list", "I don't know `"+Escape(arg)+"`.")
 	if err := Validate(msg); err != nil {
-		t.Fatal(err)
+		t.Fatalf("Validate: got error %v, want nil", err)
 	}
 	problem, rest, _ := strings.Cut(msg.Text, "\n")
 	if !strings.HasPrefix(problem, "I don't know `&amp;&lt;&gt;가😀x") || !strings.HasSuffix(problem, "…`.") {
-		t.Fatalf("echo = %q, want the start of the argument, cut with … inside the backticks", problem)
+		t.Fatalf("echo: got %q, want the start of the argument, cut with … inside the backticks", problem)
 	}
 	if n := Chars(problem); n > maxProblem {
-		t.Fatalf("echo has %d characters, want at most %d", n, maxProblem)
+		t.Fatalf("echo characters: got %d, want at most %d", n, maxProblem)
 	}
-	if !strings.Contains(rest, "`/order-list close` closes the round") {
-		t.Fatalf("usage lost its lines: %q", rest)
+	if want := "`/order-list close` closes the round"; !strings.Contains(rest, want) {
+		t.Fatalf("usage lines: got %q, want them to contain %q", rest, want)
 	}
 	short := Usage("/order-list", "I don't know `bogus &lt;x&gt;`.")
-	if !strings.HasPrefix(short.Text, "I don't know `bogus &lt;x&gt;`.\n") {
-		t.Fatalf("short echo changed: %q", short.Text)
+	if want := "I don't know `bogus &lt;x&gt;`.\n"; !strings.HasPrefix(short.Text, want) {
+		t.Fatalf("short echo: got %q, want it to start with %q", short.Text, want)
 	}
 }
 
@@ -367,7 +367,7 @@ func FuzzValidateRound(f *testing.F) {
 		}
 		for name, msg := range replies(r, item) {
 			if err := Validate(msg); err != nil {
-				t.Fatalf("%s of %d orders over %d items: %v", name, n, k, err)
+				t.Fatalf("%s of %d orders over %d items: Validate: got error %v, want nil", name, n, k, err)
 			}
 		}
 	})

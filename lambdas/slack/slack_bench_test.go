@@ -36,7 +36,7 @@ func BenchmarkVerify(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := v.Verify(ts, sig, body); err != nil {
-			b.Fatal(err)
+			b.Fatalf("Verify: got error %v, want nil", err)
 		}
 	}
 }
@@ -46,7 +46,7 @@ func BenchmarkParseCommand(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := slack.ParseCommand(body); err != nil {
-			b.Fatal(err)
+			b.Fatalf("ParseCommand: got error %v, want nil", err)
 		}
 	}
 }
@@ -73,7 +73,7 @@ func BenchmarkParseEvent(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := slack.ParseEvent(body); err != nil {
-					b.Fatal(err)
+					b.Fatalf("ParseEvent(%s): got error %v, want nil", tc.name, err)
 				}
 			}
 		})

@@ -25,14 +25,14 @@ func roundOf(users int, item func(i int) string) orders.Round {
 func blocksText(t *testing.T, msg *slackgo.Msg) string {
 	t.Helper()
 	if n := len(msg.Blocks.BlockSet); n > 50 {
-		t.Fatalf("%d blocks, Slack takes at most 50", n)
+		t.Fatalf("blocks: got %d, want at most 50 (Slack's limit)", n)
 	}
 	var b strings.Builder
 	for _, bl := range msg.Blocks.BlockSet {
 		switch x := bl.(type) {
 		case *slackgo.SectionBlock:
 			if n := len([]rune(x.Text.Text)); n > 3000 {
-				t.Fatalf("section of %d characters, Slack takes at most 3000", n)
+				t.Fatalf("section characters: got %d, want at most 3000 (Slack's limit)", n)
 			}
 			b.WriteString(x.Text.Text + "\n")
 		case *slackgo.ContextBlock:
@@ -54,15 +54,15 @@ func TestFinalTallyNamesEveryone(t *testing.T) {
 		shown := blocksText(t, msg)
 		for _, o := range r.Orders {
 			line := fmt.Sprintf("1× %s — <@%s>", Escape(o.Item), o.User)
-			if !strings.Contains(shown, "*"+line[:strings.Index(line, " —")]+"*"+line[strings.Index(line, " —"):]) {
-				t.Fatalf("%d users: blocks lack %q", users, line)
+			if bold := "*" + line[:strings.Index(line, " —")] + "*" + line[strings.Index(line, " —"):]; !strings.Contains(shown, bold) {
+				t.Fatalf("%d users: blocks: got no %q, want a line for every order", users, bold)
 			}
 			if !strings.Contains(msg.Text, line) {
-				t.Fatalf("%d users: text lacks %q", users, line)
+				t.Fatalf("%d users: text: got no %q, want a line for every order", users, line)
 			}
 		}
 		if strings.Contains(shown, "more.") {
-			t.Errorf("%d users: tally cut although it fits: %q", users, shown[len(shown)-100:])
+			t.Errorf("%d users: tally ending %q: got it cut (\"more.\"), want it whole as it fits", users, shown[len(shown)-100:])
 		}
 	}
 }
@@ -75,11 +75,11 @@ func TestTallyBeyondBlockLimit(t *testing.T) {
 	msg := Round(r, true, true)
 	shown := blocksText(t, msg)
 	if !strings.Contains(shown, "more.") {
-		t.Fatal("tally cut without saying so")
+		t.Fatal("blocks: got no \"more.\", want the cut tally to say how many items are left out")
 	}
 	for _, o := range r.Orders {
 		if !strings.Contains(msg.Text, "<@"+o.User+">") {
-			t.Fatalf("text lacks %s", o.User)
+			t.Fatalf("text: got no mention of %s, want every order named", o.User)
 		}
 	}
 }
