@@ -14,32 +14,32 @@ func TestRouteTable(t *testing.T) {
 	paths, functions, commands := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, r := range Routes {
 		if paths[r.Path] || functions[r.Function] || (r.Command != "" && commands[r.Command]) {
-			t.Errorf("route %+v repeats a path, function or command", r)
+			t.Errorf("route %+v: got a path, function or command already routed, want each routed once", r)
 		}
 		paths[r.Path], functions[r.Function], commands[r.Command] = true, true, true
 		if !strings.HasPrefix(r.Path, "/") || r.Method != "POST" || r.Function == "" {
-			t.Errorf("route %+v: path, method or function malformed", r)
+			t.Errorf("route %+v: got path %q, method %q, function %q; want a path starting with /, POST and a function", r, r.Path, r.Method, r.Function)
 		}
 		switch {
 		case r.Command != "" && r.Timeout != DeferredTimeout:
 			// A slash command defers slow work to an asynchronous run of the same function.
-			t.Errorf("route %s: timeout %v, want %v (deferred runs retry and answer within it)", r.Path, r.Timeout, DeferredTimeout)
+			t.Errorf("route %s: timeout: got %v, want %v (deferred runs retry and answer within it)", r.Path, r.Timeout, DeferredTimeout)
 		case r.Command == "" && (r.Timeout <= IntegrationTimeout || r.Timeout > 3e9):
-			t.Errorf("route %s: timeout %v must exceed the integration timeout %v and stay within Slack's 3 s", r.Path, r.Timeout, IntegrationTimeout)
+			t.Errorf("route %s: timeout: got %v, want more than the integration timeout %v and at most Slack's 3 s", r.Path, r.Timeout, IntegrationTimeout)
 		}
 		if MaxEventAge+DeferredTimeout >= ResponseURLValidity {
-			t.Errorf("max event age %v + run %v = %v, want < response_url validity %v", MaxEventAge, DeferredTimeout, MaxEventAge+DeferredTimeout, ResponseURLValidity)
+			t.Errorf("max event age %v + run %v: got %v, want < response_url validity %v", MaxEventAge, DeferredTimeout, MaxEventAge+DeferredTimeout, ResponseURLValidity)
 		}
 		if r.Data != DataOrders && r.Data != DataEvents {
-			t.Errorf("route %s: data access %q", r.Path, r.Data)
+			t.Errorf("route %s: data access: got %q, want %q or %q", r.Path, r.Data, DataOrders, DataEvents)
 		}
 		for _, name := range []string{r.RequestTemplate, r.ResponseTemplate} {
 			if _, err := Template(name); err != nil {
-				t.Errorf("route %s: %v", r.Path, err)
+				t.Errorf("route %s: Template(%q): got error %v, want nil", r.Path, name, err)
 			}
 		}
 		if _, err := os.Stat("../cmd/" + r.Function + "/main.go"); err != nil {
-			t.Errorf("route %s: function %s has no cmd/%s/main.go", r.Path, r.Function, r.Function)
+			t.Errorf("route %s: stat cmd/%s/main.go: got error %v, want the function's main", r.Path, r.Function, err)
 		}
 	}
 	entries, err := os.ReadDir("../cmd")
@@ -48,7 +48,7 @@ func TestRouteTable(t *testing.T) {
 	}
 	for _, e := range entries {
 		if !functions[e.Name()] {
-			t.Errorf("cmd/%s is not in the route table", e.Name())
+			t.Errorf("cmd/%s: got no route for it, want one in the route table", e.Name())
 		}
 	}
 }
@@ -62,10 +62,10 @@ func TestTemplatesNeverEscapeTheBody(t *testing.T) {
 		}
 	}
 	if strings.Contains(strings.Join(code, "\n"), "escapeJavaScript") {
-		t.Fatal("request template uses $util.escapeJavaScript, which emits \\' and breaks JSON")
+		t.Fatal("request template: got $util.escapeJavaScript, which emits \\' and breaks JSON; want it unused")
 	}
 	if !strings.Contains(src, "$util.base64Encode($input.body)") {
-		t.Fatal("request template does not carry the body as base64")
+		t.Fatal("request template: got no $util.base64Encode($input.body), want the body carried as base64")
 	}
 }
 
@@ -73,7 +73,7 @@ func TestIntegrationResponses(t *testing.T) {
 	for _, r := range Routes {
 		resps := r.IntegrationResponses()
 		if resps[0].StatusCode != 200 || resps[0].SelectionPattern != "" {
-			t.Fatalf("first response must be the default 200: %+v", resps[0])
+			t.Fatalf("route %s: first integration response: got %+v, want the default 200 (no selection pattern)", r.Path, resps[0])
 		}
 		statusOf := func(msg string) int {
 			for _, ir := range resps[1:] {
@@ -95,12 +95,12 @@ func TestIntegrationResponses(t *testing.T) {
 			{errors.New("Task timed out after 3.00 seconds"), 200},
 		} {
 			if got := statusOf(tc.err.Error()); got != tc.want {
-				t.Errorf("%q → %d, want %d", tc.err.Error(), got, tc.want)
+				t.Errorf("route %s: error %q: got status %d, want %d", r.Path, tc.err.Error(), got, tc.want)
 			}
 		}
 		for _, ir := range resps[1:] {
 			if !json.Valid([]byte(ir.Template)) || strings.Contains(ir.Template, "$") {
-				t.Errorf("error template %q must be static JSON", ir.Template)
+				t.Errorf("route %s: error template: got %q, want static JSON", r.Path, ir.Template)
 			}
 		}
 	}
@@ -110,7 +110,7 @@ func TestCodeOf(t *testing.T) {
 	inner := errors.New("inner")
 	err := Unauthorized("x", inner)
 	if CodeOf(err) != CodeUnauthorized || !errors.Is(err, inner) || CodeOf(errors.New("other")) != CodeInternal {
-		t.Fatal("CodeOf or Unwrap broken")
+		t.Fatalf("CodeOf(Unauthorized): got %q, want %q; errors.Is(its inner error): got %v, want true; CodeOf(another error): got %q, want %q", CodeOf(err), CodeUnauthorized, errors.Is(err, inner), CodeOf(errors.New("other")), CodeInternal)
 	}
 }
 
@@ -118,11 +118,11 @@ func TestEventDecodesBase64(t *testing.T) {
 	var ev Event
 	raw := `{"body":"dGV4dD0lRTIlOTglOTU=","headers":{"x-slack-signature":"djA9YWJj","x-slack-request-timestamp":"MTUzMTQyMDYxOA==","x-slack-retry-num":"Mg==","x-slack-retry-reason":"","content-type":""},"context":{"requestId":"r","requestTimeEpoch":"1531420618000"}}`
 	if err := json.Unmarshal([]byte(raw), &ev); err != nil {
-		t.Fatal(err)
+		t.Fatalf("decoding the event: got error %v, want nil", err)
 	}
 	if string(ev.Body) != "text=%E2%98%95" || string(ev.Headers.Signature) != "v0=abc" || string(ev.Headers.Timestamp) != "1531420618" ||
 		ev.Headers.Retry() != 2 || ev.Context.ReceivedAt().Unix() != 1531420618 {
-		t.Fatalf("decoded %+v", ev)
+		t.Fatalf("decoded: got %+v, want body text=%%E2%%98%%95, signature v0=abc, timestamp 1531420618, retry 2, received at 1531420618", ev)
 	}
 }
 
