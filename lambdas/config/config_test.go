@@ -23,12 +23,12 @@ func (f fakeSM) GetSecretValue(context.Context, *secretsmanager.GetSecretValueIn
 func TestFetchSecret(t *testing.T) {
 	s, err := FetchSecret(context.Background(), fakeSM{value: aws.String(`{"signing_secret":"abc","bot_token":"xoxb-1"}`)}, "arn:x")
 	if err != nil || s.SigningSecret != "abc" || s.BotToken != "xoxb-1" {
-		t.Fatalf("FetchSecret = %+v, %v", s, err)
+		t.Fatalf("FetchSecret: got %+v, error %v; want signing secret abc, bot token xoxb-1, nil", s, err)
 	}
 	for _, bad := range []fakeSM{{value: aws.String("signing_secret=abc")}, {value: nil}, {err: errors.New("AccessDenied")}} {
 		_, err := FetchSecret(context.Background(), bad, "arn:x")
 		if err == nil || !strings.Contains(err.Error(), "arn:x") || strings.Contains(err.Error(), "abc") {
-			t.Errorf("FetchSecret(%+v) = %v: want an error naming the secret and not its value", bad, err)
+			t.Errorf("FetchSecret(%+v): got error %v, want an error naming the secret and not its value", bad, err)
 		}
 	}
 }
@@ -47,7 +47,7 @@ func TestLevel(t *testing.T) {
 		t.Setenv("AWS_LAMBDA_LOG_LEVEL", tc.lambda)
 		t.Setenv("LOG_LEVEL", tc.env)
 		if got := Level(); got != tc.want {
-			t.Errorf("Level(%q, %q) = %v, want %v", tc.lambda, tc.env, got, tc.want)
+			t.Errorf("Level(%q, %q): got %v, want %v", tc.lambda, tc.env, got, tc.want)
 		}
 	}
 }
@@ -55,7 +55,7 @@ func TestLevel(t *testing.T) {
 func TestLoadNeedsTableAndSecret(t *testing.T) {
 	t.Setenv("TABLE_NAME", "")
 	if _, err := Load(context.Background()); err == nil {
-		t.Fatal("Load without TABLE_NAME succeeded")
+		t.Fatal("Load without TABLE_NAME: got nil error, want one")
 	}
 	t.Setenv("TABLE_NAME", "t")
 	t.Setenv("SECRET_ARN", "")
@@ -64,12 +64,12 @@ func TestLoadNeedsTableAndSecret(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
 	if _, err := Load(context.Background()); err == nil || !strings.Contains(err.Error(), "signing secret") {
-		t.Fatalf("Load without a secret = %v", err)
+		t.Fatalf("Load without a secret: got error %v, want one about the signing secret", err)
 	}
 	t.Setenv("SLACK_SIGNING_SECRET", "local")
 	c, err := Load(context.Background())
 	if err != nil || c.SigningSecret != "local" || c.TableName != "t" {
-		t.Fatalf("Load = %+v, %v", c, err)
+		t.Fatalf("Load: got %+v, error %v; want signing secret local, table t, nil", c, err)
 	}
 }
 
@@ -77,12 +77,12 @@ func TestAWSFromEnv(t *testing.T) {
 	t.Setenv("AWS_REGION", "")
 	t.Setenv("AWS_DEFAULT_REGION", "")
 	if _, err := AWSFromEnv(); err == nil {
-		t.Fatal("no region accepted")
+		t.Fatal("AWSFromEnv without a region: got nil error, want one")
 	}
 	t.Setenv("AWS_REGION", "eu-west-1")
 	t.Setenv("AWS_ACCESS_KEY_ID", "")
 	if _, err := AWSFromEnv(); err == nil {
-		t.Fatal("no credentials accepted")
+		t.Fatal("AWSFromEnv without credentials: got nil error, want one")
 	}
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
@@ -91,16 +91,16 @@ func TestAWSFromEnv(t *testing.T) {
 	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000")
 	cfg, err := AWSFromEnv()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("AWSFromEnv: got error %v, want nil", err)
 	}
 	creds, err := cfg.Credentials.Retrieve(context.Background())
 	if err != nil || cfg.Region != "eu-west-1" || creds.AccessKeyID != "AKIDEXAMPLE" || creds.SessionToken != "token" || cfg.BaseEndpoint != nil {
-		t.Fatalf("config %+v, credentials %+v, %v", cfg, creds, err)
+		t.Fatalf("AWSFromEnv: got config %+v, credentials %+v, error %v; want region eu-west-1, key AKIDEXAMPLE, session token \"token\", no base endpoint, nil", cfg, creds, err)
 	}
 	if ep := ForService(cfg, "DYNAMODB").BaseEndpoint; ep == nil || *ep != "http://127.0.0.1:8000" {
-		t.Fatalf("DYNAMODB endpoint %v", ep)
+		t.Fatalf("DYNAMODB endpoint: got %q (nil: %v), want %q", aws.ToString(ep), ep == nil, "http://127.0.0.1:8000")
 	}
-	if ForService(cfg, "LAMBDA").BaseEndpoint != nil {
-		t.Fatal("endpoint leaked to another service")
+	if ep := ForService(cfg, "LAMBDA").BaseEndpoint; ep != nil {
+		t.Fatalf("LAMBDA endpoint: got %q, want none (DynamoDB's must not leak to another service)", *ep)
 	}
 }
