@@ -29,20 +29,20 @@ func TestDeferInvokesSelfAsynchronously(t *testing.T) {
 		BaseEndpoint: aws.String(srv.URL),
 	}}
 	if err := d.Defer(context.Background(), "order-update", []byte(`{"deferred":true}`)); err != nil {
-		t.Fatal(err)
+		t.Fatalf("Defer: got error %v, want nil", err)
 	}
 	if got.Method != "POST" || got.URL.Path != "/2015-03-31/functions/Orderbot-order-update/invocations" ||
 		got.Header.Get("X-Amz-Invocation-Type") != "Event" || body != `{"deferred":true}` {
-		t.Fatalf("request %s %s %v body %s", got.Method, got.URL.Path, got.Header, body)
+		t.Fatalf("request: got %s %s %v body %s; want POST /2015-03-31/functions/Orderbot-order-update/invocations, X-Amz-Invocation-Type Event, body {\"deferred\":true}", got.Method, got.URL.Path, got.Header, body)
 	}
 	auth := got.Header.Get("Authorization")
 	if !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/") || !strings.Contains(auth, "/eu-west-1/lambda/aws4_request") ||
 		got.Header.Get("X-Amz-Security-Token") != "token" {
-		t.Fatalf("not signed for lambda in eu-west-1: %q", auth)
+		t.Fatalf("Authorization: got %q (security token %q), want AWS4-HMAC-SHA256 by AKIDEXAMPLE for lambda in eu-west-1 with token \"token\"", auth, got.Header.Get("X-Amz-Security-Token"))
 	}
 	status = http.StatusForbidden
 	err := d.Defer(context.Background(), "order-update", nil)
 	if err == nil || !strings.Contains(err.Error(), "403") || !strings.Contains(err.Error(), "AccessDenied") {
-		t.Fatalf("403 answered %v", err)
+		t.Fatalf("Defer answered 403: got error %v, want one naming 403 and AccessDenied", err)
 	}
 }
