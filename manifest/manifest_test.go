@@ -14,36 +14,36 @@ const base = "https://abc123.execute-api.eu-west-1.amazonaws.com/prod"
 func TestBuildFollowsRouteTable(t *testing.T) {
 	b, err := Build(base)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Build(%q): got error %v, want nil", base, err)
 	}
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatalf("manifest is not JSON: %v\n%s", err, b)
+		t.Fatalf("decoding the manifest: got error %v, want nil (valid JSON)\n%s", err, b)
 	}
 	var want []SlashCommand
 	for _, r := range api.Routes {
 		if r.Command == "" {
 			if got := m.Settings.EventSubscriptions.RequestURL; got != base+r.Path {
-				t.Errorf("event request_url = %q, want %q", got, base+r.Path)
+				t.Errorf("event request_url: got %q, want %q", got, base+r.Path)
 			}
 			continue
 		}
 		want = append(want, SlashCommand{Command: r.Command, URL: base + r.Path, Description: r.Description, UsageHint: r.UsageHint})
 	}
 	if !slices.Equal(m.Features.SlashCommands, want) {
-		t.Errorf("slash_commands = %+v\nwant %+v", m.Features.SlashCommands, want)
+		t.Errorf("slash_commands:\ngot  %+v\nwant %+v", m.Features.SlashCommands, want)
 	}
 	if len(want) == 0 {
-		t.Error("route table has no slash command")
+		t.Error("slash commands in the route table: got none, want at least one")
 	}
-	if !slices.Equal(m.OAuthConfig.Scopes.Bot, []string{"commands", "chat:write", "app_mentions:read"}) {
-		t.Errorf("bot scopes = %v", m.OAuthConfig.Scopes.Bot)
+	if want := []string{"commands", "chat:write", "app_mentions:read"}; !slices.Equal(m.OAuthConfig.Scopes.Bot, want) {
+		t.Errorf("bot scopes: got %v, want %v", m.OAuthConfig.Scopes.Bot, want)
 	}
-	if !slices.Equal(m.Settings.EventSubscriptions.BotEvents, []string{"app_mention"}) {
-		t.Errorf("bot_events = %v", m.Settings.EventSubscriptions.BotEvents)
+	if want := []string{"app_mention"}; !slices.Equal(m.Settings.EventSubscriptions.BotEvents, want) {
+		t.Errorf("bot_events: got %v, want %v", m.Settings.EventSubscriptions.BotEvents, want)
 	}
 	if m.DisplayInformation.Name != DefaultName || m.Features.BotUser.DisplayName != DefaultName {
-		t.Errorf("names = %q, %q", m.DisplayInformation.Name, m.Features.BotUser.DisplayName)
+		t.Errorf("display name, bot name: got %q, %q; want %q for both", m.DisplayInformation.Name, m.Features.BotUser.DisplayName, DefaultName)
 	}
 }
 
@@ -52,31 +52,31 @@ func TestBuildFollowsRouteTable(t *testing.T) {
 func TestBuildRawKeys(t *testing.T) {
 	b, err := Build(base+"/", Name("lunchbot"), Description("lunch"), Indent())
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Build(%q, lunchbot): got error %v, want nil", base+"/", err)
 	}
 	var raw map[string]any
 	if err := json.Unmarshal(b, &raw); err != nil {
-		t.Fatal(err)
+		t.Fatalf("decoding the manifest: got error %v, want nil (valid JSON)\n%s", err, b)
 	}
 	settings := raw["settings"].(map[string]any)
 	for _, k := range []string{"org_deploy_enabled", "socket_mode_enabled"} {
 		if v, ok := settings[k]; !ok || v != false {
-			t.Errorf("settings.%s = %v, want false", k, v)
+			t.Errorf("settings.%s: got %v (present: %v), want false", k, v, ok)
 		}
 	}
 	di := raw["display_information"].(map[string]any)
 	if di["name"] != "lunchbot" || di["description"] != "lunch" {
-		t.Errorf("display_information = %v", di)
+		t.Errorf("display_information: got %v, want name lunchbot, description lunch", di)
 	}
 	if !strings.Contains(string(b), "\n  ") {
-		t.Error("Indent() did not indent")
+		t.Errorf("Indent(): got no two-space indentation, want it:\n%s", b)
 	}
 	if !strings.Contains(string(b), `"<item> | cancel | help"`) {
-		t.Errorf("usage hint HTML-escaped:\n%s", b)
+		t.Errorf("usage hint: got it HTML-escaped, want %q verbatim:\n%s", "<item> | cancel | help", b)
 	}
 	// A trailing slash on the base must not double up.
 	if strings.Contains(string(b), "/prod//") {
-		t.Errorf("double slash in URLs:\n%s", b)
+		t.Errorf("URLs: got a double slash (/prod//), want none:\n%s", b)
 	}
 }
 
@@ -86,10 +86,10 @@ func TestBuildKeepsTokens(t *testing.T) {
 	tok := "https://${Token[TOKEN.42]}.execute-api.${Token[AWS.Region.7]}.${Token[AWS.URLSuffix.9]}/prod"
 	b, err := Build(tok)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Build(%q): got error %v, want nil", tok, err)
 	}
-	if !strings.Contains(string(b), tok+"/order-update") {
-		t.Errorf("token URL not kept:\n%s", b)
+	if want := tok + "/order-update"; !strings.Contains(string(b), want) {
+		t.Errorf("manifest: got no %q, want the token URL kept verbatim:\n%s", want, b)
 	}
 }
 
@@ -101,7 +101,7 @@ func TestURL(t *testing.T) {
 		{base + "/", "/order-list", base + "/order-list"},
 	} {
 		if got := URL(c.base, c.path); got != c.want {
-			t.Errorf("URL(%q, %q) = %q, want %q", c.base, c.path, got, c.want)
+			t.Errorf("URL(%q, %q): got %q, want %q", c.base, c.path, got, c.want)
 		}
 	}
 }
@@ -124,7 +124,7 @@ func TestBuildRejects(t *testing.T) {
 		"no description":    {base, []api.Route{events, {Path: "/c", Command: "/c"}}},
 	} {
 		if _, err := Build(c.base, Routes(c.routes)); err == nil {
-			t.Errorf("%s: Build succeeded, want an error", name)
+			t.Errorf("%s: Build: got nil error, want one", name)
 		}
 	}
 }
