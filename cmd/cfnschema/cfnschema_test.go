@@ -85,18 +85,18 @@ func check(t *testing.T, data []byte) []string {
 func wantOne(t *testing.T, got []string, parts ...string) {
 	t.Helper()
 	if len(got) != 1 {
-		t.Fatalf("want 1 problem with %q, got %d:\n%s", parts, len(got), strings.Join(got, "\n"))
+		t.Fatalf("problems: got %d, want 1 with %q:\n%s", len(got), parts, strings.Join(got, "\n"))
 	}
 	for _, p := range parts {
 		if !strings.Contains(got[0], p) {
-			t.Errorf("problem %q lacks %q", got[0], p)
+			t.Errorf("problem: got %q, want it to contain %q", got[0], p)
 		}
 	}
 }
 
 func TestValidTemplate(t *testing.T) {
 	if got := check(t, tmpl(nil)); len(got) != 0 {
-		t.Fatalf("valid template:\n%s", strings.Join(got, "\n"))
+		t.Fatalf("valid template: got problems:\n%s\nwant none", strings.Join(got, "\n"))
 	}
 }
 
@@ -140,7 +140,7 @@ func TestWrongEnum(t *testing.T) {
 			if c.parts == nil {
 				if len(got) != 2 || !strings.Contains(got[0], "/Properties/BillingMode/Fn::If/0: no condition Prod") ||
 					!strings.Contains(got[1], "/Properties/BillingMode/Fn::If/2: value must be one of") {
-					t.Fatalf("got:\n%s", strings.Join(got, "\n"))
+					t.Fatalf("got problems:\n%s\nwant two: Fn::If/0 no condition Prod, Fn::If/2 value must be one of", strings.Join(got, "\n"))
 				}
 				return
 			}
@@ -184,7 +184,7 @@ func TestIntrinsicsPass(t *testing.T) {
 	doc["Mappings"] = map[string]any{"Sizes": map[string]any{"us-east-1": map[string]any{"Memory": 256}}}
 	data, _ = json.Marshal(doc)
 	if got := check(t, data); len(got) != 0 {
-		t.Fatalf("want no problems:\n%s", strings.Join(got, "\n"))
+		t.Fatalf("got problems:\n%s\nwant none", strings.Join(got, "\n"))
 	}
 }
 
@@ -250,7 +250,7 @@ func TestPatchesApply(t *testing.T) {
 	c := realChecker(t)
 	for _, p := range patches {
 		if _, err := c.reg.Lookup(p.typ); err != nil {
-			t.Errorf("%s: %v", p.typ, err)
+			t.Errorf("%s: Lookup: got error %v, want nil", p.typ, err)
 		}
 	}
 }
@@ -274,7 +274,7 @@ func TestRelax(t *testing.T) {
 	reg := &Registry{notes: map[string]bool{}}
 	s, err := reg.compile("Test::Relax::Schema", Relax(doc.(map[string]any)))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("compiling the relaxed schema: got error %v, want nil", err)
 	}
 	for inst, valid := range map[string]bool{
 		`{"Mode": "A"}`:          true,
@@ -301,7 +301,7 @@ func TestRelax(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := s.Validate(v); (err == nil) != valid {
-			t.Errorf("%s: valid=%v, want %v (%v)", inst, err == nil, valid, err)
+			t.Errorf("%s: valid: got %v (%v), want %v", inst, err == nil, err, valid)
 		}
 	}
 }
@@ -320,17 +320,18 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errOut bytes.Buffer
-	if code := run([]string{good}, &out, &errOut); code != 0 || out.String() != "1 templates, 3 resources checked\n" {
-		t.Errorf("good: exit %d, out %q, err %q", code, out.String(), errOut.String())
+	const wantGood = "1 templates, 3 resources checked\n"
+	if code := run([]string{good}, &out, &errOut); code != 0 || out.String() != wantGood {
+		t.Errorf("good: got exit %d, out %q, err %q; want exit 0, out %q", code, out.String(), errOut.String(), wantGood)
 	}
 	out.Reset()
 	code := run([]string{good, bad}, &out, &errOut)
 	want := bad + " Fn AWS::Lambda::Function: /Properties/Architectures/0: value must be one of 'x86_64', 'arm64'\n" +
 		"2 templates, 6 resources checked, 1 errors\n"
 	if code != 1 || out.String() != want {
-		t.Errorf("bad: exit %d, out:\n%s\nwant:\n%s", code, out.String(), want)
+		t.Errorf("bad: got exit %d, out:\n%s\nwant exit 1, out:\n%s", code, out.String(), want)
 	}
 	if code := run(nil, &out, &errOut); code != 2 {
-		t.Errorf("no arguments: exit %d", code)
+		t.Errorf("no arguments: got exit %d, want 2", code)
 	}
 }
