@@ -37,7 +37,7 @@ func TestStoreFaults(t *testing.T) {
 	}
 	for _, want := range []string{"every store call waits 800ms", "the next 2 store writes take effect but report a timeout"} {
 		if !strings.Contains(f.summary, want) {
-			t.Errorf("summary %q: want it to say %q", f.summary, want)
+			t.Errorf("summary: got %q, want it to say %q", f.summary, want)
 		}
 	}
 	if f := storeFaults(store, 0, 1); strings.Contains(f.summary, "waits") {
@@ -70,7 +70,7 @@ func TestDevLostAck(t *testing.T) {
 	t.Cleanup(p.kill)
 	waitServing(t, p)
 	if out := p.stderr.String(); !strings.Contains(out, "store faults active: the next 1 store writes take effect but report a timeout") {
-		t.Errorf("startup output:\n%s\nwant a line saying the store faults are active", out)
+		t.Errorf("startup output: got\n%s\nwant a line saying the store faults are active", out)
 	}
 
 	// The write commits but reports a timeout: the command answers "working on it", the
@@ -80,10 +80,10 @@ func TestDevLostAck(t *testing.T) {
 	send.Env = append(os.Environ(), "SLACK_SIGNING_SECRET="+procSecret)
 	out, err := send.CombinedOutput()
 	if err != nil {
-		t.Fatalf("orderbot send: %v\n%s", err, out)
+		t.Fatalf("orderbot send: got error %v, want nil\n%s", err, out)
 	}
 	if !strings.Contains(string(out), "Working on it") || !strings.Contains(string(out), "Your order: *flat white* — 1 order in this round.") {
-		t.Fatalf("orderbot send printed:\n%s\nwant the working-on-it answer, then the deferred one", out)
+		t.Fatalf("orderbot send: got\n%s\nwant the working-on-it answer, then the deferred one", out)
 	}
 	p.stop(t)
 	r := openRound(t, db)
@@ -103,9 +103,9 @@ func waitServing(t *testing.T, p *devProcess) {
 		}
 		select {
 		case <-p.exited:
-			t.Fatalf("orderbot dev exited: %s", p.stderr.String())
+			t.Fatalf("orderbot dev: got an exit before serving, want it serving; stderr:\n%s", p.stderr.String())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	t.Fatalf("orderbot dev not serving after 30s: %s", p.stderr.String())
+	t.Fatalf("orderbot dev: got no HTTP answer within 30s, want it serving; stderr:\n%s", p.stderr.String())
 }

@@ -51,12 +51,12 @@ func TestAcknowledgedOrdersSurviveSIGKILL(t *testing.T) {
 					case <-killed:
 						return // the connection died with the process: not acknowledged
 					default:
-						t.Errorf("U%02d before the kill: %v", u, err)
+						t.Errorf("U%02d before the kill: got error %v, want nil", u, err)
 						return
 					}
 				}
 				if r.Status != 200 || r.Msg == nil || !strings.Contains(r.Msg.Text, item) {
-					t.Errorf("U%02d: HTTP %d %s", u, r.Status, r.Body)
+					t.Errorf("U%02d: got HTTP %d %s, want 200 with a reply naming %q", u, r.Status, r.Body, item)
 					return
 				}
 				states[u].acked, states[u].inflight = item, ""
@@ -88,13 +88,13 @@ func TestAcknowledgedOrdersSurviveSIGKILL(t *testing.T) {
 			user := fmt.Sprintf("U%02d", u)
 			switch stored := got[user]; {
 			case s.acked == "" && s.inflight == "" && stored != "":
-				t.Errorf("%s: %s stored %q without sending anything", where, user, stored)
+				t.Errorf("%s: %s: got %q stored, want nothing (it sent nothing)", where, user, stored)
 			case stored == s.acked && stored != "":
 			case stored == s.inflight && stored != "":
 				landedInFlight++
 			case s.acked == "" && stored == "":
 			default:
-				t.Errorf("%s: %s stored %q, last acknowledged %q, in flight %q", where, user, stored, s.acked, s.inflight)
+				t.Errorf("%s: %s: got %q stored, want the last acknowledged %q or the one in flight %q", where, user, stored, s.acked, s.inflight)
 			}
 		}
 		return landedInFlight
@@ -106,7 +106,7 @@ func TestAcknowledgedOrdersSurviveSIGKILL(t *testing.T) {
 	p2 := startDev(t, bin, db)
 	list, err := p2.client("UCHECK").Command(context.Background(), "/order-list", "")
 	if err != nil || list.Status != 200 || list.Msg == nil {
-		t.Fatalf("/order-list after restart: %v %+v", err, list)
+		t.Fatalf("/order-list after restart: got error %v, reply %+v; want HTTP 200 with a message", err, list)
 	}
 	want := 0
 	for _, s := range states {
@@ -115,11 +115,11 @@ func TestAcknowledgedOrdersSurviveSIGKILL(t *testing.T) {
 		}
 	}
 	if !strings.Contains(list.Msg.Text, fmt.Sprintf("%d orders,", want)) {
-		t.Errorf("/order-list after restart: %.200q, want %d orders", list.Msg.Text, want)
+		t.Errorf("/order-list after restart: got %.200q, want %d orders", list.Msg.Text, want)
 	}
 	after, err := p2.client("U00").Command(context.Background(), "/order-update", "after restart")
 	if err != nil || after.Status != 200 {
-		t.Fatalf("update after restart: %v %+v", err, after)
+		t.Fatalf("update after restart: got error %v, reply %+v; want HTTP 200", err, after)
 	}
 	p2.stop(t)
 	states[0].acked, states[0].inflight = "after restart", ""

@@ -35,7 +35,7 @@ func TestLoad(t *testing.T) {
 	warm := p.client("UWARM")
 	for range 20 {
 		if r, err := warm.Command(context.Background(), "/order-list", ""); err != nil || r.Status != 200 {
-			t.Fatalf("warm-up: %v %+v", err, r)
+			t.Fatalf("warm-up /order-list: got error %v, reply %+v; want HTTP 200", err, r)
 		}
 	}
 	rssBefore := p.rssKB()
@@ -72,7 +72,7 @@ func TestLoad(t *testing.T) {
 				mu.Unlock()
 				if err != nil || r.Status != 200 || r.Msg == nil {
 					if errors.Add(1) <= 5 {
-						t.Errorf("%s %q: %v %+v", cmd, text, err, r)
+						t.Errorf("%s %q: got error %v, reply %+v; want HTTP 200 with a message", cmd, text, err, r)
 					}
 					continue
 				}
@@ -86,13 +86,13 @@ func TestLoad(t *testing.T) {
 	elapsed := time.Since(start)
 	rssAfter := p.rssKB()
 	if n := errors.Load(); n > 0 {
-		t.Fatalf("%d of %d requests failed", n, total)
+		t.Fatalf("failed requests: got %d of %d, want 0", n, total)
 	}
 	p.stop(t)
 	stored := byUser(openRound(t, db))
 	for u, want := range last {
 		if want != "" && stored[fmt.Sprintf("U%03d", u)] != want {
-			t.Errorf("U%03d: stored %q, last acknowledged %q", u, stored[fmt.Sprintf("U%03d", u)], want)
+			t.Errorf("U%03d: got %q stored, want the last acknowledged %q", u, stored[fmt.Sprintf("U%03d", u)], want)
 		}
 	}
 	p50, p99 := percentile(latencies, 50), percentile(latencies, 99)

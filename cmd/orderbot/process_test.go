@@ -32,7 +32,7 @@ func buildOrderbot(t *testing.T) string {
 	bin := filepath.Join(t.TempDir(), "orderbot")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		t.Fatalf("go build: got error %v, want nil\n%s", err, out)
 	}
 	return bin
 }
@@ -89,11 +89,11 @@ func startDev(t *testing.T, bin, db string) *devProcess {
 		}
 		select {
 		case <-p.exited:
-			t.Fatalf("orderbot dev exited: %s", p.stderr.String())
+			t.Fatalf("orderbot dev: got an exit before serving, want it serving; stderr:\n%s", p.stderr.String())
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("orderbot dev not serving after 30s: %s", p.stderr.String())
+			t.Fatalf("orderbot dev: got no HTTP answer within 30s, want it serving; stderr:\n%s", p.stderr.String())
 		}
 	}
 }
@@ -116,7 +116,7 @@ func (p *devProcess) stop(t *testing.T) {
 	select {
 	case <-p.exited:
 	case <-time.After(15 * time.Second):
-		t.Fatalf("orderbot dev ignored SIGINT: %s", p.stderr.String())
+		t.Fatalf("orderbot dev after SIGINT: got no exit within 15s, want a graceful shutdown; stderr:\n%s", p.stderr.String())
 	}
 }
 
@@ -157,7 +157,7 @@ func openRound(t *testing.T, db string) orders.Round {
 	t.Helper()
 	s, err := boltdb.Open(db)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("opening %s: got error %v, want nil", db, err)
 	}
 	defer s.Close()
 	c := slacksim.New("", nil)
@@ -166,7 +166,7 @@ func openRound(t *testing.T, db string) orders.Round {
 		return orders.Round{}
 	}
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("OpenRound in %s: got error %v, want nil", db, err)
 	}
 	return r
 }
