@@ -33,15 +33,15 @@ func TestHarnessSmoke(t *testing.T) {
 	defer cancel()
 	rep, err := Run(ctx, cfg)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Run: got error %v, want nil", err)
 	}
 	for _, e := range rep.Errors {
-		t.Error(e)
+		t.Errorf("report error: got %v, want none", e)
 	}
 	for _, name := range []string{VariantHello, VariantEnv, VariantSecret, VariantPython} {
 		v := rep.Cold.Variant(name)
 		if v == nil || len(v.Samples) != 1 {
-			t.Errorf("cold variant %q: no sample (%+v)", name, v)
+			t.Errorf("cold variant %q: got %+v, want one sample", name, v)
 		}
 	}
 	if v := rep.Cold.Variant(VariantBolt); v != nil && v.Err != "" {
@@ -49,21 +49,21 @@ func TestHarnessSmoke(t *testing.T) {
 	}
 	for _, want := range []string{"Verify", "ParseCommand", "OrderList/store=disk", "OrderUpdate/store=disk", "TemplateRequest", "TemplateResponse"} {
 		if _, ok := rep.bench(want); !ok {
-			t.Errorf("benchmark %s missing from the report", want)
+			t.Errorf("benchmark %s: got none in the report, want it", want)
 		}
 	}
 	for _, l := range rep.Load.Results {
 		if l.Requests == 0 || l.Errors > 0 {
-			t.Errorf("load %s c=%d: %d requests, %d errors", l.Route, l.Concurrency, l.Requests, l.Errors)
+			t.Errorf("load %s c=%d: got %d requests, %d errors; want some requests, no errors", l.Route, l.Concurrency, l.Requests, l.Errors)
 		}
 	}
 	md := rep.Markdown()
 	for _, want := range []string{"## 1. Cold request", "## 2. Warm", "## 3. Local gateway", "## 4. Sizes", "## 6. On paper"} {
 		if !strings.Contains(md, want) {
-			t.Errorf("report lacks %q", want)
+			t.Errorf("report: got no %q, want the section", want)
 		}
 	}
 	if svg := rep.SVG(); !strings.HasPrefix(svg, "<svg") || !strings.Contains(svg, "orderbot") {
-		t.Errorf("chart: %.200s", svg)
+		t.Errorf("chart: got %.200s, want an <svg> naming orderbot", svg)
 	}
 }
