@@ -27,6 +27,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/orderbot/orderbot/lambdas/api"
 )
 
 // Config sizes a run.
@@ -258,7 +260,7 @@ func runColdSuite(ctx context.Context, cfg Config) (ColdReport, error) {
 	defer os.RemoveAll(tmp)
 	t0 := time.Now()
 	bootstrap := filepath.Join(tmp, "bootstrap")
-	if err := buildHostBootstrap(ctx, filepath.Join(cfg.Root, "lambdas"), "./cmd/order-list", bootstrap); err != nil {
+	if err := buildHostBootstrap(ctx, filepath.Join(cfg.Root, "lambdas"), "./cmd/bootstrap", bootstrap); err != nil {
 		return rep, err
 	}
 	rep.BuildTime = time.Since(t0)
@@ -274,7 +276,7 @@ func runColdSuite(ctx context.Context, cfg Config) (ColdReport, error) {
 	sm, arn := secretsStub()
 	defer sm.Close()
 
-	store := []string{"TABLE_NAME=" + db.Table, "AWS_ENDPOINT_URL_DYNAMODB=" + db.Endpoint}
+	store := []string{api.EnvFunction + "=order-list", api.EnvTableName + "=" + db.Table, "AWS_ENDPOINT_URL_DYNAMODB=" + db.Endpoint}
 	vs := []*coldContender{
 		{ColdVariant: ColdVariant{Name: VariantHello, Detail: "baseline: aws-lambda-go only, fixed reply (bench/fixtures/hello)"},
 			run: func(sr *signedRequest) (coldSample, error) {

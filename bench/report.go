@@ -457,9 +457,9 @@ func (r *Report) commandsSection(w writer) {
 	w("## Reproduce\n\n```sh\nmake bench   # = make deps build && %s\n```\n\nwhich runs, in order:\n\n```sh\n", r.Config.Command)
 	for _, f := range api.Routes {
 		w("go version -m lambdas/build/%[1]s/bootstrap; stat -c %%s lambdas/build/%[1]s/bootstrap lambdas/build/%[1]s.zip\n", f.Function)
-		w("(cd lambdas && CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -o <tmp>/%[1]s ./cmd/%[1]s) && go tool nm -size -sort size <tmp>/%[1]s\n", f.Function)
+		w("(cd lambdas && CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -o <tmp>/%[1]s ./cmd/bootstrap) && go tool nm -size -sort size <tmp>/%[1]s\n", f.Function)
 	}
-	w("(cd lambdas && CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags \"-s -w\" -o <tmp>/bootstrap ./cmd/order-list)\n")
+	w("(cd lambdas && CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags \"-s -w\" -o <tmp>/bootstrap ./cmd/bootstrap)   # run with ORDERBOT_FUNCTION=order-list\n")
 	w("CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags \"-s -w\" -o <tmp>/hello ./bench/fixtures/hello\n")
 	w("node_modules/.bin/dynalite --host 127.0.0.1 --port <free> --createTableMs 0   # + dynamo.CreateTable\n")
 	w("(cd bench/fixtures/bolt && npm ci --no-audit --no-fund)   # only when node_modules is missing or stale\n")

@@ -69,7 +69,7 @@ func runSizes(ctx context.Context, cfg Config) (SizeReport, error) {
 		// Symbol sizes need the symbol table, which -s strips: build the same binary
 		// without -s -w for the breakdown only.
 		full := filepath.Join(tmp, r.Function)
-		cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-o", full, "./cmd/"+r.Function)
+		cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-o", full, "./cmd/bootstrap")
 		cmd.Dir = filepath.Join(cfg.Root, "lambdas")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
 		if out, err := cmd.CombinedOutput(); err != nil {

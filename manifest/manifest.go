@@ -71,10 +71,19 @@ type Scopes struct {
 }
 
 type Settings struct {
-	EventSubscriptions   EventSubscriptions `json:"event_subscriptions"`
-	OrgDeployEnabled     bool               `json:"org_deploy_enabled"`
-	SocketModeEnabled    bool               `json:"socket_mode_enabled"`
-	TokenRotationEnabled bool               `json:"token_rotation_enabled"`
+	EventSubscriptions EventSubscriptions `json:"event_subscriptions"`
+	// Interactivity is set when the route table has an interactivity route (buttons,
+	// modals); Slack's manifest omits it otherwise.
+	Interactivity        *Interactivity `json:"interactivity,omitempty"`
+	OrgDeployEnabled     bool           `json:"org_deploy_enabled"`
+	SocketModeEnabled    bool           `json:"socket_mode_enabled"`
+	TokenRotationEnabled bool           `json:"token_rotation_enabled"`
+}
+
+// Interactivity is where Slack posts button clicks and modal submissions.
+type Interactivity struct {
+	IsEnabled  bool   `json:"is_enabled"`
+	RequestURL string `json:"request_url"`
 }
 
 type EventSubscriptions struct {
@@ -159,12 +168,22 @@ func build(baseURL string, c config) (*Manifest, error) {
 	seen := map[string]bool{}
 	for _, r := range c.routes {
 		url := URL(baseURL, r.Path)
-		if r.Command == "" {
+		switch r.Kind {
+		case api.KindEvents:
 			if m.Settings.EventSubscriptions.RequestURL != "" {
 				return nil, fmt.Errorf("manifest: routes %s and another both serve the Events API", r.Path)
 			}
 			m.Settings.EventSubscriptions.RequestURL = url
 			continue
+		case api.KindInteractive:
+			if m.Settings.Interactivity != nil {
+				return nil, fmt.Errorf("manifest: routes %s and another both serve interactivity", r.Path)
+			}
+			m.Settings.Interactivity = &Interactivity{IsEnabled: true, RequestURL: url}
+			continue
+		case api.KindCommand:
+		default:
+			return nil, fmt.Errorf("manifest: route %s: unknown kind %q", r.Path, r.Kind)
 		}
 		if !strings.HasPrefix(r.Command, "/") || seen[r.Command] {
 			return nil, fmt.Errorf("manifest: route %s: command %q must start with / and be unique", r.Path, r.Command)
@@ -178,7 +197,7 @@ func build(baseURL string, c config) (*Manifest, error) {
 		})
 	}
 	if m.Settings.EventSubscriptions.RequestURL == "" {
-		return nil, errors.New("manifest: no Events API route (a route with an empty Command)")
+		return nil, errors.New("manifest: no Events API route (a route of kind " + string(api.KindEvents) + ")")
 	}
 	return m, nil
 }

@@ -138,8 +138,11 @@ func devBanner(base, dbPath string, faults devFaults, secret string, generated b
 	fmt.Fprintf(os.Stderr, "orderbot dev: serving on %s (database %s)\n", base, dbPath)
 	for _, r := range api.Routes {
 		name := r.Command
-		if name == "" {
+		switch r.Kind {
+		case api.KindEvents:
 			name = "Events API"
+		case api.KindInteractive:
+			name = "Interactivity"
 		}
 		fmt.Fprintf(os.Stderr, "  %-14s %s %s%s\n", name, r.Method, base, r.Path)
 	}

@@ -6,6 +6,7 @@
 //	orderbot smoke --url https://…/prod          post-deploy smoke test
 //	orderbot manifest --url https://…/prod       the Slack app manifest
 //	orderbot vtl render TEMPLATE [flags]         render a mapping template as API Gateway would
+//	orderbot routes [--functions]                the route table
 package main
 
 import (
@@ -24,6 +25,7 @@ commands:
   smoke      smoke-test a deployed API:             orderbot smoke --url https://<api>/<stage> [--secret S]
   manifest   print the Slack app manifest:          orderbot manifest --url https://<api>/<stage>
   vtl        render a mapping template:             orderbot vtl render TEMPLATE [--context ctx.json] [--body FILE] [--header 'K: V']...
+  routes     print the route table:                 orderbot routes [--functions]
 `
 
 func main() {
@@ -49,6 +51,8 @@ func run(ctx context.Context, args []string) int {
 		err = printManifest(args[1:])
 	case "vtl":
 		err = vtlCommand(ctx, args[1:])
+	case "routes":
+		err = routes(args[1:], os.Stdout)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return 0

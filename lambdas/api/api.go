@@ -25,14 +25,34 @@ const (
 	ResponseTemplate = "response.vtl"
 )
 
+// Kind is what Slack sends to a route, and so how the route is registered with Slack
+// (manifest), simulated (slacksim, orderbot send) and answered.
+type Kind string
+
+const (
+	// KindEvents is the Events API Request URL: JSON event callbacks, answered at once.
+	KindEvents Kind = "events"
+	// KindCommand is one slash command's Request URL: a form post answered with a message,
+	// or "working on it" and later through response_url.
+	KindCommand Kind = "command"
+	// KindInteractive is the interactivity Request URL: button clicks and modal
+	// submissions, a form post whose one field, payload, is JSON.
+	KindInteractive Kind = "interactive"
+)
+
+// Defers reports whether a route's function may finish its work asynchronously (an
+// invocation of itself) and answer through response_url: commands and interactions.
+func (k Kind) Defers() bool { return k == KindCommand || k == KindInteractive }
+
 // Route is one API Gateway method backed by one Lambda function.
 type Route struct {
+	Kind   Kind
 	Path   string // resource path, e.g. "/order-update"
 	Method string
 	// Function is the function's name in the stack, its build directory
-	// (lambdas/build/<Function>/bootstrap) and its cmd/<Function> package.
+	// (lambdas/build/<Function>/bootstrap) and the handler's name in handler.Functions.
 	Function string
-	// Command is the slash command served here ("" for the Events API route).
+	// Command is the slash command a KindCommand route serves.
 	Command     string
 	Description string // shown in the Slack manifest
 	UsageHint   string
@@ -85,20 +105,20 @@ const (
 // Routes is the route table.
 var Routes = []Route{
 	{
-		Path: "/", Method: "POST", Function: "events",
+		Kind: KindEvents, Path: "/", Method: "POST", Function: "events",
 		Description: "Slack Events API: url_verification and app_mention",
 		ContentType: ContentTypeJSON, RequestTemplate: RequestTemplate, ResponseTemplate: ResponseTemplate,
 		Data: DataEvents, Timeout: 3 * time.Second,
 	},
 	{
-		Path: "/order-update", Method: "POST", Function: "order-update", Command: "/order-update",
+		Kind: KindCommand, Path: "/order-update", Method: "POST", Function: "order-update", Command: "/order-update",
 		Description: "Set, replace or cancel your order in this channel's round",
 		UsageHint:   "<item> | cancel | help",
 		ContentType: ContentTypeForm, RequestTemplate: RequestTemplate, ResponseTemplate: ResponseTemplate,
 		Data: DataOrders, Timeout: DeferredTimeout,
 	},
 	{
-		Path: "/order-list", Method: "POST", Function: "order-list", Command: "/order-list",
+		Kind: KindCommand, Path: "/order-list", Method: "POST", Function: "order-list", Command: "/order-list",
 		Description: "Show this channel's round grouped by item; share or close it",
 		UsageHint:   "[share | close]",
 		ContentType: ContentTypeForm, RequestTemplate: RequestTemplate, ResponseTemplate: ResponseTemplate,
@@ -114,6 +134,17 @@ func RouteFor(function string) (Route, bool) {
 		}
 	}
 	return Route{}, false
+}
+
+// RoutesOf returns the routes of kind k, in table order.
+func RoutesOf(k Kind) []Route {
+	var out []Route
+	for _, r := range Routes {
+		if r.Kind == k {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // Template returns the text of a template under templates/.

@@ -3,6 +3,9 @@ package api
 // Names the stack and the functions must agree on: the stack sets them (infra), the
 // functions read them (lambdas/wire). Defined once here, imported by both sides.
 const (
+	// EnvFunction names the route's function (Route.Function) the bootstrap serves: every
+	// function runs the same binary.
+	EnvFunction = "ORDERBOT_FUNCTION"
 	// EnvTableName names the DynamoDB table.
 	EnvTableName = "TABLE_NAME"
 	// EnvSecretARN names the Secrets Manager secret holding the JSON object whose keys are

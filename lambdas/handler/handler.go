@@ -45,13 +45,29 @@ type Deps struct {
 	LoopbackResponseURLs bool
 }
 
+// Function is how one route's function is built from the Deps.
+type Function struct {
+	New func(Deps) any
+	// WebAPI says whether the function calls Slack's Web API with the bot token (Deps.Poster).
+	WebAPI bool
+}
+
+// Functions is every function, by the name the route table gives it (api.Route.Function).
+// A new route adds its line here and its handler; the stack, the local gateway and the
+// bootstrap find it by name.
+var Functions = map[string]Function{
+	"events":       {New: func(d Deps) any { return Events(d) }, WebAPI: true},
+	"order-update": {New: func(d Deps) any { return OrderUpdate(d) }},
+	"order-list":   {New: func(d Deps) any { return OrderList(d) }},
+}
+
 // Handlers returns every handler by function name, as the route table names them.
 func Handlers(d Deps) map[string]any {
-	return map[string]any{
-		"events":       Events(d),
-		"order-update": OrderUpdate(d),
-		"order-list":   OrderList(d),
+	out := make(map[string]any, len(Functions))
+	for name, f := range Functions {
+		out[name] = f.New(d)
 	}
+	return out
 }
 
 func (d Deps) log() *slog.Logger {

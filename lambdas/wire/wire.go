@@ -25,26 +25,24 @@ import (
 	"github.com/orderbot/orderbot/lambdas/store/dynamo"
 )
 
-// Poster says whether a function posts to Slack's Web API (and so needs the bot token).
-type Poster bool
-
-// What a function needs of Slack's Web API.
-const (
-	NoPoster   Poster = false
-	WithPoster Poster = true
-)
-
-// Start is a function's main: it loads the configuration, builds the handler with
-// newHandler and hands it to the Lambda runtime. A cold start that fails (no table, an
-// unreadable secret) is logged with the function's name and exits 1, so Lambda reports an
+// Start is every function's main: it reads which function this is (api.EnvFunction, set
+// by the stack from the route table), loads the configuration, builds that function's
+// handler and hands it to the Lambda runtime. A cold start that fails (an unknown
+// function, no table, an unreadable secret) is logged and exits 1, so Lambda reports an
 // init error instead of running a half-configured handler.
-func Start[H any](function string, newHandler func(handler.Deps) H, poster Poster) {
-	deps, err := Deps(context.Background(), bool(poster))
-	if err != nil {
-		slog.Error("cold start failed", "function", function, "error", err.Error())
+func Start() {
+	name := os.Getenv(api.EnvFunction)
+	fn, ok := handler.Functions[name]
+	if !ok {
+		slog.Error("cold start failed", "function", name, "error", api.EnvFunction+" names no function of the route table")
 		os.Exit(1)
 	}
-	lambda.Start(newHandler(deps))
+	deps, err := Deps(context.Background(), fn.WebAPI)
+	if err != nil {
+		slog.Error("cold start failed", "function", name, "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(fn.New(deps))
 }
 
 // Deps loads the configuration and builds what a handler needs in production: the
