@@ -149,7 +149,7 @@ func TestAsyncRetriesThenDeadLetters(t *testing.T) {
 		}
 		if i > 0 {
 			if gap := r.start.Sub(rig.runs[i-1].start); gap < delays[i-1] {
-				t.Errorf("retry %d started %v after the run before it, want at least %v", i, gap, delays[i-1])
+				t.Errorf("retry %d: got a start %v after the run before it, want at least %v", i, gap, delays[i-1])
 			}
 		}
 	}
@@ -274,7 +274,7 @@ func TestAsyncDuplicateDeliversTwice(t *testing.T) {
 		t.Errorf("both deliveries got request id %s, want one each", rig.runs[0].requestID)
 	}
 	if calls != 2 {
-		t.Errorf("Duplicate called %d times, want once per event (2)", calls)
+		t.Errorf("Duplicate calls: got %d, want once per event (2)", calls)
 	}
 }
 
@@ -288,7 +288,7 @@ func TestAsyncDelayReorders(t *testing.T) {
 	}}, nil)
 	for _, body := range []string{"first", "second"} {
 		if err := rig.gw.InvokeAsync(context.Background(), "order-update", eventPayload(t, body)); err != nil {
-			t.Fatal(err)
+			t.Fatalf("InvokeAsync(order-update, %s): got error %v, want nil", body, err)
 		}
 	}
 	rig.gw.Wait()
@@ -310,7 +310,7 @@ func TestAsyncRunHasRouteTimeout(t *testing.T) {
 	for i, r := range api.Routes {
 		run := rig.runs[i]
 		if run.deadline.IsZero() {
-			t.Errorf("%s: run has no deadline, want %v", r.Function, r.Timeout)
+			t.Errorf("%s: got a run without a deadline, want one %v after its start", r.Function, r.Timeout)
 			continue
 		}
 		if got := run.deadline.Sub(run.start); got > r.Timeout || got < r.Timeout-time.Second {

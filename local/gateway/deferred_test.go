@@ -77,24 +77,24 @@ func TestDeferredReplyThroughGateway(t *testing.T) {
 	start := time.Now()
 	r, err := c.Post(context.Background(), "/order-update", "application/x-www-form-urlencoded", []byte(form.Encode()), nil)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("POST /order-update: got error %v, want nil", err)
 	}
 	took := time.Since(start)
 	if r.Status != 200 || r.Msg == nil || !strings.Contains(r.Msg.Text, "Working on it") {
-		t.Fatalf("HTTP %d %s", r.Status, r.Body)
+		t.Fatalf("first answer: got HTTP %d %s, want 200 \"Working on it\"", r.Status, r.Body)
 	}
 	select {
 	case m := <-hooks:
 		if !strings.Contains(m.Text, "*flat white* — 1 order") {
-			t.Fatalf("deferred answer %q", m.Text)
+			t.Fatalf("deferred answer: got %q, want it to contain %q", m.Text, "*flat white* — 1 order")
 		}
 	case <-time.After(5 * time.Second):
-		t.Fatal("no answer on response_url")
+		t.Fatal("response_url: got no answer within 5s, want one")
 	}
 	gw.Wait()
 	round, err := store.OpenRound(context.Background(), orders.Channel{Team: c.Team, Channel: c.Channel})
 	if err != nil || len(round.Orders) != 1 || round.Orders[0].Item != "flat white" {
-		t.Fatalf("stored %+v, %v", round.Orders, err)
+		t.Fatalf("stored: got %+v, error %v; want one flat white, nil", round.Orders, err)
 	}
 	t.Logf("first answer after %v (budget 150ms, store latency 400ms)", took.Round(time.Millisecond))
 }

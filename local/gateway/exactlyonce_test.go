@@ -116,7 +116,7 @@ func (r *rig) send(user, command, text string) (*slackgo.Msg, string) {
 	form := c.CommandForm(command, text)
 	reply, err := c.Post(context.Background(), strings.Replace(command, "/", "/", 1), api.ContentTypeForm, []byte(form.Encode()), nil)
 	if err != nil {
-		r.t.Fatal(err)
+		r.t.Fatalf("%s %q: got error %v, want nil", command, text, err)
 	}
 	if reply.Status != http.StatusOK || reply.Msg == nil {
 		r.t.Fatalf("%s %q: got HTTP %d %s, want 200 with a message", command, text, reply.Status, reply.Body)
@@ -152,7 +152,7 @@ func (r *rig) round() orders.Round {
 	r.t.Helper()
 	round, err := r.inner.OpenRound(context.Background(), orders.Channel{Team: "T0LOCAL", Channel: "C0LOCAL"})
 	if err != nil && err != orders.ErrNoOpenRound {
-		r.t.Fatal(err)
+		r.t.Fatalf("OpenRound: got error %v, want nil or ErrNoOpenRound", err)
 	}
 	return round
 }
@@ -341,7 +341,7 @@ func TestFinalFailureTellsTheUser(t *testing.T) {
 		event := r.deferred[len(r.deferred)-1]
 		r.mu.Unlock()
 		if err := r.gw.InvokeAsync(context.Background(), "order-update", event); err != nil {
-			t.Fatal(err)
+			t.Fatalf("late delivery: InvokeAsync(order-update): got error %v, want nil", err)
 		}
 		r.gw.Wait()
 		if got := r.round(); len(got.Orders) != 1 || got.Orders[0].Item != "tea" {
@@ -403,7 +403,7 @@ func TestTemplateCannotProduceDeferredEvents(t *testing.T) {
 	}
 	for _, b := range bodies {
 		if _, err := c.Post(context.Background(), b.path+"?deferred=true", b.ctype, []byte(b.body), hostile); err != nil {
-			t.Fatal(err)
+			t.Fatalf("POST %s %s: got error %v, want nil", b.path, b.body, err)
 		}
 	}
 	mu.Lock()
@@ -417,7 +417,7 @@ func TestTemplateCannotProduceDeferredEvents(t *testing.T) {
 		}
 		raw, _ := json.Marshal(ev)
 		if strings.Contains(string(raw), `"deferred"`) {
-			t.Errorf("request %d: event JSON %s names deferred", i, raw)
+			t.Errorf("request %d: got event JSON %s, want no \"deferred\" in it", i, raw)
 		}
 	}
 }

@@ -79,7 +79,7 @@ func FuzzGatewayRequest(f *testing.F) {
 		rec := httptest.NewRecorder()
 		h.gw.ServeHTTP(rec, req)
 		if rec.Code >= 500 {
-			t.Fatalf("HTTP %d %s", rec.Code, rec.Body)
+			t.Fatalf("%s: got HTTP %d %s, want a status below 500", p, rec.Code, rec.Body)
 		}
 		if h.store.total() == before {
 			return
@@ -106,6 +106,6 @@ func FuzzGatewayRequest(f *testing.F) {
 				}
 			}
 		}
-		t.Fatalf("store written without a valid signature: ts=%q sig=%q body=%q → HTTP %d", stamps, sigs, sent, rec.Code)
+		t.Fatalf("ts=%q sig=%q body=%q → HTTP %d: got a store write, want none without a valid signature", stamps, sigs, sent, rec.Code)
 	})
 }

@@ -93,7 +93,7 @@ func (e *env) round(t *testing.T) orders.Round {
 		return orders.Round{}
 	}
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("OpenRound: got error %v, want nil", err)
 	}
 	return r
 }
@@ -102,10 +102,10 @@ func command(t *testing.T, c *slacksim.Client, cmd, text string) *slacksim.Reply
 	t.Helper()
 	r, err := c.Command(context.Background(), cmd, text)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s %q: got error %v, want nil", cmd, text, err)
 	}
 	if r.Status != 200 || r.Msg == nil {
-		t.Fatalf("%s %q: HTTP %d %s", cmd, text, r.Status, r.Body)
+		t.Fatalf("%s %q: got HTTP %d %s, want 200 with a message", cmd, text, r.Status, r.Body)
 	}
 	return r
 }
@@ -113,11 +113,11 @@ func command(t *testing.T, c *slacksim.Client, cmd, text string) *slacksim.Reply
 func contains(t *testing.T, r *slacksim.Reply, responseType string, parts ...string) {
 	t.Helper()
 	if r.Msg.ResponseType != responseType {
-		t.Errorf("response_type %q, want %q: %s", r.Msg.ResponseType, responseType, r.Msg.Text)
+		t.Errorf("response_type: got %q, want %q: %s", r.Msg.ResponseType, responseType, r.Msg.Text)
 	}
 	for _, p := range parts {
 		if !strings.Contains(r.Msg.Text, p) {
-			t.Errorf("reply %q lacks %q", r.Msg.Text, p)
+			t.Errorf("reply text: got %q, want it to contain %q", r.Msg.Text, p)
 		}
 	}
 }
@@ -135,11 +135,11 @@ func TestRoundEndToEnd(t *testing.T) {
 	}
 	r := e.round(t)
 	if len(r.Orders) != 4 {
-		t.Fatalf("round has %d orders", len(r.Orders))
+		t.Fatalf("orders in the round: got %d, want 4", len(r.Orders))
 	}
 	for _, o := range r.Orders {
 		if want, _ := orders.CleanItem(items[o.User]); o.Item != want {
-			t.Errorf("%s: stored %q, sent %q", o.User, o.Item, items[o.User])
+			t.Errorf("%s: got %q stored, want %q (sent %q)", o.User, o.Item, want, items[o.User])
 		}
 	}
 	list := command(t, e.as("U1"), "/order-list", "")
@@ -148,8 +148,8 @@ func TestRoundEndToEnd(t *testing.T) {
 	contains(t, command(t, e.as("U1"), "/order-list", "share"), "in_channel", "3 orders, 3 items")
 	closed := command(t, e.as("U1"), "/order-list", "close")
 	contains(t, closed, "in_channel", "Round closed", "1× 아이스 아메리카노 ☕️ — <@U1>", "1× 🍕 two\nlines — <@U3>")
-	if e.round(t).ID != "" {
-		t.Fatal("round open after close")
+	if r := e.round(t); r.ID != "" {
+		t.Fatalf("open round after close: got %+v, want none", r)
 	}
 	contains(t, command(t, e.as("U2"), "/order-update", "latte"), "ephemeral", "1 order in this round")
 	contains(t, command(t, e.as("U1"), "/order-list", ""), "ephemeral", "1× latte — <@U2>")
@@ -159,16 +159,16 @@ func TestURLVerification(t *testing.T) {
 	e := start(t, nil)
 	r, body, err := e.client.Event(context.Background(), "url_verification")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("url_verification: got error %v, want nil", err)
 	}
 	var sent struct{ Challenge string }
 	json.Unmarshal(body, &sent)
 	if r.Status != 200 || strings.TrimSpace(string(r.Body)) != `{"challenge":"`+sent.Challenge+`"}` {
-		t.Fatalf("url_verification: HTTP %d %s", r.Status, r.Body)
+		t.Fatalf("url_verification: got HTTP %d %s, want 200 {\"challenge\":%q}", r.Status, r.Body, sent.Challenge)
 	}
 	r, _, err = e.client.Event(context.Background(), "app_mention")
 	if err != nil || r.Status != 200 || strings.TrimSpace(string(r.Body)) != "{}" {
-		t.Fatalf("app_mention: %v HTTP %d %s", err, r.Status, r.Body)
+		t.Fatalf("app_mention: got error %v, HTTP %d %s; want nil, 200 {}", err, r.Status, r.Body)
 	}
 }
 
@@ -222,17 +222,17 @@ func TestRefusals(t *testing.T) {
 			}
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("%s %s: got error %v, want nil", tc.method, tc.path, err)
 			}
 			got, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode != tc.status || strings.TrimSpace(string(got)) != tc.reply {
-				t.Fatalf("HTTP %d %s, want %d %s", resp.StatusCode, got, tc.status, tc.reply)
+				t.Fatalf("got HTTP %d %s, want %d %s", resp.StatusCode, got, tc.status, tc.reply)
 			}
 		})
 	}
 	if r := e.round(t); r.ID != "" {
-		t.Fatalf("refused requests wrote %+v", r)
+		t.Fatalf("open round after refused requests: got %+v, want none", r)
 	}
 }
 
@@ -241,23 +241,23 @@ func TestAccessLog(t *testing.T) {
 	command(t, e.client, "/order-update", "latte")
 	resp, err := http.Post(e.url+"/order-update", "text/plain", strings.NewReader("x"))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("POST /order-update as text/plain: got error %v, want nil", err)
 	}
 	resp.Body.Close()
 	lines := e.log.lines()
 	if len(lines) != 2 {
-		t.Fatalf("%d access-log lines, want 2: %q", len(lines), lines)
+		t.Fatalf("access-log lines: got %d, want 2: %q", len(lines), lines)
 	}
 	var ok, refused map[string]string
 	if err := json.Unmarshal([]byte(lines[0]), &ok); err != nil {
-		t.Fatalf("access log is not JSON: %v: %s", err, lines[0])
+		t.Fatalf("decoding access-log line %s: got error %v, want nil (JSON)", lines[0], err)
 	}
 	json.Unmarshal([]byte(lines[1]), &refused)
 	if ok["status"] != "200" || ok["resourcePath"] != "/order-update" || ok["httpMethod"] != "POST" || ok["ip"] != "127.0.0.1" || ok["requestId"] == "" || ok["integrationStatus"] != "200" {
-		t.Errorf("access log = %v", ok)
+		t.Errorf("access log of the command: got %v, want status 200, resourcePath /order-update, httpMethod POST, ip 127.0.0.1, a requestId, integrationStatus 200", ok)
 	}
 	if refused["status"] != "415" || refused["errorMessage"] != "Unsupported Media Type" {
-		t.Errorf("access log = %v", refused)
+		t.Errorf("access log of the refusal: got %v, want status 415, errorMessage Unsupported Media Type", refused)
 	}
 }
 
@@ -293,17 +293,17 @@ func TestIntegrationFailures(t *testing.T) {
 	} {
 		r, err := tc.send()
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s: got error %v, want nil", tc.name, err)
 		}
 		if r.Status != tc.status || strings.TrimSpace(string(r.Body)) != tc.body {
-			t.Errorf("%s: HTTP %d %s", tc.name, r.Status, r.Body)
+			t.Errorf("%s: got HTTP %d %s, want %d %s", tc.name, r.Status, r.Body, tc.status, tc.body)
 		}
 	}
 }
 
 func TestNewRefusesIncompleteHandlers(t *testing.T) {
 	if _, err := gateway.New(map[string]any{"events": func() {}}, gateway.Options{}); err == nil {
-		t.Fatal("gateway started without a handler for every route")
+		t.Fatal("gateway.New without a handler for every route: got nil error, want one")
 	}
 }
 
@@ -331,7 +331,7 @@ func TestItemTextSurvivesPropertyBased(t *testing.T) {
 		c := e.as("U" + strconv.Itoa(i))
 		r := command(t, c, "/order-update", b.String())
 		if !strings.Contains(r.Msg.Text, slack.Escape(want)) {
-			t.Fatalf("confirmation %q lacks %q", r.Msg.Text, want)
+			t.Fatalf("confirmation: got %q, want it to contain %q", r.Msg.Text, slack.Escape(want))
 		}
 		round := e.round(t)
 		found := false
@@ -341,7 +341,7 @@ func TestItemTextSurvivesPropertyBased(t *testing.T) {
 			}
 		}
 		if !found {
-			t.Fatalf("text %q (%q) did not survive: %+v", b.String(), url.QueryEscape(b.String()), round.Orders)
+			t.Fatalf("text %q (%q): got orders %+v, want %s's item %q", b.String(), url.QueryEscape(b.String()), round.Orders, c.User, want)
 		}
 	}
 }

@@ -200,7 +200,7 @@ func (h *harness) open(t testing.TB) orders.Round {
 		return orders.Round{}
 	}
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("OpenRound: got error %v, want nil", err)
 	}
 	return r
 }

@@ -366,7 +366,7 @@ func moveHeader(h http.Header, from, to string) {
 func TestHostileInputMatrix(t *testing.T) {
 	cases := hostileCases()
 	if len(cases) < 60 {
-		t.Fatalf("only %d cases", len(cases))
+		t.Fatalf("cases: got %d, want at least 60", len(cases))
 	}
 	clock := time.Unix(time.Now().Unix(), 0)
 	statuses := map[int]int{}
@@ -376,27 +376,27 @@ func TestHostileInputMatrix(t *testing.T) {
 			status, body := h.sendHostile(t, tc, clock)
 			statuses[status]++
 			if status >= 500 {
-				t.Fatalf("HTTP %d %s", status, body)
+				t.Fatalf("got HTTP %d %s, want a status below 500", status, body)
 			}
 			if tc.status == 0 {
 				// Two copies of one header under names that differ only in case: which one
 				// the template keeps depends on map order, but a forged body never lands.
 				if status != 200 && status != 401 {
-					t.Fatalf("HTTP %d %s, want 200 or 401", status, body)
+					t.Fatalf("got HTTP %d %s, want 200 or 401", status, body)
 				}
 				if got := byUser(h.open(t))[hUser]; got != "" && got != "latte" {
-					t.Fatalf("stored %q", got)
+					t.Fatalf("stored: got %q, want nothing or %q", got, "latte")
 				}
 				return
 			}
 			if status != tc.status {
-				t.Fatalf("HTTP %d %.300s, want %d", status, body, tc.status)
+				t.Fatalf("got HTTP %d %.300s, want %d", status, body, tc.status)
 			}
 			if tc.reply != "" && strings.TrimSpace(body) != tc.reply {
-				t.Errorf("reply %.300s, want %s", body, tc.reply)
+				t.Errorf("reply: got %.300s, want %s", body, tc.reply)
 			}
 			if tc.usage && !strings.Contains(body, "/order-update <item>") {
-				t.Errorf("want a usage reply, got %.300s", body)
+				t.Errorf("reply: got %.300s, want a usage reply", body)
 			}
 			if tc.usageFor != "" && !strings.Contains(body, "is the Request URL of `"+tc.usageFor+"`") {
 				t.Errorf("got %.300s, want the usage reply of %s", body, tc.usageFor)
@@ -407,19 +407,19 @@ func TestHostileInputMatrix(t *testing.T) {
 			var msg slackgo.Msg
 			if status == 200 && json.Unmarshal([]byte(body), &msg) == nil && msg.Text != "" {
 				if err := slack.Validate(&msg); err != nil {
-					t.Errorf("reply Slack would refuse: %v", err)
+					t.Errorf("Validate(reply): got error %v, want nil (Slack would refuse it)", err)
 				}
 			}
 			round := h.open(t)
 			switch {
 			case tc.stored != "":
 				if got := byUser(round)[hUser]; got != tc.stored || len(round.Orders) != 1 {
-					t.Errorf("stored %q (%d orders), want %q", got, len(round.Orders), tc.stored)
+					t.Errorf("stored: got %q (%d orders), want %q only", got, len(round.Orders), tc.stored)
 				}
 			case tc.writes:
 			default:
 				if round.ID != "" || len(h.store.events) != 0 || h.store.total() != 0 {
-					t.Errorf("refused request wrote: round %+v, events %q, writes %v", round, h.store.events, h.store.writes)
+					t.Errorf("refused request: got round %+v, events %q, writes %v; want no writes", round, h.store.events, h.store.writes)
 				}
 			}
 		})
@@ -466,7 +466,7 @@ func (h *harness) sendHostile(t *testing.T, tc hostileCase, clock time.Time) (in
 	req.Header = hdr
 	resp, err := h.client.HTTP.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s %s: got error %v, want an HTTP answer", method, path, err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
@@ -509,17 +509,17 @@ func TestHeaderInjectionRaw(t *testing.T) {
 			}
 			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 			if err != nil {
-				t.Fatalf("no HTTP answer: %v", err)
+				t.Fatalf("reading the answer: got error %v, want an HTTP response", err)
 			}
 			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			statuses[resp.StatusCode]++
 			t.Logf("HTTP %d %.80s", resp.StatusCode, b)
 			if resp.StatusCode >= 500 {
-				t.Fatalf("HTTP %d %s", resp.StatusCode, b)
+				t.Fatalf("got HTTP %d %s, want a status below 500", resp.StatusCode, b)
 			}
 			if r := h.open(t); r.ID != "" || h.store.total() != 0 {
-				t.Fatalf("injected headers wrote %+v (%v)", r, h.store.writes)
+				t.Fatalf("injected headers: got round %+v, writes %v; want no writes", r, h.store.writes)
 			}
 		})
 	}

@@ -57,7 +57,7 @@ func TestConcurrentUpdatesRacingClose(t *testing.T) {
 				closeDone = time.Now()
 				closeText = r.Msg.Text
 				if !strings.Contains(closeText, "Round closed — final tally") {
-					t.Errorf("close reply: %q", closeText)
+					t.Errorf("close reply: got %q, want %q", closeText, "Round closed — final tally")
 				}
 			})
 			start := time.Now()
@@ -74,14 +74,14 @@ func TestConcurrentUpdatesRacingClose(t *testing.T) {
 						sent := time.Now()
 						r, err := c.Command(context.Background(), "/order-update", item)
 						if err != nil {
-							t.Errorf("%s update %d: %v", user, k, err)
+							t.Errorf("%s update %d: got error %v, want nil", user, k, err)
 							return
 						}
 						statusMu.Lock()
 						statuses[r.Status]++
 						statusMu.Unlock()
 						if r.Status != 200 || r.Msg == nil || !strings.Contains(r.Msg.Text, "Your order: *"+slack.Escape(item)+"*") {
-							t.Errorf("%s update %d not acknowledged: HTTP %d %s", user, k, r.Status, r.Body)
+							t.Errorf("%s update %d: got HTTP %d %s, want 200 confirming the order", user, k, r.Status, r.Body)
 							return
 						}
 						acks[u] = append(acks[u], ack{item: item, sent: sent, done: time.Now()})
@@ -99,7 +99,7 @@ func TestConcurrentUpdatesRacingClose(t *testing.T) {
 			}
 
 			if len(capture.closed) != 1 {
-				t.Fatalf("%d rounds closed, want 1", len(capture.closed))
+				t.Fatalf("rounds closed: got %d, want 1", len(capture.closed))
 			}
 			closedStore := byUser(capture.closed[0])
 			closedReply := replyTally(closeText)
@@ -107,11 +107,11 @@ func TestConcurrentUpdatesRacingClose(t *testing.T) {
 
 			// The close reply and the store agree on the final tally.
 			if len(closedReply) != len(closedStore) {
-				t.Errorf("close reply names %d orders, the store closed %d", len(closedReply), len(closedStore))
+				t.Errorf("orders named in the close reply: got %d, want %d (as the store closed)", len(closedReply), len(closedStore))
 			}
 			for u, item := range closedStore {
 				if closedReply[u] != slack.Escape(item) {
-					t.Errorf("%s: close reply says %q, store says %q", u, closedReply[u], item)
+					t.Errorf("%s: close reply: got %q, want %q (the store's, escaped)", u, closedReply[u], slack.Escape(item))
 				}
 			}
 
@@ -121,30 +121,30 @@ func TestConcurrentUpdatesRacingClose(t *testing.T) {
 				a := acks[u]
 				i, j := indexOf(a, closedStore[user]), indexOf(a, open[user])
 				if _, ok := closedStore[user]; ok && i < 0 {
-					t.Errorf("%s: closed round holds %q, never acknowledged", user, closedStore[user])
+					t.Errorf("%s: closed round: got %q, want an acknowledged update", user, closedStore[user])
 				}
 				if _, ok := open[user]; ok && j < 0 {
-					t.Errorf("%s: open round holds %q, never acknowledged", user, open[user])
+					t.Errorf("%s: open round: got %q, want an acknowledged update", user, open[user])
 				}
 				last := len(a) - 1
 				switch {
 				case i < 0 && j < 0:
-					t.Errorf("%s: %d acknowledged updates, none in either round", user, len(a))
+					t.Errorf("%s: got none of %d acknowledged updates in either round, want the last in one", user, len(a))
 				case i == last && j >= 0:
-					t.Errorf("%s: last update in the closed round, yet %q in the open one", user, a[j].item)
+					t.Errorf("%s: last update in the closed round: got %q in the open one too, want none there", user, a[j].item)
 				case i < last && j != last:
 					// Updates i+1…last came after the close, so the open round must hold the last.
-					t.Errorf("%s: closed round has update %d, open round has %d, want %d", user, i, j, last)
+					t.Errorf("%s: closed round has update %d: got update %d in the open round, want %d", user, i, j, last)
 				}
 				// Timing: an update acknowledged before the close was sent is in the closed
 				// round (or replaced there by a later one); one sent after the close was
 				// acknowledged is not in it.
 				for k, x := range a {
 					if x.done.Before(closeSent) && i < k {
-						t.Errorf("%s: update %d acknowledged before the close, closed round has %d", user, k, i)
+						t.Errorf("%s: update %d acknowledged before the close: got update %d in the closed round, want %d or later", user, k, i, k)
 					}
 					if x.sent.After(closeDone) && i >= k {
-						t.Errorf("%s: update %d sent after the close, yet closed round has %d", user, k, i)
+						t.Errorf("%s: update %d sent after the close: got update %d in the closed round, want one before %d", user, k, i, k)
 					}
 				}
 				if i >= 0 {
@@ -189,10 +189,10 @@ func TestSameUserUpdateCancelRace(t *testing.T) {
 				wg.Wait()
 				got, has := byUser(h.open(t))["UME"]
 				if has && !containsString(texts, got) {
-					t.Fatalf("batch %d: stored %q, not one of the racing updates %q", b, got, texts)
+					t.Fatalf("batch %d: got %q stored, want one of the racing updates %q", b, got, texts)
 				}
 				if !has && !containsString(texts, "cancel") {
-					t.Fatalf("batch %d: order gone without a cancel in %q", b, texts)
+					t.Fatalf("batch %d: got no order, want one (no cancel among %q)", b, texts)
 				}
 				// The last acknowledged request: sent after every racing one was answered. Odd
 				// batches end with a cancel, even ones with an update.
@@ -204,13 +204,13 @@ func TestSameUserUpdateCancelRace(t *testing.T) {
 				got, has = byUser(h.open(t))["UME"]
 				switch {
 				case final == "cancel" && has:
-					t.Fatalf("batch %d: cancel acknowledged last, yet %q stored", b, got)
+					t.Fatalf("batch %d: cancel acknowledged last: got %q stored, want nothing", b, got)
 				case final != "cancel" && got != final:
-					t.Fatalf("batch %d: %q acknowledged last, stored %q (present %v)", b, final, got, has)
+					t.Fatalf("batch %d: got %q stored (present %v), want %q (acknowledged last)", b, got, has, final)
 				}
 			}
 			if n := len(h.open(t).Orders); n != 1+batches%2 {
-				t.Fatalf("round has %d orders at the end, want %d", n, 1+batches%2)
+				t.Fatalf("orders in the round at the end: got %d, want %d", n, 1+batches%2)
 			}
 		})
 	}
@@ -220,10 +220,10 @@ func mustCommand(t testing.TB, c *slacksim.Client, cmd, text string) *slacksim.R
 	t.Helper()
 	r, err := c.Command(context.Background(), cmd, text)
 	if err != nil {
-		t.Fatalf("%s %q: %v", cmd, text, err)
+		t.Fatalf("%s %q: got error %v, want nil", cmd, text, err)
 	}
 	if r.Status != 200 || r.Msg == nil {
-		t.Fatalf("%s %q: HTTP %d %s", cmd, text, r.Status, r.Body)
+		t.Fatalf("%s %q: got HTTP %d %s, want 200 with a message", cmd, text, r.Status, r.Body)
 	}
 	return r
 }

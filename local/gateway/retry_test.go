@@ -27,11 +27,11 @@ func TestSlackRetriesHandledOnce(t *testing.T) {
 				}
 				r, err := h.client.Post(ctx, "/", api.ContentTypeJSON, body, extra)
 				if err != nil {
-					t.Error(err)
+					t.Errorf("delivery %d: got error %v, want nil", retry, err)
 					return
 				}
 				if r.Status != 200 || string(bytes.TrimSpace(r.Body)) != "{}" {
-					t.Errorf("delivery %d: HTTP %d %s", retry, r.Status, r.Body)
+					t.Errorf("delivery %d: got HTTP %d %s, want 200 {}", retry, r.Status, r.Body)
 				}
 			}
 			sequential, err := h.client.EventBody("app_mention")
@@ -49,13 +49,13 @@ func TestSlackRetriesHandledOnce(t *testing.T) {
 			wg.Wait()
 			// Two events, eight deliveries: two replies, two first deliveries.
 			if n := h.poster.count(); n != 2 {
-				t.Errorf("%d thread replies for 2 events delivered 4 times each, want 2", n)
+				t.Errorf("thread replies for 2 events delivered 4 times each: got %d, want 2", n)
 			}
 			if n := len(h.store.events); n != 2 {
-				t.Errorf("MarkEvent reported %d first deliveries (%q), want 2", n, h.store.events)
+				t.Errorf("first deliveries MarkEvent reported: got %d (%q), want 2", n, h.store.events)
 			}
 			if n := h.store.writes["MarkEvent"]; n != 8 {
-				t.Errorf("MarkEvent called %d times, want 8 (one per delivery)", n)
+				t.Errorf("MarkEvent calls: got %d, want 8 (one per delivery)", n)
 			}
 			t.Logf("%s: 8 deliveries of 2 event ids → %d posts, %d first deliveries", st.name, h.poster.count(), len(h.store.events))
 		})
@@ -81,7 +81,7 @@ func TestDoubleSubmittedUpdateIsIdempotent(t *testing.T) {
 				send := func(i int) {
 					r, err := c.Post(ctx, "/order-update", api.ContentTypeForm, body, headers)
 					if err != nil || r.Status != 200 || r.Msg == nil {
-						t.Errorf("copy %d: %v %+v", i, err, r)
+						t.Errorf("copy %d: got error %v, reply %+v; want HTTP 200 with a message", i, err, r)
 						return
 					}
 					replies[i] = r.Body
@@ -96,11 +96,11 @@ func TestDoubleSubmittedUpdateIsIdempotent(t *testing.T) {
 					send(1)
 				}
 				if len(replies[0]) != len(replies[1]) || !bytes.Equal(replies[0], replies[1]) {
-					t.Errorf("concurrent=%v: replies differ:\n%s\n%s", concurrent, replies[0], replies[1])
+					t.Errorf("concurrent=%v: got differing replies:\n%s\n%s\nwant them identical", concurrent, replies[0], replies[1])
 				}
 				r := h.open(t)
 				if got := byUser(r); len(r.Orders) != 2 || got["U2"] != item || got["U1"] != "flat white" {
-					t.Errorf("concurrent=%v: round %v, want U1 flat white and U2 %q", concurrent, got, item)
+					t.Errorf("concurrent=%v: got round %v, want U1 flat white and U2 %q", concurrent, got, item)
 				}
 			}
 		})

@@ -18,7 +18,7 @@ import (
 func slackRenders(t *testing.T, mrkdwn string) string {
 	t.Helper()
 	if strings.ContainsAny(mrkdwn, "<>") {
-		t.Fatalf("mrkdwn %q holds a raw < or >: Slack would read it as markup", mrkdwn)
+		t.Fatalf("mrkdwn %q: got a raw < or >, want none (Slack would read it as markup)", mrkdwn)
 	}
 	return slack.UnescapeText(mrkdwn)
 }
@@ -47,19 +47,19 @@ func TestTypedTextSurvivesSlack(t *testing.T) {
 		h.client.User = "U" + string(rune('A'+i%26)) + string(rune('A'+i/26))
 		r, err := h.client.Command(context.Background(), "/order-update", typed)
 		if err != nil || r.Status != 200 || r.Msg == nil || r.Invalid != nil {
-			t.Fatalf("%q: HTTP %v %s (%v; Block Kit: %v)", typed, r.Status, r.Body, err, r.Invalid)
+			t.Fatalf("%q: got HTTP %v %s (error %v; Block Kit: %v), want 200 with a valid message", typed, r.Status, r.Body, err, r.Invalid)
 		}
 		if got := byUser(h.open(t))[h.client.User]; got != typed {
-			t.Fatalf("typed %q: stored %q", typed, got)
+			t.Fatalf("typed %q: got %q stored, want it as typed", typed, got)
 		}
 		section := r.Msg.Blocks.BlockSet[0].(*slackgo.SectionBlock).Text.Text
 		if got, want := slackRenders(t, section), "Your order: *"+typed+"*"; !strings.HasPrefix(got, want) {
-			t.Fatalf("typed %q: Slack renders %q, want it to start with %q", typed, got, want)
+			t.Fatalf("typed %q: got %q rendered by Slack, want it to start with %q", typed, got, want)
 		}
 	}
 	r, err := h.client.Command(context.Background(), "/order-list", "")
 	if err != nil || r.Msg == nil {
-		t.Fatalf("list: %v", err)
+		t.Fatalf("/order-list: got error %v, reply %+v; want nil and a message", err, r)
 	}
 	for _, blk := range r.Msg.Blocks.BlockSet {
 		if s, ok := blk.(*slackgo.SectionBlock); ok {

@@ -31,7 +31,7 @@ func TestHandlerTimeoutErrorIsNotIntegrationTimeout(t *testing.T) {
 	defer srv.Close()
 	resp, err := http.Post(srv.URL+"/order-update", api.ContentTypeForm, strings.NewReader("text=latte"))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("POST /order-update: got error %v, want nil", err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusInternalServerError {
