@@ -59,6 +59,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"RepeatedEmptyCloseClosesNothingLater", testEmptyCloseRecorded},
 		{"EventRecorded", testEventRecorded},
 		{"ReplacedRequestIsReplayedInItsRound", testReplacedInRound},
+		{"AbandonFindsReplacedRequestInClosedRound", testAbandonReplacedThenClosed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -798,5 +799,48 @@ func testReplacedInRound(t *testing.T, s orders.Store) {
 	r := again("latte after the close")
 	if r.Open() {
 		t.Fatalf("latte after the close: got open round %s, want the closed one", r.ID)
+	}
+}
+
+// testAbandonReplacedThenClosed (issue #10): the latte took effect (its acknowledgement
+// lost), the same person's newer mocha replaced it, and the round closed. The latte's
+// deferred run gives up: Abandon must report the latte's round — it was saved, and
+// replaced — never Applied ("not saved, nothing changed"), and never a round-less Replayed
+// (which reads as "an earlier run gave it up"). The same for a withdrawal that a newer
+// order overtook, and for another delivery of either. It holds from the instant the round
+// closed: a store that moves a closed round elsewhere in a second step must answer the
+// same before that step as after.
+func testAbandonReplacedThenClosed(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	latte := req(t0)
+	res, err := s.SetOrder(ctx, ch, order("U1", "latte", t0), latte, orders.NewRoundID(t0))
+	first := mustApply(t, "latte", res, err, orders.Applied)
+	mustSet(t, s, ch, order("U1", "mocha", t0.Add(time.Second)))
+	mustSet(t, s, ch, order("U2", "tea", t0.Add(time.Second)))
+	withdraw := req(t0.Add(2 * time.Second))
+	res, err = s.CancelOrder(ctx, ch, "U2", withdraw)
+	mustApply(t, "U2's withdrawal", res, err, orders.Applied)
+	mustSet(t, s, ch, order("U2", "coffee", t0.Add(3*time.Second)))
+	if _, err := closeRound(s, ch, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	inFirst := func(what string, res orders.Result, err error) {
+		t.Helper()
+		r := mustApply(t, what, res, err, orders.Replayed)
+		if r.ID != first.ID || r.Open() || res.NoChange {
+			t.Fatalf("%s: got round %q (open %v, no change %v), want the closed %s", what, r.ID, r.Open(), res.NoChange, first.ID)
+		}
+		wantItems(t, r, map[string]string{"U1": "mocha", "U2": "coffee"})
+	}
+	res, err = s.Abandon(ctx, ch, orders.Target{User: "U1"}, latte)
+	inFirst("abandon the replaced latte", res, err)
+	res, err = s.Abandon(ctx, ch, orders.Target{User: "U2"}, withdraw)
+	inFirst("abandon the overtaken withdrawal", res, err)
+	res, err = s.SetOrder(ctx, ch, order("U1", "latte", t0), latte, orders.NewRoundID(t0))
+	inFirst("the latte delivered again", res, err)
+	res, err = s.CancelOrder(ctx, ch, "U2", withdraw)
+	inFirst("the withdrawal delivered again", res, err)
+	if _, err := s.OpenRound(ctx, ch); !errors.Is(err, orders.ErrNoOpenRound) {
+		t.Fatalf("after the close: %v, want no open round", err)
 	}
 }

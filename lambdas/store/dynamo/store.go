@@ -35,6 +35,10 @@ const maxAttempts = 8
 type Store struct {
 	db    API
 	table string
+	// closesLinger makes CloseRound leave the round it closed in the slot, as a function
+	// that timed out or crashed right after the close committed would; the next writer
+	// moves it to history. Set by tests only (export_test.go).
+	closesLinger bool
 }
 
 var _ orders.Store = (*Store)(nil)
@@ -160,13 +164,17 @@ func (s *Store) decided(ctx context.Context, ch orders.Channel, item map[string]
 		return s.replayed(ctx, ch, item, stringAttr(item, reqRoundPrefix+user))
 	case !req.Newer(rec):
 		// Older than the user's latest request — but it may have taken effect before that
-		// one was applied: in this round (its change set says so) or in one that has
-		// closed since. Then it is a repeat.
+		// one was applied: in the slot's round (its change set says so) or in one that has
+		// moved to history since. Then it is a repeat.
 		if c, ok := findChange(item, user, req); ok {
 			if strings.HasSuffix(c, noChangeMark) {
 				return orders.Result{Outcome: orders.Replayed, NoChange: true}, true, nil
 			}
-			r, err := openRound(ch, item)
+			// The slot's round, open or closed: a close leaves its round in the slot
+			// until it is moved to history (retire), and a repeat found there in between
+			// must name it as it would once moved — never the zero round, which says the
+			// request was given up (issue #10).
+			r, err := decodeRound(ch, item)
 			return orders.Result{Round: r, Outcome: orders.Replayed}, true, err
 		}
 		if res, found, err := s.closedWith(ctx, ch, user, req); found || err != nil {
@@ -420,7 +428,9 @@ func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Re
 		// The round is closed and r is final whatever happens next. Moving it to history now
 		// spares the next writer the work; if this fails, that writer retries it, so the
 		// error must not turn a successful close into a reported failure.
-		_ = s.retire(ctx, out.Attributes)
+		if !s.closesLinger {
+			_ = s.retire(ctx, out.Attributes)
+		}
 		return orders.Result{Round: r, Outcome: orders.Applied}, nil
 	}
 }
