@@ -20,7 +20,7 @@ func TestRouteTable(t *testing.T) {
 			t.Errorf("route %+v: got path %q, method %q, function %q; want a path starting with /, POST and a function", r, r.Path, r.Method, r.Function)
 		}
 		if (r.Kind == KindCommand) != (r.Command != "") {
-			t.Errorf("route %s: kind %q with command %q: want a command exactly on %q routes", r.Path, r.Kind, r.Command, KindCommand)
+			t.Errorf("route %s: got kind %q with command %q, want a command exactly on %q routes", r.Path, r.Kind, r.Command, KindCommand)
 		}
 		switch {
 		case r.Kind != KindEvents && r.Kind != KindCommand && r.Kind != KindInteractive:
