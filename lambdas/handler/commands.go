@@ -52,40 +52,42 @@ func (d Deps) commandHandler(function string, run func(context.Context, api.Even
 func OrderUpdate(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
 	return d.commandHandler("order-update", func(ctx context.Context, ev api.Event, cmd slackgo.SlashCommand, ch orders.Channel, log *slog.Logger) (*slackgo.Msg, error) {
 		req := requestOf(ev)
-		t := task{function: "order-update", ev: ev, cmd: cmd}
+		t := task{function: "order-update", ev: ev, responseURL: cmd.ResponseURL}
 		switch strings.ToLower(strings.TrimSpace(cmd.Text)) {
 		case "", "help":
 			return slack.Usage(cmd.Command, ""), nil
 		case "cancel":
-			t.op = func(ctx context.Context) (*slackgo.Msg, error) { return d.cancel(ctx, ch, cmd, req) }
+			t.op = func(ctx context.Context) (*slackgo.Msg, error) { return d.cancel(ctx, ch, cmd.UserID, req) }
 			t.giveUp = func(ctx context.Context) *slackgo.Msg {
-				return d.abandonOrder(ctx, ch, cmd, req, "the withdrawal of your order", cancelReply)
+				return d.abandonOrder(ctx, ch, cmd.UserID, req, "the withdrawal of your order", cancelReply)
 			}
 		default:
 			item, err := orders.CleanItem(cmd.Text)
 			if err != nil {
 				return slack.Usage(cmd.Command, slack.ItemProblem(err)), nil
 			}
-			t.op = func(ctx context.Context) (*slackgo.Msg, error) { return d.set(ctx, ch, cmd, item, req, log) }
+			t.op = func(ctx context.Context) (*slackgo.Msg, error) {
+				return d.set(ctx, ch, cmd.UserID, cmd.UserName, item, req, log)
+			}
 			t.giveUp = func(ctx context.Context) *slackgo.Msg {
-				return d.abandonOrder(ctx, ch, cmd, req, "your order *"+slack.Escape(item)+"*", setReply(item, req))
+				return d.abandonOrder(ctx, ch, cmd.UserID, req, "your order *"+slack.Escape(item)+"*", setReply(item, req))
 			}
 		}
 		return d.within(ctx, t, log)
 	})
 }
 
-func (d Deps) set(ctx context.Context, ch orders.Channel, cmd slackgo.SlashCommand, item string, req orders.Request, log *slog.Logger) (*slackgo.Msg, error) {
-	res, err := d.Orders.Set(ctx, ch, cmd.UserID, cmd.UserName, item, req)
+func (d Deps) set(ctx context.Context, ch orders.Channel, user, userName, item string, req orders.Request, log *slog.Logger) (*slackgo.Msg, error) {
+	res, err := d.Orders.Set(ctx, ch, user, userName, item, req)
 	switch {
 	case errors.Is(err, orders.ErrRoundFull):
 		return slack.RoundFull(), nil
 	case err != nil:
 		return nil, api.Internal("set order", err)
 	}
-	log.Info("order set", "team", ch.Team, "channel", ch.Channel, "user", cmd.UserID, "round", res.Round.ID,
+	log.Info("order set", "team", ch.Team, "channel", ch.Channel, "user", user, "round", res.Round.ID,
 		"round_size", len(res.Round.Orders), "outcome", res.Outcome.String())
-	return setReply(item, req)(res, cmd.UserID), nil
+	return setReply(item, req)(res, user), nil
 }
 
 // setReply words the outcome of an order request.
@@ -116,15 +118,15 @@ func holds(r orders.Round, user string, req orders.Request) bool {
 	return false
 }
 
-func (d Deps) cancel(ctx context.Context, ch orders.Channel, cmd slackgo.SlashCommand, req orders.Request) (*slackgo.Msg, error) {
-	res, err := d.Orders.Cancel(ctx, ch, cmd.UserID, req)
+func (d Deps) cancel(ctx context.Context, ch orders.Channel, user string, req orders.Request) (*slackgo.Msg, error) {
+	res, err := d.Orders.Cancel(ctx, ch, user, req)
 	switch {
 	case errors.Is(err, orders.ErrNoOpenRound), errors.Is(err, orders.ErrNoOrder):
 		return slack.NothingToCancel(), nil
 	case err != nil:
 		return nil, api.Internal("cancel order", err)
 	}
-	return cancelReply(res, cmd.UserID), nil
+	return cancelReply(res, user), nil
 }
 
 func cancelReply(res orders.Result, user string) *slackgo.Msg {
@@ -141,9 +143,9 @@ func cancelReply(res orders.Result, user string) *slackgo.Msg {
 
 // abandonOrder gives up on an order request for good, unless it has taken effect after
 // all: then the answer is what it did.
-func (d Deps) abandonOrder(ctx context.Context, ch orders.Channel, cmd slackgo.SlashCommand, req orders.Request, what string,
+func (d Deps) abandonOrder(ctx context.Context, ch orders.Channel, user string, req orders.Request, what string,
 	reply func(orders.Result, string) *slackgo.Msg) *slackgo.Msg {
-	res, err := d.Orders.Abandon(ctx, ch, orders.Target{User: cmd.UserID}, req)
+	res, err := d.Orders.Abandon(ctx, ch, orders.Target{User: user}, req)
 	switch {
 	case err != nil:
 		d.log().Error("abandon failed", "error", err.Error())
@@ -151,14 +153,14 @@ func (d Deps) abandonOrder(ctx context.Context, ch orders.Channel, cmd slackgo.S
 	case res.Outcome == orders.Applied:
 		return slack.NotSaved(what)
 	}
-	return reply(res, cmd.UserID)
+	return reply(res, user)
 }
 
 // OrderList handles /order-list: the round (ephemeral), `share` (in the channel), `close`
 // (closes it and posts the final tally).
 func OrderList(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
 	return d.commandHandler("order-list", func(ctx context.Context, ev api.Event, cmd slackgo.SlashCommand, ch orders.Channel, log *slog.Logger) (*slackgo.Msg, error) {
-		t := task{function: "order-list", ev: ev, cmd: cmd}
+		t := task{function: "order-list", ev: ev, responseURL: cmd.ResponseURL}
 		switch arg := strings.ToLower(strings.TrimSpace(cmd.Text)); arg {
 		case "", "share":
 			t.op = func(ctx context.Context) (*slackgo.Msg, error) {

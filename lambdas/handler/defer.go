@@ -79,9 +79,13 @@ func requestOf(ev api.Event) orders.Request {
 type task struct {
 	function string
 	ev       api.Event
-	cmd      slackgo.SlashCommand
-	op       func(context.Context) (*slackgo.Msg, error)
-	giveUp   func(context.Context) *slackgo.Msg
+	// responseURL is where a deferred run answers: the command's or the click's.
+	responseURL string
+	op          func(context.Context) (*slackgo.Msg, error)
+	giveUp      func(context.Context) *slackgo.Msg
+	// quiet hands over without a "working on it" reply: a click's HTTP answer is only an
+	// acknowledgement, and every message it causes goes to response_url.
+	quiet bool
 }
 
 // within runs a command inside the reply budget. Past the budget it waits Grace for the
@@ -92,7 +96,7 @@ func (d Deps) within(ctx context.Context, t task, log *slog.Logger) (*slackgo.Ms
 	if t.ev.Deferred {
 		return d.finish(ctx, t, log)
 	}
-	if d.Deferrer == nil || d.Budget <= 0 || d.checkResponseURL(t.cmd.ResponseURL) != nil {
+	if d.Deferrer == nil || d.Budget <= 0 || d.checkResponseURL(t.responseURL) != nil {
 		return t.op(ctx)
 	}
 	opCtx, cancel := context.WithCancel(ctx)
@@ -138,6 +142,9 @@ func (d Deps) handOver(ctx context.Context, t task, log *slog.Logger, why string
 		return nil, api.Internal("defer", err)
 	}
 	log.Warn("deferred", "reason", why, "budget_ms", d.Budget.Milliseconds())
+	if t.quiet {
+		return nil, nil
+	}
 	return slack.WorkingOnIt(), nil
 }
 
@@ -146,7 +153,7 @@ func (d Deps) handOver(ctx context.Context, t task, log *slog.Logger, why string
 // through response_url either way. It returns an error — so that Lambda retries the run —
 // only when the answer could not be delivered.
 func (d Deps) finish(ctx context.Context, t task, log *slog.Logger) (*slackgo.Msg, error) {
-	if err := d.checkResponseURL(t.cmd.ResponseURL); err != nil {
+	if err := d.checkResponseURL(t.responseURL); err != nil {
 		// Nobody can be told anything: drop it rather than have Lambda retry it.
 		log.Error("deferred run without a usable response_url", "error", err.Error())
 		return nil, nil
@@ -227,7 +234,7 @@ func (d Deps) respondOnce(ctx context.Context, t task, msg *slackgo.Msg, log *sl
 	}
 	rctx, cancel := context.WithTimeout(ctx, respondTimeout) // within the run's deadline when shorter
 	defer cancel()
-	if err := d.respond(rctx, t.cmd.ResponseURL, msg); err != nil {
+	if err := d.respond(rctx, t.responseURL, msg); err != nil {
 		if rerr := d.Orders.Release(context.WithoutCancel(ctx), claim); rerr != nil {
 			log.Warn("reply claim not given back: the next delivery waits for its lease", "error", rerr.Error())
 		}
