@@ -29,6 +29,7 @@ var (
 	ErrInvalidInput = errors.New("team, channel and user are required")
 	ErrRoundFull    = fmt.Errorf("the round holds %d orders, the most one round takes", MaxOrders)
 	ErrNoRequest    = errors.New("a change needs the id and time of the request that asked for it")
+	ErrStale        = errors.New("the round the request was made on is no longer open")
 )
 
 // MaxOrders caps a round. A round lives in one DynamoDB item (400 KB); 250 orders of the
@@ -48,6 +49,10 @@ const RequestMemory = time.Hour
 type Request struct {
 	ID string    // a digest of the signed request: equal for every delivery of it
 	At time.Time // when it was received; orders one user's requests
+	// Round, when set, is the round the request was made on (a click on that round's
+	// message): the change applies only while that round is open, and is ErrStale
+	// otherwise — unless the request already took effect, which is replayed as always.
+	Round string
 }
 
 func (r Request) valid() bool { return r.ID != "" && !r.At.IsZero() }
