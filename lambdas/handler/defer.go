@@ -193,6 +193,12 @@ func (d Deps) finish(ctx context.Context, t task, log *slog.Logger) (*slackgo.Ms
 			return nil, api.Internal("deferred run", ctx.Err())
 		}
 	}
+	if !t.quiet && msg.ResponseType != slackgo.ResponseTypeInChannel {
+		// A command's ephemeral answer takes the place of its "working on it".
+		replacing := *msg
+		replacing.ReplaceOriginal = true
+		msg = &replacing
+	}
 	if err := d.respondOnce(ctx, t, msg, log); err != nil {
 		return nil, api.Internal("deferred reply", err)
 	}

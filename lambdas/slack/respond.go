@@ -11,9 +11,11 @@ import (
 	slackgo "github.com/slack-go/slack"
 )
 
-// Respond delivers msg to a slash command's response_url: the way to answer after the
-// 3-second window. An ephemeral answer replaces the "working on it" message; one for the
-// channel is posted anew (Slack cannot turn an ephemeral message into a channel message).
+// Respond delivers msg to a response_url — a slash command's or a click's: the way to
+// answer after the 3-second window. msg.ReplaceOriginal replaces the message the URL
+// belongs to (the "working on it" of a command, the round message of a click) and
+// msg.DeleteOriginal deletes it; otherwise msg is posted anew. Slack cannot turn an
+// ephemeral message into a channel message by replacing it.
 func Respond(ctx context.Context, client *http.Client, responseURL string, msg *slackgo.Msg) error {
 	if client == nil {
 		client = http.DefaultClient
@@ -23,7 +25,8 @@ func Respond(ctx context.Context, client *http.Client, responseURL string, msg *
 		Text:            msg.Text,
 		Blocks:          &blocks,
 		ResponseType:    msg.ResponseType,
-		ReplaceOriginal: msg.ResponseType != slackgo.ResponseTypeInChannel,
+		ReplaceOriginal: msg.ReplaceOriginal,
+		DeleteOriginal:  msg.DeleteOriginal,
 	})
 	if err != nil {
 		return fmt.Errorf("post to response_url: %w", err)
