@@ -82,16 +82,15 @@ type GitHubStack struct {
 
 // NewGitHubStack creates the CI stack.
 func NewGitHubStack(scope constructs.Construct, p GitHubStackProps) (*GitHubStack, error) {
-	repo := p.Repo
-	if !repoPattern.MatchString(repo) {
-		return nil, fmt.Errorf("context %s: %q is not owner/name", KeyGitHubRepo, repo)
+	if !repoPattern.MatchString(p.Repo) {
+		return nil, fmt.Errorf("context %s: %q is not owner/name", KeyGitHubRepo, p.Repo)
 	}
 	if !stackNamePattern.MatchString(p.AppStackName) {
 		return nil, fmt.Errorf("CI stack: app stack name %q is not a CloudFormation stack name", p.AppStackName)
 	}
 	s := &GitHubStack{Stack: awscdk.NewStack(scope, jsii.String(GitHubStackName), &awscdk.StackProps{
 		Description: jsii.String("orderbot CI: GitHub OIDC, the diff role for pull requests and the deploy role for the " +
-			GitHubDeployEnvironment + " environment of " + repo),
+			GitHubDeployEnvironment + " environment of " + p.Repo),
 	})}
 	providerARN := p.ProviderARN
 	if providerARN == "" {
@@ -101,7 +100,6 @@ func NewGitHubStack(scope constructs.Construct, p GitHubStackProps) (*GitHubStac
 		})
 		providerARN = *prov.AttrArn()
 	}
-	stack := awscdk.Stack_Of(s.Stack)
 	// Exactly one subject each: StringEquals on the single-valued sub claim, no wildcards.
 	trust := func(subject string) awsiam.IPrincipal {
 		return awsiam.NewWebIdentityPrincipal(jsii.String(providerARN), &map[string]any{
@@ -111,20 +109,34 @@ func NewGitHubStack(scope constructs.Construct, p GitHubStackProps) (*GitHubStac
 			},
 		})
 	}
+	s.addDiffRole(p, trust(GitHubPullRequestSubject(p.Repo)))
+	s.addDeployRole(p, trust(GitHubEnvironmentSubject(p.Repo, GitHubDeployEnvironment)))
 
-	// The diff role: DescribeStacks and GetTemplate on this app's stacks. A stack's ARN
-	// ends in an id CloudFormation assigns, and the stacks may live in any region.
+	awscdk.NewCfnOutput(s.Stack, jsii.String("DiffRoleArn"), &awscdk.CfnOutputProps{
+		Value:       s.DiffRole.RoleArn(),
+		Description: jsii.String("Set as the repository variable AWS_DIFF_ROLE_ARN: pull requests run cdk diff with it"),
+	})
+	awscdk.NewCfnOutput(s.Stack, jsii.String("DeployRoleArn"), &awscdk.CfnOutputProps{
+		Value:       s.DeployRole.RoleArn(),
+		Description: jsii.String("Set as the repository variable AWS_DEPLOY_ROLE_ARN (with AWS_REGION): the " + GitHubDeployEnvironment + " environment deploys with it"),
+	})
+	return s, nil
+}
+
+// addDiffRole creates the diff role: DescribeStacks and GetTemplate on this app's stacks.
+// A stack's ARN ends in an id CloudFormation assigns, and the stacks may live in any region.
+func (s *GitHubStack) addDiffRole(p GitHubStackProps, trust awsiam.IPrincipal) {
 	var stackARNs, stackFindings []string
 	for _, name := range []string{p.AppStackName, GitHubStackName} {
-		stackARNs = append(stackARNs, *stack.FormatArn(&awscdk.ArnComponents{
+		stackARNs = append(stackARNs, *s.FormatArn(&awscdk.ArnComponents{
 			Service: jsii.String("cloudformation"), Region: jsii.String("*"),
 			Resource: jsii.String("stack"), ResourceName: jsii.String(name + "/*"),
 		}))
 		stackFindings = append(stackFindings, "Resource::arn:<AWS::Partition>:cloudformation:*:<AWS::AccountId>:stack/"+name+"/*")
 	}
 	s.DiffRole = awsiam.NewRole(s.Stack, jsii.String("DiffRole"), &awsiam.RoleProps{
-		Description: jsii.String("cdk diff of orderbot from pull requests of " + repo + ": reads the deployed templates only"),
-		AssumedBy:   trust(GitHubPullRequestSubject(repo)),
+		Description: jsii.String("cdk diff of orderbot from pull requests of " + p.Repo + ": reads the deployed templates only"),
+		AssumedBy:   trust,
 		// `cdk diff` takes seconds to minutes.
 		MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(1)),
 		InlinePolicies: &map[string]awsiam.PolicyDocument{"diff": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
@@ -138,20 +150,23 @@ func NewGitHubStack(scope constructs.Construct, p GitHubStackProps) (*GitHubStac
 	s.suppressIAM5(s.DiffRole, "A stack's ARN ends in the unique id CloudFormation gives it when it is created, so the "+
 		"diff role names this app's stacks by name and any id; the stacks may be deployed in any region. "+
 		"It may only describe them and read their templates.", stackFindings)
+}
 
-	// The deploy role: sts:AssumeRole on CDK's bootstrap roles of this account only.
+// addDeployRole creates the deploy role: sts:AssumeRole on CDK's bootstrap roles of this
+// account only.
+func (s *GitHubStack) addDeployRole(p GitHubStackProps, trust awsiam.IPrincipal) {
 	var roleARNs, roleFindings []string
 	for _, kind := range CDKBootstrapRoles {
 		prefix := "cdk-" + cdkQualifier + "-" + kind + "-role-"
-		roleARNs = append(roleARNs, *stack.FormatArn(&awscdk.ArnComponents{
+		roleARNs = append(roleARNs, *s.FormatArn(&awscdk.ArnComponents{
 			Service: jsii.String("iam"), Region: jsii.String(""), Resource: jsii.String("role"),
 			ResourceName: jsii.String(prefix + *awscdk.Aws_ACCOUNT_ID() + "-*"),
 		}))
 		roleFindings = append(roleFindings, "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/"+prefix+"<AWS::AccountId>-*")
 	}
 	s.DeployRole = awsiam.NewRole(s.Stack, jsii.String("DeployRole"), &awsiam.RoleProps{
-		Description:        jsii.String("cdk deploy of orderbot from the " + GitHubDeployEnvironment + " environment of " + repo),
-		AssumedBy:          trust(GitHubEnvironmentSubject(repo, GitHubDeployEnvironment)),
+		Description:        jsii.String("cdk deploy of orderbot from the " + GitHubDeployEnvironment + " environment of " + p.Repo),
+		AssumedBy:          trust,
 		MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(1)),
 		InlinePolicies: &map[string]awsiam.PolicyDocument{"cdk": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
 			Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -164,16 +179,6 @@ func NewGitHubStack(scope constructs.Construct, p GitHubStackProps) (*GitHubStac
 	s.suppressIAM5(s.DeployRole, "The deploy role may only assume this account's CDK bootstrap roles "+
 		"(cdk-"+cdkQualifier+"-<kind>-role-<account>-<region>), whose names end in the region the app is "+
 		"deployed to; those roles carry the deploy permissions.", roleFindings)
-
-	awscdk.NewCfnOutput(s.Stack, jsii.String("DiffRoleArn"), &awscdk.CfnOutputProps{
-		Value:       s.DiffRole.RoleArn(),
-		Description: jsii.String("Set as the repository variable AWS_DIFF_ROLE_ARN: pull requests run cdk diff with it"),
-	})
-	awscdk.NewCfnOutput(s.Stack, jsii.String("DeployRoleArn"), &awscdk.CfnOutputProps{
-		Value:       s.DeployRole.RoleArn(),
-		Description: jsii.String("Set as the repository variable AWS_DEPLOY_ROLE_ARN (with AWS_REGION): the " + GitHubDeployEnvironment + " environment deploys with it"),
-	})
-	return s, nil
 }
 
 // suppressIAM5 accepts the wildcard resources findings of role's policy, exactly those.

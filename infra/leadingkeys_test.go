@@ -2,7 +2,9 @@ package infra
 
 import (
 	"context"
+	"maps"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -94,9 +96,32 @@ type policyCheck struct {
 	db    dynamo.API
 	table string // the table's ARN as the template renders it
 	fns   []fnPolicy
+	made  *actionSet
+}
+
+// actionSet collects the actions of the requests made, from parallel subtests.
+type actionSet struct {
+	mu sync.Mutex
+	m  map[string]bool
+}
+
+func (s *actionSet) add(action string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[string]bool{}
+	}
+	s.m[action] = true
+}
+
+func (s *actionSet) sorted() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Sorted(maps.Keys(s.m))
 }
 
 func (c *policyCheck) check(action string, item map[string]types.AttributeValue) {
+	c.made.add(action)
 	pk, ok := item[dynamo.PartitionKey].(*types.AttributeValueMemberS)
 	if !ok {
 		c.t.Errorf("%s: got no string partition key in %v", action, item)
@@ -155,7 +180,8 @@ func (r replyClaims) EventRecorded(ctx context.Context, id string, now time.Time
 // The LeadingKeys conditions admit every request the store makes for each function: the
 // whole store conformance suite runs, as an order function, against dynalite through the
 // order functions' synthesized policies, and event de-duplication through the events
-// function's. A key the policy does not admit would be AccessDenied in production.
+// function's. A key the policy does not admit would be AccessDenied in production. And
+// TableActions grants no action the store did not use: the grant is exactly the calls.
 func TestStoreRequestsWithinPolicies(t *testing.T) {
 	endpoint := dynamotest.Endpoint(t) // one dynalite for all the subtests
 	table := "<" + def.ofType("AWS::DynamoDB::Table")[0] + ".Arn>"
@@ -169,13 +195,14 @@ func TestStoreRequestsWithinPolicies(t *testing.T) {
 			t.Fatalf("functions with data %s: got none, want at least one", data)
 		}
 	}
+	made := map[api.DataAccess]*actionSet{api.DataOrders: {}, api.DataEvents: {}}
 	newStore := func(t *testing.T, data api.DataAccess) *dynamo.Store {
 		client := dynamotest.NewClient(endpoint)
 		name := dynamotest.TableName(t)
 		if err := dynamo.CreateTable(context.Background(), client, name); err != nil {
 			t.Fatal(err)
 		}
-		return dynamo.New(&policyCheck{t: t, db: client, table: table, fns: byData[data]}, name)
+		return dynamo.New(&policyCheck{t: t, db: client, table: table, fns: byData[data], made: made[data]}, name)
 	}
 
 	t.Run("orders", func(t *testing.T) {
@@ -191,6 +218,11 @@ func TestStoreRequestsWithinPolicies(t *testing.T) {
 			}
 		}
 	})
+	for data, set := range made {
+		if got, want := set.sorted(), sorted(TableActions(data)); !slices.Equal(got, want) {
+			t.Errorf("data %s: got requests with actions %v, want exactly the granted %v", data, got, want)
+		}
+	}
 	// And the conditions do narrow: each part of the data is kept from the other's keys.
 	t.Run("denied", func(t *testing.T) {
 		for _, tc := range []struct {

@@ -89,16 +89,16 @@ func (s *Stack) addSuppressions() {
 			s.suppress(f.AsyncInvoke, "Serverless-LambdaAsyncFailureDestination", reasonDLQNotDestination)
 		}
 	}
-	s.suppress(s.DeferredDLQ, "Serverless-SQSRedrivePolicy", reasonIsDLQ)
+	s.suppress(s.DeferredWork.Queue, "Serverless-SQSRedrivePolicy", reasonIsDLQ)
 	if api.CloudWatchRole != nil {
 		s.suppress(api.CloudWatchRole, "AwsSolutions-IAM5", reasonAccountRole,
 			"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:API-Gateway-Execution-Logs_*",
 			"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*")
 	}
-	if s.Config.SecretName == "" {
-		s.suppress(s.Secret, "AwsSolutions-SMG4", reasonNoRotation)
+	if s.Secret.Created {
+		s.suppress(s.Secret.Secret, "AwsSolutions-SMG4", reasonNoRotation)
 	}
-	if s.EmailSubscription != nil {
-		s.suppress(s.EmailSubscription, "Serverless-SNSRedrivePolicy", reasonEmailRedrive)
+	if s.Alarms.EmailSubscription != nil {
+		s.suppress(s.Alarms.EmailSubscription, "Serverless-SNSRedrivePolicy", reasonEmailRedrive)
 	}
 }

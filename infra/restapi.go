@@ -6,8 +6,10 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/orderbot/orderbot/lambdas/api"
@@ -21,45 +23,75 @@ const ResponseContentType = "application/json"
 // gateway writes the same line per request.
 func AccessLogFormat() string { return api.AccessLogFormat }
 
-// RestAPI is the REST API, its stage and, when managed here, the account's CloudWatch role.
+// RestAPIProps configures the REST API and its one stage.
+type RestAPIProps struct {
+	Name              string // the API's name (the stack's)
+	StageName         string
+	LogRetention      awslogs.RetentionDays // of the access log
+	ExecutionLogLevel string                // ERROR or INFO
+	ThrottleRate      float64               // requests per second
+	ThrottleBurst     float64
+	// AccountRole creates API Gateway's account-wide CloudWatch role (context
+	// apiGatewayCloudWatchRole).
+	AccountRole bool
+	Alarms      *Alarms
+}
+
+// RestAPI is the REST API with its stage, access log, 5XX alarm and, when managed here, the
+// account's CloudWatch role. AddRoute adds a route's method.
 type RestAPI struct {
 	Api        awsapigateway.RestApi
 	AccessLogs awslogs.LogGroup
-	// CloudWatchRole is nil when context apiGatewayCloudWatchRole is false.
+	// CloudWatchRole is nil without RestAPIProps.AccountRole.
 	CloudWatchRole awsiam.Role
 	Methods        map[string]awsapigateway.Method // by route path
+	// BaseURL is the stage's URL, no trailing slash.
+	BaseURL *string
+	Alarm   awscloudwatch.Alarm
 }
 
-func newRestAPI(stack awscdk.Stack, cfg Config) *RestAPI {
+// NewRestAPI creates the API in scope under the ids "Api", "AccessLogs", "Api5xx" and, with
+// AccountRole, "ApiGatewayCloudWatchRole" and "ApiGatewayAccount" (see stack.go on
+// construct ids).
+func NewRestAPI(scope constructs.Construct, p RestAPIProps) *RestAPI {
 	a := &RestAPI{Methods: map[string]awsapigateway.Method{}}
-	a.AccessLogs = awslogs.NewLogGroup(stack, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
-		Retention: cfg.LogRetention,
+	a.AccessLogs = awslogs.NewLogGroup(scope, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
+		Retention: p.LogRetention,
 	})
-	a.Api = awsapigateway.NewRestApi(stack, jsii.String("Api"), &awsapigateway.RestApiProps{
-		RestApiName:   jsii.String(cfg.StackName),
+	a.Api = awsapigateway.NewRestApi(scope, jsii.String("Api"), &awsapigateway.RestApiProps{
+		RestApiName:   jsii.String(p.Name),
 		Description:   jsii.String("orderbot: Slack slash commands and events"),
 		EndpointTypes: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
 		// The role is created below with an inline policy instead of CDK's managed policy.
 		CloudWatchRole: jsii.Bool(false),
 		DeployOptions: &awsapigateway.StageOptions{
-			StageName:            jsii.String(cfg.StageName),
+			StageName:            jsii.String(p.StageName),
 			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(a.AccessLogs),
 			AccessLogFormat:      awsapigateway.AccessLogFormat_Custom(jsii.String(AccessLogFormat())),
-			LoggingLevel:         awsapigateway.MethodLoggingLevel(cfg.ExecutionLogLevel),
+			LoggingLevel:         awsapigateway.MethodLoggingLevel(p.ExecutionLogLevel),
 			// Data trace would log request bodies: Slack user text and signatures.
 			DataTraceEnabled:     jsii.Bool(false),
 			MetricsEnabled:       jsii.Bool(true),
 			TracingEnabled:       jsii.Bool(true),
-			ThrottlingRateLimit:  jsii.Number(cfg.ThrottleRate),
-			ThrottlingBurstLimit: jsii.Number(cfg.ThrottleBurst),
+			ThrottlingRateLimit:  jsii.Number(p.ThrottleRate),
+			ThrottlingBurstLimit: jsii.Number(p.ThrottleBurst),
 		},
 	})
 	// RestApi adds an "Endpoint" output with a trailing slash; the stack's ApiUrl output
 	// replaces it so that scripts have one stable name to read.
 	a.Api.Node().TryRemoveChild(jsii.String("Endpoint"))
-	if cfg.CloudWatchRole {
-		a.CloudWatchRole = newCloudWatchRole(stack, a)
+	// Built here rather than with RestApi.urlForPath so that it has no trailing slash and
+	// manifest.URL joins paths to it the same way for the outputs and the manifest.
+	stack := awscdk.Stack_Of(scope)
+	a.BaseURL = jsii.String("https://" + *a.Api.RestApiId() + ".execute-api." + *stack.Region() + "." +
+		*stack.UrlSuffix() + "/" + p.StageName)
+	if p.AccountRole {
+		a.CloudWatchRole = newCloudWatchRole(scope, a)
 	}
+	// Bad input answers 4xx by contract, so any 5xx is a fault of ours.
+	a.Alarm = p.Alarms.Over(scope, "Api5xx", a.Api.MetricServerError(&awscloudwatch.MetricOptions{
+		Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Sum"),
+	}), 0, "orderbot API: 5XX responses")
 	return a
 }
 
@@ -67,14 +99,14 @@ func newRestAPI(stack awscdk.Stack, cfg Config) *RestAPI {
 // with execution or access logging fails to deploy. The setting is per account and region,
 // so the role may serve other APIs' log groups too; both are retained on stack deletion
 // (as CDK does for its own role) so that deleting this stack does not break their logging.
-func newCloudWatchRole(stack awscdk.Stack, a *RestAPI) awsiam.Role {
+func newCloudWatchRole(scope constructs.Construct, a *RestAPI) awsiam.Role {
 	logsArn := func(resource string) *string {
-		return awscdk.Stack_Of(stack).FormatArn(&awscdk.ArnComponents{
+		return awscdk.Stack_Of(scope).FormatArn(&awscdk.ArnComponents{
 			Service: jsii.String("logs"), Resource: jsii.String("log-group"),
 			ResourceName: jsii.String(resource), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
 		})
 	}
-	role := awsiam.NewRole(stack, jsii.String("ApiGatewayCloudWatchRole"), &awsiam.RoleProps{
+	role := awsiam.NewRole(scope, jsii.String("ApiGatewayCloudWatchRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil),
 		Description: jsii.String("API Gateway account role: writes execution and access logs"),
 		InlinePolicies: &map[string]awsiam.PolicyDocument{"logs": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
@@ -100,7 +132,7 @@ func newCloudWatchRole(stack awscdk.Stack, a *RestAPI) awsiam.Role {
 		})},
 	})
 	role.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)
-	account := awsapigateway.NewCfnAccount(stack, jsii.String("ApiGatewayAccount"), &awsapigateway.CfnAccountProps{
+	account := awsapigateway.NewCfnAccount(scope, jsii.String("ApiGatewayAccount"), &awsapigateway.CfnAccountProps{
 		CloudWatchRoleArn: role.RoleArn(),
 	})
 	account.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
@@ -110,10 +142,10 @@ func newCloudWatchRole(stack awscdk.Stack, a *RestAPI) awsiam.Role {
 	return role
 }
 
-// addRoute adds the route's method with a non-proxy integration: the request template turns
+// AddRoute adds the route's method with a non-proxy integration: the request template turns
 // Slack's request into api.Event, and the integration responses turn handler errors into
 // statuses with bodies that say nothing about the failure.
-func (a *RestAPI) addRoute(fn *RouteFunction) error {
+func (a *RestAPI) AddRoute(fn *RouteFunction) error {
 	r := fn.Route
 	tmpl, err := api.Template(r.RequestTemplate)
 	if err != nil {

@@ -81,13 +81,13 @@ func TestTableAndSecret(t *testing.T) {
 	})
 	sec := def.res[def.ofType("AWS::SecretsManager::Secret")[0]].Properties
 	desc, _ := sec["Description"].(string)
-	for _, want := range []string{"put-secret-value", SecretKeySigningSecret, SecretKeyBotToken} {
+	for _, want := range []string{"put-secret-value", api.SecretKeySigningSecret, api.SecretKeyBotToken} {
 		if !strings.Contains(desc, want) {
-			t.Errorf("secret description lacks %q: %s", want, desc)
+			t.Errorf("secret description: got %q, want it to name %q", desc, want)
 		}
 	}
-	if g := get(sec, "GenerateSecretString", "GenerateStringKey"); g != SecretKeySigningSecret {
-		t.Errorf("generated key %v", g)
+	if got, want := get(sec, "GenerateSecretString", "GenerateStringKey"), api.SecretKeySigningSecret; got != want {
+		t.Errorf("generated key: got %v, want %s", got, want)
 	}
 }
 

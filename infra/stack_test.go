@@ -12,7 +12,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/orderbot/orderbot/lambdas/api"
-	"github.com/orderbot/orderbot/lambdas/store/dynamo"
 )
 
 // routeResources are the resources of one route, found from the template alone: the method
@@ -177,7 +176,7 @@ func TestFunctions(t *testing.T) {
 			check := func(name string, got, want any) {
 				t.Helper()
 				if g, w := render(got), render(want); g != w {
-					t.Errorf("%s = %s, want %s", name, g, w)
+					t.Errorf("%s: got %s, want %s", name, g, w)
 				}
 			}
 			check("Runtime", p["Runtime"], "provided.al2023")
@@ -191,11 +190,11 @@ func TestFunctions(t *testing.T) {
 			check("ApplicationLogLevel", lc["ApplicationLogLevel"], Defaults[KeyLogLevel])
 			check("SystemLogLevel", lc["SystemLogLevel"], "INFO")
 			env := get(p, "Environment", "Variables").(map[string]any)
-			check("TABLE_NAME", env[EnvTableName], "<"+table+">")
-			check("SECRET_ARN", env[EnvSecretARN], "<"+secret+">")
-			check("LOG_LEVEL", env[EnvLogLevel], Defaults[KeyLogLevel])
+			check(api.EnvTableName, env[api.EnvTableName], "<"+table+">")
+			check(api.EnvSecretARN, env[api.EnvSecretARN], "<"+secret+">")
+			check(api.EnvLogLevel, env[api.EnvLogLevel], Defaults[KeyLogLevel])
 			if len(env) != 3 {
-				t.Errorf("environment = %v, want only %s, %s, %s", env, EnvTableName, EnvSecretARN, EnvLogLevel)
+				t.Errorf("environment: got %v, want only %s, %s, %s", env, api.EnvTableName, api.EnvSecretARN, api.EnvLogLevel)
 			}
 			check("RetentionInDays", def.res[rr.logGroup].Properties["RetentionInDays"], Defaults[KeyLogRetentionDays])
 		})
@@ -277,7 +276,7 @@ func TestRolesLeastPrivilege(t *testing.T) {
 		t.Run(r.Function, func(t *testing.T) {
 			rr := def.route(t, r)
 			want := []statement{
-				{Actions: dynamo.Actions(r.Data), Resources: []string{"<" + table + ".Arn>"}, Condition: render(map[string]any{
+				{Actions: TableActions(r.Data), Resources: []string{"<" + table + ".Arn>"}, Condition: render(map[string]any{
 					"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": wantLeadingKeys[r.Data]},
 				})},
 				{Actions: []string{"secretsmanager:GetSecretValue"}, Resources: []string{"<" + secret + ">"}},

@@ -78,7 +78,6 @@ package dynamo
 import (
 	"strings"
 
-	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/orders"
 )
 
@@ -122,18 +121,6 @@ const (
 	// orders.ReplyClaim), the only event records the order functions write.
 	ReplyClaimPrefix = orders.ReplyClaimPrefix
 )
-
-// Actions returns the IAM actions a function with data access a needs on the table: exactly
-// the operations this package calls for that part of the data.
-func Actions(a api.DataAccess) []string {
-	switch a {
-	case api.DataOrders:
-		return []string{"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"}
-	case api.DataEvents:
-		return []string{"dynamodb:PutItem"}
-	}
-	return nil
-}
 
 var keyEscaper = strings.NewReplacer("%", "%25", "#", "%23")
 
