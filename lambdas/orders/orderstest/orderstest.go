@@ -60,6 +60,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"EventRecorded", testEventRecorded},
 		{"ReplacedRequestIsReplayedInItsRound", testReplacedInRound},
 		{"AbandonFindsReplacedRequestInClosedRound", testAbandonReplacedThenClosed},
+		{"AbandonRacingDeliveriesNewerRequestAndClose", testAbandonRaces},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -842,5 +843,176 @@ func testAbandonReplacedThenClosed(t *testing.T, s orders.Store) {
 	inFirst("the withdrawal delivered again", res, err)
 	if _, err := s.OpenRound(ctx, ch); !errors.Is(err, orders.ErrNoOpenRound) {
 		t.Fatalf("after the close: %v, want no open round", err)
+	}
+}
+
+// testAbandonRaces (issue #10) gives up on U1's latte (Abandon) while it races other
+// deliveries of the latte, U1's newer mocha and a close, in many channels at once and in
+// three arrangements: the latte already took effect (its acknowledgement lost) and the
+// mocha replaced it, then the close meets the deliveries and Abandon; the latte races its
+// own abandonment, then the mocha and the close follow; everything at once. While the
+// racing calls run, the latte is delivered and abandoned over and over, as Lambda's
+// duplicate deliveries and retries would. Whatever the order: the latte applies at most
+// once; if it applied, every answer about it names the round it applied in, and if it did
+// not, no answer names a round and no round holds it.
+func testAbandonRaces(t *testing.T, s orders.Store) {
+	const channels = 24
+	var wg sync.WaitGroup
+	for i := range channels {
+		wg.Go(func() { abandonRace(t, s, i) })
+	}
+	wg.Wait()
+}
+
+func abandonRace(t *testing.T, s orders.Store, i int) {
+	ctx := context.Background()
+	c := orders.Channel{Team: "T1", Channel: fmt.Sprintf("C-race-%02d", i)}
+	if _, err := s.SetOrder(ctx, c, order("U2", "opener", t0), req(t0), orders.NewRoundID(t0)); err != nil {
+		t.Error(err)
+		return
+	}
+	latte, mocha, closeReq := req(t0.Add(time.Second)), req(t0.Add(2*time.Second)), req(t0.Add(3*time.Second))
+	var (
+		mu             sync.Mutex
+		sets, abandons []orders.Result // every answer to a delivery of the latte, to Abandon
+		closed         orders.Result
+		failed         bool
+	)
+	call := func(what string, f func() (orders.Result, error), into *[]orders.Result) {
+		res, err := f()
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			t.Errorf("channel %d: %s: %v", i, what, err)
+			failed = true
+		} else if into != nil {
+			*into = append(*into, res)
+		}
+	}
+	setLatte := func() {
+		call("latte", func() (orders.Result, error) {
+			return s.SetOrder(ctx, c, order("U1", "latte", latte.At), latte, orders.NewRoundID(latte.At))
+		}, &sets)
+	}
+	abandon := func() {
+		call("abandon", func() (orders.Result, error) { return s.Abandon(ctx, c, orders.Target{User: "U1"}, latte) }, &abandons)
+	}
+	setMocha := func() {
+		call("mocha", func() (orders.Result, error) {
+			return s.SetOrder(ctx, c, order("U1", "mocha", mocha.At), mocha, orders.NewRoundID(mocha.At))
+		}, nil)
+	}
+	closeIt := func() {
+		var res orders.Result
+		call("close", func() (orders.Result, error) {
+			var err error
+			res, err = s.CloseRound(ctx, c, closeReq, closeReq.At)
+			return res, err
+		}, nil)
+		closed = res
+	}
+	// race runs fns at once and, until they have all returned, delivers the latte and
+	// abandons it over and over.
+	race := func(fns ...func()) {
+		var racers, pollers sync.WaitGroup
+		done := make(chan struct{})
+		for _, fn := range fns {
+			racers.Go(fn)
+		}
+		for _, poll := range []func(){setLatte, abandon} {
+			pollers.Go(func() {
+				for {
+					poll()
+					select {
+					case <-done:
+						return
+					default:
+					}
+				}
+			})
+		}
+		racers.Wait()
+		close(done)
+		pollers.Wait()
+	}
+	switch i % 3 {
+	case 0:
+		setLatte()
+		setMocha()
+		race(closeIt)
+	case 1:
+		race(setLatte)
+		setMocha()
+		closeIt()
+	default:
+		race(setMocha, closeIt)
+	}
+	abandon() // a last delivery gives up
+	open, err := s.OpenRound(ctx, c)
+	if err != nil && !errors.Is(err, orders.ErrNoOpenRound) {
+		t.Error(err)
+		return
+	}
+	if failed {
+		return
+	}
+
+	appliedIn, applied := "", 0
+	for _, res := range sets {
+		if res.Outcome == orders.Applied {
+			applied++
+			appliedIn = res.Round.ID
+		}
+	}
+	fail := func(format string, args ...any) {
+		t.Helper()
+		t.Errorf("channel %d (arrangement %d, the latte applied %d times, in %q): %s", i, i%3, applied, appliedIn, fmt.Sprintf(format, args...))
+	}
+	describe := func(res orders.Result) string {
+		return fmt.Sprintf("%v in round %q (no change %v)", res.Outcome, res.Round.ID, res.NoChange)
+	}
+	switch {
+	case applied > 1:
+		fail("applied more than once")
+	case applied == 1:
+		for _, res := range abandons {
+			if res.Outcome != orders.Replayed || res.Round.ID != appliedIn || res.NoChange {
+				fail("abandon: got %s, want replayed in the latte's round", describe(res))
+			}
+		}
+		for _, res := range sets {
+			if res.Outcome != orders.Applied && (res.Outcome != orders.Replayed || res.Round.ID != appliedIn || res.NoChange) {
+				fail("a delivery of the latte: got %s, want replayed in its round", describe(res))
+			}
+		}
+	default:
+		fenced := 0
+		for _, res := range abandons {
+			if res.Outcome == orders.Applied {
+				fenced++
+			}
+		}
+		if fenced > 1 {
+			fail("abandoned %d times", fenced)
+		}
+		for _, res := range append(sets, abandons...) {
+			if res.Outcome == orders.Replayed && (res.Round.ID != "" || res.NoChange) {
+				fail("an answer about a latte that never applied: got %s", describe(res))
+			}
+		}
+	}
+	mochaIn := 0
+	for _, r := range []orders.Round{closed.Round, open} {
+		switch items(r)["U1"] {
+		case "latte":
+			if r.ID != appliedIn {
+				fail("round %s holds the latte", r.ID)
+			}
+		case "mocha":
+			mochaIn++
+		}
+	}
+	if mochaIn != 1 {
+		fail("the mocha is in %d rounds (closed %v, open %v), want 1", mochaIn, items(closed.Round), items(open))
 	}
 }
