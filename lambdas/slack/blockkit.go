@@ -16,12 +16,40 @@ import (
 //     block_id at most 255
 //   - blocks/context-block: at most 10 elements
 //   - blocks/header-block: plain_text of at most 150 characters
+//   - blocks/actions-block: "There is a maximum of 25 elements in each action block",
+//     block_id at most 255, "block_id should be unique for each message"
 //   - composition-objects/text-object: type plain_text or mrkdwn, text 1–3000 characters,
 //     emoji only with plain_text, verbatim only with mrkdwn
 //   - block-elements/button-element: plain_text of at most 75 characters, action_id at
-//     most 255, value at most 2000, url at most 3000
+//     most 255 and "unique among all other action_ids in the containing block", value at
+//     most 2000, url at most 3000, style primary or danger (or none)
+//   - composition-objects/confirmation-dialog-object: title, text, confirm and deny, each
+//     a plain_text text object (all four required) of at most 100, 300, 30 and 30
+//     characters; style primary or danger
 //   - changelog 2018-04 "Truncating really long messages": the top-level text field takes
 //     at most 40,000 characters — on every way of posting, response URLs included.
+//
+// orderbot keeps action_ids unique within the whole message, not only within a block,
+// and block_ids unique whenever set: stricter than Slack asks, so it holds whichever way
+// Slack enforces it.
+//
+// And on a modal (ValidateView):
+//
+//   - views/modal-views: type modal; title a plain_text of at most 24 characters;
+//     close and submit plain_text of at most 24 ("submit is required when an input block
+//     is within the blocks array"); "Max of 100 blocks"; private_metadata at most 3000
+//     characters; callback_id at most 255
+//   - blocks/input-block: label plain_text of at most 2000 characters, hint plain_text
+//     of at most 2000, block_id at most 255, "unique for each message or view" (orderbot
+//     requires input blocks to set one: view_submission's state is keyed by it)
+//   - block-elements/select-menu-element (static_select): "Maximum number of options is
+//     100", placeholder plain_text of at most 150, action_id at most 255
+//   - composition-objects/option-object: text of at most 75 characters ("select, and
+//     multi-select menus can only use plain_text"), value "A unique string value" of at
+//     most 150 characters
+//   - block-elements/plain-text-input-element: max_length 1–3000, min_length 0–3000,
+//     action_id at most 255; placeholder plain_text of at most 150 (@slack/types
+//     Placeholdable)
 //
 // Slack says "characters" and never which; Chars counts the conservative way.
 const (
@@ -31,12 +59,27 @@ const (
 	maxFieldText       = 2000
 	maxContextElements = 10
 	maxHeaderText      = 150
+	maxActionsElements = 25
 	maxButtonText      = 75
 	maxBlockID         = 255
 	maxActionID        = 255
 	maxButtonValue     = 2000
 	maxButtonURL       = 3000
+	maxConfirmTitle    = 100
+	maxConfirmText     = 300
+	maxConfirmButton   = 30 // confirm and deny
 	maxMessageText     = 40000
+
+	maxViewBlocks      = 100
+	maxViewTitle       = 24 // title, close and submit
+	maxPrivateMetadata = 3000
+	maxCallbackID      = 255
+	maxInputLabel      = 2000 // label and hint
+	maxOptions         = 100
+	maxOptionText      = 75
+	maxOptionValue     = 150
+	maxPlaceholder     = 150
+	maxInputLength     = 3000 // plain_text_input max_length and min_length
 )
 
 // Chars counts s as Slack's character limits are counted, or more: in UTF-16 code units.
@@ -83,7 +126,7 @@ func Validate(msg *slackgo.Msg) error {
 			return fmt.Errorf("block %d: %w", i, err)
 		}
 	}
-	return nil
+	return checkIDs(blocks)
 }
 
 func validateBlock(b slackgo.Block) error {
@@ -116,6 +159,13 @@ func validateBlock(b slackgo.Block) error {
 		return validateBlockID("divider", x.Type, slackgo.MBTDivider, x.BlockID)
 	case slackgo.DividerBlock:
 		return validateBlockID("divider", x.Type, slackgo.MBTDivider, x.BlockID)
+	case *slackgo.ActionBlock:
+		if x == nil {
+			return errors.New("nil actions")
+		}
+		return validateActions(*x)
+	case slackgo.ActionBlock:
+		return validateActions(x)
 	case nil:
 		return errors.New("nil block")
 	default:
@@ -203,6 +253,29 @@ func validateHeader(h slackgo.HeaderBlock) error {
 	return validateText("header text", h.Text, maxHeaderText, true)
 }
 
+func validateActions(a slackgo.ActionBlock) error {
+	if err := validateBlockID("actions", a.Type, slackgo.MBTAction, a.BlockID); err != nil {
+		return err
+	}
+	if a.Elements == nil || len(a.Elements.ElementSet) == 0 {
+		return errors.New("actions has no elements")
+	}
+	els := a.Elements.ElementSet
+	if len(els) > maxActionsElements {
+		return fmt.Errorf("actions has %d elements, limit %d", len(els), maxActionsElements)
+	}
+	for i, el := range els {
+		b, ok := el.(*slackgo.ButtonBlockElement)
+		if !ok || b == nil {
+			return fmt.Errorf("actions element %d (%T) is not checked by Validate", i, el)
+		}
+		if err := validateButton(fmt.Sprintf("actions element %d", i), b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func validateButton(what string, b *slackgo.ButtonBlockElement) error {
 	if b.Type != slackgo.METButton {
 		return fmt.Errorf("%s has type %q, want %q", what, b.Type, slackgo.METButton)
@@ -218,6 +291,248 @@ func validateButton(what string, b *slackgo.ButtonBlockElement) error {
 		if n := Chars(f.value); n > f.limit {
 			return fmt.Errorf("%s %s has %d characters, limit %d", what, f.name, n, f.limit)
 		}
+	}
+	if err := validateStyle(what+" style", b.Style); err != nil {
+		return err
+	}
+	if b.Confirm != nil {
+		return validateConfirm(what+" confirm", b.Confirm)
+	}
+	return nil
+}
+
+func validateStyle(what string, s slackgo.Style) error {
+	switch s {
+	case slackgo.StyleDefault, slackgo.StylePrimary, slackgo.StyleDanger:
+		return nil
+	}
+	return fmt.Errorf("%s is %q, want primary, danger or none", what, s)
+}
+
+// validateConfirm checks a confirmation dialog: four plain_text objects and a style.
+func validateConfirm(what string, c *slackgo.ConfirmationBlockObject) error {
+	for _, f := range []struct {
+		name  string
+		text  *slackgo.TextBlockObject
+		limit int
+	}{{"title", c.Title, maxConfirmTitle}, {"text", c.Text, maxConfirmText}, {"confirm", c.Confirm, maxConfirmButton}, {"deny", c.Deny, maxConfirmButton}} {
+		if err := validateText(what+" "+f.name, f.text, f.limit, true); err != nil {
+			return err
+		}
+	}
+	return validateStyle(what+" style", c.Style)
+}
+
+// checkIDs reports a block_id or an action_id used twice in blocks (unset ones aside).
+func checkIDs(blocks []slackgo.Block) error {
+	blockIDs, actionIDs := map[string]int{}, map[string]int{}
+	for i, b := range blocks {
+		if id := b.ID(); id != "" {
+			if j, dup := blockIDs[id]; dup {
+				return fmt.Errorf("block %d: block_id %q is also block %d's", i, clip(id, 80), j)
+			}
+			blockIDs[id] = i
+		}
+		for _, id := range actionIDsOf(b) {
+			if id == "" {
+				continue
+			}
+			if j, dup := actionIDs[id]; dup {
+				return fmt.Errorf("block %d: action_id %q is also used in block %d", i, clip(id, 80), j)
+			}
+			actionIDs[id] = i
+		}
+	}
+	return nil
+}
+
+// actionIDsOf lists the action_ids of the interactive elements of a block Validate or
+// ValidateView accepts.
+func actionIDsOf(b slackgo.Block) []string {
+	var ids []string
+	switch x := b.(type) {
+	case slackgo.SectionBlock:
+		return actionIDsOf(&x)
+	case slackgo.ActionBlock:
+		return actionIDsOf(&x)
+	case slackgo.InputBlock:
+		return actionIDsOf(&x)
+	case *slackgo.SectionBlock:
+		if x.Accessory != nil && x.Accessory.ButtonElement != nil {
+			ids = append(ids, x.Accessory.ButtonElement.ActionID)
+		}
+	case *slackgo.ActionBlock:
+		if x.Elements != nil {
+			for _, el := range x.Elements.ElementSet {
+				if btn, ok := el.(*slackgo.ButtonBlockElement); ok {
+					ids = append(ids, btn.ActionID)
+				}
+			}
+		}
+	case *slackgo.InputBlock:
+		switch el := x.Element.(type) {
+		case *slackgo.SelectBlockElement:
+			ids = append(ids, el.ActionID)
+		case *slackgo.PlainTextInputBlockElement:
+			ids = append(ids, el.ActionID)
+		}
+	}
+	return ids
+}
+
+// ValidateView reports the first way a modal breaks a limit of Slack's (see the top of
+// this file), like Validate: "block 1: input label has 2001 characters, limit 2000". It
+// knows the blocks Validate knows and input blocks holding a static_select or a
+// plain_text_input; anything else is reported as unchecked.
+func ValidateView(v slackgo.ModalViewRequest) error {
+	if v.Type != slackgo.VTModal {
+		return fmt.Errorf("view has type %q, want %q", v.Type, slackgo.VTModal)
+	}
+	if err := validateText("view title", v.Title, maxViewTitle, true); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		text *slackgo.TextBlockObject
+	}{{"view close", v.Close}, {"view submit", v.Submit}} {
+		if f.text != nil {
+			if err := validateText(f.name, f.text, maxViewTitle, true); err != nil {
+				return err
+			}
+		}
+	}
+	for _, f := range []struct {
+		name  string
+		value string
+		limit int
+	}{{"private_metadata", v.PrivateMetadata, maxPrivateMetadata}, {"callback_id", v.CallbackID, maxCallbackID}} {
+		if n := Chars(f.value); n > f.limit {
+			return fmt.Errorf("view %s has %d characters, limit %d", f.name, n, f.limit)
+		}
+	}
+	blocks := v.Blocks.BlockSet
+	if len(blocks) == 0 {
+		return errors.New("view has no blocks")
+	}
+	if len(blocks) > maxViewBlocks {
+		return fmt.Errorf("view has %d blocks, limit %d", len(blocks), maxViewBlocks)
+	}
+	inputs := 0
+	for i, b := range blocks {
+		in, isInput := b.(*slackgo.InputBlock)
+		var err error
+		switch {
+		case isInput && in == nil:
+			err = errors.New("nil input")
+		case isInput:
+			inputs++
+			err = validateInput(*in)
+		default:
+			err = validateBlock(b)
+		}
+		if err != nil {
+			return fmt.Errorf("block %d: %w", i, err)
+		}
+	}
+	if inputs > 0 && v.Submit == nil {
+		return errors.New("view has input blocks but no submit")
+	}
+	return checkIDs(blocks)
+}
+
+func validateInput(in slackgo.InputBlock) error {
+	if err := validateBlockID("input", in.Type, slackgo.MBTInput, in.BlockID); err != nil {
+		return err
+	}
+	if in.BlockID == "" {
+		return errors.New("input has no block_id")
+	}
+	if err := validateText("input label", in.Label, maxInputLabel, true); err != nil {
+		return err
+	}
+	if in.Hint != nil {
+		if err := validateText("input hint", in.Hint, maxInputLabel, true); err != nil {
+			return err
+		}
+	}
+	switch el := in.Element.(type) {
+	case *slackgo.SelectBlockElement:
+		if el != nil {
+			return validateStaticSelect(el)
+		}
+	case *slackgo.PlainTextInputBlockElement:
+		if el != nil {
+			return validatePlainTextInput(el)
+		}
+	}
+	return fmt.Errorf("input element %T is not checked by ValidateView", in.Element)
+}
+
+func validateStaticSelect(s *slackgo.SelectBlockElement) error {
+	if s.Type != slackgo.OptTypeStatic {
+		return fmt.Errorf("select has type %q, want %q", s.Type, slackgo.OptTypeStatic)
+	}
+	if err := validateElementCommon("static_select", s.ActionID, s.Placeholder); err != nil {
+		return err
+	}
+	if len(s.OptionGroups) > 0 || s.Confirm != nil {
+		return errors.New("static_select option_groups and confirm are not checked by ValidateView")
+	}
+	if len(s.Options) == 0 || len(s.Options) > maxOptions {
+		return fmt.Errorf("static_select has %d options, want 1–%d", len(s.Options), maxOptions)
+	}
+	values := map[string]bool{}
+	for i, o := range s.Options {
+		if o == nil {
+			return fmt.Errorf("static_select option %d is nil", i)
+		}
+		if err := validateText(fmt.Sprintf("option %d text", i), o.Text, maxOptionText, true); err != nil {
+			return err
+		}
+		if n := Chars(o.Value); n == 0 || n > maxOptionValue {
+			return fmt.Errorf("option %d value has %d characters, want 1–%d", i, n, maxOptionValue)
+		}
+		if values[o.Value] {
+			return fmt.Errorf("option %d value %q is not unique", i, clip(o.Value, 80))
+		}
+		values[o.Value] = true
+		if o.Description != nil || o.URL != "" {
+			return fmt.Errorf("option %d description and url are not checked by ValidateView", i)
+		}
+	}
+	if o := s.InitialOption; o != nil && !values[o.Value] {
+		return errors.New("static_select initial_option is not one of its options")
+	}
+	return nil
+}
+
+func validatePlainTextInput(p *slackgo.PlainTextInputBlockElement) error {
+	if p.Type != slackgo.METPlainTextInput {
+		return fmt.Errorf("plain_text_input has type %q, want %q", p.Type, slackgo.METPlainTextInput)
+	}
+	if err := validateElementCommon("plain_text_input", p.ActionID, p.Placeholder); err != nil {
+		return err
+	}
+	switch {
+	case p.MaxLength < 0 || p.MaxLength > maxInputLength:
+		return fmt.Errorf("plain_text_input max_length is %d, want 1–%d (0: unset)", p.MaxLength, maxInputLength)
+	case p.MinLength < 0 || p.MinLength > maxInputLength:
+		return fmt.Errorf("plain_text_input min_length is %d, want 0–%d", p.MinLength, maxInputLength)
+	case p.MaxLength > 0 && p.MinLength > p.MaxLength:
+		return fmt.Errorf("plain_text_input min_length %d is above max_length %d", p.MinLength, p.MaxLength)
+	case p.MaxLength > 0 && Chars(p.InitialValue) > p.MaxLength:
+		return fmt.Errorf("plain_text_input initial_value has %d characters, max_length %d", Chars(p.InitialValue), p.MaxLength)
+	}
+	return nil
+}
+
+// validateElementCommon checks an input element's action_id and optional placeholder.
+func validateElementCommon(what, actionID string, placeholder *slackgo.TextBlockObject) error {
+	if n := Chars(actionID); n > maxActionID {
+		return fmt.Errorf("%s action_id has %d characters, limit %d", what, n, maxActionID)
+	}
+	if placeholder != nil {
+		return validateText(what+" placeholder", placeholder, maxPlaceholder, true)
 	}
 	return nil
 }

@@ -7,7 +7,8 @@ import (
 	slackgo "github.com/slack-go/slack"
 )
 
-// Poster posts a reply into a thread with the bot token.
+// Poster calls Slack's Web API with the bot token: a reply in a thread (PostThread) and
+// the methods of interactive rounds (webapi.go).
 type Poster struct {
 	client *slackgo.Client
 }

@@ -211,7 +211,16 @@ func NoOpenRound() *slackgo.Msg {
 }
 
 // Round shows a round grouped by item. shared posts it to the channel; closed marks the
-// final tally.
+// final tally, which has no buttons.
+//
+// The message of an open round with orders is live (shared or not): each item shown in
+// a section of its own has a "+1 same" button (ActionJoin, value: the round id and the
+// item's key), and an actions block holds "Cancel mine" (ActionCancel) and "Close round"
+// (ActionClose, behind a confirmation dialog). Items get a section and a button of their
+// own, most ordered first, as long as the rest still fit packed into the sections left,
+// and the first minJoinButtons items always do; the rest are packed as in a final tally,
+// and items that do not fit are counted in "…and N items more.". No block has a
+// block_id (Slack generates unique ones).
 func Round(r orders.Round, shared, closed bool) *slackgo.Msg {
 	responseType := slackgo.ResponseTypeEphemeral
 	if shared || closed {
@@ -230,24 +239,90 @@ func Round(r orders.Round, shared, closed bool) *slackgo.Msg {
 		title = fmt.Sprintf("Round closed — final tally: %s, %s", plural(len(r.Orders), "order", "orders"), plural(len(groups), "item", "items"))
 	}
 	blocks := []slackgo.Block{section("*" + title + "*")}
-	// Lines are packed into sections of at most maxSectionText characters, so a round of
-	// many distinct items still fits Slack's 50 blocks: the final tally must name everyone.
-	var chunk []string
-	size, shown := 0, 0
-	flush := func() {
-		if len(chunk) > 0 {
-			blocks = append(blocks, section(strings.Join(chunk, "\n")))
-			chunk, size = nil, 0
+	lines := make([]string, len(groups))
+	for i, g := range groups {
+		lines[i] = tallyLine(g, itemText(g.Item), true, maxSectionText)
+	}
+	// The actions block needs a round id a button can carry; without one, no buttons.
+	var actions slackgo.Block
+	if !closed {
+		actions = roundActions(r.ID)
+	}
+	own := 0
+	if actions != nil {
+		own = ownSections(lines)
+		for i := range own {
+			blocks = append(blocks, joinSection(r.ID, i, groups[i], lines[i]))
 		}
 	}
-	for _, g := range groups {
-		line := tallyLine(g, itemText(g.Item), true, maxSectionText)
+	// Lines are packed into sections of at most maxSectionText characters, so a round of
+	// many distinct items still fits Slack's 50 blocks: the final tally must name everyone.
+	shown, packed := packLines(lines[own:], maxGroupBlocks-len(blocks))
+	blocks = append(blocks, packed...)
+	if shown += own; shown < len(groups) {
+		blocks = append(blocks, contextLine(fmt.Sprintf("…and %s more.", plural(len(groups)-shown, "item", "items"))))
+	}
+	if actions != nil {
+		blocks = append(blocks, actions)
+	}
+	if !closed {
+		blocks = append(blocks, contextLine("`/order-list share` posts this to the channel · `/order-list close` closes the round"))
+	}
+	return message(responseType, tallyText(title, groups), blocks...)
+}
+
+// minJoinButtons is how many items (the most ordered) always have a "+1 same" button,
+// even when that leaves items out of a round's message that packing would have shown.
+const minJoinButtons = 10
+
+// ownSections is how many of lines (most ordered first) get a section of their own: the
+// most that leave room for the rest packed, within maxGroupBlocks with the title, and
+// never fewer than minJoinButtons.
+func ownSections(lines []string) int {
+	sizes := make([]int, len(lines))
+	for i, l := range lines {
+		sizes[i] = Chars(l)
+	}
+	floor := min(len(lines), minJoinButtons)
+	for k := min(len(lines), maxGroupBlocks-1); k > floor; k-- {
+		if 1+k+sectionsNeeded(sizes[k:]) <= maxGroupBlocks {
+			return k
+		}
+	}
+	return floor
+}
+
+// sectionsNeeded is how many sections packLines fills with lines of these sizes (in
+// Chars), given room for all.
+func sectionsNeeded(sizes []int) int {
+	n, size := 0, 0
+	for _, c := range sizes {
+		if size == 0 || size+1+c > maxSectionText {
+			n, size = n+1, c
+			continue
+		}
+		size += 1 + c
+	}
+	return n
+}
+
+// packLines packs lines, in order, into at most room sections of at most maxSectionText
+// characters, and says how many lines it placed: those that do not fit are left out.
+func packLines(lines []string, room int) (int, []slackgo.Block) {
+	var blocks []slackgo.Block
+	var chunk []string
+	size, shown := 0, 0
+	for _, line := range lines {
+		if room <= 0 {
+			break
+		}
 		n := Chars(line)
 		if size > 0 && size+1+n > maxSectionText {
-			if len(blocks)+1 >= maxGroupBlocks {
+			if len(blocks)+1 >= room {
 				break // this chunk is the last section there is room for
 			}
-			flush()
+			blocks = append(blocks, section(strings.Join(chunk, "\n")))
+			chunk, size = nil, 0
 		}
 		chunk = append(chunk, line)
 		if size > 0 {
@@ -256,14 +331,45 @@ func Round(r orders.Round, shared, closed bool) *slackgo.Msg {
 		size += n
 		shown++
 	}
-	flush()
-	if shown < len(groups) {
-		blocks = append(blocks, contextLine(fmt.Sprintf("…and %s more.", plural(len(groups)-shown, "item", "items"))))
+	if len(chunk) > 0 {
+		blocks = append(blocks, section(strings.Join(chunk, "\n")))
 	}
-	if !closed {
-		blocks = append(blocks, contextLine("`/order-list share` posts this to the channel · `/order-list close` closes the round"))
+	return shown, blocks
+}
+
+// joinSection is the n-th item's section with its "+1 same" button; the section alone
+// when the item's key cannot ride on a button (no item the store accepts is such).
+func joinSection(round string, n int, g orders.Group, line string) slackgo.Block {
+	b := section(line)
+	value, err := encodeActionValue(round, orders.ItemKey(g.Item))
+	if err != nil {
+		return b
 	}
-	return message(responseType, tallyText(title, groups), blocks...)
+	btn := slackgo.NewButtonBlockElement(joinActionID(n), value, plainText("+1 same"))
+	b.(*slackgo.SectionBlock).Accessory = slackgo.NewAccessory(btn)
+	return b
+}
+
+// roundActions is the actions block of a live round message: "Cancel mine" and "Close
+// round" behind a confirmation; nil when the round id cannot ride on a button.
+func roundActions(round string) slackgo.Block {
+	value, err := encodeActionValue(round, "")
+	if err != nil {
+		return nil
+	}
+	cancel := slackgo.NewButtonBlockElement(ActionCancel, value, plainText("Cancel mine"))
+	closeBtn := slackgo.NewButtonBlockElement(ActionClose, value, plainText("Close round"))
+	closeBtn.Confirm = slackgo.NewConfirmationBlockObject(
+		plainText("Close this round?"),
+		plainText("Everyone's orders become the final tally, posted to the channel. The next order starts a new round."),
+		plainText("Close it"),
+		plainText("Keep it open"),
+	).WithStyle(slackgo.StyleDanger)
+	return slackgo.NewActionBlock("", cancel, closeBtn)
+}
+
+func plainText(text string) *slackgo.TextBlockObject {
+	return slackgo.NewTextBlockObject(slackgo.PlainTextType, text, false, false)
 }
 
 // tallyLine is one item of a tally: "*2× latte* — <@U1>, <@U2>" (bold in blocks, plain in

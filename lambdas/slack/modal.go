@@ -1,0 +1,228 @@
+package slack
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/orderbot/orderbot/lambdas/orders"
+)
+
+// The order modal: `/order-update` without text opens it (views.open with the command's
+// trigger_id). It offers the channel's recent items in a static_select and a text field;
+// its view_submission sets the order.
+//
+// How a picked option maps back to an item, without trusting a label: the option's
+// value is the item itself, JSON-encoded (`"iced americano"`, with &, < and > written as
+// \u0026, \u003c, \u003e so that no character Slack escapes is in it). Only items whose
+// encoding fits an option value (150 characters) are offered; a longer one can still be
+// typed. A picked value is therefore exactly as trustworthy as typed text — it arrives
+// in the same signed submission — and goes through the same orders.CleanItem; the label
+// (the item clipped to 75 characters) is never read. The submission needs nothing but
+// the payload: no second read of the channel's history inside Slack's 3 seconds.
+const (
+	// ModalOrder is the callback_id of the order modal.
+	ModalOrder = "order.modal"
+
+	// BlockPick and BlockText are the block_ids of the modal's two inputs: the keys of a
+	// field error (ViewErrors).
+	BlockPick = "order.pick"
+	BlockText = "order.text"
+
+	actionPick = "pick"
+	actionText = "text"
+)
+
+// maxFieldError bounds a field error shown under an input of the modal.
+const maxFieldError = 150
+
+// ModalContext is what the order modal carries from the command that opened it to its
+// submission, in private_metadata (compact JSON, at most 3000 characters): the
+// workspace and channel of the round (a view_submission names no channel), and the
+// command's response_url, to answer in the channel afterwards (it lives 30 minutes).
+type ModalContext struct {
+	Team        string `json:"t"`
+	Channel     string `json:"c"`
+	ResponseURL string `json:"u,omitempty"`
+}
+
+// OrderSubmission is a valid submission of the order modal.
+type OrderSubmission struct {
+	Context ModalContext
+	User    string // who submitted it (user.id)
+	Item    string // the order, picked or typed, as orders.CleanItem returns it
+}
+
+// FieldError is a problem with what a person entered in the modal: answer the
+// view_submission with its Response, and the modal stays open showing Message under the
+// input BlockID.
+type FieldError struct {
+	BlockID string
+	Message string
+}
+
+func (e *FieldError) Error() string { return e.BlockID + ": " + e.Message }
+
+// Response is the view_submission answer that shows e in the modal.
+func (e *FieldError) Response() ViewResponse { return ViewErrors(e.BlockID, e.Message) }
+
+// ViewResponse is the JSON body of the answer to a view_submission. The zero value
+// encodes as {} and closes the modal.
+type ViewResponse struct {
+	ResponseAction string            `json:"response_action,omitempty"`
+	Errors         map[string]string `json:"errors,omitempty"`
+}
+
+// ViewErrors keeps the modal open and shows message under the input block blockID
+// ({"response_action":"errors","errors":{blockID: message}}); message is cut to 150
+// characters.
+func ViewErrors(blockID, message string) ViewResponse {
+	return ViewResponse{ResponseAction: string(slackgo.RAErrors), Errors: map[string]string{blockID: clip(message, maxFieldError)}}
+}
+
+// OrderModal is the order modal for m, offering up to 100 of recent (most recent first,
+// as given) — one per item key, each valid and short enough to be an option value (see
+// the top of this file) — above a field for typing the order. Without such items it has
+// the field only. private_metadata holds m; a response_url too long to fit is left out
+// (none Slack hands out is).
+func OrderModal(m ModalContext, recent []string) slackgo.ModalViewRequest {
+	var blocks []slackgo.Block
+	if opts := recentOptions(recent); len(opts) > 0 {
+		pick := slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plainText("Choose an item"), actionPick, opts...)
+		blocks = append(blocks, slackgo.NewInputBlock(BlockPick, plainText("Pick a recent item"), nil, pick).WithOptional(true))
+	}
+	text := slackgo.NewPlainTextInputBlockElement(plainText("e.g. iced americano"), actionText)
+	text.MaxLength = orders.MaxItemRunes
+	blocks = append(blocks, slackgo.NewInputBlock(BlockText, plainText("Or type your order"), nil, text).WithOptional(true))
+	return slackgo.ModalViewRequest{
+		Type:            slackgo.VTModal,
+		Title:           plainText("Your order"),
+		Submit:          plainText("Order"),
+		Close:           plainText("Cancel"),
+		Blocks:          slackgo.Blocks{BlockSet: blocks},
+		PrivateMetadata: m.encode(),
+		CallbackID:      ModalOrder,
+	}
+}
+
+func (m ModalContext) encode() string {
+	b, _ := json.Marshal(m) // three strings always marshal
+	if Chars(string(b)) > maxPrivateMetadata {
+		m.ResponseURL = ""
+		b, _ = json.Marshal(m)
+	}
+	return string(b)
+}
+
+// recentOptions are the options for recent: one per item key, in order, at most 100.
+func recentOptions(recent []string) []*slackgo.OptionBlockObject {
+	var opts []*slackgo.OptionBlockObject
+	seen := map[string]bool{}
+	for _, raw := range recent {
+		item, err := orders.CleanItem(raw)
+		if err != nil || seen[orders.ItemKey(item)] {
+			continue
+		}
+		value := optionValue(item)
+		if Chars(value) > maxOptionValue {
+			continue
+		}
+		seen[orders.ItemKey(item)] = true
+		label := clip(strings.Join(strings.Fields(item), " "), maxOptionText) // one line
+		opts = append(opts, slackgo.NewOptionBlockObject(value, plainText(label), nil))
+		if len(opts) == maxOptions {
+			break
+		}
+	}
+	return opts
+}
+
+// optionValue encodes an item as an option value: a JSON string, &, < and > escaped.
+func optionValue(item string) string {
+	b, _ := json.Marshal(item) // a string always marshals
+	return string(b)
+}
+
+// pickedItem decodes an option value, accepting only optionValue's encoding.
+func pickedItem(value string) (string, bool) {
+	var item string
+	if json.Unmarshal([]byte(value), &item) != nil || optionValue(item) != value {
+		return "", false
+	}
+	return item, true
+}
+
+// ParseOrderSubmission reads a view_submission of the order modal (as ParseInteraction
+// returns it). A submission that is not one — another callback_id, private_metadata
+// that is not a ModalContext of this workspace, a picked value OrderModal never offered
+// — is an error wrapping ErrMalformed. What the person entered is checked as a typed
+// order is: nothing, both a pick and text, or an item orders.CleanItem refuses is a
+// *FieldError to show in the modal.
+func ParseOrderSubmission(ic slackgo.InteractionCallback) (OrderSubmission, error) {
+	if ic.Type != slackgo.InteractionTypeViewSubmission || ic.View.CallbackID != ModalOrder {
+		return OrderSubmission{}, fmt.Errorf("%w: %s %q is not the order modal's submission", ErrMalformed, ic.Type, clip(ic.View.CallbackID, 80))
+	}
+	var m ModalContext
+	if err := json.Unmarshal([]byte(ic.View.PrivateMetadata), &m); err != nil || m.Team == "" || m.Channel == "" || m.encode() != ic.View.PrivateMetadata {
+		return OrderSubmission{}, fmt.Errorf("%w: private_metadata is not an order modal's context", ErrMalformed)
+	}
+	if ic.User.ID == "" {
+		return OrderSubmission{}, fmt.Errorf("%w: submission without user.id", ErrMalformed)
+	}
+	if m.Team != ic.Team.ID {
+		return OrderSubmission{}, fmt.Errorf("%w: modal of team %q submitted in team %q", ErrMalformed, clip(m.Team, 40), clip(ic.Team.ID, 40))
+	}
+	picked, typed := submittedValues(ic.View.State)
+	if picked != "" {
+		var ok bool
+		if picked, ok = pickedItem(picked); !ok {
+			return OrderSubmission{}, fmt.Errorf("%w: picked option is not one the modal offers", ErrMalformed)
+		}
+	}
+	entered, block := typed, BlockText
+	switch {
+	case strings.TrimSpace(picked) != "" && strings.TrimSpace(typed) != "":
+		return OrderSubmission{}, &FieldError{BlockText, "Pick a recent item or type your order — not both."}
+	case strings.TrimSpace(picked) != "":
+		entered, block = picked, BlockPick
+	case strings.TrimSpace(typed) == "":
+		return OrderSubmission{}, &FieldError{BlockText, "Pick a recent item or type your order."}
+	}
+	item, err := orders.CleanItem(entered)
+	if err != nil {
+		return OrderSubmission{}, &FieldError{block, fieldProblem(err)}
+	}
+	return OrderSubmission{Context: m, User: ic.User.ID, Item: item}, nil
+}
+
+// submittedValues reads the picked option's value and the typed text from a modal's
+// state; an input left empty is "".
+func submittedValues(state *slackgo.ViewState) (picked, typed string) {
+	if state == nil {
+		return "", ""
+	}
+	if a, ok := state.Values[BlockPick][actionPick]; ok {
+		picked = a.SelectedOption.Value
+	}
+	if a, ok := state.Values[BlockText][actionText]; ok {
+		typed = a.Value
+	}
+	return picked, typed
+}
+
+// fieldProblem is ItemProblem for the modal, which has no command to show.
+func fieldProblem(err error) string {
+	switch {
+	case errors.Is(err, orders.ErrItemTooLong):
+		return fmt.Sprintf("That order is too long: at most %d characters, please.", orders.MaxItemRunes)
+	case errors.Is(err, orders.ErrInvalidItem):
+		return "That order holds characters I can't store (control characters or invalid UTF-8)."
+	case errors.Is(err, orders.ErrEmptyItem):
+		return "Pick a recent item or type your order."
+	default:
+		return "That order can't be taken as typed."
+	}
+}
