@@ -2,8 +2,14 @@ package config
 
 import (
 	"context"
+	"encoding/pem"
 	"errors"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -102,5 +108,49 @@ func TestAWSFromEnv(t *testing.T) {
 	}
 	if ep := ForService(cfg, "LAMBDA").BaseEndpoint; ep != nil {
 		t.Fatalf("LAMBDA endpoint: got %q, want none (DynamoDB's must not leak to another service)", *ep)
+	}
+}
+
+// AWS_CA_BUNDLE adds certificate authorities for the AWS clients (the benchmarks' TLS
+// proxy): a server signed by one is trusted, and a bundle that cannot be used fails the
+// cold start instead of being ignored.
+func TestAWSFromEnvCABundle(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	defer srv.Close()
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_CA_BUNDLE", "")
+	cfg, err := AWSFromEnv()
+	if err != nil || cfg.HTTPClient != nil {
+		t.Fatalf("AWSFromEnv without AWS_CA_BUNDLE: got HTTP client %v, error %v; want the SDK's default (nil), nil", cfg.HTTPClient, err)
+	}
+
+	bundle := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_CA_BUNDLE", bundle)
+	if cfg, err = AWSFromEnv(); err != nil || cfg.HTTPClient == nil {
+		t.Fatalf("AWSFromEnv with AWS_CA_BUNDLE: got HTTP client %v, error %v; want a client, nil", cfg.HTTPClient, err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	resp, err := cfg.HTTPClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s trusting the bundle: got error %v, want 200", srv.URL, err)
+	}
+	resp.Body.Close()
+
+	for name, content := range map[string]string{"junk.pem": "not a certificate", "missing.pem": ""} {
+		path := filepath.Join(t.TempDir(), name)
+		if content != "" {
+			if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Setenv("AWS_CA_BUNDLE", path)
+		if _, err := AWSFromEnv(); err == nil || !strings.Contains(err.Error(), "AWS_CA_BUNDLE") {
+			t.Errorf("AWSFromEnv with AWS_CA_BUNDLE=%s: got error %v, want one naming AWS_CA_BUNDLE", name, err)
+		}
 	}
 }
