@@ -5,9 +5,6 @@ SHELL := /bin/bash
 
 GO      ?= go
 NPM     ?= npm
-# Functions are the route table's (lambdas/api); each runs the same bootstrap, told which
-# function it is by ORDERBOT_FUNCTION. Evaluated only by the targets that use it.
-FUNCTIONS = $(shell $(GO) run ./cmd/orderbot routes --functions)
 BUILD     := lambdas/build
 LDFLAGS   := -s -w
 STACK     ?= Orderbot
@@ -29,15 +26,13 @@ deps: node_modules/.package-lock.json ## install the pinned npm tools (CDK CLI, 
 	$(GO) mod download
 	cd lambdas && $(GO) mod download
 
-build: ## build the bootstrap (linux/arm64) once and place it, zipped, at lambdas/build/<function>/ for each route
+build: ## build the one bootstrap every function runs (linux/arm64): lambdas/build/bootstrap/ and bootstrap.zip
 	@mkdir -p $(BUILD)/bootstrap
 	cd lambdas && CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath \
 	  -ldflags "$(LDFLAGS)" -o build/bootstrap/bootstrap ./cmd/bootstrap
-	@fns="$(FUNCTIONS)"; test -n "$$fns"; for fn in $$fns; do \
-	  mkdir -p $(BUILD)/$$fn; cp -p $(BUILD)/bootstrap/bootstrap $(BUILD)/$$fn/bootstrap; \
-	  rm -f $(BUILD)/$$fn.zip; (cd $(BUILD)/$$fn && touch -d @0 bootstrap && zip -q -X ../$$fn.zip bootstrap); \
-	  printf '%-14s %9d bytes  zip %9d bytes\n' $$fn $$(stat -c %s $(BUILD)/$$fn/bootstrap) $$(stat -c %s $(BUILD)/$$fn.zip); \
-	done
+	@rm -f $(BUILD)/bootstrap.zip; (cd $(BUILD)/bootstrap && touch -d @0 bootstrap && zip -q -X ../bootstrap.zip bootstrap)
+	@printf 'bootstrap %9d bytes  zip %9d bytes  (functions: %s)\n' $$(stat -c %s $(BUILD)/bootstrap/bootstrap) \
+	  $$(stat -c %s $(BUILD)/bootstrap.zip) "$$($(GO) run ./cmd/orderbot routes --functions | tr '\n' ' ')"
 
 test: deps build ## run every test: lambdas, local gateway and VTL, infra with cdk-nag
 	cd lambdas && $(GO) test -count=1 ./...

@@ -25,7 +25,7 @@ const (
 // after Slack's response_url has expired can no longer answer anybody. A function that
 // never defers gets none (nil, nil).
 func asyncInvoke(r api.Route, dlq awssqs.IQueue) (awscdk.Duration, *float64, error) {
-	if !Defers(r) {
+	if !r.Kind.Defers() {
 		return nil, nil, nil
 	}
 	// A run that fails every retry must land somewhere an alarm watches.

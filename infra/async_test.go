@@ -32,7 +32,7 @@ func TestAsyncInvokeConfig(t *testing.T) {
 			rr := def.route(t, r)
 			cfgs := def.eventInvokeConfigs(rr.function)
 			total += len(cfgs)
-			if !Defers(r) {
+			if !r.Kind.Defers() {
 				if len(cfgs) != 0 {
 					t.Errorf("EventInvokeConfigs: got %v, want none (invoked synchronously only)", cfgs)
 				}
@@ -71,7 +71,7 @@ func TestDeferredRunFitsResponseURL(t *testing.T) {
 	}
 	var checked int
 	for _, r := range api.Routes {
-		if !Defers(r) {
+		if !r.Kind.Defers() {
 			continue
 		}
 		rr := def.route(t, r)
@@ -121,7 +121,7 @@ func TestAsyncContractRejects(t *testing.T) {
 	}
 	cmd := api.Routes[0]
 	for _, r := range api.Routes {
-		if Defers(r) {
+		if r.Kind.Defers() {
 			cmd = r
 		}
 	}

@@ -46,10 +46,6 @@ type RouteFunction struct {
 	Alarms      []awscloudwatch.Alarm
 }
 
-// Defers reports whether a route's function may finish its work in an asynchronous
-// self-invocation: slash commands can (Slack gives them a response_url), events cannot.
-func Defers(r api.Route) bool { return r.Command != "" }
-
 // FunctionName is a route's function name: the stack's name and the route's function.
 func FunctionName(cfg Config, r api.Route) string { return cfg.StackName + "-" + r.Function }
 
@@ -61,8 +57,9 @@ func FunctionARN(scope constructs.Construct, name string) string {
 	})
 }
 
-// CodeDir is where the route's bootstrap binary is built.
-func CodeDir(cfg Config, r api.Route) string { return filepath.Join(cfg.BuildDir, r.Function) }
+// CodeDir is where `make build` puts the bootstrap binary every function runs (one asset,
+// uploaded once); each function is told its route by api.EnvFunction.
+func CodeDir(cfg Config) string { return filepath.Join(cfg.BuildDir, "bootstrap") }
 
 // NewRouteFunction creates the function serving p.Route as scope's child id, with its log
 // group, role, metric filters and alarms under it.
@@ -70,7 +67,7 @@ func NewRouteFunction(scope constructs.Construct, id string, p RouteFunctionProp
 	r := p.Route
 	fail := func(err error) (*RouteFunction, error) { return nil, fmt.Errorf("function %s: %w", r.Function, err) }
 	// Checked here so that a missing build says what to run instead of CDK's asset error.
-	if _, err := os.Stat(filepath.Join(CodeDir(p.Config, r), HandlerName)); err != nil {
+	if _, err := os.Stat(filepath.Join(CodeDir(p.Config), HandlerName)); err != nil {
 		return fail(fmt.Errorf("%w (run `make build`, or set context %s)", err, KeyBuildDir))
 	}
 	table, err := TableStatement(p.Table, r.Data)
@@ -95,7 +92,7 @@ func NewRouteFunction(scope constructs.Construct, id string, p RouteFunctionProp
 	// Both nil for a function that never defers: it gets no EventInvokeConfig.
 	props.MaxEventAge, props.RetryAttempts = maxEventAge, retries
 	f.Function = awslambda.NewFunction(f.Construct, jsii.String("Function"), props)
-	if Defers(r) {
+	if r.Kind.Defers() {
 		// CDK adds the configuration as the function's child "EventInvokeConfig"
 		// (qualifier $LATEST); the stack needs its handle for a cdk-nag suppression.
 		if f.AsyncInvoke = f.Function.Node().TryFindChild(jsii.String("EventInvokeConfig")); f.AsyncInvoke == nil {
@@ -135,7 +132,7 @@ func (f *RouteFunction) policy(p RouteFunctionProps, table awsiam.PolicyStatemen
 	// A slash command that runs out of its reply budget hands its event to an asynchronous
 	// invocation of itself (see lambdas/selfinvoke). The function is named explicitly so
 	// its ARN is known without referring to the function, which depends on this role.
-	if Defers(f.Route) {
+	if f.Route.Kind.Defers() {
 		policy.AddStatements(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:       jsii.String("SelfInvoke"),
 			Actions:   jsii.Strings("lambda:InvokeFunction"),
@@ -161,7 +158,7 @@ func (f *RouteFunction) functionProps(p RouteFunctionProps) *awslambda.FunctionP
 		Description:           jsii.String("orderbot " + r.Method + " " + r.Path + ": " + r.Description),
 		Runtime:               awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:          awslambda.Architecture_ARM_64(),
-		Code:                  awslambda.Code_FromAsset(jsii.String(CodeDir(cfg, r)), nil),
+		Code:                  awslambda.Code_FromAsset(jsii.String(CodeDir(cfg)), nil),
 		Handler:               jsii.String(HandlerName),
 		MemorySize:            jsii.Number(MemoryMB),
 		Timeout:               awscdk.Duration_Millis(jsii.Number(float64(r.Timeout.Milliseconds()))),
@@ -175,6 +172,7 @@ func (f *RouteFunction) functionProps(p RouteFunctionProps) *awslambda.FunctionP
 		Tracing:          awslambda.Tracing_ACTIVE,
 		DeadLetterQueue:  p.DeadLetterQueue,
 		Environment: &map[string]*string{
+			api.EnvFunction:  jsii.String(r.Function),
 			api.EnvTableName: p.Table.TableName(),
 			api.EnvSecretARN: p.Secret.ARN,
 			api.EnvLogLevel:  jsii.String(cfg.LogLevel),

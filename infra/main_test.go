@@ -13,7 +13,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/orderbot/orderbot/lambdas/api"
 )
 
 // All infra tests live in this one package so that the CDK bindings compile once. Each
@@ -43,13 +42,12 @@ func run(m *testing.M) (int, error) {
 	}
 	defer os.RemoveAll(tmp)
 	buildDir = filepath.Join(tmp, "build")
-	for _, r := range api.Routes {
-		if err := os.MkdirAll(filepath.Join(buildDir, r.Function), 0o755); err != nil {
-			return 0, err
-		}
-		if err := os.WriteFile(filepath.Join(buildDir, r.Function, HandlerName), []byte("#!/bin/false\n"), 0o755); err != nil {
-			return 0, err
-		}
+	code := CodeDir(Config{BuildDir: buildDir})
+	if err := os.MkdirAll(code, 0o755); err != nil {
+		return 0, err
+	}
+	if err := os.WriteFile(filepath.Join(code, HandlerName), []byte("#!/bin/false\n"), 0o755); err != nil {
+		return 0, err
 	}
 	b, err := os.ReadFile("../cdk.json")
 	if err != nil {

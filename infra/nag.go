@@ -82,7 +82,7 @@ func (s *Stack) addSuppressions() {
 		s.suppress(m, "AwsSolutions-COG4", reasonNoAuthorizer)
 		s.suppress(f.Role, "AwsSolutions-IAM5", reasonXRay, "Resource::*")
 		s.suppress(f.Role, "Serverless-LambdaStarPermissions", reasonXRay)
-		if !Defers(f.Route) {
+		if !f.Route.Kind.Defers() {
 			s.suppress(f.Function, "Serverless-LambdaDLQ", reasonNoDLQ)
 		}
 		if f.AsyncInvoke != nil {

@@ -98,7 +98,7 @@ func NewStack(scope constructs.Construct, cfg Config, props *awscdk.StackProps) 
 // and its Request URL output.
 func (s *Stack) addRoute(r api.Route) error {
 	props := RouteFunctionProps{Route: r, Config: s.Config, Table: s.Table, Secret: s.Secret, Alarms: s.Alarms}
-	if Defers(r) {
+	if r.Kind.Defers() {
 		props.DeadLetterQueue = s.DeferredWork.Queue
 	}
 	fn, err := NewRouteFunction(s.Stack, "Fn-"+r.Function, props)
@@ -109,10 +109,11 @@ func (s *Stack) addRoute(r api.Route) error {
 		return err
 	}
 	s.Functions = append(s.Functions, fn)
-	desc := "Slash command " + r.Command + " Request URL"
-	if r.Command == "" {
-		desc = "Event Subscriptions Request URL"
-	}
+	desc := map[api.Kind]string{
+		api.KindEvents:      "Event Subscriptions Request URL",
+		api.KindCommand:     "Slash command " + r.Command + " Request URL",
+		api.KindInteractive: "Interactivity Request URL",
+	}[r.Kind]
 	output(s, RequestURLOutput(r), manifest.URL(*s.API.BaseURL, r.Path), desc)
 	return nil
 }

@@ -107,7 +107,7 @@ func TestResourceCounts(t *testing.T) {
 	n := len(api.Routes)
 	var deferring int
 	for _, r := range api.Routes {
-		if Defers(r) {
+		if r.Kind.Defers() {
 			deferring++
 		}
 	}
@@ -190,11 +190,12 @@ func TestFunctions(t *testing.T) {
 			check("ApplicationLogLevel", lc["ApplicationLogLevel"], Defaults[KeyLogLevel])
 			check("SystemLogLevel", lc["SystemLogLevel"], "INFO")
 			env := get(p, "Environment", "Variables").(map[string]any)
+			check(api.EnvFunction, env[api.EnvFunction], r.Function)
 			check(api.EnvTableName, env[api.EnvTableName], "<"+table+">")
 			check(api.EnvSecretARN, env[api.EnvSecretARN], "<"+secret+">")
 			check(api.EnvLogLevel, env[api.EnvLogLevel], Defaults[KeyLogLevel])
-			if len(env) != 3 {
-				t.Errorf("environment: got %v, want only %s, %s, %s", env, api.EnvTableName, api.EnvSecretARN, api.EnvLogLevel)
+			if len(env) != 4 {
+				t.Errorf("environment: got %v, want only %s, %s, %s, %s", env, api.EnvFunction, api.EnvTableName, api.EnvSecretARN, api.EnvLogLevel)
 			}
 			check("RetentionInDays", def.res[rr.logGroup].Properties["RetentionInDays"], Defaults[KeyLogRetentionDays])
 		})
@@ -283,7 +284,7 @@ func TestRolesLeastPrivilege(t *testing.T) {
 				{Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resources: []string{"<" + rr.logGroup + ".Arn>"}},
 				{Actions: []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, Resources: []string{"*"}},
 			}
-			if Defers(r) {
+			if r.Kind.Defers() {
 				// Its own ARN only, and the ARN must name this very function.
 				name := def.res[rr.function].Properties["FunctionName"]
 				if name != Defaults[KeyStackName].(string)+"-"+r.Function {
