@@ -150,15 +150,9 @@ func toValue(v any, depth int) any {
 	case uint32:
 		return int(x)
 	case uint:
-		if x > math.MaxInt64 {
-			return float64(x)
-		}
-		return int(x)
+		return uintValue(uint64(x))
 	case uint64:
-		if x > math.MaxInt64 {
-			return float64(x)
-		}
-		return int(x)
+		return uintValue(x)
 	case float32:
 		return floatValue(float64(x))
 	case float64:
@@ -169,6 +163,21 @@ func toValue(v any, depth int) any {
 		}
 		f, _ := strconv.ParseFloat(string(x), 64)
 		return f
+	}
+	return collectionValue(v, depth)
+}
+
+func uintValue(x uint64) any {
+	if x > math.MaxInt64 {
+		return float64(x)
+	}
+	return int(x)
+}
+
+// collectionValue converts maps and slices, copying the engine's own *Map
+// and *List so a render cannot modify the caller's.
+func collectionValue(v any, depth int) any {
+	switch x := v.(type) {
 	case *Map:
 		if x == nil {
 			return nil
@@ -182,11 +191,7 @@ func toValue(v any, depth int) any {
 		if x == nil {
 			return nil
 		}
-		l := &List{items: make([]any, len(x.items))}
-		for i, e := range x.items {
-			l.items[i] = toValue(e, depth+1)
-		}
-		return l
+		return listValue(x.items, depth)
 	case map[string]any:
 		keys := make([]string, 0, len(x))
 		for k := range x {
@@ -201,11 +206,7 @@ func toValue(v any, depth int) any {
 	case map[string]string:
 		return stringMap(x)
 	case []any:
-		l := &List{items: make([]any, len(x))}
-		for i, e := range x {
-			l.items[i] = toValue(e, depth+1)
-		}
-		return l
+		return listValue(x, depth)
 	case []string:
 		l := &List{items: make([]any, len(x))}
 		for i, e := range x {
@@ -213,8 +214,21 @@ func toValue(v any, depth int) any {
 		}
 		return l
 	}
-	// Rare in practice (callers pass JSON-shaped data); reflection keeps the
-	// common paths free of it.
+	return reflectValue(v, depth)
+}
+
+func listValue(items []any, depth int) *List {
+	l := &List{items: make([]any, len(items))}
+	for i, e := range items {
+		l.items[i] = toValue(e, depth+1)
+	}
+	return l
+}
+
+// reflectValue converts other slices, arrays, string-keyed maps and
+// pointers. Rare in practice (callers pass JSON-shaped data); reflection
+// keeps the common paths free of it.
+func reflectValue(v any, depth int) any {
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
 	case reflect.Slice, reflect.Array:
