@@ -22,13 +22,18 @@ func TestBuildFollowsRouteTable(t *testing.T) {
 	}
 	var want []SlashCommand
 	for _, r := range api.Routes {
-		if r.Command == "" {
+		switch r.Kind {
+		case api.KindEvents:
 			if got := m.Settings.EventSubscriptions.RequestURL; got != base+r.Path {
 				t.Errorf("event request_url: got %q, want %q", got, base+r.Path)
 			}
-			continue
+		case api.KindInteractive:
+			if got := m.Settings.Interactivity; got == nil || !got.IsEnabled || got.RequestURL != base+r.Path {
+				t.Errorf("interactivity: got %+v, want enabled with request_url %q", got, base+r.Path)
+			}
+		case api.KindCommand:
+			want = append(want, SlashCommand{Command: r.Command, URL: base + r.Path, Description: r.Description, UsageHint: r.UsageHint})
 		}
-		want = append(want, SlashCommand{Command: r.Command, URL: base + r.Path, Description: r.Description, UsageHint: r.UsageHint})
 	}
 	if !slices.Equal(m.Features.SlashCommands, want) {
 		t.Errorf("slash_commands:\ngot  %+v\nwant %+v", m.Features.SlashCommands, want)

@@ -124,6 +124,12 @@ var Routes = []Route{
 		ContentType: ContentTypeForm, RequestTemplate: RequestTemplate, ResponseTemplate: ResponseTemplate,
 		Data: DataOrders, Timeout: DeferredTimeout,
 	},
+	{
+		Kind: KindInteractive, Path: "/interactive", Method: "POST", Function: "interactive",
+		Description: "Buttons on round messages and the order modal",
+		ContentType: ContentTypeForm, RequestTemplate: RequestTemplate, ResponseTemplate: ResponseTemplate,
+		Data: DataOrders, Timeout: DeferredTimeout,
+	},
 }
 
 // RouteFor returns the route serving function, or false.

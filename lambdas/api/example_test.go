@@ -10,12 +10,13 @@ import (
 // the Slack manifest and the tests are generated from it.
 func ExampleRoutes() {
 	for _, r := range api.Routes {
-		fmt.Printf("%s %-14s → λ %-13s %-14q %s, %v\n", r.Method, r.Path, r.Function, r.Command, r.ContentType, r.Timeout)
+		fmt.Printf("%-11s %s %-13s → λ %-12s %-13s %v\n", r.Kind, r.Method, r.Path, r.Function, r.Command, r.Timeout)
 	}
 	// Output:
-	// POST /              → λ events        ""             application/json, 3s
-	// POST /order-update  → λ order-update  "/order-update" application/x-www-form-urlencoded, 30s
-	// POST /order-list    → λ order-list    "/order-list"  application/x-www-form-urlencoded, 30s
+	// events      POST /             → λ events                     3s
+	// command     POST /order-update → λ order-update /order-update 30s
+	// command     POST /order-list   → λ order-list   /order-list   30s
+	// interactive POST /interactive  → λ interactive                30s
 }
 
 func ExampleRouteFor() {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"time"
 
 	slackgo "github.com/slack-go/slack"
 
@@ -54,7 +55,12 @@ func OrderUpdate(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) 
 		req := requestOf(ev)
 		t := task{function: "order-update", ev: ev, responseURL: cmd.ResponseURL}
 		switch strings.ToLower(strings.TrimSpace(cmd.Text)) {
-		case "", "help":
+		case "":
+			if d.openOrderModal(ctx, ch, cmd, log) {
+				return nil, nil // the modal is the answer: an empty 200
+			}
+			return slack.Usage(cmd.Command, ""), nil
+		case "help":
 			return slack.Usage(cmd.Command, ""), nil
 		case "cancel":
 			t.op = func(ctx context.Context) (*slackgo.Msg, error) { return d.cancel(ctx, ch, cmd.UserID, req) }
@@ -75,6 +81,34 @@ func OrderUpdate(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) 
 		}
 		return d.within(ctx, t, log)
 	})
+}
+
+// modalTimeout bounds reading the round and views.open: Slack takes a trigger_id for 3 s
+// from the command, and the usage reply must still make it back when the modal fails.
+const modalTimeout = 1500 * time.Millisecond
+
+// openOrderModal opens the order modal, offering the items of this channel's round, when
+// the function has Slack's Web API (a bot token). It reports false when it could not, and
+// the caller answers with the usage instead.
+func (d Deps) openOrderModal(ctx context.Context, ch orders.Channel, cmd slackgo.SlashCommand, log *slog.Logger) bool {
+	if d.Poster == nil || cmd.TriggerID == "" {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, modalTimeout)
+	defer cancel()
+	var recent []string
+	if r, err := d.Orders.Current(ctx, ch); err == nil {
+		for _, g := range orders.Tally(r) {
+			recent = append(recent, g.Item)
+		}
+	}
+	m := slack.ModalContext{Team: ch.Team, Channel: ch.Channel, ResponseURL: cmd.ResponseURL}
+	if err := d.Poster.OpenView(ctx, cmd.TriggerID, slack.OrderModal(m, recent)); err != nil {
+		log.Warn("order modal not opened: answering with the usage", "error", err.Error())
+		return false
+	}
+	log.Info("order modal opened", "recent_items", len(recent))
+	return true
 }
 
 func (d Deps) set(ctx context.Context, ch orders.Channel, user, userName, item string, req orders.Request, log *slog.Logger) (*slackgo.Msg, error) {

@@ -23,17 +23,23 @@ import (
 // five minutes; ten leaves margin.
 const EventTTL = 10 * time.Minute
 
-// ThreadPoster posts a reply into a Slack thread (chat.postMessage with the bot token).
-type ThreadPoster interface {
+// WebAPI is what the handlers call of Slack's Web API with the bot token.
+type WebAPI interface {
+	// PostThread posts a reply into a thread (chat.postMessage).
 	PostThread(ctx context.Context, channel, threadTS, text string) error
+	// OpenView opens a modal for the person whose command or click carried triggerID
+	// (views.open; Slack takes a trigger for 3 seconds).
+	OpenView(ctx context.Context, triggerID string, v slackgo.ModalViewRequest) error
 }
 
 // Deps is what the handlers need; main.go and the local gateway fill it.
 type Deps struct {
 	Orders   *orders.Service
 	Verifier slack.Verifier
-	Poster   ThreadPoster // nil when no bot token is configured: mentions are logged, not answered
-	Log      *slog.Logger
+	// Poster calls Slack's Web API; nil when no bot token is configured: mentions are
+	// logged, not answered, and /order-update alone answers with its usage, not a modal.
+	Poster WebAPI
+	Log    *slog.Logger
 	// Deferrer and Budget let a slow command answer in time and finish asynchronously;
 	// without a Deferrer commands always run to the end.
 	Deferrer Deferrer
@@ -57,8 +63,9 @@ type Function struct {
 // bootstrap find it by name.
 var Functions = map[string]Function{
 	"events":       {New: func(d Deps) any { return Events(d) }, WebAPI: true},
-	"order-update": {New: func(d Deps) any { return OrderUpdate(d) }},
+	"order-update": {New: func(d Deps) any { return OrderUpdate(d) }, WebAPI: true},
 	"order-list":   {New: func(d Deps) any { return OrderList(d) }},
+	"interactive":  {New: func(d Deps) any { return Interactive(d) }},
 }
 
 // Handlers returns every handler by function name, as the route table names them.

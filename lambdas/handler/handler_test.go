@@ -37,6 +37,19 @@ type fixture struct {
 type fakePoster struct {
 	mu    sync.Mutex
 	posts []string
+	// modals opens views when set; otherwise views.open fails (no modal in the test).
+	modals bool
+	views  []slackgo.ModalViewRequest
+}
+
+func (p *fakePoster) OpenView(_ context.Context, triggerID string, v slackgo.ModalViewRequest) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.modals {
+		return errors.New("views.open: not_allowed_token_type")
+	}
+	p.views = append(p.views, v)
+	return nil
 }
 
 func (p *fakePoster) PostThread(_ context.Context, channel, ts, text string) error {

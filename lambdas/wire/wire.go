@@ -134,22 +134,33 @@ type tokenPoster struct {
 }
 
 func (p *livePoster) PostThread(ctx context.Context, channel, threadTS, text string) error {
+	return p.withToken(ctx, func(sp *slack.Poster) error { return sp.PostThread(ctx, channel, threadTS, text) })
+}
+
+// OpenView opens a modal with the current bot token, reading the secret again when there
+// is none yet or Slack refuses it (a trigger lasts 3 seconds: one retry at most).
+func (p *livePoster) OpenView(ctx context.Context, triggerID string, v slackgo.ModalViewRequest) error {
+	return p.withToken(ctx, func(sp *slack.Poster) error { return sp.OpenView(ctx, triggerID, v) })
+}
+
+// withToken calls fn with a poster for the current bot token and, when Slack refuses
+// that token and the secret has a different one, once more with that.
+func (p *livePoster) withToken(ctx context.Context, fn func(*slack.Poster) error) error {
 	c := p.creds.Current()
 	if c.BotToken == "" {
 		if c = p.creds.Refresh(ctx, c); c.BotToken == "" {
 			return errNoBotToken
 		}
 	}
-	err := p.poster(c.BotToken).PostThread(ctx, channel, threadTS, text)
+	err := fn(p.poster(c.BotToken))
 	if !tokenRefused(err) {
 		return err
 	}
-	// Revoked or rotated (the app reinstalled): post once more if the secret has another.
 	fresh := p.creds.Refresh(ctx, c)
 	if fresh.BotToken == "" || fresh.BotToken == c.BotToken {
 		return err
 	}
-	return p.poster(fresh.BotToken).PostThread(ctx, channel, threadTS, text)
+	return fn(p.poster(fresh.BotToken))
 }
 
 func (p *livePoster) poster(token string) *slack.Poster {

@@ -24,6 +24,8 @@ import (
 	"github.com/orderbot/orderbot/lambdas/store/dynamo/dynamotest"
 	"github.com/orderbot/orderbot/local/gateway"
 	"github.com/orderbot/orderbot/local/slacksim"
+
+	slackgo "github.com/slack-go/slack"
 )
 
 // This file is the harness shared by the hostile-input, race, retry and fuzz tests: a
@@ -113,6 +115,11 @@ func (p *countingPoster) PostThread(_ context.Context, channel, ts, text string)
 	defer p.mu.Unlock()
 	p.posts = append(p.posts, channel+"|"+ts)
 	return nil
+}
+
+// OpenView fails: the harness has no modals (/order-update alone answers its usage).
+func (p *countingPoster) OpenView(context.Context, string, slackgo.ModalViewRequest) error {
+	return errors.New("views.open: not in this harness")
 }
 
 func (p *countingPoster) count() int {

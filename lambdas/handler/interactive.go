@@ -1,0 +1,257 @@
+package handler
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/lambdas/orders"
+	"github.com/orderbot/orderbot/lambdas/slack"
+)
+
+// clickPostTimeout bounds the response_url posts a click makes before it acknowledges;
+// past it the click is handed to a deferred run, which posts again.
+const clickPostTimeout = 800 * time.Millisecond
+
+// Interactive handles the interactivity Request URL: clicks on a round message's buttons
+// (block_actions) and the order modal's submission (view_submission). Every message a
+// click causes goes to its response_url; the HTTP answer is an empty acknowledgement,
+// except a modal's field errors (response_action: errors).
+func Interactive(d Deps) func(context.Context, api.Event) (*slack.ViewResponse, error) {
+	return observe(d, "interactive", func(ctx context.Context, ev api.Event, log *slog.Logger) (*slack.ViewResponse, error) {
+		if err := d.verify(ev); err != nil {
+			return nil, err
+		}
+		ic, err := slack.ParseInteraction(ev.Body)
+		switch {
+		case errors.Is(err, slack.ErrUnsupportedInteraction):
+			log.Info("interaction ignored", "reason", err.Error())
+			return nil, nil
+		case err != nil:
+			return nil, api.BadRequest(err.Error(), err)
+		}
+		if ic.Type == slackgo.InteractionTypeViewSubmission {
+			return d.submit(ctx, ev, ic, log)
+		}
+		return nil, d.click(ctx, ev, ic, log)
+	})
+}
+
+// click acts on a round message's button: the store decides, by the click's request,
+// whether it already happened; the round message is replaced with the round as it is
+// now and the clicker gets an ephemeral confirmation.
+func (d Deps) click(ctx context.Context, ev api.Event, ic slackgo.InteractionCallback, log *slog.Logger) error {
+	ba := ic.ActionCallback.BlockActions[0]
+	a, err := slack.DecodeAction(ba.ActionID, ba.Value)
+	if err != nil {
+		return api.BadRequest(err.Error(), err)
+	}
+	c := clickOf(ic, a, requestOf(ev))
+	log = log.With("action", a.Kind, "round", a.Round)
+	var (
+		mu     sync.Mutex
+		update *slackgo.Msg // replaces the round message; nil leaves it
+	)
+	t := task{function: "interactive", ev: ev, responseURL: ic.ResponseURL, quiet: true}
+	t.op = func(ctx context.Context) (*slackgo.Msg, error) {
+		reply, upd, err := d.act(ctx, c, log)
+		mu.Lock()
+		update = upd
+		mu.Unlock()
+		return reply, err
+	}
+	t.giveUp = func(ctx context.Context) *slackgo.Msg { return d.giveUpClick(ctx, c, log) }
+	reply, err := d.within(ctx, t, log)
+	if err != nil || reply == nil {
+		return err // failed, or handed over to a deferred run (which answers)
+	}
+	mu.Lock()
+	upd := update
+	mu.Unlock()
+	return d.answerClick(ctx, t, reply, upd, log)
+}
+
+// answerClick posts a click's update and, unless a deferred run already posted it (once),
+// its reply. A synchronous attempt that cannot post in time hands the click over.
+func (d Deps) answerClick(ctx context.Context, t task, reply, update *slackgo.Msg, log *slog.Logger) error {
+	msgs := []*slackgo.Msg{}
+	if update != nil {
+		msgs = append(msgs, slack.LiveUpdate(update))
+	}
+	if !t.ev.Deferred {
+		msgs = append(msgs, reply)
+	}
+	pctx, cancel := context.WithTimeout(ctx, clickPostTimeout)
+	if t.ev.Deferred {
+		cancel()
+		pctx, cancel = context.WithTimeout(ctx, respondTimeout)
+	}
+	defer cancel()
+	for _, m := range msgs {
+		if err := d.respond(pctx, t.responseURL, m); err != nil {
+			if t.ev.Deferred || d.Deferrer == nil {
+				return api.Internal("answer click", err)
+			}
+			log.Warn("click answer not posted: deferring", "error", err.Error())
+			_, err := d.handOver(ctx, t, log, "response_url post failed")
+			return err
+		}
+	}
+	return nil
+}
+
+// submit sets the order the modal was submitted with. What the person entered is checked
+// first, synchronously, so that a problem shows in the modal; the order is then set like
+// a typed one, and the answer goes to the command's response_url.
+func (d Deps) submit(ctx context.Context, ev api.Event, ic slackgo.InteractionCallback, log *slog.Logger) (*slack.ViewResponse, error) {
+	sub, err := slack.ParseOrderSubmission(ic)
+	var fe *slack.FieldError
+	switch {
+	case errors.As(err, &fe):
+		r := fe.Response()
+		return &r, nil
+	case err != nil:
+		return nil, api.BadRequest(err.Error(), err)
+	}
+	ch := orders.Channel{Team: sub.Context.Team, Channel: sub.Context.Channel}
+	req := requestOf(ev)
+	t := task{function: "interactive", ev: ev, responseURL: sub.Context.ResponseURL, quiet: true}
+	t.op = func(ctx context.Context) (*slackgo.Msg, error) {
+		return d.set(ctx, ch, sub.User, ic.User.Name, sub.Item, req, log)
+	}
+	t.giveUp = func(ctx context.Context) *slackgo.Msg {
+		return d.abandonOrder(ctx, ch, sub.User, req, "your order *"+slack.Escape(sub.Item)+"*", setReply(sub.Item, req))
+	}
+	reply, err := d.within(ctx, t, log)
+	if err != nil || reply == nil || d.checkResponseURL(t.responseURL) != nil {
+		return nil, err // the modal closes; a deferred run answers, or there is nowhere to
+	}
+	return nil, d.answerClick(ctx, t, reply, nil, log)
+}
+
+// clickOf is what a click asks for, and of whom.
+type clickReq struct {
+	action    slack.Action
+	ch        orders.Channel
+	user      string
+	userName  string
+	ephemeral bool // the round message is the clicker's own ephemeral listing
+	req       orders.Request
+}
+
+func clickOf(ic slackgo.InteractionCallback, a slack.Action, req orders.Request) clickReq {
+	req.Round = a.Round
+	return clickReq{
+		action: a, ch: orders.Channel{Team: ic.Team.ID, Channel: ic.Channel.ID},
+		user: ic.User.ID, userName: ic.User.Name, ephemeral: ic.Container.IsEphemeral, req: req,
+	}
+}
+
+// act does what the click asks of the round it was made on, and returns the clicker's
+// reply and the round message's update. The store decides, in the same conditional
+// write, whether that round is still open (req.Round) and whether the click already
+// took effect: a repeat is answered as the first delivery was, never as stale.
+func (d Deps) act(ctx context.Context, c clickReq, log *slog.Logger) (reply, update *slackgo.Msg, err error) {
+	switch c.action.Kind {
+	case slack.ActionJoin:
+		return d.join(ctx, c, log)
+	case slack.ActionCancel:
+		res, err := d.Orders.Cancel(ctx, c.ch, c.user, c.req)
+		switch {
+		case errors.Is(err, orders.ErrStale):
+			return slack.StaleClick(), nil, nil
+		case errors.Is(err, orders.ErrNoOpenRound), errors.Is(err, orders.ErrNoOrder):
+			return slack.NothingToCancel(), d.liveRound(ctx, c), nil
+		case err != nil:
+			return nil, nil, api.Internal("cancel order", err)
+		}
+		return cancelReply(res, c.user), d.liveRound(ctx, c), nil
+	default:
+		return d.closeByClick(ctx, c, log)
+	}
+}
+
+// join orders the item the button names for the clicker, spelled as the round shows it.
+// The button carries only the item's key: an item nobody has any more is not ordered.
+func (d Deps) join(ctx context.Context, c clickReq, log *slog.Logger) (reply, update *slackgo.Msg, err error) {
+	cur, err := d.Orders.Current(ctx, c.ch)
+	if err != nil {
+		return nil, nil, api.Internal("read round", err)
+	}
+	item := ""
+	for _, g := range orders.Tally(cur) {
+		if orders.ItemKey(g.Item) == c.action.Key {
+			item = g.Item
+			break
+		}
+	}
+	if item == "" && cur.ID == c.action.Round {
+		return slack.ItemGone(), slack.Round(cur, !c.ephemeral, false), nil
+	}
+	if item == "" {
+		// The round has closed (or another is open): the store tells a repeat of an
+		// applied click from a stale one; the key stands in for the spelling.
+		item = c.action.Key
+	}
+	reply, err = d.set(ctx, c.ch, c.user, c.userName, item, c.req, log)
+	switch {
+	case errors.Is(err, orders.ErrStale):
+		return slack.StaleClick(), nil, nil
+	case err != nil:
+		return nil, nil, err
+	}
+	return reply, d.liveRound(ctx, c), nil
+}
+
+func (d Deps) closeByClick(ctx context.Context, c clickReq, log *slog.Logger) (reply, update *slackgo.Msg, err error) {
+	res, err := d.Orders.Close(ctx, c.ch, c.req)
+	switch {
+	case errors.Is(err, orders.ErrStale), errors.Is(err, orders.ErrNoOpenRound):
+		return slack.StaleClick(), nil, nil
+	case err != nil:
+		return nil, nil, api.Internal("close round", err)
+	}
+	log.Info("round closed", "team", c.ch.Team, "channel", c.ch.Channel, "round", res.Round.ID,
+		"orders", len(res.Round.Orders), "outcome", res.Outcome.String())
+	tally := closeReply(res)
+	if c.ephemeral {
+		// An ephemeral listing cannot become the channel's message: the tally is posted
+		// anew (once), and the listing is replaced by the confirmation.
+		return tally, slack.YouClosed(res.Round), nil
+	}
+	return slack.YouClosed(res.Round), tally, nil
+}
+
+// liveRound is the round message as it is now, or nil when it cannot be read (the click
+// has taken effect; the message catches up with the next click).
+func (d Deps) liveRound(ctx context.Context, c clickReq) *slackgo.Msg {
+	r, err := d.Orders.Current(ctx, c.ch)
+	if err != nil {
+		return nil
+	}
+	return slack.Round(r, !c.ephemeral, false)
+}
+
+// giveUpClick makes sure a click that kept failing never takes effect, and says so.
+func (d Deps) giveUpClick(ctx context.Context, c clickReq, log *slog.Logger) *slackgo.Msg {
+	switch c.action.Kind {
+	case slack.ActionJoin:
+		return d.abandonOrder(ctx, c.ch, c.user, c.req, "your order *"+slack.Escape(c.action.Key)+"*", setReply(c.action.Key, c.req))
+	case slack.ActionCancel:
+		return d.abandonOrder(ctx, c.ch, c.user, c.req, "the withdrawal of your order", cancelReply)
+	}
+	res, err := d.Orders.Abandon(ctx, c.ch, orders.Target{Close: true}, c.req)
+	switch {
+	case err != nil:
+		log.Error("abandon failed", "error", err.Error())
+		return slack.Unknown()
+	case res.Outcome == orders.Applied:
+		return slack.NotClosed()
+	}
+	return closeReply(res)
+}
