@@ -39,7 +39,7 @@ func TestBenchTemplate(t *testing.T) {
 	}
 	want := `{"body":"dG9rZW49YWJjJnRlYW1faWQ9VDEmY2hhbm5lbF9pZD1DMSZ1c2VyX2lkPVUxJmNvbW1hbmQ9JTJGb3JkZXImdGV4dD0yK3BpenphcyZyZXNwb25zZV91cmw9aHR0cHMlM0ElMkYlMkZob29rcy5zbGFjay5jb20lMkZjb21tYW5kcyUyRjE=","sig":"djA9MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc4OWFiY2RlZg==","requestId":"c6af9ac6-7b61-11e6-9a41-93e8deadbeef"}` + "\n"
 	if res.Output != want {
-		t.Errorf("got %q\nwant %q", res.Output, want)
+		t.Errorf("got %q, want %q", res.Output, want)
 	}
 }
 

@@ -34,6 +34,13 @@
 // templates use; regular expressions are Go RE2, which covers the Java syntax
 // templates use but not look-around or back-references.
 //
+// The engine is laid out like text/template. Package parse lexes and parses
+// a template into a syntax tree whose nodes print themselves back as VTL
+// (Template.Tree). Parse then compiles the tree: variables become slots,
+// literal regular expressions are compiled and method names are resolved
+// against the method tables (methods_*.go, with $input and $util in
+// funcs.go). Render runs one evaluator (exec.go) over the compiled form.
+//
 // Templates come from configuration that may be hostile, so every Render is
 // bounded by Limits (steps, output and string size, nesting, ranges, loop
 // iterations) and honours context cancellation; exceeding a bound is an error

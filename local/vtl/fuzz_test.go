@@ -3,11 +3,16 @@ package vtl
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/orderbot/orderbot/local/vtl/parse"
 )
 
 // fuzzSeeds adds every conformance template (when the data is present) plus
@@ -58,15 +63,15 @@ func FuzzParse(f *testing.F) {
 		tpl, err := Parse("fuzz", src)
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "fuzz:") {
-				t.Fatalf("error without position: %v", err)
+				t.Fatalf("got error %v, want one starting with a position (fuzz:LINE:COL)", err)
 			}
 			if strings.Contains(err.Error(), "internal") {
-				t.Fatalf("parser panicked: %v", err)
+				t.Fatalf("got %v, want no internal (panic) error", err)
 			}
 			return
 		}
 		if tpl == nil {
-			t.Fatal("nil template without error")
+			t.Fatal("got a nil template and no error, want one of them")
 		}
 	})
 }
@@ -91,16 +96,130 @@ func FuzzRender(f *testing.F) {
 			Vars:    map[string]any{"s": "aaa", "n": 3, "l": []any{1, "x"}, "m": map[string]any{"k": "v"}},
 		})
 		if d := time.Since(start); d > 3*time.Second {
-			t.Fatalf("render took %v", d)
+			t.Fatalf("render took %v, want under 3s", d)
 		}
 		if err != nil {
 			if strings.Contains(err.Error(), "internal error") {
-				t.Fatalf("render panicked: %v", err)
+				t.Fatalf("got %v, want no internal (panic) error", err)
 			}
 			return
 		}
 		if len(res.Output) > fuzzLimits.MaxOutput {
-			t.Fatalf("output %d bytes exceeds limit", len(res.Output))
+			t.Fatalf("got %d bytes of output, want at most %d", len(res.Output), fuzzLimits.MaxOutput)
 		}
 	})
+}
+
+// FuzzRoundTrip prints each template's syntax tree and parses the result:
+// the two trees must be the same (positions aside) and render the same.
+func FuzzRoundTrip(f *testing.F) {
+	fuzzSeeds(f, func(s string) { f.Add(s, `{"a":[1,{"b":"c"}],"s":"x y"}`) })
+	f.Fuzz(checkPrinted)
+}
+
+// TestRoundTripCorpus runs FuzzRoundTrip's check over the FuzzParse and
+// FuzzRender corpora and the templates the API deploys.
+func TestRoundTripCorpus(t *testing.T) {
+	files, _ := filepath.Glob("testdata/fuzz/*/*")
+	api, _ := filepath.Glob("../../lambdas/api/templates/*.vtl")
+	if len(files) < 100 {
+		t.Fatalf("got %d corpus files, want the fuzz corpora", len(files))
+	}
+	for _, name := range append(files, api...) {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, body := string(data), `{"errorMessage":"x","a":[1]}`
+		if strings.HasPrefix(src, "go test fuzz v1\n") {
+			var args []string
+			for _, line := range strings.Split(src, "\n")[1:] {
+				if s, ok := strings.CutPrefix(line, "string("); ok {
+					if s, err := strconv.Unquote(strings.TrimSuffix(s, ")")); err == nil {
+						args = append(args, s)
+					}
+				}
+			}
+			if len(args) == 0 {
+				continue
+			}
+			src = args[0]
+			if len(args) > 1 {
+				body = args[1]
+			}
+		}
+		t.Run(name, func(t *testing.T) { checkPrinted(t, src, body) })
+	}
+}
+
+func checkPrinted(t *testing.T, src, body string) {
+	tpl, err := ParseWithLimits("fuzz", src, fuzzLimits)
+	if err != nil {
+		return
+	}
+	printed := tpl.Tree().String()
+	again, err := ParseWithLimits("fuzz", printed, fuzzLimits)
+	if err != nil {
+		t.Fatalf("%q printed as %q: got %v, want it to parse", src, printed, err)
+	}
+	if got := again.Tree().String(); got != printed {
+		t.Fatalf("%q printed as %q: got %q printing that, want the same", src, printed, got)
+	}
+	want, wantErr := renderFuzz(tpl, body)
+	got, gotErr := renderFuzz(again, body)
+	if got != want || gotErr != wantErr {
+		t.Fatalf("%q printed as %q: got %q, %q rendering that, want %q, %q", src, printed, got, gotErr, want, wantErr)
+	}
+	a, b := tpl.Tree().Root, again.Tree().Root
+	clearPos(reflect.ValueOf(a))
+	clearPos(reflect.ValueOf(b))
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("%q printed as %q: got a different tree parsing that, want the same", src, printed)
+	}
+}
+
+// renderFuzz renders tpl as FuzzRender does and returns the output and the
+// error message without its position.
+func renderFuzz(tpl *Template, body string) (string, string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := tpl.Render(ctx, Request{
+		Body:    body,
+		Header:  map[string]string{"h": "v"},
+		Context: map[string]any{"requestId": "r"},
+		Vars:    map[string]any{"s": "aaa", "n": 3, "l": []any{1, "x"}, "m": map[string]any{"k": "v"}},
+	})
+	var e *Error
+	if errors.As(err, &e) {
+		if strings.HasPrefix(e.Msg, "internal error") {
+			return res.Output, "internal error"
+		}
+		return res.Output, e.Msg
+	}
+	if err != nil {
+		return res.Output, err.Error()
+	}
+	return res.Output, ""
+}
+
+// clearPos zeroes every parse.Pos in a syntax tree.
+func clearPos(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			clearPos(v.Elem())
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			clearPos(v.Index(i))
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if f := v.Field(i); f.Type() == reflect.TypeFor[parse.Pos]() {
+				f.SetInt(0)
+			} else {
+				clearPos(f)
+			}
+		}
+	}
 }

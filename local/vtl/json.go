@@ -224,45 +224,9 @@ func (p *jsonParser) str() (string, error) {
 		case c < 0x20:
 			return "", p.errf("control character in string")
 		case c == '\\':
-			p.i++
-			if p.i >= len(p.s) {
-				return "", p.errf("unterminated string")
-			}
-			e := p.s[p.i]
-			p.i++
-			switch e {
-			case '"', '\\', '/':
-				b = append(b, e)
-			case 'b':
-				b = append(b, '\b')
-			case 'f':
-				b = append(b, '\f')
-			case 'n':
-				b = append(b, '\n')
-			case 'r':
-				b = append(b, '\r')
-			case 't':
-				b = append(b, '\t')
-			case 'u':
-				r, ok := p.hex4()
-				if !ok {
-					return "", p.errf("bad \\u escape")
-				}
-				if utf16.IsSurrogate(r) {
-					if strings.HasPrefix(p.s[p.i:], `\u`) {
-						p.i += 2
-						r2, ok := p.hex4()
-						if !ok {
-							return "", p.errf("bad \\u escape")
-						}
-						r = utf16.DecodeRune(r, r2)
-					} else {
-						r = utf8.RuneError
-					}
-				}
-				b = utf8.AppendRune(b, r)
-			default:
-				return "", p.errf("bad escape \\%c", e)
+			var err error
+			if b, err = p.escape(b); err != nil {
+				return "", err
 			}
 		default:
 			b = append(b, c)
@@ -270,6 +234,40 @@ func (p *jsonParser) str() (string, error) {
 		}
 	}
 	return "", p.errf("unterminated string")
+}
+
+var jsonEscapes = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
+
+// escape appends the character the escape sequence at p.i (a backslash) stands for.
+func (p *jsonParser) escape(b []byte) ([]byte, error) {
+	p.i++
+	if p.i >= len(p.s) {
+		return b, p.errf("unterminated string")
+	}
+	e := p.s[p.i]
+	p.i++
+	if c := jsonEscapes[e]; c != 0 {
+		return append(b, c), nil
+	}
+	if e != 'u' {
+		return b, p.errf("bad escape \\%c", e)
+	}
+	r, ok := p.hex4()
+	if !ok {
+		return b, p.errf("bad \\u escape")
+	}
+	if utf16.IsSurrogate(r) {
+		if !strings.HasPrefix(p.s[p.i:], `\u`) {
+			return utf8.AppendRune(b, utf8.RuneError), nil
+		}
+		p.i += 2
+		r2, ok := p.hex4()
+		if !ok {
+			return b, p.errf("bad \\u escape")
+		}
+		r = utf16.DecodeRune(r, r2)
+	}
+	return utf8.AppendRune(b, r), nil
 }
 
 func (p *jsonParser) hex4() (rune, bool) {

@@ -3,6 +3,7 @@ package vtl
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -79,6 +80,7 @@ func TestRender(t *testing.T) {
 			"true false true true false true"},
 		{"trim concat replace", "#set($p = '  pad ')[$p.trim()] $s.concat('!') $s.replace('l', 'L')", "[pad] Hello World! HeLLo WorLd"},
 		{"replaceAll groups", "$s.replaceAll('(\\w+) (\\w+)', '$2 $1') $s.replaceAll('o', '\\$') $s.replaceFirst('l', '_')", "World Hello Hell$ W$rld He_lo World"},
+		{"matches with unterminated \\Q", "#set($q = 'a.b')$q.matches('\\Qa.b') $s.matches('\\Qa.b')", "true false"},
 		{"split java semantics", "#set($c = 'a,b,,c,,')#set($p = $c.split(','))$p.size() $p", "4 [a, b, , c]"},
 		{"split leading empty", "#set($c = ',a')$c.split(',') $s.split('')", "[, a] [H, e, l, l, o,  , W, o, r, l, d]"},
 		{"split limit", "$s.split(' ', 5) $s.split('o', 2)", "[Hello, World] [Hell,  World]"},
@@ -97,10 +99,10 @@ func TestRender(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := render(t, tc.src, Request{Vars: vars})
 			if err != nil {
-				t.Fatalf("%q: %v", tc.src, err)
+				t.Fatalf("%q: got error %v, want %q", tc.src, err, tc.want)
 			}
 			if res.Output != tc.want {
-				t.Errorf("%q\n got %q\nwant %q", tc.src, res.Output, tc.want)
+				t.Errorf("%q: got %q, want %q", tc.src, res.Output, tc.want)
 			}
 		})
 	}
@@ -139,10 +141,10 @@ x😀')$util.escapeJavaScript($q)`, `it\'s \"q\" \\ \/ \u00E9\t\nx\uD83D\uDE00`}
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := render(t, tc.src, req)
 			if err != nil {
-				t.Fatalf("%q: %v", tc.src, err)
+				t.Fatalf("%q: got error %v, want %q", tc.src, err, tc.want)
 			}
 			if res.Output != tc.want {
-				t.Errorf("%q\n got %q\nwant %q", tc.src, res.Output, tc.want)
+				t.Errorf("%q: got %q, want %q", tc.src, res.Output, tc.want)
 			}
 		})
 	}
@@ -159,19 +161,22 @@ ok`
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Output != "ok" || res.Status != 201 || res.Headers["Location"] != "/x/7" ||
-		res.RequestOverride.Header["X-Trace"] != "t1" || res.RequestOverride.Path["id"] != "p2" || res.RequestOverride.Query["q"] != "5" {
-		t.Errorf("unexpected result %+v", res)
+	want := Result{Output: "ok", Status: 201, Headers: map[string]string{"Location": "/x/7"}}
+	want.RequestOverride.Header = map[string]string{"X-Trace": "t1"}
+	want.RequestOverride.Path = map[string]string{"id": "p2"}
+	want.RequestOverride.Query = map[string]string{"q": "5"}
+	if !reflect.DeepEqual(res, want) {
+		t.Errorf("got %+v, want %+v", res, want)
 	}
 	// Status given as a string, caller-supplied override maps.
 	res, err = render(t, `#set($context.responseOverride.status = "404")`, Request{
 		Context: map[string]any{"responseOverride": map[string]any{"header": map[string]any{"A": "b"}}}})
 	if err != nil || res.Status != 404 || res.Headers["A"] != "b" {
-		t.Errorf("got %+v, %v", res, err)
+		t.Errorf("got %+v, %v; want status 404 and header A: b", res, err)
 	}
 	res, _ = render(t, `x`, Request{})
 	if res.Status != 0 || res.Headers != nil {
-		t.Errorf("template without $context should not report overrides: %+v", res)
+		t.Errorf("template without $context: got %+v, want no overrides", res)
 	}
 }
 
@@ -192,15 +197,15 @@ func TestParseErrors(t *testing.T) {
 	for _, tc := range tests {
 		_, err := Parse("t", tc.src)
 		if err == nil {
-			t.Errorf("%q: expected error %q", tc.src, tc.want)
+			t.Errorf("%q: got no error, want %q", tc.src, tc.want)
 			continue
 		}
 		if !strings.HasPrefix(err.Error(), tc.want) {
-			t.Errorf("%q:\n got %v\nwant %s…", tc.src, err, tc.want)
+			t.Errorf("%q: got %v, want %s…", tc.src, err, tc.want)
 		}
 		var ve *Error
 		if !errors.As(err, &ve) || ve.Line == 0 {
-			t.Errorf("%q: error %T lacks a position", tc.src, err)
+			t.Errorf("%q: got error %T without a position, want a *vtl.Error", tc.src, err)
 		}
 	}
 }
@@ -251,13 +256,13 @@ func TestHostileTemplates(t *testing.T) {
 			start := time.Now()
 			_, err := render(t, tc.src, Request{Vars: map[string]any{"a": "x"}})
 			if err == nil {
-				t.Fatal("expected an error")
+				t.Fatal("got no error, want a limit error")
 			}
 			if !errors.Is(err, ErrLimit) && !strings.Contains(err.Error(), "ConcurrentModification") {
-				t.Errorf("want a limit error, got %v", err)
+				t.Errorf("got %v, want a limit error", err)
 			}
 			if d := time.Since(start); d > 3*time.Second {
-				t.Errorf("took %v", d)
+				t.Errorf("took %v, want under 3s", d)
 			}
 			t.Logf("%v (%v)", err, time.Since(start).Round(time.Millisecond))
 		})
@@ -273,11 +278,11 @@ $a.equals($c) $a.contains($c) #if($a == $c)eq#end`
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(res.Output, "[(this Collection)] {m=(this Map)}\n") {
-		t.Errorf("got %q", res.Output)
+	if want := "[(this Collection)] {m=(this Map)}\n"; !strings.HasPrefix(res.Output, want) {
+		t.Errorf("got %q, want %q…", res.Output, want)
 	}
 	if d := time.Since(start); d > 3*time.Second {
-		t.Errorf("took %v", d)
+		t.Errorf("took %v, want under 3s", d)
 	}
 }
 
@@ -287,17 +292,17 @@ func TestLimitsOverride(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := tpl.Render(context.Background(), Request{Limits: &Limits{MaxLoop: 10}}); !errors.Is(err, ErrLimit) {
-		t.Errorf("per-request MaxLoop not applied: %v", err)
+		t.Errorf("per-request MaxLoop: got %v, want ErrLimit", err)
 	}
 	tpl.SetLimits(Limits{MaxOutput: 20})
 	if _, err := tpl.Render(context.Background(), Request{}); !errors.Is(err, ErrLimit) {
-		t.Errorf("template MaxOutput not applied: %v", err)
+		t.Errorf("template MaxOutput: got %v, want ErrLimit", err)
 	}
 	if res, err := tpl.Render(context.Background(), Request{Limits: &Limits{MaxOutput: 100}}); err != nil || len(res.Output) != 50 {
-		t.Errorf("got %q, %v", res.Output, err)
+		t.Errorf("got %q, %v; want 50 bytes", res.Output, err)
 	}
 	if _, err := ParseWithLimits("t", "#if(true)#if(true)#end#end", Limits{MaxDepth: 1}); !errors.Is(err, ErrLimit) {
-		t.Errorf("parse depth limit not applied: %v", err)
+		t.Errorf("parse depth limit: got %v, want ErrLimit", err)
 	}
 }
 
@@ -311,10 +316,10 @@ func TestCancellation(t *testing.T) {
 	start := time.Now()
 	_, err = tpl.Render(ctx, Request{Limits: &Limits{MaxSteps: 1 << 40}})
 	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("got %v", err)
+		t.Fatalf("got %v, want context.DeadlineExceeded", err)
 	}
 	if d := time.Since(start); d > time.Second {
-		t.Errorf("cancellation took %v", d)
+		t.Errorf("cancellation took %v, want under 1s", d)
 	}
 }
 
@@ -331,8 +336,8 @@ func TestConcurrentRender(t *testing.T) {
 			for j := 0; j < 200; j++ {
 				body := `{"a":` + string(rune('0'+i)) + `}`
 				res, err := tpl.Render(context.Background(), Request{Body: body, Header: map[string]string{"h": "v"}})
-				if err != nil || res.Output != "{h=H} "+string(rune('0'+i)) {
-					t.Errorf("got %q, %v", res.Output, err)
+				if want := "{h=H} " + string(rune('0'+i)); err != nil || res.Output != want {
+					t.Errorf("got %q, %v; want %q", res.Output, err, want)
 					return
 				}
 			}
@@ -347,11 +352,11 @@ func TestVarsDoNotLeakBetweenRenders(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		res, err := tpl.Render(context.Background(), Request{Vars: map[string]any{"obj": shared}})
 		if err != nil || res.Output != "changed" {
-			t.Fatalf("got %q, %v", res.Output, err)
+			t.Fatalf("got %q, %v; want \"changed\"", res.Output, err)
 		}
 	}
 	if shared["k"] != "orig" {
-		t.Errorf("caller's map was modified")
+		t.Errorf("caller's map: got k=%v, want it unmodified (orig)", shared["k"])
 	}
 }
 

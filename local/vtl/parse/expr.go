@@ -46,6 +46,10 @@ func (p *parser) unary() Node {
 	defer p.leave()
 	if it.typ == itemOp {
 		switch it.val {
+		case "!=":
+			// Not an operand's start: '!', then an operand starting with '='.
+			p.lex.pos = it.pos + 1
+			fallthrough
 		case "!", "not":
 			return &UnaryNode{NodeType: NodeUnary, Pos: p.abs(it.pos), Op: OpNot, X: p.unary()}
 		case "-":

@@ -294,7 +294,11 @@ func (p *parser) parseSet(start int) Node {
 	if len(r.Chain) > 0 && r.Chain[len(r.Chain)-1].Kind == SelectMethod {
 		p.fail(it.pos, "cannot assign to a method call")
 	}
-	p.expect(itemAssign, '=', "in #set")
+	if it := p.lex.expr(); it.typ == itemOp && it.val == "==" {
+		p.lex.pos = it.pos + 1 // the '=', then an expression starting with '='
+	} else if it.typ != itemAssign {
+		p.fail(it.pos, "expected '=' in #set, found %s", p.near(it))
+	}
 	v := p.expr()
 	p.expect(itemRightParen, ')', "to close #set")
 	p.lex.eatNewline()
