@@ -55,8 +55,12 @@ func (s *ResponseURLs) now() time.Time {
 }
 
 // Issue returns a new response_url under base (the URL this handler is served at).
-func (s *ResponseURLs) Issue(base string) string {
-	path := "/commands/" + randomHex(6) + "/" + randomHex(12)
+func (s *ResponseURLs) Issue(base string) string { return s.IssueFor(base, "commands") }
+
+// IssueFor is Issue for a kind of request: "commands", or "actions" for an interaction
+// (Slack's hooks.slack.com/actions/… URLs, which take answers the same way).
+func (s *ResponseURLs) IssueFor(base, kind string) string {
+	path := "/" + kind + "/" + randomHex(6) + "/" + randomHex(12)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.issued == nil {

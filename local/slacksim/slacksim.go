@@ -39,6 +39,10 @@ type Client struct {
 	// it). Otherwise it is a hooks.slack.com URL nobody here can read.
 	Responses    *ResponseURLs
 	ResponseBase string
+
+	// Triggers, when set, issues the trigger_id of every command and interaction (a WebAPI,
+	// so that views.open can check it); otherwise it is a random one nobody checks.
+	Triggers TriggerIssuer
 }
 
 // New returns a client with the defaults of a small workspace.
@@ -80,8 +84,8 @@ func (c *Client) CommandForm(command, text string) url.Values {
 		"text":                  {SlackEscape(text)},
 		"api_app_id":            {"A0LOCAL"},
 		"is_enterprise_install": {"false"},
-		"response_url":          {c.responseURL()},
-		"trigger_id":            {strconv.FormatInt(c.now().UnixNano(), 10) + ".1." + randomHex(16)},
+		"response_url":          {c.responseURLFor("commands")},
+		"trigger_id":            {c.triggerID()},
 	}
 }
 
@@ -187,14 +191,19 @@ func (c *Client) Post(ctx context.Context, path, contentType string, body []byte
 	return r, nil
 }
 
-func (c *Client) responseURL() string {
+// responseURLFor is a new response_url of kind "commands" or "actions" (interactions).
+func (c *Client) responseURLFor(kind string) string {
 	if c.Responses != nil {
-		return c.Responses.Issue(c.ResponseBase)
+		return c.Responses.IssueFor(c.ResponseBase, kind)
 	}
 	if c.ResponseBase != "" {
-		return strings.TrimRight(c.ResponseBase, "/") + "/" + c.Team + "/" + randomHex(12)
+		base := strings.TrimRight(c.ResponseBase, "/")
+		if kind != "commands" {
+			base += "/" + kind
+		}
+		return base + "/" + c.Team + "/" + randomHex(12)
 	}
-	return "https://hooks.slack.com/commands/" + c.Team + "/1/" + randomHex(12)
+	return "https://hooks.slack.com/" + kind + "/" + c.Team + "/1/" + randomHex(12)
 }
 
 func (c *Client) now() time.Time {
@@ -234,27 +243,7 @@ func Render(r *Reply) string {
 	default:
 		b.WriteString("[ephemeral — only you see this]\n")
 	}
-	if len(r.Msg.Blocks.BlockSet) == 0 {
-		b.WriteString(r.Msg.Text + "\n")
-	}
-	for _, block := range r.Msg.Blocks.BlockSet {
-		switch bl := block.(type) {
-		case *slackgo.SectionBlock:
-			if bl.Text != nil {
-				b.WriteString(unescape(bl.Text.Text) + "\n")
-			}
-		case *slackgo.ContextBlock:
-			for _, el := range bl.ContextElements.Elements {
-				if t, ok := el.(*slackgo.TextBlockObject); ok {
-					b.WriteString("  " + unescape(t.Text) + "\n")
-				}
-			}
-		case *slackgo.HeaderBlock:
-			b.WriteString(strings.ToUpper(bl.Text.Text) + "\n")
-		case *slackgo.DividerBlock:
-			b.WriteString("----\n")
-		}
-	}
+	b.WriteString(RenderMessage(r.Msg))
 	return b.String()
 }
 
