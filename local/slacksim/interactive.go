@@ -322,21 +322,32 @@ func InteractionBody(payload []byte) []byte {
 }
 
 // Click clicks a button of p (see BlockActions) and posts the signed payload to path, the
-// interactivity route.
+// interactivity route ("" for the route table's).
 func (c *Client) Click(ctx context.Context, path string, p Posted, actionID, value string) (*Reply, error) {
 	payload, err := c.BlockActions(p, actionID, value)
 	if err != nil {
 		return nil, err
 	}
-	return c.Post(ctx, path, api.ContentTypeForm, InteractionBody(payload), nil)
+	return c.postInteraction(ctx, path, payload)
 }
 
 // Submit submits v with inputs (see ViewSubmission) and posts the signed payload to path,
-// the interactivity route.
+// the interactivity route ("" for the route table's).
 func (c *Client) Submit(ctx context.Context, path string, v slackgo.View, inputs ...Input) (*Reply, error) {
 	payload, err := c.ViewSubmission(v, inputs...)
 	if err != nil {
 		return nil, err
+	}
+	return c.postInteraction(ctx, path, payload)
+}
+
+func (c *Client) postInteraction(ctx context.Context, path string, payload []byte) (*Reply, error) {
+	if path == "" {
+		routes := api.RoutesOf(api.KindInteractive)
+		if len(routes) != 1 {
+			return nil, fmt.Errorf("the route table has %d interactivity routes, want 1", len(routes))
+		}
+		path = routes[0].Path
 	}
 	return c.Post(ctx, path, api.ContentTypeForm, InteractionBody(payload), nil)
 }

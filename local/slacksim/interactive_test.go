@@ -344,13 +344,14 @@ type capture struct {
 	mu     sync.Mutex
 	body   []byte
 	header http.Header
+	path   string
 	answer string
 }
 
 func (c *capture) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b, _ := io.ReadAll(r.Body)
 	c.mu.Lock()
-	c.body, c.header = b, r.Header.Clone()
+	c.body, c.header, c.path = b, r.Header.Clone(), r.URL.Path
 	answer := c.answer
 	c.mu.Unlock()
 	io.WriteString(w, answer)
@@ -370,6 +371,9 @@ func TestClickAndSubmitAreSignedFormPosts(t *testing.T) {
 		if err := verifier.Verify(cap.header.Get("X-Slack-Request-Timestamp"), cap.header.Get("X-Slack-Signature"), cap.body); err != nil {
 			t.Errorf("%s: signature check: got %v, want nil", what, err)
 		}
+		if cap.path != "/interactive" {
+			t.Errorf("%s: path: got %q, want the route table's /interactive", what, cap.path)
+		}
 		if ct := cap.header.Get("Content-Type"); ct != "application/x-www-form-urlencoded" {
 			t.Errorf("%s: Content-Type: got %q, want the form type", what, ct)
 		}
@@ -379,7 +383,7 @@ func TestClickAndSubmitAreSignedFormPosts(t *testing.T) {
 		}
 		return form
 	}
-	reply, err := c.Click(context.Background(), "/interactive", postedRound(), "order_same", "")
+	reply, err := c.Click(context.Background(), "", postedRound(), "order_same", "")
 	if err != nil || !reply.OK() {
 		t.Fatalf("Click: got %v, %v; want a 200", reply, err)
 	}
@@ -442,5 +446,29 @@ func TestClickResponseURLTakesAnswers(t *testing.T) {
 	resp.Body.Close()
 	if msgs := hooks.Messages(p.ResponseURL); resp.StatusCode != 200 || len(msgs) != 1 || !msgs[0].ReplaceOriginal {
 		t.Errorf("answer on the click's response_url: got HTTP %d and %+v, want 200 and the replace_original answer", resp.StatusCode, msgs)
+	}
+}
+
+// TestPayloadsPassOrderbotsParser: what the simulator sends, orderbot's own adapter
+// (slack.ParseInteraction, which checks what Slack promises) accepts.
+func TestPayloadsPassOrderbotsParser(t *testing.T) {
+	c, _ := testClient()
+	ephemeral := postedRound()
+	ephemeral.Ephemeral = true
+	for _, p := range []Posted{postedRound(), ephemeral} {
+		payload, err := c.BlockActions(p, "order_same", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := slack.ParseInteraction(InteractionBody(payload)); err != nil {
+			t.Errorf("ParseInteraction(block_actions, ephemeral=%v): got %v, want nil", p.Ephemeral, err)
+		}
+	}
+	payload, err := c.ViewSubmission(openedOrderModal(t), Input{"item", "item", "latte"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := slack.ParseInteraction(InteractionBody(payload)); err != nil {
+		t.Errorf("ParseInteraction(view_submission): got %v, want nil", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -56,6 +57,12 @@ type WebAPI struct {
 	Channels map[string]bool
 
 	Now func() time.Time // time.Now when nil
+
+	// Open accepts a well-formed trigger_id it did not issue as issued at the time its first
+	// part says (Unix milliseconds, as Trigger and a Client without Triggers make them) —
+	// still once, and within TriggerValidity: `orderbot dev` checks the triggers that
+	// `orderbot send`, another process, makes up.
+	Open bool
 
 	// Fail decides the n-th call (from 1) of method: 0 serves it; a status answers with it
 	// and does nothing (429 with Retry-After: 1, as Slack's rate limiting); -1 does the
@@ -237,6 +244,11 @@ func (s *WebAPI) nextTS() string {
 // store records m and wakes waiters; s.mu is held.
 func (s *WebAPI) store(m *Message) {
 	s.messages[m.Channel] = append(s.messages[m.Channel], m)
+	s.changed()
+}
+
+// changed wakes everyone waiting for a message or a view; s.mu is held.
+func (s *WebAPI) changed() {
 	close(s.notify)
 	s.notify = make(chan struct{})
 }
@@ -244,6 +256,10 @@ func (s *WebAPI) store(m *Message) {
 // ServeHTTP answers one Web API call.
 func (s *WebAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	method := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
+	if r.Method == http.MethodGet {
+		s.serveState(w, r, method)
+		return
+	}
 	if r.Method != http.MethodPost {
 		http.Error(w, "method_not_allowed", http.StatusMethodNotAllowed)
 		return
@@ -279,6 +295,51 @@ func (s *WebAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Write(body)
+}
+
+// serveState is an extension for `orderbot send`, not Slack's: GET slacksim.messages?channel=C
+// and GET slacksim.views answer what Messages and Views would, as JSON, waiting up to
+// ?wait= for at least ?min= of them.
+func (s *WebAPI) serveState(w http.ResponseWriter, r *http.Request, method string) {
+	q := r.URL.Query()
+	wait, _ := time.ParseDuration(q.Get("wait"))
+	n, _ := strconv.Atoi(q.Get("min"))
+	ctx, cancel := context.WithTimeout(r.Context(), wait)
+	defer cancel()
+	var out any
+	switch method {
+	case "slacksim.messages":
+		msgs, _ := s.Wait(ctx, q.Get("channel"), n)
+		out = append([]Message{}, msgs...)
+	case "slacksim.views":
+		views, _ := s.WaitViews(ctx, n)
+		out = append([]OpenedView{}, views...)
+	default:
+		http.Error(w, "unknown_method", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(out)
+}
+
+// WaitViews returns the modals opened so far once there are at least n, or what there is
+// when ctx ends (with its error).
+func (s *WebAPI) WaitViews(ctx context.Context, n int) ([]OpenedView, error) {
+	for {
+		s.mu.Lock()
+		s.init()
+		ch := s.notify
+		views := append([]OpenedView(nil), s.views...)
+		s.mu.Unlock()
+		if len(views) >= n {
+			return views, nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return views, ctx.Err()
+		}
+	}
 }
 
 func (s *WebAPI) record(c Call) {
@@ -530,8 +591,7 @@ func (s *WebAPI) chatUpdate(p url.Values, call *Call) ([]byte, *apiError) {
 		m.Msg.Blocks = slackgo.Blocks{BlockSet: withBlockIDs(msg.Blocks.BlockSet, ts+"/"+s.nextTS())}
 	}
 	m.Msg.Edited = &slackgo.Edited{User: s.botUser(), Timestamp: s.nextTS()}
-	close(s.notify)
-	s.notify = make(chan struct{})
+	s.changed()
 	return okBody(map[string]any{"channel": channel, "ts": ts, "text": m.Msg.Text, "message": messageJSON(m.Msg)}), nil
 }
 
@@ -545,6 +605,13 @@ func (s *WebAPI) checkTrigger(id string) *apiError {
 		return errCode("invalid_arguments", "invalid `trigger_id`")
 	}
 	t := s.triggers[id]
+	if t == nil && s.Open && triggerFormat.MatchString(id) {
+		ms, err := strconv.ParseInt(id[:strings.IndexByte(id, '.')], 10, 64)
+		if err == nil {
+			t = &issuedTrigger{at: time.UnixMilli(ms)}
+			s.triggers[id] = t
+		}
+	}
 	switch {
 	case !triggerFormat.MatchString(id) || t == nil:
 		return errCode("invalid_trigger_id")
@@ -585,6 +652,7 @@ func (s *WebAPI) viewsOpen(p url.Values, call *Call) ([]byte, *apiError) {
 	s.triggers[trigger].used = true
 	view := s.openedView(v)
 	s.views = append(s.views, OpenedView{View: view, TriggerID: trigger, At: s.now()})
+	s.changed()
 	return okBody(map[string]any{"view": viewJSON(view)}), nil
 }
 

@@ -417,3 +417,54 @@ func TestWebAPIAnswerShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenTriggersAndStateOverHTTP is how `orderbot dev` and `orderbot send` (two
+// processes) share the simulator: Open takes the triggers send makes up — once, within 3
+// s — and GET slacksim.messages / slacksim.views show what the app posted and opened.
+func TestOpenTriggersAndStateOverHTTP(t *testing.T) {
+	r := newAPIRig(t)
+	c, _ := testClient()
+	c.Now = r.clock.now
+	api := r.slackClient(testToken)
+	trigger := c.CommandForm("/order-update", "").Get("trigger_id")
+	if _, err := api.OpenView(trigger, orderModal()); err == nil || err.Error() != "invalid_trigger_id" {
+		t.Errorf("a trigger made up elsewhere, not Open: got %v, want invalid_trigger_id", err)
+	}
+	r.api.Open = true
+	if _, err := api.OpenView(trigger, orderModal()); err != nil {
+		t.Errorf("a trigger made up elsewhere, Open: got %v, want nil", err)
+	}
+	if _, err := api.OpenView(trigger, orderModal()); err == nil || err.Error() != "exchanged_trigger_id" {
+		t.Errorf("the same trigger again, Open: got %v, want exchanged_trigger_id", err)
+	}
+	late := c.CommandForm("/order-update", "").Get("trigger_id")
+	r.clock.advance(3100 * time.Millisecond)
+	if _, err := api.OpenView(late, orderModal()); err == nil || err.Error() != "expired_trigger_id" {
+		t.Errorf("a trigger made up 3.1 s ago, Open: got %v, want expired_trigger_id", err)
+	}
+	if _, _, err := api.PostMessage("C0LOCAL", slackgo.MsgOptionText("round", false), slackgo.MsgOptionBlocks(roundMessage()...)); err != nil {
+		t.Fatal(err)
+	}
+	var msgs []Message
+	getJSON(t, r.srv.URL+"/api/slacksim.messages?channel=C0LOCAL&min=1&wait=1s", &msgs)
+	if len(msgs) != 1 || len(Buttons(&msgs[0].Msg)) != 3 {
+		t.Errorf("GET slacksim.messages: got %+v, want the posted message with its 3 buttons", msgs)
+	}
+	var views []OpenedView
+	getJSON(t, r.srv.URL+"/api/slacksim.views?min=1&wait=1s", &views)
+	if len(views) != 1 || views[0].View.CallbackID != "order" || len(views[0].View.Blocks.BlockSet) != 2 {
+		t.Errorf("GET slacksim.views: got %+v, want the opened order modal", views)
+	}
+}
+
+func getJSON(t *testing.T, u string, into any) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
+		t.Fatalf("GET %s: got %v, want JSON", u, err)
+	}
+}
