@@ -2,6 +2,11 @@
 // slash command, Events API payloads, signed with the signing secret. The CLI, the
 // end-to-end tests and the post-deploy smoke test use it against the local gateway or a
 // deployed API, and it renders replies (Block Kit) as text for a terminal.
+//
+// It also plays Slack's own side, as strictly as Slack: the response_urls of commands and
+// clicks (ResponseURLs), the Web API methods orderbot calls (WebAPI: views.open, chat.*),
+// and the interaction payloads of a click on a button and of a modal's submission
+// (Client.Click, Client.Submit), shaped as Slack's documented examples (testdata/).
 package slacksim
 
 import (
