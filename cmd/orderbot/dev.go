@@ -59,22 +59,26 @@ func dev(ctx context.Context, args []string) error {
 	}
 	defer store.Close()
 	faults := storeFaults(store, f.latency, f.lostAcks)
-	gw, err := devGateway(faults.store, secret, f.quiet)
-	if err != nil {
-		return err
-	}
-	defer gw.Wait()
 	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", f.port))
 	if err != nil {
 		return fmt.Errorf("listen on 127.0.0.1:%s: %w", f.port, err)
 	}
-	// Slack's side of response_url, for `orderbot send`: deferred answers are posted here
-	// and send fetches them. API Gateway has no such path; only the dev server does.
+	base := "http://" + ln.Addr().String()
+	// Slack's side, for `orderbot send`: response_urls (deferred answers and clicks'
+	// updates) and, unless SLACK_API_URL names a real one, the Web API (views.open,
+	// chat.*), both strict stand-ins. API Gateway has no such paths; only the dev server does.
+	web := slacksim.NewWebAPI(devBotToken)
+	web.Open = true // send's trigger_ids are made in another process
+	gw, err := devGateway(faults.store, secret, f.quiet, webAPIOf(base))
+	if err != nil {
+		return err
+	}
+	defer gw.Wait()
 	mux := http.NewServeMux()
 	mux.Handle(ResponseURLPath+"/", &slacksim.ResponseURLs{Open: true})
+	mux.Handle(WebAPIPath+"/", http.StripPrefix(WebAPIPath, web))
 	mux.Handle("/", gw)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
-	base := "http://" + ln.Addr().String()
 	devBanner(base, f.dbPath, faults, secret, generated)
 	return serveUntilDone(ctx, srv, ln)
 }
@@ -106,7 +110,7 @@ func parseDevFlags(args []string) (devFlags, error) {
 
 // devGateway is the local API Gateway in front of the handlers, wired as in Lambda but
 // with the embedded store and the secret given.
-func devGateway(store orders.Store, secret string, quiet bool) (*gateway.Gateway, error) {
+func devGateway(store orders.Store, secret string, quiet bool, web webAPI) (*gateway.Gateway, error) {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	deps := handler.Deps{
 		Orders:   &orders.Service{Store: store},
@@ -115,8 +119,8 @@ func devGateway(store orders.Store, secret string, quiet bool) (*gateway.Gateway
 		// Deferred answers go to this server's response_url endpoint.
 		LoopbackResponseURLs: true,
 	}
-	if token := os.Getenv("SLACK_BOT_TOKEN"); token != "" {
-		deps.Poster = slack.NewPoster(token, os.Getenv("SLACK_API_URL"))
+	if web.token != "" {
+		deps.Poster = slack.NewPoster(web.token, web.url)
 	}
 	opts := gateway.Options{Stage: "local", AccessLog: os.Stdout, RetryDelays: devRetryDelays}
 	if quiet {
@@ -131,6 +135,24 @@ func devGateway(store orders.Store, secret string, quiet bool) (*gateway.Gateway
 	})
 	gw, err := gateway.New(handler.Handlers(deps), opts)
 	return gw, err
+}
+
+// WebAPIPath is where orderbot dev serves its stand-in for Slack's Web API.
+const WebAPIPath = "/_slack/api"
+
+// devBotToken is the bot token of orderbot dev's Web API stand-in.
+const devBotToken = "xoxb-orderbot-dev"
+
+// webAPI is the Slack Web API the handlers call, and with which token.
+type webAPI struct{ url, token string }
+
+// webAPIOf is Slack's Web API with SLACK_BOT_TOKEN when it is set (at SLACK_API_URL, or
+// slack.com's), and the dev server's own stand-in at base otherwise.
+func webAPIOf(base string) webAPI {
+	if token := os.Getenv("SLACK_BOT_TOKEN"); token != "" {
+		return webAPI{url: os.Getenv("SLACK_API_URL"), token: token}
+	}
+	return webAPI{url: base + WebAPIPath + "/", token: devBotToken}
 }
 
 // devBanner tells the person at the terminal where everything is.

@@ -63,6 +63,9 @@ func send(ctx context.Context, args []string) error {
 	event := fs.String("event", "", "send an Events API payload instead: url_verification or app_mention")
 	sslCheck := fs.Bool("ssl-check", false, "send Slack's ssl_check to the command's URL instead (the answer must be an empty 200)")
 	wait := fs.Duration("wait", api.DeferredTimeout+5*time.Second, "how long to wait for a deferred answer on response_url (local gateway only)")
+	clickID := fs.String("click", "", "click the button with this action_id in the last message with buttons (local gateway only)")
+	value := fs.String("value", "", "with --click: the button's value, when several share the action_id")
+	submitText := fs.String("submit", "", "submit the last modal opened with this order typed in (local gateway only)")
 	if err := fs.Parse(reorder(fs, args)); err != nil {
 		return usageError("%v", err)
 	}
@@ -70,8 +73,16 @@ func send(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if isLocal(c.BaseURL) {
+		// orderbot dev serves response_urls: deferred answers and clicks' updates can be shown.
+		c.ResponseBase = c.BaseURL + ResponseURLPath
+	}
 	var reply *slacksim.Reply
 	switch {
+	case *clickID != "":
+		return click(ctx, c, *clickID, *value, *wait)
+	case *submitText != "":
+		return submit(ctx, c, *submitText, *wait)
 	case *event != "":
 		reply, _, err = c.Event(ctx, *event)
 	case *sslCheck && fs.NArg() >= 1:
@@ -79,17 +90,13 @@ func send(ctx context.Context, args []string) error {
 			return fmt.Errorf("ssl_check answered HTTP %d with a body (%d bytes); Slack wants it empty", reply.Status, len(reply.Body))
 		}
 	case fs.NArg() >= 1:
-		if isLocal(c.BaseURL) {
-			// orderbot dev serves response_urls: a deferred answer can be shown.
-			c.ResponseBase = c.BaseURL + ResponseURLPath
-		}
 		form := c.CommandForm(fs.Arg(0), strings.Join(fs.Args()[1:], " "))
 		if reply, err = c.PostCommand(ctx, fs.Arg(0), form); err == nil && c.ResponseBase != "" && reply.OK() && isWorkingOnIt(reply) {
 			fmt.Print(slacksim.Render(reply))
 			reply, err = deferredAnswer(ctx, c.HTTP, form.Get("response_url"), *wait)
 		}
 	default:
-		return usageError("usage: orderbot send [flags] /order-update \"iced americano\"  |  orderbot send --event url_verification")
+		return usageError("usage: orderbot send [flags] /order-update \"iced americano\"  |  --event url_verification  |  --click <action_id> [--value V]  |  --submit \"<order>\"")
 	}
 	if err != nil {
 		return err
@@ -97,6 +104,10 @@ func send(ctx context.Context, args []string) error {
 	fmt.Print(slacksim.Render(reply))
 	if !reply.OK() {
 		return fmt.Errorf("HTTP %d", reply.Status)
+	}
+	remember(reply)
+	if reply.Msg == nil && fs.NArg() >= 1 && isLocal(c.BaseURL) {
+		showModal(ctx, c) // a command answered with an empty 200 may have opened a modal
 	}
 	return nil
 }

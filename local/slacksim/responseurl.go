@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -72,14 +73,15 @@ func (s *ResponseURLs) IssueFor(base, kind string) string {
 }
 
 // ServeHTTP takes an answer. GET (an extension for `orderbot send`, not Slack's) returns
-// the answers recorded so far as a JSON array, waiting up to ?wait= for the first.
+// the answers recorded so far as a JSON array, waiting up to ?wait= for ?min= of them (1).
 func (s *ResponseURLs) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	if r.Method == http.MethodGet {
 		wait, _ := time.ParseDuration(r.URL.Query().Get("wait"))
+		n, _ := strconv.Atoi(r.URL.Query().Get("min"))
 		ctx, cancel := context.WithTimeout(r.Context(), wait)
 		defer cancel()
-		msgs, _ := s.Wait(ctx, path, 1)
+		msgs, _ := s.Wait(ctx, path, max(n, 1))
 		if msgs == nil {
 			msgs = []slackgo.WebhookMessage{}
 		}
