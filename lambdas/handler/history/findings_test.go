@@ -1,11 +1,18 @@
 package history
 
 import (
+	"context"
+	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/anishathalye/porcupine"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/orderbot/orderbot/lambdas/store/dynamo"
+	"github.com/orderbot/orderbot/lambdas/store/dynamo/dynamotest"
 	"github.com/orderbot/orderbot/lambdas/store/faulty"
 )
 
@@ -118,4 +125,67 @@ func TestFailedReplyPostIsAnsweredOnRetry(t *testing.T) {
 			wantOk(t, r)
 		})
 	}
+}
+
+// Finding 4, DynamoDB only (a repeat found in a closed round still in the slot): a close
+// commits in one write and moves its round to history in the next (retire); a function
+// that stops in between leaves the closed round in the slot until the next writer moves
+// it. A request of a user's that took effect and was then replaced by the user's newer
+// one was looked for in that round's change set, found — and answered with the zero round
+// because the slot held no open round, which the handler words as "not saved, nothing
+// changed". The random histories on dynalite found it about once in 30 under the flaky
+// and storm mixes (a cancelled CloseRound leaves its round in the slot); bbolt closes and
+// moves a round in one transaction and never showed it. Both of latte's ways to answer
+// meet it: another delivery of it, and a run that gives up (Abandon).
+func TestReplacedRequestIsFoundInRoundClosedInSlot(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		giveUp bool // every later attempt of latte fails: its run gives up (Abandon)
+	}{
+		{"delivered again", false},
+		{"given up", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			client, table := dynamotest.NewTable(t)
+			db := &closeStaysInSlot{API: uncancelled{client}}
+			var failSets atomic.Bool
+			cfg := scripted(2, func(c faulty.Call) faulty.Fault {
+				if c.Method == faulty.SetOrder && failSets.Load() {
+					return faulty.Fault{Kind: faulty.FailBeforeCommit}
+				}
+				return faulty.Fault{}
+			})
+			r := playAndCheck(dynamoBackendOver(db, client, table), 0, 0, cfg, nil, func(w *world) {
+				w.faults.LoseAcks(1)
+				latte := deferred(t, w, 0, opSet, "latte 1.0") // committed; the acknowledgement is lost
+				answered(t, w, 1, opList, "")                  // shows U1's latte
+				answered(t, w, 0, opSet, "mocha 1.1")          // replaces it
+				db.on.Store(true)
+				answered(t, w, 1, opClose, "") // closed, mocha in its tally; the round stays in the slot
+				db.on.Store(false)
+				failSets.Store(tc.giveUp)
+				w.deliver(latte)
+			})
+			if r.err != nil {
+				t.Fatal(r.err)
+			}
+			wantOk(t, r)
+		})
+	}
+}
+
+// closeStaysInSlot fails, while on, the PutItem that copies a closed round to its history
+// item (store/dynamo's sort key "R#<round id>"): the close has committed, CloseRound
+// answers with its tally, and the round stays in the slot until the next writer moves it.
+type closeStaysInSlot struct {
+	dynamo.API
+	on atomic.Bool
+}
+
+func (c *closeStaysInSlot) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	if sk, _ := in.Item["sk"].(*types.AttributeValueMemberS); c.on.Load() && sk != nil && strings.HasPrefix(sk.Value, "R#") {
+		return nil, errors.New("injected: stopped before moving the closed round to history")
+	}
+	return c.API.PutItem(ctx, in, opts...)
 }

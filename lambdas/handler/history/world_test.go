@@ -132,6 +132,7 @@ type stats struct {
 	lambdaRetries         int // deferred runs that failed and ran again
 	respondFailures       int
 	excusedRepeats        int // answers posted twice after a failed reply claim (by design)
+	excusedLapsed         int // answers posted twice after a reply lease lapsed (by design)
 	excusedTallies        int // of which close tallies, posted to the channel twice
 	inconclusive          int // porcupine timed out
 	checking, slowest     time.Duration
@@ -155,6 +156,7 @@ func (s *stats) add(o stats) {
 	s.respondFailures += o.respondFailures
 	s.excusedRepeats += o.excusedRepeats
 	s.excusedTallies += o.excusedTallies
+	s.excusedLapsed += o.excusedLapsed
 	s.inconclusive += o.inconclusive
 	s.checking += o.checking
 	s.slowest = max(s.slowest, o.slowest)
@@ -173,8 +175,8 @@ func (s *stats) String() string {
 			fmt.Fprintf(&b, " %s %d,", a, n)
 		}
 	}
-	fmt.Fprintf(&b, " repeated answers after a failed reply claim %d (final tallies %d); porcupine took %v (slowest history %v), inconclusive %d",
-		s.excusedRepeats, s.excusedTallies, s.checking.Round(time.Millisecond), s.slowest.Round(time.Millisecond), s.inconclusive)
+	fmt.Fprintf(&b, " repeated answers after a failed reply claim %d (final tallies %d), after a lapsed reply lease %d; porcupine took %v (slowest history %v), inconclusive %d",
+		s.excusedRepeats, s.excusedTallies, s.excusedLapsed, s.checking.Round(time.Millisecond), s.slowest.Round(time.Millisecond), s.inconclusive)
 	return b.String()
 }
 
@@ -219,7 +221,8 @@ func newWorld(id int, seed uint64, cfg config, store orders.Store) *world {
 	if w.faults.Plan == nil {
 		w.faults.Plan = faulty.Random(rand.New(rand.NewPCG(seed, 1)), cfg.Mix)
 	}
-	w.track = &tracked{Store: w.faults, since: w.since, spans: map[string]span{}, claimFailed: map[string]bool{}}
+	w.track = &tracked{Store: w.faults, since: w.since, spans: map[string]span{}, claimFailed: map[string]bool{},
+		held: map[string]time.Time{}, lapsed: map[string]bool{}}
 	w.lambda = &fakeLambda{w: w, queued: map[int]queuedEvent{}}
 	deps := handler.Deps{
 		Orders:               &orders.Service{Store: w.track},
@@ -434,6 +437,10 @@ type tracked struct {
 	spans    map[string]span // by request id
 	// claimFailed: MarkEvent of this event id returned an error (see claimFailedFor).
 	claimFailed map[string]bool
+	// held: the expiry of each claim taken (MarkEvent reported a first delivery) and not
+	// given back; lapsed: a claim was taken again at or after that expiry (leaseLapsedFor).
+	held   map[string]time.Time
+	lapsed map[string]bool
 }
 
 // span covers the store calls made for one request in which it may have taken effect or
@@ -526,10 +533,16 @@ func (s *tracked) Abandon(ctx context.Context, ch orders.Channel, t orders.Targe
 func (s *tracked) MarkEvent(ctx context.Context, id string, now, expires time.Time) (bool, error) {
 	defer s.enter()("", orders.Result{}, nil)
 	first, err := s.Store.MarkEvent(ctx, id, now, expires)
-	if err != nil {
-		s.mu.Lock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case err != nil:
 		s.claimFailed[id] = true
-		s.mu.Unlock()
+	case first:
+		if prev, ok := s.held[id]; ok && !now.Before(prev) {
+			s.lapsed[id] = true
+		}
+		s.held[id] = expires
 	}
 	return first, err
 }
@@ -541,7 +554,13 @@ func (s *tracked) EventRecorded(ctx context.Context, id string, now time.Time) (
 
 func (s *tracked) ForgetEvent(ctx context.Context, id string) error {
 	defer s.enter()("", orders.Result{}, nil)
-	return s.Store.ForgetEvent(ctx, id)
+	err := s.Store.ForgetEvent(ctx, id)
+	if decisive(orders.Applied, err) { // given back, or it may have been
+		s.mu.Lock()
+		delete(s.held, id)
+		s.mu.Unlock()
+	}
+	return err
 }
 
 // claimFailedFor reports whether taking the reply lease of a request, or recording its
@@ -551,6 +570,16 @@ func (s *tracked) claimFailedFor(reqID string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.claimFailed[orders.ReplyClaim(reqID)] || s.claimFailed[orders.ReplySent(reqID)]
+}
+
+// leaseLapsedFor reports whether a delivery of a request took its reply claim at or after
+// the expiry of the claim another delivery held: the holder took longer than the lease
+// (handler's replyLease, 6 s) to post and record the answer — a machine starved of CPU
+// or disk — and the next delivery answered too, by design.
+func (s *tracked) leaseLapsedFor(reqID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lapsed[orders.ReplyClaim(reqID)]
 }
 
 // settle waits until all work is done: every deferred delivery with its retries, and
@@ -701,13 +730,16 @@ func (w *world) finalAnswer(c *command) (output, int64) {
 		}
 	}
 	if len(c.posts) > 1 {
-		if w.track.claimFailedFor(c.reqID) {
+		switch {
+		case w.track.claimFailedFor(c.reqID):
 			// Not a violation, but counted; the answers must still agree (checked above).
 			w.st.excusedRepeats++
 			if first.Answer == ansClosed {
 				w.st.excusedTallies++ // a final tally posted to the channel more than once
 			}
-		} else {
+		case w.track.leaseLapsedFor(c.reqID):
+			w.st.excusedLapsed++ // likewise
+		default:
 			w.problems = append(w.problems, fmt.Sprintf("command %d (%s by %s @%d): %d response_url posts with every reply claim taken, want exactly one (first %q)",
 				c.id, c.kind, userID(c.user), c.at, len(c.posts), c.posts[0].msg.Text))
 		}
