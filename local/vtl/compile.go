@@ -151,16 +151,22 @@ type compiler struct {
 	syms   map[string]int
 	names  []string
 	macros map[string]*macroDef
-	calls  map[*macroCallNode]string // call → macro name
+	calls  []pendingCall
+}
+
+// pendingCall is a macro call to resolve once every macro is known.
+type pendingCall struct {
+	call *macroCallNode
+	name string
 }
 
 func compile(t *Template, tree *parse.Tree) {
-	c := &compiler{syms: map[string]int{}, macros: map[string]*macroDef{}, calls: map[*macroCallNode]string{}}
+	c := &compiler{syms: map[string]int{}, macros: map[string]*macroDef{}}
 	t.root = c.list(tree.Root)
 	// A macro is known everywhere once defined anywhere, the last
 	// definition winning, as when Velocity registers macros while parsing.
-	for call, name := range c.calls {
-		call.def = c.macros[name]
+	for _, pc := range c.calls {
+		pc.call.def = c.macros[pc.name]
 	}
 	t.names = c.names
 	t.slotInput = c.lookup("input")
@@ -238,7 +244,7 @@ func (c *compiler) node(n parse.Node) node {
 		return nil
 	case *parse.MacroCallNode:
 		x := &macroCallNode{pos: int(n.Pos), raw: n.Raw, args: c.exprs(n.Args)}
-		c.calls[x] = n.Name
+		c.calls = append(c.calls, pendingCall{x, n.Name})
 		return x
 	}
 	panic(fmt.Sprintf("vtl: unexpected statement %T", n))

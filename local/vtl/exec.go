@@ -38,6 +38,7 @@ type state struct {
 	pos    int
 	req    *Request
 	bufs   [][]byte
+	args   []any // method arguments being passed (see applyPart)
 
 	bodyDone bool
 	bodyVal  any
@@ -489,17 +490,21 @@ func (st *state) applyPart(v any, p *refPart) (any, error) {
 		if err := st.step(1); err != nil {
 			return nil, err
 		}
-		var buf [4]any
-		args := buf[:0]
+		// Arguments go on a stack kept in the state: the methods are called
+		// through tables, so a buffer on the Go stack would escape to the heap.
+		n := len(st.args)
 		for _, a := range p.args {
 			av, err := st.eval(a)
 			if err != nil {
+				st.args = st.args[:n]
 				return nil, err
 			}
-			args = append(args, av)
+			st.args = append(st.args, av)
 		}
 		st.pos = p.pos
-		return st.call(v, p, args)
+		v, err := st.call(v, p, st.args[n:len(st.args):len(st.args)])
+		st.args = st.args[:n]
+		return v, err
 	}
 	return st.index(v, p)
 }

@@ -112,10 +112,12 @@ func (st *state) reset() {
 		st.out = st.out[:0]
 	}
 	bufs := st.bufs[:0]
+	args := st.args[:cap(st.args)]
+	clear(args)
 	out := st.out
 	vars := st.vars
 	*st = state{}
-	st.out, st.vars, st.bufs = out, vars, bufs
+	st.out, st.vars, st.bufs, st.args = out, vars, bufs, args[:0]
 }
 
 func contextMap(c map[string]any) *Map {

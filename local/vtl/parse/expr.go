@@ -47,7 +47,8 @@ func (p *parser) unary() Node {
 	if it.typ == itemOp {
 		switch it.val {
 		case "!=":
-			// Not an operand's start: '!', then an operand starting with '='.
+			// No operand starts with "!=": it is '!' before an operand
+			// starting with '=' (an error).
 			p.lex.pos = it.pos + 1
 			fallthrough
 		case "!", "not":

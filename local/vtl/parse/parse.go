@@ -295,7 +295,8 @@ func (p *parser) parseSet(start int) Node {
 		p.fail(it.pos, "cannot assign to a method call")
 	}
 	if it := p.lex.expr(); it.typ == itemOp && it.val == "==" {
-		p.lex.pos = it.pos + 1 // the '=', then an expression starting with '='
+		// The assignment, then a right-hand side starting with '=' (an error).
+		p.lex.pos = it.pos + 1
 	} else if it.typ != itemAssign {
 		p.fail(it.pos, "expected '=' in #set, found %s", p.near(it))
 	}
