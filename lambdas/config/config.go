@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -23,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/orderbot/orderbot/lambdas/api"
@@ -77,6 +79,9 @@ func (s SecretsManager) Fetch(ctx context.Context) (signingSecret, botToken stri
 // as before the operator's first put-secret-value) is not an error: the function starts
 // and answers 500 until the secret is filled in. A secret that cannot be read, or is not
 // JSON, fails the cold start.
+//
+// While the secret is read, DynamoDB's connection is opened (Preconnect): the two TLS
+// handshakes and round trips overlap instead of the first request paying for its own.
 func Load(ctx context.Context) (Config, error) {
 	c := Config{
 		TableName:     os.Getenv(api.EnvTableName),
@@ -96,15 +101,54 @@ func Load(ctx context.Context) (Config, error) {
 		return Config{}, err
 	}
 	if arn := os.Getenv(api.EnvSecretARN); arn != "" {
+		connected := Preconnect(ctx, ForService(c.AWS, "DYNAMODB"))
 		c.Source = SecretsManager{Client: secretsmanager.NewFromConfig(ForService(c.AWS, "SECRETS_MANAGER")), ARN: arn}
 		if c.SigningSecret, c.BotToken, err = c.Source.Fetch(ctx); err != nil {
 			return Config{}, err
 		}
+		<-connected
 	}
 	if c.SigningSecret == "" && c.Source == nil {
 		return Config{}, errors.New("no signing secret: set " + api.SecretKeySigningSecret + " in the secret " + api.EnvSecretARN + " names, or SLACK_SIGNING_SECRET")
 	}
 	return c, nil
+}
+
+// PreconnectTimeout bounds Preconnect: it only saves the first request a handshake.
+const PreconnectTimeout = time.Second
+
+// Preconnect opens, in the background, the connection DynamoDB's first request will use,
+// and returns a channel closed when it is open or has failed (an error is not reported:
+// the request would then dial as it always does). It sends GET / to the endpoint the
+// DynamoDB client resolves for cfg — DynamoDB answers that without authentication
+// ("healthy: dynamodb.<region>.amazonaws.com") — through cfg.HTTPClient, which the SDK
+// clients share (AWSFromEnv), so that the connection waits in its pool for GetItem.
+func Preconnect(ctx context.Context, cfg aws.Config) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ctx, cancel := context.WithTimeout(ctx, PreconnectTimeout)
+		defer cancel()
+		ep, err := dynamodb.NewDefaultEndpointResolverV2().ResolveEndpoint(ctx, dynamodb.EndpointParameters{
+			Region: aws.String(cfg.Region), Endpoint: cfg.BaseEndpoint})
+		if err != nil || cfg.HTTPClient == nil {
+			return
+		}
+		u := ep.URI
+		u.Path, u.RawQuery = "/", ""
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+		if err != nil {
+			return
+		}
+		resp, err := cfg.HTTPClient.Do(req)
+		if err != nil {
+			return
+		}
+		// Read to the end, so that the connection goes back to the pool.
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+	}()
+	return done
 }
 
 // AWSFromEnv is the SDK configuration from the environment Lambda gives a function:
@@ -118,6 +162,10 @@ func Load(ctx context.Context) (Config, error) {
 // Production never sets it. Unlike LoadDefaultConfig, which then trusts the bundle only,
 // the bundle is added to the roots the clients trust anyway, so that a benchmark still
 // pays for loading them as a deployed function does.
+//
+// Every client made from the result shares one HTTP client, and with it one pool of
+// connections (see Preconnect): a frozen one, which no client copies (the SDK copies a
+// buildable client, transport and all, when a defaults mode applies).
 func AWSFromEnv() (aws.Config, error) {
 	region := os.Getenv("AWS_REGION")
 	if region == "" {
@@ -137,13 +185,14 @@ func AWSFromEnv() (aws.Config, error) {
 	if ep := os.Getenv("AWS_ENDPOINT_URL"); ep != "" {
 		cfg.BaseEndpoint = aws.String(ep)
 	}
+	client := awshttp.NewBuildableClient()
 	if bundle := os.Getenv("AWS_CA_BUNDLE"); bundle != "" {
-		client, err := caBundleClient(bundle)
-		if err != nil {
+		var err error
+		if client, err = caBundleClient(bundle); err != nil {
 			return aws.Config{}, err
 		}
-		cfg.HTTPClient = client
 	}
+	cfg.HTTPClient = client.Freeze()
 	return cfg, nil
 }
 

@@ -6,14 +6,18 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
 
@@ -122,8 +126,15 @@ func TestAWSFromEnvCABundle(t *testing.T) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
 	t.Setenv("AWS_CA_BUNDLE", "")
 	cfg, err := AWSFromEnv()
-	if err != nil || cfg.HTTPClient != nil {
-		t.Fatalf("AWSFromEnv without AWS_CA_BUNDLE: got HTTP client %v, error %v; want the SDK's default (nil), nil", cfg.HTTPClient, err)
+	if err != nil {
+		t.Fatalf("AWSFromEnv without AWS_CA_BUNDLE: got error %v, want nil", err)
+	}
+	get, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	if resp, err := cfg.HTTPClient.Do(get); err == nil || !strings.Contains(err.Error(), "certificate") {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		t.Fatalf("GET %s without the bundle: got error %v, want a certificate error", srv.URL, err)
 	}
 
 	bundle := filepath.Join(t.TempDir(), "ca.pem")
@@ -152,5 +163,64 @@ func TestAWSFromEnvCABundle(t *testing.T) {
 		if _, err := AWSFromEnv(); err == nil || !strings.Contains(err.Error(), "AWS_CA_BUNDLE") {
 			t.Errorf("AWSFromEnv with AWS_CA_BUNDLE=%s: got error %v, want one naming AWS_CA_BUNDLE", name, err)
 		}
+	}
+}
+
+// Load opens DynamoDB's connection while it reads the secret, through the HTTP client the
+// SDK clients share: the DynamoDB client's first request finds it in the pool instead of
+// dialling.
+func TestLoadPreconnectsDynamoDB(t *testing.T) {
+	var mu sync.Mutex
+	var conns, gets, posts int
+	ddb := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if r.Method == http.MethodGet && r.URL.Path == "/" {
+			gets++
+		} else {
+			posts++
+		}
+		mu.Unlock()
+		io.WriteString(w, "healthy: dynamodb.us-east-1.amazonaws.com ")
+	}))
+	ddb.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			mu.Lock()
+			conns++
+			mu.Unlock()
+		}
+	}
+	ddb.Start()
+	defer ddb.Close()
+	sm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		io.WriteString(w, `{"SecretString":"{\"signing_secret\":\"abc\"}"}`)
+	}))
+	defer sm.Close()
+	for k, v := range map[string]string{
+		"TABLE_NAME": "t", "SECRET_ARN": "arn:x", "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+		"AWS_SECRET_ACCESS_KEY": "secret", "AWS_ENDPOINT_URL": "", "AWS_CA_BUNDLE": "",
+		"AWS_ENDPOINT_URL_SECRETS_MANAGER": sm.URL, "AWS_ENDPOINT_URL_DYNAMODB": ddb.URL,
+	} {
+		t.Setenv(k, v)
+	}
+	c, err := Load(context.Background())
+	if err != nil || c.SigningSecret != "abc" {
+		t.Fatalf("Load: got %+v, error %v; want signing secret abc, nil", c, err)
+	}
+	mu.Lock()
+	if gets != 1 || conns != 1 {
+		t.Errorf("after Load: got %d GET / on %d connections to DynamoDB, want 1 on 1", gets, conns)
+	}
+	mu.Unlock()
+	// The stub's answer is no GetItem output; only the connection it came on matters.
+	dynamodb.NewFromConfig(ForService(c.AWS, "DYNAMODB")).GetItem(context.Background(), &dynamodb.GetItemInput{
+		TableName: aws.String("t"), Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "C#1"}}})
+	mu.Lock()
+	if posts != 1 {
+		t.Errorf("GetItem: got %d requests to DynamoDB, want 1", posts)
+	}
+	defer mu.Unlock()
+	if conns != 1 {
+		t.Errorf("first request after Load: got %d connections to DynamoDB, want the preconnected one only", conns)
 	}
 }
