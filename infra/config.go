@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
+
+	"github.com/orderbot/orderbot/lambdas/slack/i18n"
 )
 
 // Context keys: `cdk.json` lists every one with its default, `cdk -c key=value` overrides
@@ -27,6 +29,7 @@ const (
 	KeyCloudWatchRole     = "apiGatewayCloudWatchRole"
 	KeyGitHubRepo         = "githubRepo"
 	KeyGitHubProviderARN  = "githubOidcProviderArn"
+	KeyLocale             = "locale"
 )
 
 // Defaults are the context values used when a key is not set.
@@ -60,6 +63,9 @@ var Defaults = map[string]any{
 	KeyGitHubRepo: "",
 	// An existing GitHub OIDC provider's ARN (one per account); empty creates one.
 	KeyGitHubProviderARN: "",
+	// The language of every message the bot sends (api.EnvLocale): en or ko. Keywords
+	// work in both whatever it is.
+	KeyLocale: "en",
 }
 
 // Fixed choices, not context: changing them changes the latency budget.
@@ -100,6 +106,7 @@ type Config struct {
 	SecretName         string
 	AlarmEmail         string
 	CloudWatchRole     bool
+	Locale             string
 }
 
 // retentions are the values CloudWatch Logs accepts.
@@ -140,9 +147,12 @@ func ConfigFrom(scope constructs.Construct) (Config, error) {
 		CloudWatchRole:     r.boolean(KeyCloudWatchRole),
 	}
 	var ok bool
+	locale, localeErr := i18n.Check(r.str(KeyLocale))
 	switch {
 	case r.err != nil:
 		return c, r.err
+	case localeErr != nil:
+		return c, fmt.Errorf("context %s: %w", KeyLocale, localeErr)
 	case c.StackName == "" || c.BuildDir == "" || c.StageName == "":
 		return c, fmt.Errorf("context: %s, %s and %s must not be empty", KeyStackName, KeyBuildDir, KeyStageName)
 	case !slices.Contains(lambdaLogLevels, c.LogLevel):
@@ -157,6 +167,7 @@ func ConfigFrom(scope constructs.Construct) (Config, error) {
 	if c.LogRetention, ok = retentions[c.LogRetentionDays]; !ok {
 		return c, fmt.Errorf("context %s=%d: not a CloudWatch Logs retention", KeyLogRetentionDays, c.LogRetentionDays)
 	}
+	c.Locale = locale
 	return c, nil
 }
 

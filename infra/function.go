@@ -176,6 +176,7 @@ func (f *RouteFunction) functionProps(p RouteFunctionProps) *awslambda.FunctionP
 			api.EnvTableName: p.Table.TableName(),
 			api.EnvSecretARN: p.Secret.ARN,
 			api.EnvLogLevel:  jsii.String(cfg.LogLevel),
+			api.EnvLocale:    jsii.String(cfg.Locale),
 		},
 	}
 }

@@ -393,15 +393,16 @@ func TestConfigRejects(t *testing.T) {
 		"bool":           {KeyDeletionProtection: "maybe"},
 		"email":          {KeyAlarmEmail: "ops"},
 		"stage":          {KeyStageName: ""},
+		"locale":         {KeyLocale: "fr"},
 	} {
 		app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
 		if _, err := ConfigFrom(app); err == nil {
 			t.Errorf("%s: %v accepted", name, ctx)
 		}
 	}
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{KeyLogRetentionDays: "7", KeyDeletionProtection: "false"}})
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{KeyLogRetentionDays: "7", KeyDeletionProtection: "false", KeyLocale: " KO "}})
 	c, err := ConfigFrom(app)
-	if err != nil || c.LogRetentionDays != 7 || c.DeletionProtection {
+	if err != nil || c.LogRetentionDays != 7 || c.DeletionProtection || c.Locale != "ko" {
 		t.Errorf("string context: %+v, %v", c, err)
 	}
 }

@@ -194,8 +194,9 @@ func TestFunctions(t *testing.T) {
 			check(api.EnvTableName, env[api.EnvTableName], "<"+table+">")
 			check(api.EnvSecretARN, env[api.EnvSecretARN], "<"+secret+">")
 			check(api.EnvLogLevel, env[api.EnvLogLevel], Defaults[KeyLogLevel])
-			if len(env) != 4 {
-				t.Errorf("environment: got %v, want only %s, %s, %s, %s", env, api.EnvFunction, api.EnvTableName, api.EnvSecretARN, api.EnvLogLevel)
+			check(api.EnvLocale, env[api.EnvLocale], Defaults[KeyLocale])
+			if len(env) != 5 {
+				t.Errorf("environment: got %v, want only %s, %s, %s, %s, %s", env, api.EnvFunction, api.EnvTableName, api.EnvSecretARN, api.EnvLogLevel, api.EnvLocale)
 			}
 			check("RetentionInDays", def.res[rr.logGroup].Properties["RetentionInDays"], Defaults[KeyLogRetentionDays])
 		})

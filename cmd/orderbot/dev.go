@@ -112,12 +112,17 @@ func parseDevFlags(args []string) (devFlags, error) {
 // with the embedded store and the secret given.
 func devGateway(store orders.Store, secret string, quiet bool, web webAPI) (*gateway.Gateway, error) {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	messages, err := slack.NewMessages(os.Getenv(api.EnvLocale))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", api.EnvLocale, err)
+	}
 	deps := handler.Deps{
 		Orders:   &orders.Service{Store: store},
 		Verifier: slack.Verifier{Secret: []byte(secret)},
 		Log:      log,
 		// Deferred answers go to this server's response_url endpoint.
 		LoopbackResponseURLs: true,
+		Messages:             messages,
 	}
 	if web.token != "" {
 		deps.Poster = slack.NewPoster(web.token, web.url)
@@ -133,7 +138,7 @@ func devGateway(store orders.Store, secret string, quiet bool, web webAPI) (*gat
 	deps.Deferrer = handler.DeferFunc(func(ctx context.Context, fn string, payload []byte) error {
 		return gw.InvokeAsync(ctx, fn, payload)
 	})
-	gw, err := gateway.New(handler.Handlers(deps), opts)
+	gw, err = gateway.New(handler.Handlers(deps), opts)
 	return gw, err
 }
 

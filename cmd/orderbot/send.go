@@ -122,7 +122,7 @@ func isLocal(base string) bool {
 }
 
 func isWorkingOnIt(r *slacksim.Reply) bool {
-	return r.Msg != nil && r.Msg.Text == slack.WorkingOnIt().Text
+	return r.Msg != nil && slack.IsWorkingOnIt(r.Msg.Text)
 }
 
 // deferredAnswer waits for the answer a deferred run posts to responseURL.

@@ -17,6 +17,9 @@ const (
 	// EnvReplyBudget is how long, in milliseconds, a command may work before it answers
 	// "working on it" and finishes asynchronously.
 	EnvReplyBudget = "REPLY_BUDGET_MS"
+	// EnvLocale is the language of every message the bot sends: "en" (the default) or
+	// "ko". Keywords work in every language whatever it is.
+	EnvLocale = "ORDERBOT_LOCALE"
 )
 
 // Keys of the JSON object in the secret EnvSecretARN names.

@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	_ "embed" // AmazonRootsPEM
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -157,11 +158,13 @@ func Preconnect(ctx context.Context, cfg aws.Config) <-chan struct{} {
 // config files and the SSO, STS and IMDS credential providers — about 550 KB and several
 // milliseconds of every cold start — which a Lambda function never uses.
 //
-// AWS_CA_BUNDLE names a PEM file of extra certificate authorities for the AWS clients, as
-// the SDK's shared configuration would; the benchmarks point it at their TLS proxy's CA.
-// Production never sets it. Unlike LoadDefaultConfig, which then trusts the bundle only,
-// the bundle is added to the roots the clients trust anyway, so that a benchmark still
-// pays for loading them as a deployed function does.
+// The AWS clients trust the roots of Amazon Trust Services (AmazonRootsPEM), which issue
+// every AWS endpoint's certificate, instead of the system's: Go reads the system roots at
+// the first TLS handshake, and on provided.al2023 that is 143 roots parsed three times
+// over (the bundle, one file per root, the bundle again: golang/go#79018) — the largest
+// CPU cost of a cold start on a small function's CPU share (docs/BENCHMARKS.md).
+// AWS_CA_BUNDLE names a PEM file of more certificate authorities to trust; the
+// benchmarks point it at their TLS proxy's CA. Production never sets it.
 //
 // Every client made from the result shares one HTTP client, and with it one pool of
 // connections (see Preconnect): a frozen one, which no client copies (the SDK copies a
@@ -185,37 +188,45 @@ func AWSFromEnv() (aws.Config, error) {
 	if ep := os.Getenv("AWS_ENDPOINT_URL"); ep != "" {
 		cfg.BaseEndpoint = aws.String(ep)
 	}
-	client := awshttp.NewBuildableClient()
-	if bundle := os.Getenv("AWS_CA_BUNDLE"); bundle != "" {
-		var err error
-		if client, err = caBundleClient(bundle); err != nil {
-			return aws.Config{}, err
-		}
-	}
-	cfg.HTTPClient = client.Freeze()
-	return cfg, nil
-}
-
-// caBundleClient is the SDK's HTTP client trusting the system roots and the PEM
-// certificates in file.
-func caBundleClient(file string) (*awshttp.BuildableClient, error) {
-	pem, err := os.ReadFile(file)
+	roots, err := awsRoots()
 	if err != nil {
-		return nil, fmt.Errorf("AWS_CA_BUNDLE: %w", err)
+		return aws.Config{}, err
 	}
-	roots, err := x509.SystemCertPool()
-	if err != nil {
-		roots = x509.NewCertPool()
-	}
-	if !roots.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("AWS_CA_BUNDLE: %s holds no PEM certificate", file)
-	}
-	return awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+	cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
 		if tr.TLSClientConfig == nil {
 			tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 		}
 		tr.TLSClientConfig.RootCAs = roots
-	}), nil
+	}).Freeze()
+	return cfg, nil
+}
+
+// AmazonRootsPEM are the five roots of Amazon Trust Services that
+// https://www.amazontrust.com/repository/ recommends for a custom trust store: Amazon
+// Root CA 1–4 and Starfield Services Root Certificate Authority - G2.
+//
+//go:embed amazon-trust-services.pem
+var AmazonRootsPEM []byte
+
+// awsRoots are the certificate authorities the AWS clients trust: AmazonRootsPEM and the
+// PEM file AWS_CA_BUNDLE names.
+func awsRoots() (*x509.CertPool, error) {
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(AmazonRootsPEM) {
+		return nil, errors.New("no certificate in AmazonRootsPEM")
+	}
+	bundle := os.Getenv("AWS_CA_BUNDLE")
+	if bundle == "" {
+		return roots, nil
+	}
+	pem, err := os.ReadFile(bundle)
+	if err != nil {
+		return nil, fmt.Errorf("AWS_CA_BUNDLE: %w", err)
+	}
+	if !roots.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("AWS_CA_BUNDLE: %s holds no PEM certificate", bundle)
+	}
+	return roots, nil
 }
 
 // ForService is cfg for one service, honouring AWS_ENDPOINT_URL_<service> (e.g. DYNAMODB)

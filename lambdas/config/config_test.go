@@ -2,10 +2,14 @@ package config
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -116,8 +121,8 @@ func TestAWSFromEnv(t *testing.T) {
 }
 
 // AWS_CA_BUNDLE adds certificate authorities for the AWS clients (the benchmarks' TLS
-// proxy): a server signed by one is trusted, and a bundle that cannot be used fails the
-// cold start instead of being ignored.
+// proxy): a server signed by one is trusted, one that is not is refused, and a bundle that
+// cannot be used fails the cold start instead of being ignored.
 func TestAWSFromEnvCABundle(t *testing.T) {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
 	defer srv.Close()
@@ -222,5 +227,36 @@ func TestLoadPreconnectsDynamoDB(t *testing.T) {
 	defer mu.Unlock()
 	if conns != 1 {
 		t.Errorf("first request after Load: got %d connections to DynamoDB, want the preconnected one only", conns)
+	}
+}
+
+// The AWS clients trust the roots amazontrust.com publishes, identified by the SHA-256
+// of their public keys as listed there, and nothing else.
+func TestAmazonRoots(t *testing.T) {
+	want := map[string]string{
+		"Amazon Root CA 1": "fbe3018031f9586bcbf41727e417b7d1c45c2f47f93be372a17b96b50757d5a2",
+		"Amazon Root CA 2": "7f4296fc5b6a4e3b35d3c369623e364ab1af381d8fa7121533c9d6c633ea2461",
+		"Amazon Root CA 3": "36abc32656acfc645c61b71613c4bf21c787f5cabbee48348d58597803d7abc9",
+		"Amazon Root CA 4": "f7ecded5c66047d28ed6466b543c40e0743abe81d109254dcf845d4c2c7853c5",
+		"Starfield Services Root Certificate Authority - G2": "2b071c59a0a0ae76b0eadb2bad23bad4580b69c3601b630c2eaf0613afa83f92",
+	}
+	got := map[string]string{}
+	for rest := AmazonRootsPEM; ; {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			break
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(c.RawSubjectPublicKeyInfo)
+		got[c.Subject.CommonName] = hex.EncodeToString(sum[:])
+		if !c.IsCA || c.NotAfter.Before(time.Date(2037, 1, 1, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("%s: got CA %v, valid until %v; want a CA valid past 2037", c.Subject.CommonName, c.IsCA, c.NotAfter)
+		}
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("AmazonRootsPEM: got %v, want %v", got, want)
 	}
 }

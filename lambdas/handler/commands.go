@@ -42,41 +42,46 @@ func (d Deps) commandHandler(function string, run func(context.Context, api.Even
 		}
 		if cmd.Command != route.Command {
 			log.Warn("command posted to another command's route", "command", cmd.Command)
-			return slack.Usage(route.Command, "This is the Request URL of `"+route.Command+"`, not of `"+slack.Escape(cmd.Command)+"`."), nil
+			return d.Messages.WrongRoute(route.Command, cmd.Command), nil
 		}
 		return run(ctx, ev, cmd, ch, log)
 	})
 }
 
 // OrderUpdate handles /order-update: `<item>` sets or replaces, `cancel` withdraws, empty or
-// `help` shows usage.
+// `help` shows usage. Keywords count in every language (`취소`, `도움말`) and only alone:
+// `cancel fee` is an item.
 func OrderUpdate(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
 	return d.commandHandler("order-update", func(ctx context.Context, ev api.Event, cmd slackgo.SlashCommand, ch orders.Channel, log *slog.Logger) (*slackgo.Msg, error) {
 		req := requestOf(ev)
 		t := task{function: "order-update", ev: ev, responseURL: cmd.ResponseURL}
-		switch strings.ToLower(strings.TrimSpace(cmd.Text)) {
-		case "":
+		kw, rest := slack.ParseKeyword(cmd.Text)
+		if rest != "" {
+			kw = slack.NoKeyword // a keyword followed by more words is an item
+		}
+		switch {
+		case strings.TrimSpace(cmd.Text) == "":
 			if d.openOrderModal(ctx, ch, cmd, log) {
 				return nil, nil // the modal is the answer: an empty 200
 			}
-			return slack.Usage(cmd.Command, ""), nil
-		case "help":
-			return slack.Usage(cmd.Command, ""), nil
-		case "cancel":
+			return d.Messages.Usage(cmd.Command, ""), nil
+		case kw == slack.KeywordHelp:
+			return d.Messages.Usage(cmd.Command, ""), nil
+		case kw == slack.KeywordCancel:
 			t.op = func(ctx context.Context) (*slackgo.Msg, error) { return d.cancel(ctx, ch, cmd.UserID, req) }
 			t.giveUp = func(ctx context.Context) *slackgo.Msg {
-				return d.abandonOrder(ctx, ch, cmd.UserID, req, "the withdrawal of your order", cancelReply)
+				return d.abandonOrder(ctx, ch, cmd.UserID, req, d.Messages.WithdrawalNotSaved(), d.cancelReply)
 			}
-		default:
+		default: // KeywordAgain too, until orders can be repeated: an item, as it always was
 			item, err := orders.CleanItem(cmd.Text)
 			if err != nil {
-				return slack.Usage(cmd.Command, slack.ItemProblem(err)), nil
+				return d.Messages.Usage(cmd.Command, d.Messages.ItemProblem(err)), nil
 			}
 			t.op = func(ctx context.Context) (*slackgo.Msg, error) {
 				return d.set(ctx, ch, cmd.UserID, cmd.UserName, item, req, log)
 			}
 			t.giveUp = func(ctx context.Context) *slackgo.Msg {
-				return d.abandonOrder(ctx, ch, cmd.UserID, req, "your order *"+slack.Escape(item)+"*", setReply(item, req))
+				return d.abandonOrder(ctx, ch, cmd.UserID, req, d.Messages.OrderNotSaved(item), d.setReply(item, req))
 			}
 		}
 		return d.within(ctx, t, log)
@@ -103,7 +108,7 @@ func (d Deps) openOrderModal(ctx context.Context, ch orders.Channel, cmd slackgo
 		}
 	}
 	m := slack.ModalContext{Team: ch.Team, Channel: ch.Channel, ResponseURL: cmd.ResponseURL}
-	if err := d.Poster.OpenView(ctx, cmd.TriggerID, slack.OrderModal(m, recent)); err != nil {
+	if err := d.Poster.OpenView(ctx, cmd.TriggerID, d.Messages.OrderModal(m, recent)); err != nil {
 		log.Warn("order modal not opened: answering with the usage", "error", err.Error())
 		return false
 	}
@@ -115,30 +120,31 @@ func (d Deps) set(ctx context.Context, ch orders.Channel, user, userName, item s
 	res, err := d.Orders.Set(ctx, ch, user, userName, item, req)
 	switch {
 	case errors.Is(err, orders.ErrRoundFull):
-		return slack.RoundFull(), nil
+		return d.Messages.RoundFull(), nil
 	case err != nil:
 		return nil, api.Internal("set order", err)
 	}
 	log.Info("order set", "team", ch.Team, "channel", ch.Channel, "user", user, "round", res.Round.ID,
 		"round_size", len(res.Round.Orders), "outcome", res.Outcome.String())
-	return setReply(item, req)(res, user), nil
+	return d.setReply(item, req)(res, user), nil
 }
 
 // setReply words the outcome of an order request.
-func setReply(item string, req orders.Request) func(orders.Result, string) *slackgo.Msg {
+func (d Deps) setReply(item string, req orders.Request) func(orders.Result, string) *slackgo.Msg {
+	m := d.Messages
 	return func(res orders.Result, user string) *slackgo.Msg {
 		switch {
 		case res.Outcome == orders.Superseded:
-			return slack.Superseded(res.Round, user)
+			return m.Superseded(res.Round, user)
 		case res.Outcome == orders.Replayed && res.Round.ID == "":
-			return slack.NotSaved("your order *" + slack.Escape(item) + "*") // abandoned by an earlier run
+			return m.OrderNotSaved(item) // abandoned by an earlier run
 		case res.Outcome == orders.Replayed && !holds(res.Round, user, req):
 			// Saved by an earlier delivery, then replaced or withdrawn by a newer request.
-			return slack.Overtaken(res.Round, user, item)
+			return m.Overtaken(res.Round, user, item)
 		case !res.Round.Open():
-			return slack.OrderInClosedRound(res.Round, item)
+			return m.OrderInClosedRound(res.Round, item)
 		}
-		return slack.OrderSet(res.Round, item)
+		return m.OrderSet(res.Round, item)
 	}
 }
 
@@ -156,98 +162,103 @@ func (d Deps) cancel(ctx context.Context, ch orders.Channel, user string, req or
 	res, err := d.Orders.Cancel(ctx, ch, user, req)
 	switch {
 	case errors.Is(err, orders.ErrNoOpenRound), errors.Is(err, orders.ErrNoOrder):
-		return slack.NothingToCancel(), nil
+		return d.Messages.NothingToCancel(), nil
 	case err != nil:
 		return nil, api.Internal("cancel order", err)
 	}
-	return cancelReply(res, user), nil
+	return d.cancelReply(res, user), nil
 }
 
-func cancelReply(res orders.Result, user string) *slackgo.Msg {
+func (d Deps) cancelReply(res orders.Result, user string) *slackgo.Msg {
 	switch {
 	case res.Outcome == orders.Superseded:
-		return slack.Superseded(res.Round, user)
+		return d.Messages.Superseded(res.Round, user)
 	case res.NoChange:
-		return slack.NothingToCancel() // the earlier delivery found nothing to cancel
+		return d.Messages.NothingToCancel() // the earlier delivery found nothing to cancel
 	case res.Round.ID == "":
-		return slack.NotSaved("the withdrawal of your order") // abandoned by an earlier run
+		return d.Messages.WithdrawalNotSaved() // abandoned by an earlier run
 	}
-	return slack.OrderCancelled(res.Round)
+	return d.Messages.OrderCancelled(res.Round)
 }
 
 // abandonOrder gives up on an order request for good, unless it has taken effect after
-// all: then the answer is what it did.
-func (d Deps) abandonOrder(ctx context.Context, ch orders.Channel, user string, req orders.Request, what string,
+// all: then the answer is what it did. notSaved is the answer when the abandon applied.
+func (d Deps) abandonOrder(ctx context.Context, ch orders.Channel, user string, req orders.Request, notSaved *slackgo.Msg,
 	reply func(orders.Result, string) *slackgo.Msg) *slackgo.Msg {
 	res, err := d.Orders.Abandon(ctx, ch, orders.Target{User: user}, req)
 	switch {
 	case err != nil:
 		d.log().Error("abandon failed", "error", err.Error())
-		return slack.Unknown()
+		return d.Messages.Unknown()
 	case res.Outcome == orders.Applied:
-		return slack.NotSaved(what)
+		return notSaved
 	}
 	return reply(res, user)
 }
 
 // OrderList handles /order-list: the round (ephemeral), `share` (in the channel), `close`
-// (closes it and posts the final tally).
+// (closes it and posts the final tally); the keywords in every language (`공유`, `마감`).
 func OrderList(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
 	return d.commandHandler("order-list", func(ctx context.Context, ev api.Event, cmd slackgo.SlashCommand, ch orders.Channel, log *slog.Logger) (*slackgo.Msg, error) {
 		t := task{function: "order-list", ev: ev, responseURL: cmd.ResponseURL}
-		switch arg := strings.ToLower(strings.TrimSpace(cmd.Text)); arg {
-		case "", "share":
+		kw, rest := slack.ParseKeyword(cmd.Text)
+		if rest != "" {
+			return d.Messages.UnknownArgument(cmd.Command, cmd.Text), nil
+		}
+		switch kw {
+		case slack.NoKeyword, slack.KeywordShare: // NoKeyword without rest: no text
+			share := kw == slack.KeywordShare
 			t.op = func(ctx context.Context) (*slackgo.Msg, error) {
 				r, err := d.Orders.Current(ctx, ch)
 				if err != nil {
 					return nil, api.Internal("list round", err)
 				}
-				if r.ID == "" && arg == "share" {
-					return slack.NoOpenRound(), nil
+				if r.ID == "" && share {
+					return d.Messages.NoOpenRound(), nil
 				}
-				return slack.Round(r, arg == "share", false), nil
+				return d.Messages.Round(r, share, false), nil
 			}
-			t.giveUp = func(context.Context) *slackgo.Msg { return slack.NotRead() }
-		case "close":
+			t.giveUp = func(context.Context) *slackgo.Msg { return d.Messages.NotRead() }
+		case slack.KeywordClose:
 			req := requestOf(ev)
 			t.op = func(ctx context.Context) (*slackgo.Msg, error) {
 				res, err := d.Orders.Close(ctx, ch, req)
 				switch {
 				case errors.Is(err, orders.ErrNoOpenRound):
-					return slack.NoOpenRound(), nil
+					return d.Messages.NoOpenRound(), nil
 				case err != nil:
 					return nil, api.Internal("close round", err)
 				}
 				log.Info("round closed", "team", ch.Team, "channel", ch.Channel, "round", res.Round.ID,
 					"orders", len(res.Round.Orders), "outcome", res.Outcome.String())
-				return closeReply(res), nil
+				return d.closeReply(res), nil
 			}
 			t.giveUp = func(ctx context.Context) *slackgo.Msg {
 				res, err := d.Orders.Abandon(ctx, ch, orders.Target{Close: true}, req)
 				switch {
 				case err != nil:
 					log.Error("abandon failed", "error", err.Error())
-					return slack.Unknown()
+					return d.Messages.Unknown()
 				case res.Outcome == orders.Applied:
-					return slack.NotClosed()
+					return d.Messages.NotClosed()
 				}
-				return closeReply(res)
+				return d.closeReply(res)
 			}
-		case "help":
-			return slack.Usage(cmd.Command, ""), nil
-		default:
-			return slack.Usage(cmd.Command, "I don't know `"+slack.Escape(cmd.Text)+"`."), nil
+		case slack.KeywordHelp:
+			return d.Messages.Usage(cmd.Command, ""), nil
+		default: // KeywordHistory too, until rounds have a history
+			return d.Messages.UnknownArgument(cmd.Command, cmd.Text), nil
 		}
 		return d.within(ctx, t, log)
 	})
 }
 
-func closeReply(res orders.Result) *slackgo.Msg {
+func (d Deps) closeReply(res orders.Result) *slackgo.Msg {
 	switch {
 	case res.NoChange:
-		return slack.NoOpenRound() // the earlier delivery found no round to close
+		return d.Messages.NoOpenRound() // the earlier delivery found no round to close
 	case res.Round.ID == "":
-		return slack.NotClosed() // an earlier run gave this close up
+		return d.Messages.NotClosed() // an earlier run gave this close up
 	}
-	return slack.Round(res.Round, true, true)
+	return d.Messages.Round(res.Round, true, true)
 }

@@ -145,7 +145,7 @@ func (d Deps) handOver(ctx context.Context, t task, log *slog.Logger, why string
 	if t.quiet {
 		return nil, nil
 	}
-	return slack.WorkingOnIt(), nil
+	return d.Messages.WorkingOnIt(), nil
 }
 
 // finish is a deferred run: it retries op until the function's deadline comes near, then

@@ -60,7 +60,7 @@ func Events(d Deps) func(context.Context, api.Event) (EventReply, error) {
 		}
 		// A failed help reply is logged, not retried: the event is already marked, and an
 		// error would only make Slack redeliver it to be dropped as a duplicate.
-		if err := d.Poster.PostThread(ctx, e.Mention.Channel, thread, slack.MentionHelp()); err != nil {
+		if err := d.Poster.PostThread(ctx, e.Mention.Channel, thread, d.Messages.MentionHelp()); err != nil {
 			log.Error("app_mention reply failed", "error", err.Error())
 		}
 		return EventReply{}, nil

@@ -49,6 +49,9 @@ type Deps struct {
 	// LoopbackResponseURLs also accepts response_urls on this machine (local gateway,
 	// tests); in AWS only Slack's https://hooks.slack.com/ is.
 	LoopbackResponseURLs bool
+	// Messages words every message in the configured language (ORDERBOT_LOCALE); the
+	// zero value is English.
+	Messages slack.Messages
 }
 
 // Function is how one route's function is built from the Deps.

@@ -109,7 +109,7 @@ func (d Deps) answerClick(ctx context.Context, t task, reply, update *slackgo.Ms
 // first, synchronously, so that a problem shows in the modal; the order is then set like
 // a typed one, and the answer goes to the command's response_url.
 func (d Deps) submit(ctx context.Context, ev api.Event, ic slackgo.InteractionCallback, log *slog.Logger) (*slack.ViewResponse, error) {
-	sub, err := slack.ParseOrderSubmission(ic)
+	sub, err := d.Messages.ParseOrderSubmission(ic)
 	var fe *slack.FieldError
 	switch {
 	case errors.As(err, &fe):
@@ -125,7 +125,7 @@ func (d Deps) submit(ctx context.Context, ev api.Event, ic slackgo.InteractionCa
 		return d.set(ctx, ch, sub.User, ic.User.Name, sub.Item, req, log)
 	}
 	t.giveUp = func(ctx context.Context) *slackgo.Msg {
-		return d.abandonOrder(ctx, ch, sub.User, req, "your order *"+slack.Escape(sub.Item)+"*", setReply(sub.Item, req))
+		return d.abandonOrder(ctx, ch, sub.User, req, d.Messages.OrderNotSaved(sub.Item), d.setReply(sub.Item, req))
 	}
 	reply, err := d.within(ctx, t, log)
 	if err != nil || reply == nil || d.checkResponseURL(t.responseURL) != nil {
@@ -164,13 +164,13 @@ func (d Deps) act(ctx context.Context, c clickReq, log *slog.Logger) (reply, upd
 		res, err := d.Orders.Cancel(ctx, c.ch, c.user, c.req)
 		switch {
 		case errors.Is(err, orders.ErrStale):
-			return slack.StaleClick(), nil, nil
+			return d.Messages.StaleClick(), nil, nil
 		case errors.Is(err, orders.ErrNoOpenRound), errors.Is(err, orders.ErrNoOrder):
-			return slack.NothingToCancel(), d.liveRound(ctx, c), nil
+			return d.Messages.NothingToCancel(), d.liveRound(ctx, c), nil
 		case err != nil:
 			return nil, nil, api.Internal("cancel order", err)
 		}
-		return cancelReply(res, c.user), d.liveRound(ctx, c), nil
+		return d.cancelReply(res, c.user), d.liveRound(ctx, c), nil
 	default:
 		return d.closeByClick(ctx, c, log)
 	}
@@ -191,7 +191,7 @@ func (d Deps) join(ctx context.Context, c clickReq, log *slog.Logger) (reply, up
 		}
 	}
 	if item == "" && cur.ID == c.action.Round {
-		return slack.ItemGone(), slack.Round(cur, !c.ephemeral, false), nil
+		return d.Messages.ItemGone(), d.Messages.Round(cur, !c.ephemeral, false), nil
 	}
 	if item == "" {
 		// The round has closed (or another is open): the store tells a repeat of an
@@ -201,7 +201,7 @@ func (d Deps) join(ctx context.Context, c clickReq, log *slog.Logger) (reply, up
 	reply, err = d.set(ctx, c.ch, c.user, c.userName, item, c.req, log)
 	switch {
 	case errors.Is(err, orders.ErrStale):
-		return slack.StaleClick(), nil, nil
+		return d.Messages.StaleClick(), nil, nil
 	case err != nil:
 		return nil, nil, err
 	}
@@ -212,19 +212,19 @@ func (d Deps) closeByClick(ctx context.Context, c clickReq, log *slog.Logger) (r
 	res, err := d.Orders.Close(ctx, c.ch, c.req)
 	switch {
 	case errors.Is(err, orders.ErrStale), errors.Is(err, orders.ErrNoOpenRound):
-		return slack.StaleClick(), nil, nil
+		return d.Messages.StaleClick(), nil, nil
 	case err != nil:
 		return nil, nil, api.Internal("close round", err)
 	}
 	log.Info("round closed", "team", c.ch.Team, "channel", c.ch.Channel, "round", res.Round.ID,
 		"orders", len(res.Round.Orders), "outcome", res.Outcome.String())
-	tally := closeReply(res)
+	tally := d.closeReply(res)
 	if c.ephemeral {
 		// An ephemeral listing cannot become the channel's message: the tally is posted
 		// anew (once), and the listing is replaced by the confirmation.
-		return tally, slack.YouClosed(res.Round), nil
+		return tally, d.Messages.YouClosed(res.Round), nil
 	}
-	return slack.YouClosed(res.Round), tally, nil
+	return d.Messages.YouClosed(res.Round), tally, nil
 }
 
 // liveRound is the round message as it is now, or nil when it cannot be read (the click
@@ -234,24 +234,24 @@ func (d Deps) liveRound(ctx context.Context, c clickReq) *slackgo.Msg {
 	if err != nil {
 		return nil
 	}
-	return slack.Round(r, !c.ephemeral, false)
+	return d.Messages.Round(r, !c.ephemeral, false)
 }
 
 // giveUpClick makes sure a click that kept failing never takes effect, and says so.
 func (d Deps) giveUpClick(ctx context.Context, c clickReq, log *slog.Logger) *slackgo.Msg {
 	switch c.action.Kind {
 	case slack.ActionJoin:
-		return d.abandonOrder(ctx, c.ch, c.user, c.req, "your order *"+slack.Escape(c.action.Key)+"*", setReply(c.action.Key, c.req))
+		return d.abandonOrder(ctx, c.ch, c.user, c.req, d.Messages.OrderNotSaved(c.action.Key), d.setReply(c.action.Key, c.req))
 	case slack.ActionCancel:
-		return d.abandonOrder(ctx, c.ch, c.user, c.req, "the withdrawal of your order", cancelReply)
+		return d.abandonOrder(ctx, c.ch, c.user, c.req, d.Messages.WithdrawalNotSaved(), d.cancelReply)
 	}
 	res, err := d.Orders.Abandon(ctx, c.ch, orders.Target{Close: true}, c.req)
 	switch {
 	case err != nil:
 		log.Error("abandon failed", "error", err.Error())
-		return slack.Unknown()
+		return d.Messages.Unknown()
 	case res.Outcome == orders.Applied:
-		return slack.NotClosed()
+		return d.Messages.NotClosed()
 	}
-	return closeReply(res)
+	return d.closeReply(res)
 }

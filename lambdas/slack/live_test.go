@@ -42,9 +42,9 @@ func buttonsOf(msg *slackgo.Msg) (buttons []button, actionBlocks int) {
 // as slacksim does), every button decodes to the round and, for a join, to an item of
 // it; join buttons go to the first items in tally order, one each; one actions block
 // holds cancel and close.
-func checkLive(t *testing.T, label string, r orders.Round, msg *slackgo.Msg) {
+func checkLive(t *testing.T, m Messages, label string, r orders.Round, msg *slackgo.Msg) {
 	t.Helper()
-	checkRound(t, label, r, msg)
+	checkRound(t, m, label, r, msg)
 	b, err := json.Marshal(msg)
 	if err != nil {
 		t.Fatalf("%s: marshal: %v", label, err)
@@ -106,8 +106,8 @@ func TestLiveRound(t *testing.T) {
 		{User: "U3", Item: "iced americano", At: at.Add(2 * time.Second)},
 	}}
 	msg := Round(r, true, false)
-	checkLive(t, "shared", r, msg)
-	checkLive(t, "listing", r, Round(r, false, false))
+	checkLive(t, Messages{}, "shared", r, msg)
+	checkLive(t, Messages{}, "listing", r, Round(r, false, false))
 	blocks := msg.Blocks.BlockSet
 	first := blocks[1].(*slackgo.SectionBlock)
 	if first.Text.Text != "*2× Iced  Americano* — <@U1>, <@U3>" || first.Accessory.ButtonElement.Text.Text != "+1 same" {
@@ -141,7 +141,7 @@ func TestLiveRoundWithoutRoundID(t *testing.T) {
 		r := roundOf(3, func(i int) string { return "item " + strconv.Itoa(i) })
 		r.ID = id
 		msg := Round(r, true, false)
-		checkRound(t, fmt.Sprintf("round id %q", id), r, msg)
+		checkRound(t, Messages{}, fmt.Sprintf("round id %q", id), r, msg)
 		checkDead(t, fmt.Sprintf("round id %q", id), msg)
 	}
 }
@@ -150,6 +150,10 @@ func TestLiveRoundWithoutRoundID(t *testing.T) {
 // markup characters and newlines, 0 to 250 orders, up to 300 items — the open round's
 // message passes Validate, and every button decodes to this round and an item of it.
 func TestLiveRoundRandom(t *testing.T) {
+	forEachLocale(t, testLiveRoundRandom)
+}
+
+func testLiveRoundRandom(t *testing.T, m Messages) {
 	g := textGen{rand.New(rand.NewPCG(12, 34))}
 	runs := 100
 	if testing.Short() {
@@ -171,14 +175,14 @@ func TestLiveRoundRandom(t *testing.T) {
 		r.ID = orders.NewRoundID(r.OpenedAt)
 		label := fmt.Sprintf("run %d (%d orders, %d items)", i, n, len(orders.Tally(r)))
 		if n == 0 {
-			checkDead(t, label, Round(r, true, false))
+			checkDead(t, label, m.Round(r, true, false))
 			continue
 		}
-		checkLive(t, label+" shared", r, Round(r, true, false))
-		checkLive(t, label+" listing", r, Round(r, false, false))
+		checkLive(t, m, label+" shared", r, m.Round(r, true, false))
+		checkLive(t, m, label+" listing", r, m.Round(r, false, false))
 		closed := r
 		closed.ClosedAt = r.OpenedAt.Add(time.Hour)
-		checkDead(t, label+" closed", Round(closed, true, true))
+		checkDead(t, label+" closed", m.Round(closed, true, true))
 	}
 }
 
@@ -189,7 +193,7 @@ func TestLiveRoundManyItems(t *testing.T) {
 	short := roundOf(orders.MaxOrders, func(i int) string { return fmt.Sprintf("item %03d", i) })
 	short.ID = testRound
 	msg := Round(short, true, false)
-	checkLive(t, "250 short items", short, msg)
+	checkLive(t, Messages{}, "250 short items", short, msg)
 	buttons, _ := buttonsOf(msg)
 	if text := blocksText(t, msg); strings.Contains(text, "items more.") {
 		t.Fatalf("250 short items: got some left out, want every item shown")
@@ -200,7 +204,7 @@ func TestLiveRoundManyItems(t *testing.T) {
 	long := roundOf(orders.MaxOrders, func(i int) string { return fmt.Sprintf("%03d%s", i, strings.Repeat("&", orders.MaxItemRunes-3)) })
 	long.ID = testRound
 	msg = Round(long, true, false)
-	checkLive(t, "250 long items", long, msg)
+	checkLive(t, Messages{}, "250 long items", long, msg)
 	if text := blocksText(t, msg); !strings.Contains(text, "items more.") {
 		t.Fatalf("250 long items: got every item shown, want \"…and N items more.\"")
 	}
@@ -223,14 +227,16 @@ func FuzzLiveRound(f *testing.F) {
 		n, k := 1+int(nOrders%orders.MaxOrders), 1+int(nItems%300)
 		r := g.round(n, k, func(j int) string { return strconv.Itoa(j) + " " + item })
 		r.ID = testRound
-		msg := Round(r, true, false)
-		if err := Validate(msg); err != nil {
-			t.Fatalf("Validate: got error %v, want nil", err)
-		}
-		buttons, _ := buttonsOf(msg)
-		for _, b := range buttons {
-			if _, err := DecodeAction(b.btn.ActionID, b.btn.Value); err != nil {
-				t.Fatalf("DecodeAction(%q, %q): got error %v, want nil", b.btn.ActionID, b.btn.Value, err)
+		for _, m := range localeMessages(t) {
+			msg := m.Round(r, true, false)
+			if err := Validate(msg); err != nil {
+				t.Fatalf("%s: Validate: got error %v, want nil", m.Locale(), err)
+			}
+			buttons, _ := buttonsOf(msg)
+			for _, b := range buttons {
+				if _, err := DecodeAction(b.btn.ActionID, b.btn.Value); err != nil {
+					t.Fatalf("%s: DecodeAction(%q, %q): got error %v, want nil", m.Locale(), b.btn.ActionID, b.btn.Value, err)
+				}
 			}
 		}
 	})

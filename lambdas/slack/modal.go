@@ -9,6 +9,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/orders"
+	"github.com/orderbot/orderbot/lambdas/slack/i18n"
 )
 
 // The order modal: `/order-update` without text opens it (views.open with the command's
@@ -83,27 +84,27 @@ func ViewErrors(blockID, message string) ViewResponse {
 	return ViewResponse{ResponseAction: string(slackgo.RAErrors), Errors: map[string]string{blockID: clip(message, maxFieldError)}}
 }
 
-// OrderModal is the order modal for m, offering up to 100 of recent (most recent first,
+// OrderModal is the order modal for mc, offering up to 100 of recent (most recent first,
 // as given) — one per item key, each valid and short enough to be an option value (see
 // the top of this file) — above a field for typing the order. Without such items it has
-// the field only. private_metadata holds m; a response_url too long to fit is left out
+// the field only. private_metadata holds mc; a response_url too long to fit is left out
 // (none Slack hands out is).
-func OrderModal(m ModalContext, recent []string) slackgo.ModalViewRequest {
+func (m Messages) OrderModal(mc ModalContext, recent []string) slackgo.ModalViewRequest {
 	var blocks []slackgo.Block
 	if opts := recentOptions(recent); len(opts) > 0 {
-		pick := slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plainText("Choose an item"), actionPick, opts...)
-		blocks = append(blocks, slackgo.NewInputBlock(BlockPick, plainText("Pick a recent item"), nil, pick).WithOptional(true))
+		pick := slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plainText(m.text(i18n.ModalPickPlaceholder)), actionPick, opts...)
+		blocks = append(blocks, slackgo.NewInputBlock(BlockPick, plainText(m.text(i18n.ModalPickLabel)), nil, pick).WithOptional(true))
 	}
-	text := slackgo.NewPlainTextInputBlockElement(plainText("e.g. iced americano"), actionText)
+	text := slackgo.NewPlainTextInputBlockElement(plainText(m.text(i18n.ModalTextPlaceholder)), actionText)
 	text.MaxLength = orders.MaxItemRunes
-	blocks = append(blocks, slackgo.NewInputBlock(BlockText, plainText("Or type your order"), nil, text).WithOptional(true))
+	blocks = append(blocks, slackgo.NewInputBlock(BlockText, plainText(m.text(i18n.ModalTextLabel)), nil, text).WithOptional(true))
 	return slackgo.ModalViewRequest{
 		Type:            slackgo.VTModal,
-		Title:           plainText("Your order"),
-		Submit:          plainText("Order"),
-		Close:           plainText("Cancel"),
+		Title:           plainText(m.text(i18n.ModalTitle)),
+		Submit:          plainText(m.text(i18n.ModalSubmit)),
+		Close:           plainText(m.text(i18n.ModalClose)),
 		Blocks:          slackgo.Blocks{BlockSet: blocks},
-		PrivateMetadata: m.encode(),
+		PrivateMetadata: mc.encode(),
 		CallbackID:      ModalOrder,
 	}
 }
@@ -161,19 +162,19 @@ func pickedItem(value string) (string, bool) {
 // — is an error wrapping ErrMalformed. What the person entered is checked as a typed
 // order is: nothing, both a pick and text, or an item orders.CleanItem refuses is a
 // *FieldError to show in the modal.
-func ParseOrderSubmission(ic slackgo.InteractionCallback) (OrderSubmission, error) {
+func (m Messages) ParseOrderSubmission(ic slackgo.InteractionCallback) (OrderSubmission, error) {
 	if ic.Type != slackgo.InteractionTypeViewSubmission || ic.View.CallbackID != ModalOrder {
 		return OrderSubmission{}, fmt.Errorf("%w: %s %q is not the order modal's submission", ErrMalformed, ic.Type, clip(ic.View.CallbackID, 80))
 	}
-	var m ModalContext
-	if err := json.Unmarshal([]byte(ic.View.PrivateMetadata), &m); err != nil || m.Team == "" || m.Channel == "" || m.encode() != ic.View.PrivateMetadata {
+	var mc ModalContext
+	if err := json.Unmarshal([]byte(ic.View.PrivateMetadata), &mc); err != nil || mc.Team == "" || mc.Channel == "" || mc.encode() != ic.View.PrivateMetadata {
 		return OrderSubmission{}, fmt.Errorf("%w: private_metadata is not an order modal's context", ErrMalformed)
 	}
 	if ic.User.ID == "" {
 		return OrderSubmission{}, fmt.Errorf("%w: submission without user.id", ErrMalformed)
 	}
-	if m.Team != ic.Team.ID {
-		return OrderSubmission{}, fmt.Errorf("%w: modal of team %q submitted in team %q", ErrMalformed, clip(m.Team, 40), clip(ic.Team.ID, 40))
+	if mc.Team != ic.Team.ID {
+		return OrderSubmission{}, fmt.Errorf("%w: modal of team %q submitted in team %q", ErrMalformed, clip(mc.Team, 40), clip(ic.Team.ID, 40))
 	}
 	picked, typed := submittedValues(ic.View.State)
 	if picked != "" {
@@ -185,17 +186,17 @@ func ParseOrderSubmission(ic slackgo.InteractionCallback) (OrderSubmission, erro
 	entered, block := typed, BlockText
 	switch {
 	case strings.TrimSpace(picked) != "" && strings.TrimSpace(typed) != "":
-		return OrderSubmission{}, &FieldError{BlockText, "Pick a recent item or type your order — not both."}
+		return OrderSubmission{}, &FieldError{BlockText, m.text(i18n.FieldBoth)}
 	case strings.TrimSpace(picked) != "":
 		entered, block = picked, BlockPick
 	case strings.TrimSpace(typed) == "":
-		return OrderSubmission{}, &FieldError{BlockText, "Pick a recent item or type your order."}
+		return OrderSubmission{}, &FieldError{BlockText, m.text(i18n.FieldEmpty)}
 	}
 	item, err := orders.CleanItem(entered)
 	if err != nil {
-		return OrderSubmission{}, &FieldError{block, fieldProblem(err)}
+		return OrderSubmission{}, &FieldError{block, m.fieldProblem(err)}
 	}
-	return OrderSubmission{Context: m, User: ic.User.ID, Item: item}, nil
+	return OrderSubmission{Context: mc, User: ic.User.ID, Item: item}, nil
 }
 
 // submittedValues reads the picked option's value and the typed text from a modal's
@@ -214,15 +215,15 @@ func submittedValues(state *slackgo.ViewState) (picked, typed string) {
 }
 
 // fieldProblem is ItemProblem for the modal, which has no command to show.
-func fieldProblem(err error) string {
+func (m Messages) fieldProblem(err error) string {
 	switch {
 	case errors.Is(err, orders.ErrItemTooLong):
-		return fmt.Sprintf("That order is too long: at most %d characters, please.", orders.MaxItemRunes)
+		return m.text(i18n.ProblemItemTooLong, orders.MaxItemRunes)
 	case errors.Is(err, orders.ErrInvalidItem):
-		return "That order holds characters I can't store (control characters or invalid UTF-8)."
+		return m.text(i18n.ProblemInvalidItem)
 	case errors.Is(err, orders.ErrEmptyItem):
-		return "Pick a recent item or type your order."
+		return m.text(i18n.FieldEmpty)
 	default:
-		return "That order can't be taken as typed."
+		return m.text(i18n.ProblemOtherItem)
 	}
 }

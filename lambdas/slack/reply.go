@@ -8,6 +8,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/orders"
+	"github.com/orderbot/orderbot/lambdas/slack/i18n"
 )
 
 // How replies stay within Block Kit's limits (see blockkit.go; every length is counted by
@@ -52,31 +53,20 @@ func ephemeral(text string, blocks ...slackgo.Block) *slackgo.Msg {
 	return message(slackgo.ResponseTypeEphemeral, text, blocks...)
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
+// answer is an ephemeral reply of one section: message id with args.
+func (m Messages) answer(id i18n.ID, args ...any) *slackgo.Msg {
+	text := m.text(id, args...)
+	return ephemeral(text, section(text))
 }
 
-// Usage answers an empty, unknown or invalid command; problem, if any, says what was wrong.
-func Usage(command, problem string) *slackgo.Msg {
-	var lines []string
-	switch command {
-	case "/order-list":
-		lines = []string{
-			"`/order-list` shows this channel's round, grouped by item (only you see it)",
-			"`/order-list share` posts it to the channel",
-			"`/order-list close` closes the round and posts the final tally",
-		}
-	default:
-		lines = []string{
-			"`/order-update <item>` sets or replaces your order in this channel's round",
-			"`/order-update cancel` withdraws it",
-			"`/order-list` shows the round",
-		}
+// Usage answers an empty, unknown or invalid command; problem, if any, says what was wrong
+// (ItemProblem, or a text of m's language).
+func (m Messages) Usage(command, problem string) *slackgo.Msg {
+	id := i18n.UsageUpdate
+	if command == "/order-list" {
+		id = i18n.UsageList
 	}
-	text := strings.Join(lines, "\n")
+	text := m.text(id)
 	if problem != "" {
 		text = shortenProblem(problem) + "\n" + text
 	}
@@ -100,115 +90,110 @@ func shortenProblem(p string) string {
 
 // ItemProblem explains why an item was refused, in words for the person who typed it.
 // Errors are matched with errors.Is, so a wrapped validation error reads the same.
-func ItemProblem(err error) string {
+func (m Messages) ItemProblem(err error) string {
 	switch {
 	case errors.Is(err, orders.ErrEmptyItem):
-		return "Tell me what you'd like, e.g. `/order-update iced americano`."
-	case errors.Is(err, orders.ErrItemTooLong):
-		return fmt.Sprintf("That order is too long: at most %d characters, please.", orders.MaxItemRunes)
-	case errors.Is(err, orders.ErrInvalidItem):
-		return "That order holds characters I can't store (control characters or invalid UTF-8)."
+		return m.text(i18n.ProblemEmptyItem)
 	default:
-		return "That order can't be taken as typed."
+		return m.fieldProblem(err)
 	}
 }
 
+// WrongRoute answers a command posted to another command's Request URL: route's usage,
+// saying so.
+func (m Messages) WrongRoute(route, posted string) *slackgo.Msg {
+	return m.Usage(route, m.text(i18n.ProblemWrongRoute, route, Escape(posted)))
+}
+
+// UnknownArgument answers a command whose text it does not take: the usage, quoting arg.
+func (m Messages) UnknownArgument(command, arg string) *slackgo.Msg {
+	return m.Usage(command, m.text(i18n.ProblemUnknownArg, Escape(arg)))
+}
+
 // OrderSet confirms the caller's order and the size of the round it joined.
-func OrderSet(r orders.Round, item string) *slackgo.Msg {
-	text := fmt.Sprintf("Your order: *%s* — %s in this round.", itemText(item), plural(len(r.Orders), "order", "orders"))
-	return ephemeral(text, section(text),
-		contextLine("Change it with `/order-update <item>`, withdraw it with `/order-update cancel`, see the round with `/order-list`."))
+func (m Messages) OrderSet(r orders.Round, item string) *slackgo.Msg {
+	text := m.text(i18n.OrderSet, itemText(item), len(r.Orders))
+	return ephemeral(text, section(text), contextLine(m.text(i18n.OrderSetHint)))
 }
 
 // OrderInClosedRound answers a request that was saved and whose round has closed since:
 // the order is in that round's final tally.
-func OrderInClosedRound(r orders.Round, item string) *slackgo.Msg {
-	text := fmt.Sprintf("Your order *%s* was saved — it is in the round that has closed since (%s in its final tally).",
-		itemText(item), plural(len(r.Orders), "order", "orders"))
-	return ephemeral(text, section(text))
+func (m Messages) OrderInClosedRound(r orders.Round, item string) *slackgo.Msg {
+	return m.answer(i18n.OrderInClosedRound, itemText(item), len(r.Orders))
 }
 
 // Overtaken answers a repeat of an order request that was saved and has since been
 // replaced or withdrawn by a newer request of the same person; r is the round it was
 // saved in, as it is now.
-func Overtaken(r orders.Round, user, item string) *slackgo.Msg {
-	now := "you have no order in it now"
+func (m Messages) Overtaken(r orders.Round, user, item string) *slackgo.Msg {
+	now := ""
 	for _, o := range r.Orders {
 		if o.User == user {
-			now = fmt.Sprintf("your order in it is *%s*", Escape(clip(o.Item, maxItemChars)))
+			now = Escape(clip(o.Item, maxItemChars))
 		}
 	}
-	where := "this round"
-	if !r.Open() {
-		where = "the round that has closed since"
+	item = Escape(clip(item, maxItemChars))
+	switch {
+	case r.Open() && now == "":
+		return m.answer(i18n.OvertakenOpenNone, item)
+	case r.Open():
+		return m.answer(i18n.OvertakenOpenItem, item, now)
+	case now == "":
+		return m.answer(i18n.OvertakenClosedNone, item)
+	default:
+		return m.answer(i18n.OvertakenClosedItem, item, now)
 	}
-	text := fmt.Sprintf("Your order *%s* was saved, and a newer request of yours has changed it since: %s is what counts — %s.",
-		Escape(clip(item, maxItemChars)), where, now)
-	return ephemeral(text, section(text))
 }
 
 // Superseded answers a request that arrived after a newer one of the same person: the
 // newer one stands. current is the open round (zero when none).
-func Superseded(current orders.Round, user string) *slackgo.Msg {
-	text := "A newer request of yours arrived first, so this one changed nothing: you have no order in this round."
+func (m Messages) Superseded(current orders.Round, user string) *slackgo.Msg {
 	for _, o := range current.Orders {
 		if o.User == user {
-			text = fmt.Sprintf("A newer request of yours arrived first, so this one changed nothing: your order is *%s*.", itemText(o.Item))
+			return m.answer(i18n.SupersededItem, itemText(o.Item))
 		}
 	}
-	return ephemeral(text, section(text))
+	return m.answer(i18n.SupersededNone)
 }
 
 // RoundFull refuses a new order in a round that holds orders.MaxOrders.
-func RoundFull() *slackgo.Msg {
-	text := fmt.Sprintf("This round already holds %d orders, the most one round takes. Close it with `/order-list close` and start the next.", orders.MaxOrders)
-	return ephemeral(text, section(text))
-}
+func (m Messages) RoundFull() *slackgo.Msg { return m.answer(i18n.RoundFull, orders.MaxOrders) }
 
 // NotSaved tells the person that a change did not happen and never will: the database
-// did not answer, and the request is recorded as abandoned. what is e.g. "your order
-// *latte*" (already escaped).
-func NotSaved(what string) *slackgo.Msg {
-	text := fmt.Sprintf("Sorry — I could not save %s: the database did not answer in time. Nothing was changed; please try again.", what)
-	return ephemeral(text, section(text))
+// did not answer, and the request is recorded as abandoned. what says which change, in
+// m's language, already escaped: OrderNotSaved and WithdrawalNotSaved word it.
+func (m Messages) NotSaved(what string) *slackgo.Msg { return m.answer(i18n.NotSaved, what) }
+
+// OrderNotSaved is NotSaved for an order of item.
+func (m Messages) OrderNotSaved(item string) *slackgo.Msg {
+	return m.NotSaved(m.text(i18n.NotSavedOrder, itemText(item)))
+}
+
+// WithdrawalNotSaved is NotSaved for the withdrawal of an order.
+func (m Messages) WithdrawalNotSaved() *slackgo.Msg {
+	return m.NotSaved(m.text(i18n.NotSavedWithdrawal))
 }
 
 // NotClosed tells the closer that the round stays open.
-func NotClosed() *slackgo.Msg {
-	text := "Sorry — I could not close the round: the database did not answer in time. The round is still open; please try `/order-list close` again."
-	return ephemeral(text, section(text))
-}
+func (m Messages) NotClosed() *slackgo.Msg { return m.answer(i18n.NotClosed) }
 
 // Unknown tells the person that the database failed in a way that leaves the outcome
 // unknown: the last resort, so that nobody who saw "Working on it…" is left in silence.
-func Unknown() *slackgo.Msg {
-	text := "Sorry — the database is not answering, and I cannot tell whether your request took effect. Check with `/order-list` in a minute."
-	return ephemeral(text, section(text))
-}
+func (m Messages) Unknown() *slackgo.Msg { return m.answer(i18n.Unknown) }
 
 // NotRead answers a read (list, share) that kept failing.
-func NotRead() *slackgo.Msg {
-	text := "Sorry — I could not read the round: the database did not answer in time. Please try again."
-	return ephemeral(text, section(text))
-}
+func (m Messages) NotRead() *slackgo.Msg { return m.answer(i18n.NotRead) }
 
 // OrderCancelled confirms a withdrawn order.
-func OrderCancelled(r orders.Round) *slackgo.Msg {
-	text := fmt.Sprintf("Your order is withdrawn — %s left in this round.", plural(len(r.Orders), "order", "orders"))
-	return ephemeral(text, section(text))
+func (m Messages) OrderCancelled(r orders.Round) *slackgo.Msg {
+	return m.answer(i18n.OrderCancelled, len(r.Orders))
 }
 
 // NothingToCancel answers a cancel without an order.
-func NothingToCancel() *slackgo.Msg {
-	text := "You have no order in this channel's round, so there is nothing to cancel."
-	return ephemeral(text, section(text))
-}
+func (m Messages) NothingToCancel() *slackgo.Msg { return m.answer(i18n.NothingToCancel) }
 
 // NoOpenRound answers a list or close in a channel without a round.
-func NoOpenRound() *slackgo.Msg {
-	text := "No open round in this channel. Start one with `/order-update <item>`."
-	return ephemeral(text, section(text))
-}
+func (m Messages) NoOpenRound() *slackgo.Msg { return m.answer(i18n.NoOpenRound) }
 
 // Round shows a round grouped by item. shared posts it to the channel; closed marks the
 // final tally, which has no buttons.
@@ -221,38 +206,38 @@ func NoOpenRound() *slackgo.Msg {
 // and the first minJoinButtons items always do; the rest are packed as in a final tally,
 // and items that do not fit are counted in "…and N items more.". No block has a
 // block_id (Slack generates unique ones).
-func Round(r orders.Round, shared, closed bool) *slackgo.Msg {
+func (m Messages) Round(r orders.Round, shared, closed bool) *slackgo.Msg {
 	responseType := slackgo.ResponseTypeEphemeral
 	if shared || closed {
 		responseType = slackgo.ResponseTypeInChannel
 	}
 	if len(r.Orders) == 0 {
-		text := "No orders yet in this round — add yours with `/order-update <item>`."
+		text := m.text(i18n.RoundEmpty)
 		if closed {
-			text = "Round closed with no orders."
+			text = m.text(i18n.RoundClosedEmpty)
 		}
 		return message(responseType, text, section(text))
 	}
 	groups := orders.Tally(r)
-	title := fmt.Sprintf("Order round — %s, %s", plural(len(r.Orders), "order", "orders"), plural(len(groups), "item", "items"))
+	title := m.text(i18n.RoundTitle, len(r.Orders), len(groups))
 	if closed {
-		title = fmt.Sprintf("Round closed — final tally: %s, %s", plural(len(r.Orders), "order", "orders"), plural(len(groups), "item", "items"))
+		title = m.text(i18n.RoundTitleClosed, len(r.Orders), len(groups))
 	}
 	blocks := []slackgo.Block{section("*" + title + "*")}
 	lines := make([]string, len(groups))
 	for i, g := range groups {
-		lines[i] = tallyLine(g, itemText(g.Item), true, maxSectionText)
+		lines[i] = m.tallyLine(g, itemText(g.Item), true, maxSectionText)
 	}
 	// The actions block needs a round id a button can carry; without one, no buttons.
 	var actions slackgo.Block
 	if !closed {
-		actions = roundActions(r.ID)
+		actions = m.roundActions(r.ID)
 	}
 	own := 0
 	if actions != nil {
 		own = ownSections(lines)
 		for i := range own {
-			blocks = append(blocks, joinSection(r.ID, i, groups[i], lines[i]))
+			blocks = append(blocks, m.joinSection(r.ID, i, groups[i], lines[i]))
 		}
 	}
 	// Lines are packed into sections of at most maxSectionText characters, so a round of
@@ -260,15 +245,15 @@ func Round(r orders.Round, shared, closed bool) *slackgo.Msg {
 	shown, packed := packLines(lines[own:], maxGroupBlocks-len(blocks))
 	blocks = append(blocks, packed...)
 	if shown += own; shown < len(groups) {
-		blocks = append(blocks, contextLine(fmt.Sprintf("…and %s more.", plural(len(groups)-shown, "item", "items"))))
+		blocks = append(blocks, contextLine(m.text(i18n.RoundMoreItems, len(groups)-shown)))
 	}
 	if actions != nil {
 		blocks = append(blocks, actions)
 	}
 	if !closed {
-		blocks = append(blocks, contextLine("`/order-list share` posts this to the channel · `/order-list close` closes the round"))
+		blocks = append(blocks, contextLine(m.text(i18n.RoundHint)))
 	}
-	return message(responseType, tallyText(title, groups), blocks...)
+	return message(responseType, m.tallyText(title, groups), blocks...)
 }
 
 // minJoinButtons is how many items (the most ordered) always have a "+1 same" button,
@@ -339,31 +324,31 @@ func packLines(lines []string, room int) (int, []slackgo.Block) {
 
 // joinSection is the n-th item's section with its "+1 same" button; the section alone
 // when the item's key cannot ride on a button (no item the store accepts is such).
-func joinSection(round string, n int, g orders.Group, line string) slackgo.Block {
+func (m Messages) joinSection(round string, n int, g orders.Group, line string) slackgo.Block {
 	b := section(line)
 	value, err := encodeActionValue(round, orders.ItemKey(g.Item))
 	if err != nil {
 		return b
 	}
-	btn := slackgo.NewButtonBlockElement(joinActionID(n), value, plainText("+1 same"))
+	btn := slackgo.NewButtonBlockElement(joinActionID(n), value, plainText(m.text(i18n.ButtonJoin)))
 	b.(*slackgo.SectionBlock).Accessory = slackgo.NewAccessory(btn)
 	return b
 }
 
 // roundActions is the actions block of a live round message: "Cancel mine" and "Close
 // round" behind a confirmation; nil when the round id cannot ride on a button.
-func roundActions(round string) slackgo.Block {
+func (m Messages) roundActions(round string) slackgo.Block {
 	value, err := encodeActionValue(round, "")
 	if err != nil {
 		return nil
 	}
-	cancel := slackgo.NewButtonBlockElement(ActionCancel, value, plainText("Cancel mine"))
-	closeBtn := slackgo.NewButtonBlockElement(ActionClose, value, plainText("Close round"))
+	cancel := slackgo.NewButtonBlockElement(ActionCancel, value, plainText(m.text(i18n.ButtonCancel)))
+	closeBtn := slackgo.NewButtonBlockElement(ActionClose, value, plainText(m.text(i18n.ButtonClose)))
 	closeBtn.Confirm = slackgo.NewConfirmationBlockObject(
-		plainText("Close this round?"),
-		plainText("Everyone's orders become the final tally, posted to the channel. The next order starts a new round."),
-		plainText("Close it"),
-		plainText("Keep it open"),
+		plainText(m.text(i18n.ConfirmCloseTitle)),
+		plainText(m.text(i18n.ConfirmCloseText)),
+		plainText(m.text(i18n.ConfirmCloseYes)),
+		plainText(m.text(i18n.ConfirmCloseNo)),
 	).WithStyle(slackgo.StyleDanger)
 	return slackgo.NewActionBlock("", cancel, closeBtn)
 }
@@ -375,13 +360,13 @@ func plainText(text string) *slackgo.TextBlockObject {
 // tallyLine is one item of a tally: "*2× latte* — <@U1>, <@U2>" (bold in blocks, plain in
 // the text fallback), item already escaped. It has at most max characters: the people
 // that do not fit are counted in "…and N more".
-func tallyLine(g orders.Group, item string, bold bool, max int) string {
+func (m Messages) tallyLine(g orders.Group, item string, bold bool, max int) string {
 	head := fmt.Sprintf("%d× %s", len(g.Orders), item)
 	if bold {
 		head = "*" + head + "*"
 	}
 	head += " — "
-	more := func(n int) string { return fmt.Sprintf("…and %d more", n) }
+	more := func(n int) string { return m.text(i18n.RoundMorePeople, n) }
 	if Chars(head)+Chars(more(len(g.Orders))) > max {
 		head = clip(head, max-Chars(more(len(g.Orders)))) // only for a max far below any Slack limit
 	}
@@ -415,7 +400,7 @@ func tallyLine(g orders.Group, item string, bold bool, max int) string {
 // title and every item with everyone who ordered it. Past maxMessageText, items are
 // shortened so that everyone is still named (to no fewer than minFallbackItem characters);
 // only if that is not enough are the last items left out, counted in "…and N items more.".
-func tallyText(title string, groups []orders.Group) string {
+func (m Messages) tallyText(title string, groups []orders.Group) string {
 	type line struct {
 		prefix, item, tail string // "2× ", "latte", " — <@U1>, <@U2>"
 		fixed, itemChars   int
@@ -425,7 +410,7 @@ func tallyText(title string, groups []orders.Group) string {
 	for i, g := range groups {
 		l := line{prefix: fmt.Sprintf("%d× ", len(g.Orders)), item: itemText(g.Item)}
 		// Room left for any item, so that no single line can pass the limit.
-		l.tail = strings.TrimPrefix(tallyLine(g, "", false, maxMessageText-maxItemChars), l.prefix)
+		l.tail = strings.TrimPrefix(m.tallyLine(g, "", false, maxMessageText-maxItemChars), l.prefix)
 		l.fixed, l.itemChars = Chars(l.prefix)+Chars(l.tail), Chars(l.item)
 		lines[i] = l
 		full += 1 + l.fixed + l.itemChars
@@ -462,7 +447,7 @@ func tallyText(title string, groups []orders.Group) string {
 	if total <= maxMessageText {
 		return strings.Join(text, "\n")
 	}
-	more := func(n int) string { return fmt.Sprintf("…and %s more.", plural(n, "item", "items")) }
+	more := func(n int) string { return m.text(i18n.RoundMoreItems, n) }
 	for n := len(lines); n > 0; n-- { // text[n] is the last line shown so far
 		total -= 1 + Chars(text[n])
 		if left := len(lines) - n + 1; total+1+Chars(more(left)) <= maxMessageText {
@@ -473,8 +458,4 @@ func tallyText(title string, groups []orders.Group) string {
 }
 
 // MentionHelp is the reply to an @-mention.
-func MentionHelp() string {
-	return "Hi! I collect this channel's order round.\n" +
-		"• `/order-update <item>` sets or replaces your order (`cancel` withdraws it)\n" +
-		"• `/order-list` shows the round · `share` posts it · `close` closes it with the final tally"
-}
+func (m Messages) MentionHelp() string { return m.text(i18n.MentionHelp) }

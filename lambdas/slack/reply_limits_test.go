@@ -14,6 +14,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/orders"
+	"github.com/orderbot/orderbot/lambdas/slack/i18n"
 )
 
 // textGen makes the text people type: ASCII, Hangul, emoji (outside the BMP, so two
@@ -110,33 +111,33 @@ func (g textGen) randomRound() orders.Round {
 	})
 }
 
-// replies is every reply about a round that reply.go makes.
-func replies(r orders.Round, item string) map[string]*slackgo.Msg {
+// replies is every reply about a round that reply.go makes, in m's language.
+func replies(m Messages, r orders.Round, item string) map[string]*slackgo.Msg {
 	user := "U0"
 	if len(r.Orders) > 0 {
 		user = r.Orders[len(r.Orders)/2].User
 	}
 	return map[string]*slackgo.Msg{
-		"Round":              Round(r, false, false),
-		"Round shared":       Round(r, true, false),
-		"Round closed":       Round(r, true, true),
-		"OrderSet":           OrderSet(r, item),
-		"OrderInClosedRound": OrderInClosedRound(r, item),
-		"Superseded":         Superseded(r, user),
-		"OrderCancelled":     OrderCancelled(r),
-		"NotSaved":           NotSaved("your order *" + Escape(item) + "*"),
-		"Usage unknown":      Usage("/order-list", "I don't know `"+Escape(item)+"`."),
+		"Round":              m.Round(r, false, false),
+		"Round shared":       m.Round(r, true, false),
+		"Round closed":       m.Round(r, true, true),
+		"OrderSet":           m.OrderSet(r, item),
+		"OrderInClosedRound": m.OrderInClosedRound(r, item),
+		"Overtaken":          m.Overtaken(r, user, item),
+		"Superseded":         m.Superseded(r, user),
+		"OrderCancelled":     m.OrderCancelled(r),
+		"NotSaved":           m.OrderNotSaved(item),
+		"YouClosed":          m.YouClosed(r),
+		"Usage unknown":      m.UnknownArgument("/order-list", item),
 	}
 }
 
 var tallyLineRE = regexp.MustCompile(`^\*(\d+)× `)
-var morePeople = regexp.MustCompile(`…and (\d+) more$`)
-var moreItems = regexp.MustCompile(`^…and (\d+) items? more\.$`) // the wording Round always had
 
 // checkRound validates a Round reply and that what it leaves out it counts: items beyond
 // the blocks in "…and N items more.", people beyond a line in "…and N more", and — when
 // the round's user ids are ordinary — that the text fallback names everyone.
-func checkRound(t *testing.T, label string, r orders.Round, msg *slackgo.Msg) {
+func checkRound(t *testing.T, m Messages, label string, r orders.Round, msg *slackgo.Msg) {
 	t.Helper()
 	if err := Validate(msg); err != nil {
 		t.Fatalf("%s: Validate: got error %v, want nil", label, err)
@@ -158,14 +159,13 @@ func checkRound(t *testing.T, label string, r orders.Round, msg *slackgo.Msg) {
 				continue // the title
 			}
 			for _, line := range strings.Split(x.Text.Text, "\n") {
-				m := tallyLineRE.FindStringSubmatch(line)
-				if m == nil {
+				head := tallyLineRE.FindStringSubmatch(line)
+				if head == nil {
 					t.Fatalf("%s: block %d: got line %q, want an item of the tally (*N× …)", label, i, line)
 				}
-				n, _ := strconv.Atoi(m[1])
+				n, _ := strconv.Atoi(head[1])
 				mentions := strings.Count(line, "<@")
-				if k := morePeople.FindStringSubmatch(line); k != nil {
-					left, _ := strconv.Atoi(k[1])
+				if left, ok := countIn(m, i18n.RoundMorePeople, line, true); ok {
 					mentions += left
 				}
 				if mentions != n {
@@ -175,8 +175,8 @@ func checkRound(t *testing.T, label string, r orders.Round, msg *slackgo.Msg) {
 			}
 		case *slackgo.ContextBlock:
 			text := x.ContextElements.Elements[0].(*slackgo.TextBlockObject).Text
-			if m := moreItems.FindStringSubmatch(text); m != nil {
-				moreItemsSaid, _ = strconv.Atoi(m[1])
+			if n, ok := countIn(m, i18n.RoundMoreItems, text, false); ok {
+				moreItemsSaid = n
 			}
 		}
 	}
@@ -199,11 +199,11 @@ func checkRound(t *testing.T, label string, r orders.Round, msg *slackgo.Msg) {
 	}
 }
 
-func checkReplies(t *testing.T, label string, r orders.Round, item string) {
+func checkReplies(t *testing.T, m Messages, label string, r orders.Round, item string) {
 	t.Helper()
-	for name, msg := range replies(r, item) {
+	for name, msg := range replies(m, r, item) {
 		if strings.HasPrefix(name, "Round") {
-			checkRound(t, label+": "+name, r, msg)
+			checkRound(t, m, label+": "+name, r, msg)
 			continue
 		}
 		if err := Validate(msg); err != nil {
@@ -213,23 +213,29 @@ func checkReplies(t *testing.T, label string, r orders.Round, item string) {
 }
 
 // TestRepliesValidForRandomRounds is the property: whatever the round, every reply passes
-// Validate.
+// Validate, in every language.
 func TestRepliesValidForRandomRounds(t *testing.T) {
-	g := textGen{rand.New(rand.NewPCG(11, 7))}
-	runs := 100 // FuzzValidateRound explores further
-	if testing.Short() {
-		runs = 20
-	}
-	for i := range runs {
-		r := g.randomRound()
-		checkReplies(t, fmt.Sprintf("run %d (%d orders)", i, len(r.Orders)), r, g.item(orders.MaxItemRunes))
-	}
+	forEachLocale(t, func(t *testing.T, m Messages) {
+		g := textGen{rand.New(rand.NewPCG(11, 7))}
+		runs := 100 // FuzzValidateRound explores further
+		if testing.Short() {
+			runs = 20
+		}
+		for i := range runs {
+			r := g.randomRound()
+			checkReplies(t, m, fmt.Sprintf("run %d (%d orders)", i, len(r.Orders)), r, g.item(orders.MaxItemRunes))
+		}
+	})
 }
 
 // TestRepliesValidForLargestRounds: the corners — 500 orders over 300 distinct items of
 // 200 runes that escape to 1,000 characters each (or 400 of emoji, or Hangul), and every
 // order on one item.
 func TestRepliesValidForLargestRounds(t *testing.T) {
+	forEachLocale(t, testRepliesValidForLargestRounds)
+}
+
+func testRepliesValidForLargestRounds(t *testing.T, m Messages) {
 	g := textGen{rand.New(rand.NewPCG(3, 5))}
 	for _, tc := range []struct {
 		name  string
@@ -243,16 +249,16 @@ func TestRepliesValidForLargestRounds(t *testing.T) {
 		{"250 orders, 250 items of 200 <", orders.MaxOrders, orders.MaxOrders, func(j int) string { return fmt.Sprintf("%03d%s", j, strings.Repeat("<", 197)) }, nil},
 		{"500 orders of one item", 500, 1, func(int) string { return strings.Repeat("&", 200) }, func(t *testing.T, msg *slackgo.Msg) {
 			line := msg.Blocks.BlockSet[1].(*slackgo.SectionBlock).Text.Text
-			if !morePeople.MatchString(line) {
+			if _, ok := countIn(m, i18n.RoundMorePeople, line, true); !ok {
 				t.Fatalf("line of 500 people (%d characters): got no \"…and N more\" at its end, want one", Chars(line))
 			}
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := g.round(tc.n, tc.k, tc.item)
-			checkReplies(t, tc.name, r, tc.item(0))
+			checkReplies(t, m, tc.name, r, tc.item(0))
 			if tc.check != nil {
-				tc.check(t, Round(r, true, true))
+				tc.check(t, m.Round(r, true, true))
 			}
 		})
 	}
@@ -262,6 +268,10 @@ func TestRepliesValidForLargestRounds(t *testing.T) {
 // items far past 200 runes, items with newlines or invalid UTF-8, user ids of thousands of
 // characters.
 func TestRepliesValidForOddInput(t *testing.T) {
+	forEachLocale(t, testRepliesValidForOddInput)
+}
+
+func testRepliesValidForOddInput(t *testing.T, m Messages) {
 	g := textGen{rand.New(rand.NewPCG(9, 9))}
 	long := strings.Repeat("&", 5000)
 	for _, tc := range []struct {
@@ -281,40 +291,47 @@ func TestRepliesValidForOddInput(t *testing.T) {
 		}()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			checkReplies(t, tc.name, tc.r, long)
+			checkReplies(t, m, tc.name, tc.r, long)
 		})
 	}
 }
 
-// TestFixedRepliesValid: the replies that take no round.
+// TestFixedRepliesValid: the replies that take no round, in every language.
 func TestFixedRepliesValid(t *testing.T) {
-	arg := strings.Repeat("&<>가😀x", 500) // 3,000 runes
-	for name, msg := range map[string]*slackgo.Msg{
-		"Usage update":       Usage("/order-update", ""),
-		"Usage list":         Usage("/order-list", ""),
-		"Usage empty item":   Usage("/order-update", ItemProblem(orders.ErrEmptyItem)),
-		"Usage long item":    Usage("/order-update", ItemProblem(orders.ErrItemTooLong)),
-		"Usage invalid item": Usage("/order-update", ItemProblem(orders.ErrInvalidItem)),
-		"Usage other":        Usage("/order-update", ItemProblem(errors.New("x"))),
-		"Usage 3,000 arg":    Usage("/order-list", "I don't know `"+Escape(arg)+"`."),
-		"Usage huge problem": Usage("/order-list", strings.Repeat("&amp;", 10000)),
-		"RoundFull":          RoundFull(),
-		"NotClosed":          NotClosed(),
-		"Unknown":            Unknown(),
-		"NotRead":            NotRead(),
-		"NothingToCancel":    NothingToCancel(),
-		"NoOpenRound":        NoOpenRound(),
-		"WorkingOnIt":        WorkingOnIt(),
-		"empty Round":        Round(orders.Round{}, false, false),
-		"empty closed Round": Round(orders.Round{}, true, true),
-	} {
-		if err := Validate(msg); err != nil {
-			t.Errorf("%s: Validate: got error %v, want nil", name, err)
+	forEachLocale(t, func(t *testing.T, m Messages) {
+		arg := strings.Repeat("&<>가😀x", 500) // 3,000 runes
+		for name, msg := range map[string]*slackgo.Msg{
+			"Usage update":        m.Usage("/order-update", ""),
+			"Usage list":          m.Usage("/order-list", ""),
+			"Usage empty item":    m.Usage("/order-update", m.ItemProblem(orders.ErrEmptyItem)),
+			"Usage long item":     m.Usage("/order-update", m.ItemProblem(orders.ErrItemTooLong)),
+			"Usage invalid item":  m.Usage("/order-update", m.ItemProblem(orders.ErrInvalidItem)),
+			"Usage other":         m.Usage("/order-update", m.ItemProblem(errors.New("x"))),
+			"Usage 3,000 arg":     m.UnknownArgument("/order-list", arg),
+			"Usage wrong route":   m.WrongRoute("/order-list", "/"+arg),
+			"Usage huge problem":  m.Usage("/order-list", strings.Repeat("&amp;", 10000)),
+			"RoundFull":           m.RoundFull(),
+			"NotClosed":           m.NotClosed(),
+			"Unknown":             m.Unknown(),
+			"NotRead":             m.NotRead(),
+			"NothingToCancel":     m.NothingToCancel(),
+			"NoOpenRound":         m.NoOpenRound(),
+			"WorkingOnIt":         m.WorkingOnIt(),
+			"WithdrawalNotSaved":  m.WithdrawalNotSaved(),
+			"StaleClick":          m.StaleClick(),
+			"ItemGone":            m.ItemGone(),
+			"empty Round":         m.Round(orders.Round{}, false, false),
+			"empty closed Round":  m.Round(orders.Round{}, true, true),
+			"Overtaken, no order": m.Overtaken(orders.Round{}, "U1", arg),
+		} {
+			if err := Validate(msg); err != nil {
+				t.Errorf("%s: Validate: got error %v, want nil", name, err)
+			}
 		}
-	}
-	if n := Chars(MentionHelp()); n > maxMessageText {
-		t.Errorf("MentionHelp characters: got %d, want at most %d", n, maxMessageText)
-	}
+		if n := Chars(m.MentionHelp()); n > maxMessageText {
+			t.Errorf("MentionHelp characters: got %d, want at most %d", n, maxMessageText)
+		}
+	})
 }
 
 // TestUsageEchoTruncated: an unknown /order-list argument is echoed back, cut with "…"
@@ -365,9 +382,11 @@ func FuzzValidateRound(f *testing.F) {
 		if itemIsUser && n > 0 {
 			r.Orders[0].User = item // a user id is whatever the signed request said
 		}
-		for name, msg := range replies(r, item) {
-			if err := Validate(msg); err != nil {
-				t.Fatalf("%s of %d orders over %d items: Validate: got error %v, want nil", name, n, k, err)
+		for _, m := range localeMessages(t) {
+			for name, msg := range replies(m, r, item) {
+				if err := Validate(msg); err != nil {
+					t.Fatalf("%s: %s of %d orders over %d items: Validate: got error %v, want nil", m.Locale(), name, n, k, err)
+				}
 			}
 		}
 	})

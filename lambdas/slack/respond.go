@@ -9,6 +9,8 @@ import (
 	"net/url"
 
 	slackgo "github.com/slack-go/slack"
+
+	"github.com/orderbot/orderbot/lambdas/slack/i18n"
 )
 
 // Respond delivers msg to a response_url — a slash command's or a click's: the way to
@@ -59,7 +61,15 @@ func CheckResponseURL(raw string, loopback bool) error {
 }
 
 // WorkingOnIt is the answer within Slack's deadline when the work takes longer.
-func WorkingOnIt() *slackgo.Msg {
-	text := "Working on it… the answer follows in a moment."
-	return ephemeral(text, section(text))
+func (m Messages) WorkingOnIt() *slackgo.Msg { return m.answer(i18n.WorkingOnIt) }
+
+// IsWorkingOnIt reports whether text is WorkingOnIt's, in any supported language: for a
+// client (orderbot send) that waits for the answer that follows it.
+func IsWorkingOnIt(text string) bool {
+	for _, name := range i18n.Locales() {
+		if m, err := NewMessages(name); err == nil && text == m.WorkingOnIt().Text {
+			return true
+		}
+	}
+	return false
 }

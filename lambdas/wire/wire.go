@@ -58,7 +58,13 @@ func Deps(ctx context.Context, withPoster bool) (handler.Deps, error) {
 	if err != nil {
 		return handler.Deps{}, err
 	}
-	return build(c, withPoster, overrides{}), nil
+	messages, err := slack.NewMessages(c.Locale)
+	if err != nil {
+		return handler.Deps{}, err
+	}
+	d := build(c, withPoster, overrides{})
+	d.Messages = messages
+	return d, nil
 }
 
 // overrides is what tests replace; the zero value is production's.

@@ -1,0 +1,58 @@
+package slack
+
+import (
+	xmessage "golang.org/x/text/message"
+
+	"github.com/orderbot/orderbot/lambdas/slack/i18n"
+)
+
+// Messages words every message orderbot sends in one language: the replies, the round
+// message with its buttons and confirmation, the order modal, the mention help. Each
+// text comes from the language's catalogue (package i18n), never from concatenated
+// words. The zero value is English; NewMessages gives another supported locale. A
+// Messages is a small value, safe for concurrent use.
+type Messages struct {
+	locale string
+	p      *xmessage.Printer
+}
+
+// NewMessages returns the messages of locale ("en", "ko"; empty is English). An
+// unsupported locale is an error that names the supported ones.
+func NewMessages(locale string) (Messages, error) {
+	name, err := i18n.Check(locale)
+	if err != nil {
+		return Messages{}, err
+	}
+	p, err := i18n.Printer(name)
+	if err != nil {
+		return Messages{}, err
+	}
+	return Messages{locale: name, p: p}, nil
+}
+
+// Locale is the locale m words messages in.
+func (m Messages) Locale() string {
+	if m.p == nil {
+		return i18n.Default
+	}
+	return m.locale
+}
+
+// text is message id of m's catalogue, formatted with args.
+func (m Messages) text(id i18n.ID, args ...any) string {
+	p := m.p
+	if p == nil {
+		p = english()
+	}
+	return p.Sprintf(string(id), args...)
+}
+
+// english is the English Printer, built once. Its catalogue is compiled in and tested,
+// so building it cannot fail.
+func english() *xmessage.Printer {
+	p, err := i18n.Printer(i18n.Default)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
