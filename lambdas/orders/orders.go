@@ -157,13 +157,22 @@ func (r Round) Open() bool { return r.ClosedAt.IsZero() }
 //     the user has been applied since and the round has closed), and a user's request
 //     older than one already applied for that user changes nothing (Superseded).
 //   - Every returned Round reflects the state right after the operation.
+//   - A request with a precondition (Request.Round) applies only while it holds, decided
+//     in the same atomic step as the change, after the request's record: a request that
+//     already took effect is Replayed (or Superseded) as without one; otherwise a failed
+//     precondition is ErrStale and writes nothing — no round is opened and the request
+//     is not recorded. It need not be: the round it names has closed, or is not the open
+//     one, and a closed round never reopens, so the request could never apply later
+//     either. (Abandon ignores preconditions and fences the request as any other.)
 type Store interface {
 	// SetOrder puts o into the channel's open round, replacing o.User's previous order,
 	// and opens a round (with id newID) if none is open. ErrRoundFull when the round
-	// already holds MaxOrders orders and o.User has none in it.
+	// already holds MaxOrders orders and o.User has none in it. With req.Round set it
+	// never opens a round: ErrStale unless req.Round is the open round.
 	SetOrder(ctx context.Context, ch Channel, o Order, req Request, newID string) (Result, error)
 	// CancelOrder removes user's order from the open round: ErrNoOpenRound, ErrNoOrder.
-	// A cancel that finds no order still counts as the user's latest request.
+	// A cancel that finds no order still counts as the user's latest request. With
+	// req.Round set: ErrStale unless req.Round is the open round (also when none is).
 	CancelOrder(ctx context.Context, ch Channel, user string, req Request) (Result, error)
 	// OpenRound returns the open round, or ErrNoOpenRound.
 	OpenRound(ctx context.Context, ch Channel) (Round, error)
@@ -171,7 +180,8 @@ type Store interface {
 	// or ErrNoOpenRound. A round opened after req was received is not the one req asked
 	// to close: it stays open (ErrNoOpenRound). A close that found nothing to close is
 	// recorded too, so a repeat of it answers ErrNoOpenRound again instead of closing a
-	// round opened since.
+	// round opened since. With req.Round set: ErrStale unless req.Round is the open round
+	// (also when none is); such a close never closes another round.
 	CloseRound(ctx context.Context, ch Channel, req Request, at time.Time) (Result, error)
 	// Abandon gives up on req for good: it records req so that no later delivery of it
 	// can take effect, unless it already has — then it reports Replayed with the round,

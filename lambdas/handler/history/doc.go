@@ -48,5 +48,11 @@
 // read, condition and write), and dynamotest's TestConditionalUpdatesAreAtomic checks
 // that with raw SDK calls, including 19-digit numbers compared exactly.
 //
+// Not modelled: the precondition of a click (orders.Request.Round, issue #12). Histories
+// drive typed commands only, which carry none; modelling clicks would need round ids in
+// the model's state and a click driver in world_test.go. The conformance suite checks the
+// precondition on both stores instead, including joins racing a close
+// (ClickJoinsRacingACloseNeverOpenARound).
+//
 // The package holds only tests; this file exists so that the directory is a package.
 package history

@@ -61,6 +61,12 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ReplacedRequestIsReplayedInItsRound", testReplacedInRound},
 		{"AbandonFindsReplacedRequestInClosedRound", testAbandonReplacedThenClosed},
 		{"AbandonRacingDeliveriesNewerRequestAndClose", testAbandonRaces},
+		{"ClickOnItsOpenRoundApplies", testClickOnOpenRound},
+		{"StaleClicksAfterACloseChangeNothing", testStaleAfterClose},
+		{"StaleClicksOnANewerRoundChangeNothing", testStaleOnNewerRound},
+		{"AppliedClickIsReplayedAfterItsRoundClosed", testClickReplayAfterClose},
+		{"StaleClickIsNotRecordedAndCanBeAbandoned", testStaleNotRecorded},
+		{"ClickJoinsRacingACloseNeverOpenARound", testClickRaceClose},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -913,28 +919,7 @@ func abandonRace(t *testing.T, s orders.Store, i int) {
 	}
 	// race runs fns at once and, until they have all returned, delivers the latte and
 	// abandons it over and over.
-	race := func(fns ...func()) {
-		var racers, pollers sync.WaitGroup
-		done := make(chan struct{})
-		for _, fn := range fns {
-			racers.Go(fn)
-		}
-		for _, poll := range []func(){setLatte, abandon} {
-			pollers.Go(func() {
-				for {
-					poll()
-					select {
-					case <-done:
-						return
-					default:
-					}
-				}
-			})
-		}
-		racers.Wait()
-		close(done)
-		pollers.Wait()
-	}
+	race := func(fns ...func()) { raceWhile(fns, setLatte, abandon) }
 	switch i % 3 {
 	case 0:
 		setLatte()
@@ -957,6 +942,39 @@ func abandonRace(t *testing.T, s orders.Store, i int) {
 		return
 	}
 
+	checkAbandonRace(t, i, sets, abandons, closed.Round, open)
+}
+
+// raceWhile runs fns at once and, until they have all returned, each of polls over and
+// over.
+func raceWhile(fns []func(), polls ...func()) {
+	var racers, pollers sync.WaitGroup
+	done := make(chan struct{})
+	for _, fn := range fns {
+		racers.Go(fn)
+	}
+	for _, poll := range polls {
+		pollers.Go(func() {
+			for {
+				poll()
+				select {
+				case <-done:
+					return
+				default:
+				}
+			}
+		})
+	}
+	racers.Wait()
+	close(done)
+	pollers.Wait()
+}
+
+// checkAbandonRace checks the answers of one channel of testAbandonRaces: every answer to
+// a delivery of the latte (sets) and to Abandon (abandons), the round the close returned
+// and the round open at the end.
+func checkAbandonRace(t *testing.T, i int, sets, abandons []orders.Result, closed, open orders.Round) {
+	t.Helper()
 	appliedIn, applied := "", 0
 	for _, res := range sets {
 		if res.Outcome == orders.Applied {
@@ -1002,7 +1020,7 @@ func abandonRace(t *testing.T, s orders.Store, i int) {
 		}
 	}
 	mochaIn := 0
-	for _, r := range []orders.Round{closed.Round, open} {
+	for _, r := range []orders.Round{closed, open} {
 		switch items(r)["U1"] {
 		case "latte":
 			if r.ID != appliedIn {
@@ -1013,6 +1031,258 @@ func abandonRace(t *testing.T, s orders.Store, i int) {
 		}
 	}
 	if mochaIn != 1 {
-		fail("the mocha is in %d rounds (closed %v, open %v), want 1", mochaIn, items(closed.Round), items(open))
+		fail("the mocha is in %d rounds (closed %v, open %v), want 1", mochaIn, items(closed), items(open))
+	}
+}
+
+// click is a new request made on round id's message (Request.Round), received at at.
+func click(round string, at time.Time) orders.Request {
+	r := req(at)
+	r.Round = round
+	return r
+}
+
+func wantStale(t *testing.T, what string, res orders.Result, err error) {
+	t.Helper()
+	if !errors.Is(err, orders.ErrStale) {
+		t.Fatalf("%s: got %+v, %v; want ErrStale", what, res, err)
+	}
+}
+
+func wantNoOpenRound(t *testing.T, s orders.Store, what string) {
+	t.Helper()
+	if r, err := s.OpenRound(context.Background(), ch); !errors.Is(err, orders.ErrNoOpenRound) {
+		t.Fatalf("%s: got round %s open with %v (%v), want no open round", what, r.ID, items(r), err)
+	}
+}
+
+// testClickOnOpenRound: a click on the open round's message joins, withdraws and closes
+// it like a typed command; a withdrawal without an order is ErrNoOrder, not stale.
+func testClickOnOpenRound(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	r := mustSet(t, s, ch, order("U1", "latte", t0))
+	res, err := s.SetOrder(ctx, ch, order("U2", "latte", t0.Add(time.Second)), click(r.ID, t0.Add(time.Second)), orders.NewRoundID(t0))
+	wantItems(t, mustApply(t, "join", res, err, orders.Applied), map[string]string{"U1": "latte", "U2": "latte"})
+	res, err = s.SetOrder(ctx, ch, order("U2", "mocha", t0.Add(2*time.Second)), click(r.ID, t0.Add(2*time.Second)), orders.NewRoundID(t0))
+	wantItems(t, mustApply(t, "join another item", res, err, orders.Applied), map[string]string{"U1": "latte", "U2": "mocha"})
+	res, err = s.CancelOrder(ctx, ch, "U2", click(r.ID, t0.Add(3*time.Second)))
+	wantItems(t, mustApply(t, "cancel mine", res, err, orders.Applied), map[string]string{"U1": "latte"})
+	if _, err := s.CancelOrder(ctx, ch, "U3", click(r.ID, t0.Add(3*time.Second))); !errors.Is(err, orders.ErrNoOrder) {
+		t.Fatalf("cancel mine without an order: got %v, want ErrNoOrder", err)
+	}
+	res, err = s.CloseRound(ctx, ch, click(r.ID, t0.Add(4*time.Second)), t0.Add(4*time.Second))
+	closed := mustApply(t, "close round", res, err, orders.Applied)
+	if closed.ID != r.ID || closed.Open() {
+		t.Fatalf("close round: got round %s (open %v), want %s closed", closed.ID, closed.Open(), r.ID)
+	}
+	wantItems(t, closed, map[string]string{"U1": "latte"})
+}
+
+// testStaleAfterClose: clicks on a closed round's message — join, cancel mine, close —
+// are ErrStale and change nothing: no round opens, no order goes.
+func testStaleAfterClose(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	r := mustSet(t, s, ch, order("U1", "mocha", t0))
+	if _, err := closeRound(s, ch, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	at := t0.Add(2 * time.Minute)
+	for range 2 { // every delivery of a stale click is stale
+		join := click(r.ID, at)
+		res, err := s.SetOrder(ctx, ch, order("U2", "mocha", at), join, orders.NewRoundID(at))
+		wantStale(t, "join a closed round", res, err)
+		res, err = s.SetOrder(ctx, ch, order("U2", "mocha", at), join, orders.NewRoundID(at))
+		wantStale(t, "the join delivered again", res, err)
+		res, err = s.CancelOrder(ctx, ch, "U1", click(r.ID, at))
+		wantStale(t, "cancel mine in a closed round", res, err)
+		res, err = s.CloseRound(ctx, ch, click(r.ID, at), at)
+		wantStale(t, "close a closed round", res, err)
+		wantNoOpenRound(t, s, "after stale clicks")
+		at = at.Add(time.Second)
+	}
+}
+
+// testStaleOnNewerRound: a round has opened since the clicked one closed: the clicks
+// leave it alone — no order joins it, none leaves it, it stays open.
+func testStaleOnNewerRound(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	old := mustSet(t, s, ch, order("U1", "mocha", t0))
+	if _, err := closeRound(s, ch, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	next := mustSet(t, s, ch, order("U1", "tea", t0.Add(2*time.Minute)))
+	at := t0.Add(3 * time.Minute)
+	res, err := s.SetOrder(ctx, ch, order("U2", "mocha", at), click(old.ID, at), orders.NewRoundID(at))
+	wantStale(t, "join the old round", res, err)
+	res, err = s.CancelOrder(ctx, ch, "U1", click(old.ID, at))
+	wantStale(t, "cancel mine on the old round", res, err)
+	res, err = s.CloseRound(ctx, ch, click(old.ID, at), at)
+	wantStale(t, "close the old round", res, err)
+	open, err := s.OpenRound(ctx, ch)
+	if err != nil || open.ID != next.ID {
+		t.Fatalf("after stale clicks: got round %s, %v, want %s open", open.ID, err, next.ID)
+	}
+	wantItems(t, open, map[string]string{"U1": "tea"})
+	// A round that never was is not the open one either.
+	res, err = s.SetOrder(ctx, ch, order("U2", "tea", at), click("no-such-round", at), orders.NewRoundID(at))
+	wantStale(t, "join a round that never was", res, err)
+	// The newer round's own clicks apply.
+	res, err = s.SetOrder(ctx, ch, order("U2", "tea", at), click(next.ID, at), orders.NewRoundID(at))
+	wantItems(t, mustApply(t, "join the open round", res, err, orders.Applied), map[string]string{"U1": "tea", "U2": "tea"})
+}
+
+// testClickReplayAfterClose: a click that took effect, delivered again after its round
+// closed (and a newer one opened), is replayed with its round — never stale, never
+// applied to the newer round.
+func testClickReplayAfterClose(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	r := mustSet(t, s, ch, order("U1", "mocha", t0))
+	join := click(r.ID, t0.Add(time.Second))
+	res, err := s.SetOrder(ctx, ch, order("U2", "mocha", join.At), join, orders.NewRoundID(join.At))
+	mustApply(t, "join", res, err, orders.Applied)
+	mustSet(t, s, ch, order("U3", "tea", t0.Add(2*time.Second)))
+	cancel := click(r.ID, t0.Add(3*time.Second))
+	res, err = s.CancelOrder(ctx, ch, "U3", cancel)
+	mustApply(t, "cancel mine", res, err, orders.Applied)
+	closeReq := click(r.ID, t0.Add(time.Minute))
+	res, err = s.CloseRound(ctx, ch, closeReq, closeReq.At)
+	mustApply(t, "close round", res, err, orders.Applied)
+	inClosed := func(what string, res orders.Result, err error) {
+		t.Helper()
+		got := mustApply(t, what, res, err, orders.Replayed)
+		if got.ID != r.ID || got.Open() || res.NoChange {
+			t.Fatalf("%s: got round %q (open %v, no change %v), want the closed %s", what, got.ID, got.Open(), res.NoChange, r.ID)
+		}
+		wantItems(t, got, map[string]string{"U1": "mocha", "U2": "mocha"})
+	}
+	for _, when := range []string{"after the close", "after a newer round opened"} {
+		res, err = s.SetOrder(ctx, ch, order("U2", "mocha", join.At), join, orders.NewRoundID(join.At))
+		inClosed("the join delivered again "+when, res, err)
+		res, err = s.CancelOrder(ctx, ch, "U3", cancel)
+		inClosed("the cancel delivered again "+when, res, err)
+		res, err = s.CloseRound(ctx, ch, closeReq, closeReq.At)
+		inClosed("the close delivered again "+when, res, err)
+		if when == "after the close" {
+			wantNoOpenRound(t, s, "after the repeats")
+			mustSet(t, s, ch, order("U4", "chai", t0.Add(2*time.Minute)))
+		}
+	}
+	open, err := s.OpenRound(ctx, ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantItems(t, open, map[string]string{"U4": "chai"})
+}
+
+// testStaleNotRecorded: a stale click writes no request record — a request of the same
+// user older than it, without a precondition, still applies — and Abandon fences it as
+// any other request.
+func testStaleNotRecorded(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	r := mustSet(t, s, ch, order("U1", "mocha", t0))
+	if _, err := closeRound(s, ch, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	stale := click(r.ID, t0.Add(3*time.Minute))
+	res, err := s.SetOrder(ctx, ch, order("U2", "mocha", stale.At), stale, orders.NewRoundID(stale.At))
+	wantStale(t, "join a closed round", res, err)
+	closeClick := click(r.ID, t0.Add(3*time.Minute))
+	res, err = s.CloseRound(ctx, ch, closeClick, closeClick.At)
+	wantStale(t, "close a closed round", res, err)
+	// U2's typed order, sent before the click, arrives late: the click decided nothing.
+	typed := req(t0.Add(2 * time.Minute))
+	res, err = s.SetOrder(ctx, ch, order("U2", "tea", typed.At), typed, orders.NewRoundID(typed.At))
+	next := mustApply(t, "an older typed order after the stale click", res, err, orders.Applied)
+	wantItems(t, next, map[string]string{"U2": "tea"})
+	// The close click was not recorded either: given up, it is fenced as any request.
+	res, err = s.Abandon(ctx, ch, orders.Target{Close: true}, closeClick)
+	mustApply(t, "abandon the stale close", res, err, orders.Applied)
+	// A stale click given up is fenced as any request: later deliveries are repeats of
+	// nothing.
+	later := click(r.ID, t0.Add(4*time.Minute))
+	res, err = s.Abandon(ctx, ch, orders.Target{User: "U2"}, later)
+	mustApply(t, "abandon a stale join", res, err, orders.Applied)
+	res, err = s.SetOrder(ctx, ch, order("U2", "mocha", later.At), later, orders.NewRoundID(later.At))
+	if got := mustApply(t, "the abandoned join delivered again", res, err, orders.Replayed); got.ID != "" {
+		t.Fatalf("the abandoned join names round %s, want none", got.ID)
+	}
+	open, err := s.OpenRound(ctx, ch)
+	if err != nil || open.ID != next.ID {
+		t.Fatalf("got round %s, %v, want %s open", open.ID, err, next.ID)
+	}
+	wantItems(t, open, map[string]string{"U2": "tea"})
+}
+
+// testClickRaceClose: joins made on a round's message race its close, in many channels:
+// each join is in the closed round's tally (Applied, or Replayed for another delivery of
+// it) or ErrStale, and no join opens a round.
+func testClickRaceClose(t *testing.T, s orders.Store) {
+	const channels, users = 8, 12
+	var wg sync.WaitGroup
+	for i := range channels {
+		wg.Go(func() { clickRace(t, s, orders.Channel{Team: "T1", Channel: fmt.Sprintf("C-click-%02d", i)}, users) })
+	}
+	wg.Wait()
+}
+
+func clickRace(t *testing.T, s orders.Store, c orders.Channel, users int) {
+	ctx := context.Background()
+	r := mustSet(t, s, c, order("U-first", "opener", t0))
+	at := t0.Add(time.Second)
+	type answer struct {
+		user string
+		res  orders.Result
+		err  error
+	}
+	answers := make(chan answer, 2*users)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range users {
+		u := fmt.Sprintf("U%02d", i)
+		join := click(r.ID, at)
+		for range 2 { // two deliveries of each click
+			wg.Go(func() {
+				<-start
+				res, err := s.SetOrder(ctx, c, order(u, "opener", at), join, orders.NewRoundID(at))
+				answers <- answer{u, res, err}
+			})
+		}
+	}
+	var closed orders.Result
+	var closeErr error
+	wg.Go(func() {
+		<-start
+		closed, closeErr = s.CloseRound(ctx, c, click(r.ID, at), at)
+	})
+	close(start)
+	wg.Wait()
+	close(answers)
+	if closeErr != nil {
+		t.Errorf("%s: close: %v", c, closeErr)
+		return
+	}
+	tally := items(closed.Round)
+	joined := map[string]bool{}
+	for a := range answers {
+		switch {
+		case errors.Is(a.err, orders.ErrStale):
+		case a.err != nil:
+			t.Errorf("%s: join of %s: %v", c, a.user, a.err)
+		case a.res.Round.ID != r.ID || (a.res.Outcome != orders.Applied && a.res.Outcome != orders.Replayed):
+			t.Errorf("%s: join of %s: got %v in round %s, want applied or replayed in %s", c, a.user, a.res.Outcome, a.res.Round.ID, r.ID)
+		default:
+			joined[a.user] = true
+		}
+	}
+	for u := range joined {
+		if _, ok := tally[u]; !ok {
+			t.Errorf("%s: %s's join was acknowledged in %s but is not in its final tally %v", c, u, r.ID, tally)
+		}
+	}
+	if len(tally) != len(joined)+1 {
+		t.Errorf("%s: the final tally holds %d orders, want the opener and the %d acknowledged joins", c, len(tally), len(joined))
+	}
+	if open, err := s.OpenRound(ctx, c); !errors.Is(err, orders.ErrNoOpenRound) {
+		t.Errorf("%s: a join opened round %s with %v (%v)", c, open.ID, items(open), err)
 	}
 }

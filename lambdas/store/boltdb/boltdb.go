@@ -204,6 +204,12 @@ func roundByID(tx *bolt.Tx, ch orders.Channel, sl slot, id string) (orders.Round
 	return r.domain(ch), nil
 }
 
+// stale reports whether req's precondition fails: req.Round is set and is not the open
+// round. A closed round never reopens, so it never holds again once it fails.
+func (sl slot) stale(req orders.Request) bool {
+	return req.Round != "" && (sl.Round == nil || sl.Round.ID != req.Round)
+}
+
 func (sl slot) open(ch orders.Channel) orders.Round {
 	if sl.Round == nil {
 		return orders.Round{}
@@ -289,6 +295,9 @@ func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order,
 			out = res
 			return err
 		}
+		if sl.stale(req) {
+			return orders.ErrStale // the transaction rolls back: nothing written
+		}
 		if sl.Round == nil {
 			sl.Round = &round{ID: newID, OpenedAt: req.At, Orders: map[string]order{}}
 		}
@@ -321,6 +330,9 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 			}
 			out = res
 			return err
+		}
+		if sl.stale(req) {
+			return orders.ErrStale
 		}
 		newRec := requestRec{Req: req.ID, At: req.At, Round: orders.NoChange}
 		switch {
@@ -395,7 +407,10 @@ func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Re
 			out = res
 			return err
 		}
-		if sl.Round == nil || sl.Round.OpenedAt.After(req.At) {
+		if sl.stale(req) {
+			return orders.ErrStale
+		}
+		if sl.Round == nil || (req.Round == "" && sl.Round.OpenedAt.After(req.At)) {
 			// Recorded, so that another delivery of this close cannot close a round
 			// opened since by an order older than it.
 			noRound = true

@@ -40,6 +40,14 @@
 //     request is recognised even after a newer one replaced its order. At 16 entries the
 //     older half is dropped (a compare-and-swap on the set), which bounds the item.
 //
+// A request made on a round's message (orders.Request.Round, a click) carries the
+// precondition "round_id = <that round> AND closed_at absent" in the same conditional
+// write as its change (SetOrder's add form then never opens a round). When the write
+// fails, the request's records above are consulted first — a click that took effect is
+// Replayed even after its round closed — and only then is a failed precondition
+// orders.ErrStale: nothing is written, not even a request record (a closed round never
+// reopens, so the request can never apply later).
+//
 // These records outlive the round: retiring a closed round resets the slot to them (a
 // conditional PutItem on the closed round's id) rather than deleting it, and drops those
 // older than orders.RequestMemory, which no deferred run can still be carrying.

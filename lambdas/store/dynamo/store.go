@@ -73,6 +73,17 @@ func reqValues(req orders.Request) map[string]types.AttributeValue {
 		":change": &types.AttributeValueMemberSS{Value: []string{change(req)}}, ":maxq": num(maxChanges)}
 }
 
+// onRound is the precondition of a request made on round :want (orders.Request.Round):
+// the slot holds that round. Every write it guards also requires the round open.
+const onRound = "#rid = :want"
+
+// stale reports whether req's precondition fails on the slot as read: req.Round is set and
+// is not the open round. It never holds again once it fails, since a closed round never
+// reopens, so a request found stale after its conditional write failed is stale for good.
+func stale(item map[string]types.AttributeValue, req orders.Request) bool {
+	return req.Round != "" && (!isOpen(item) || stringAttr(item, attrRoundID) != req.Round)
+}
+
 // roomForChange is the condition that the user's change set of the round has room.
 const roomForChange = "(attribute_not_exists(#uq) OR size(#uq) < :maxq)"
 
@@ -83,33 +94,7 @@ const roomForChange = "(attribute_not_exists(#uq) OR size(#uq) < :maxq)"
 // corrected from the item when the condition fails; a failed condition is also how a
 // repeated or superseded request is told apart, by reading the user's request record.
 func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order, req orders.Request, newID string) (orders.Result, error) {
-	o.At, o.Req = req.At, req.ID
-	values := reqValues(req)
-	values[":rid"] = str(newID)
-	values[":opened"] = timeAttr(req.At)
-	values[":o"] = orderAttr(o)
-	values[":one"] = num(1)
-	values[":max"] = num(orders.MaxOrders)
-	add := &dynamodb.UpdateItemInput{
-		TableName: &s.table,
-		Key:       s.slotKey(ch),
-		UpdateExpression: aws.String("SET #rid = if_not_exists(#rid, :rid), #opened = if_not_exists(#opened, :opened), " +
-			"#o = :o, #ua = :at, #ur = :req, #ui = if_not_exists(#rid, :rid) ADD #n :one, #uq :change"),
-		ConditionExpression: aws.String("attribute_not_exists(#closed) AND attribute_not_exists(#o) AND " +
-			"(attribute_not_exists(#n) OR #n < :max) AND " + roomForChange + " AND " + newerThanRecord),
-		ExpressionAttributeNames:  userNames(o.User),
-		ExpressionAttributeValues: values,
-		ReturnValues:              types.ReturnValueAllNew,
-	}
-	replace := &dynamodb.UpdateItemInput{
-		TableName:                 &s.table,
-		Key:                       s.slotKey(ch),
-		UpdateExpression:          aws.String("SET #o = :o, #ua = :at, #ur = :req, #ui = #rid ADD #uq :change"),
-		ConditionExpression:       aws.String("attribute_exists(#rid) AND attribute_not_exists(#closed) AND attribute_exists(#o) AND " + roomForChange + " AND " + newerThanRecord),
-		ExpressionAttributeNames:  names(userNames(o.User), "#rid", "#closed", "#o", "#ua", "#ur", "#ui", "#uq"),
-		ExpressionAttributeValues: pick(values, ":o", ":at", ":req", ":change", ":maxq"),
-		ReturnValues:              types.ReturnValueAllNew,
-	}
+	add, replace := s.setInputs(ch, o, req, newID)
 	in := add
 	for attempt := 1; ; attempt++ {
 		out, err := s.db.UpdateItem(ctx, in)
@@ -129,6 +114,9 @@ func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order,
 		}
 		if res, done, err := s.decided(ctx, ch, item, o.User, req); done || err != nil {
 			return res, err
+		}
+		if stale(item, req) {
+			return orders.Result{}, orders.ErrStale
 		}
 		if isOpen(item) && len(changes(item, o.User)) >= maxChanges {
 			if err := s.trimChanges(ctx, ch, item, o.User); err != nil {
@@ -151,6 +139,51 @@ func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order,
 			in = add
 		}
 	}
+}
+
+// setInputs are SetOrder's two forms of write: add an order (counted against MaxOrders,
+// opening the round if none is) and replace one. A precondition (req.Round) is part of
+// both conditions.
+func (s *Store) setInputs(ch orders.Channel, o orders.Order, req orders.Request, newID string) (add, replace *dynamodb.UpdateItemInput) {
+	o.At, o.Req = req.At, req.ID
+	values := reqValues(req)
+	values[":rid"] = str(newID)
+	values[":opened"] = timeAttr(req.At)
+	values[":o"] = orderAttr(o)
+	values[":one"] = num(1)
+	values[":max"] = num(orders.MaxOrders)
+	addCond := "attribute_not_exists(#closed) AND attribute_not_exists(#o) AND " +
+		"(attribute_not_exists(#n) OR #n < :max) AND " + roomForChange + " AND " + newerThanRecord
+	replaceCond := "attribute_exists(#rid) AND attribute_not_exists(#closed) AND attribute_exists(#o) AND " +
+		roomForChange + " AND " + newerThanRecord
+	replaceValues := pick(values, ":o", ":at", ":req", ":change", ":maxq")
+	if req.Round != "" {
+		// The precondition, in the same write: only that round, open — never a new one.
+		addCond += " AND " + onRound
+		replaceCond += " AND " + onRound
+		values[":want"] = str(req.Round)
+		replaceValues[":want"] = values[":want"]
+	}
+	add = &dynamodb.UpdateItemInput{
+		TableName: &s.table,
+		Key:       s.slotKey(ch),
+		UpdateExpression: aws.String("SET #rid = if_not_exists(#rid, :rid), #opened = if_not_exists(#opened, :opened), " +
+			"#o = :o, #ua = :at, #ur = :req, #ui = if_not_exists(#rid, :rid) ADD #n :one, #uq :change"),
+		ConditionExpression:       aws.String(addCond),
+		ExpressionAttributeNames:  userNames(o.User),
+		ExpressionAttributeValues: values,
+		ReturnValues:              types.ReturnValueAllNew,
+	}
+	replace = &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       s.slotKey(ch),
+		UpdateExpression:          aws.String("SET #o = :o, #ua = :at, #ur = :req, #ui = #rid ADD #uq :change"),
+		ConditionExpression:       aws.String(replaceCond),
+		ExpressionAttributeNames:  names(userNames(o.User), "#rid", "#closed", "#o", "#ua", "#ur", "#ui", "#uq"),
+		ExpressionAttributeValues: replaceValues,
+		ReturnValues:              types.ReturnValueAllNew,
+	}
+	return add, replace
 }
 
 // decided reports the outcome a user's request record already decides: a repeat of the
@@ -248,11 +281,16 @@ func (s *Store) closedWith(ctx context.Context, ch orders.Channel, user string, 
 func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string, req orders.Request) (orders.Result, error) {
 	values := reqValues(req)
 	values[":minus"] = num(-1)
+	cond := "attribute_exists(#rid) AND attribute_not_exists(#closed) AND attribute_exists(#o) AND " + roomForChange + " AND " + newerThanRecord
+	if req.Round != "" {
+		cond += " AND " + onRound
+		values[":want"] = str(req.Round)
+	}
 	remove := &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       s.slotKey(ch),
 		UpdateExpression:          aws.String("REMOVE #o SET #ua = :at, #ur = :req, #ui = #rid ADD #n :minus, #uq :change"),
-		ConditionExpression:       aws.String("attribute_exists(#rid) AND attribute_not_exists(#closed) AND attribute_exists(#o) AND " + roomForChange + " AND " + newerThanRecord),
+		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  names(userNames(user), "#rid", "#closed", "#o", "#ua", "#ur", "#ui", "#n", "#uq"),
 		ExpressionAttributeValues: values,
 		ReturnValues:              types.ReturnValueAllNew,
@@ -279,6 +317,9 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 			}
 			return res, err
 		}
+		if stale(item, req) {
+			return orders.Result{}, orders.ErrStale
+		}
 		if closed(item) {
 			if err := s.retire(ctx, item); err != nil {
 				return orders.Result{}, err
@@ -297,6 +338,9 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 		answer, cond := orders.ErrNoOpenRound, "attribute_not_exists(#rid)"
 		if isOpen(item) {
 			answer, cond = orders.ErrNoOrder, "attribute_exists(#rid) AND attribute_not_exists(#closed) AND attribute_not_exists(#o)"
+			if req.Round != "" {
+				cond += " AND " + onRound
+			}
 		}
 		err = s.record(ctx, ch, user, req, orders.NoChange, cond+" AND "+roomForChange)
 		if err == nil {
@@ -314,6 +358,9 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 func (s *Store) record(ctx context.Context, ch orders.Channel, user string, req orders.Request, round, cond string) error {
 	values := pick(reqValues(req), ":at", ":req")
 	values[":none"] = str(round)
+	if strings.Contains(cond, ":want") {
+		values[":want"] = str(req.Round)
+	}
 	used := []string{"#ua", "#ur", "#ui"}
 	update := "SET #ua = :at, #ur = :req, #ui = :none"
 	if round == orders.NoChange {
@@ -353,7 +400,8 @@ func (s *Store) OpenRound(ctx context.Context, ch orders.Channel) (orders.Round,
 
 // CloseRound closes the open round at at and returns it with its final orders. The close
 // is recorded under its request id in the slot, in the same write, so a repeat of it
-// finds the round it closed.
+// finds the round it closed. A precondition (req.Round) is checked against the slot as
+// read and kept by the write's condition on the round's id.
 func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Request, at time.Time) (orders.Result, error) {
 	for attempt := 1; ; attempt++ {
 		item, err := s.slot(ctx, ch)
@@ -366,6 +414,9 @@ func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Re
 			}
 			return res, err
 		}
+		if stale(item, req) {
+			return orders.Result{}, orders.ErrStale // written: nothing, not even the retirement
+		}
 		if closed(item) {
 			if err := s.retire(ctx, item); err != nil {
 				return orders.Result{}, err
@@ -376,26 +427,8 @@ func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Re
 		if err != nil {
 			return orders.Result{}, err
 		}
-		if r.ID == "" || r.OpenedAt.After(req.At) {
-			// Nothing to close (a round opened after the request is someone else's).
-			// Recorded, so that another delivery of this close cannot close a round
-			// opened since by an order older than it — under the condition that the
-			// slot is still as read.
-			cond := "attribute_not_exists(#rid) AND attribute_not_exists(#c)"
-			values := map[string]types.AttributeValue{":c": closeAttr(req, orders.NoChange)}
-			if r.ID != "" {
-				cond = "#rid = :rid AND attribute_not_exists(#closed) AND attribute_not_exists(#c)"
-				values[":rid"] = str(r.ID)
-			}
-			names := map[string]string{"#rid": attrRoundID, "#c": closePrefix + req.ID}
-			if r.ID != "" {
-				names["#closed"] = attrClosedAt
-			}
-			_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-				TableName: &s.table, Key: s.slotKey(ch),
-				UpdateExpression: aws.String("SET #c = :c"), ConditionExpression: aws.String(cond),
-				ExpressionAttributeNames: names, ExpressionAttributeValues: values,
-			})
+		if r.ID == "" || (req.Round == "" && r.OpenedAt.After(req.At)) {
+			err := s.recordEmptyClose(ctx, ch, req, r.ID)
 			switch {
 			case err == nil:
 				return orders.Result{}, orders.ErrNoOpenRound
@@ -433,6 +466,27 @@ func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Re
 		}
 		return orders.Result{Round: r, Outcome: orders.Applied}, nil
 	}
+}
+
+// recordEmptyClose records a close that found nothing to close: no round, or round rid
+// opened after the request was received (someone else's). Recorded, so that another
+// delivery of this close cannot close a round opened since by an order older than it —
+// under the condition that the slot is still as read.
+func (s *Store) recordEmptyClose(ctx context.Context, ch orders.Channel, req orders.Request, rid string) error {
+	cond := "attribute_not_exists(#rid) AND attribute_not_exists(#c)"
+	values := map[string]types.AttributeValue{":c": closeAttr(req, orders.NoChange)}
+	names := map[string]string{"#rid": attrRoundID, "#c": closePrefix + req.ID}
+	if rid != "" {
+		cond = "#rid = :rid AND attribute_not_exists(#closed) AND attribute_not_exists(#c)"
+		values[":rid"] = str(rid)
+		names["#closed"] = attrClosedAt
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: s.slotKey(ch),
+		UpdateExpression: aws.String("SET #c = :c"), ConditionExpression: aws.String(cond),
+		ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+	})
+	return err
 }
 
 func (s *Store) closeDecided(ctx context.Context, ch orders.Channel, item map[string]types.AttributeValue, req orders.Request) (orders.Result, bool, error) {
