@@ -30,6 +30,7 @@ import (
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/handler"
+	"github.com/orderbot/orderbot/lambdas/slack/i18n"
 )
 
 // Config is a function's configuration.
@@ -41,7 +42,9 @@ type Config struct {
 	// ReplyBudget is how long a command may work before it answers "working on it" and
 	// finishes asynchronously (REPLY_BUDGET_MS).
 	ReplyBudget time.Duration
-	AWS         aws.Config
+	// Locale is the language of the bot's messages (ORDERBOT_LOCALE, "en" when unset).
+	Locale string
+	AWS    aws.Config
 	// Source is where SigningSecret and BotToken were read from, to be read again when they
 	// change: Secrets Manager when SECRET_ARN is set, nil when they come from the
 	// environment.
@@ -73,7 +76,8 @@ func (s SecretsManager) Fetch(ctx context.Context) (signingSecret, botToken stri
 	return v.SigningSecret, v.BotToken, err
 }
 
-// Load reads TABLE_NAME, LOG_LEVEL (or Lambda's AWS_LAMBDA_LOG_LEVEL), and the secrets:
+// Load reads TABLE_NAME, LOG_LEVEL (or Lambda's AWS_LAMBDA_LOG_LEVEL), ORDERBOT_LOCALE
+// (a locale orderbot does not speak fails the cold start), and the secrets:
 // from SECRET_ARN when set, else from SLACK_SIGNING_SECRET / SLACK_BOT_TOKEN (local use).
 //
 // A secret SECRET_ARN names that is readable but not filled in yet (no signing_secret,
@@ -98,6 +102,9 @@ func Load(ctx context.Context) (Config, error) {
 		return Config{}, errors.New(api.EnvTableName + " is not set")
 	}
 	var err error
+	if c.Locale, err = i18n.Check(os.Getenv(api.EnvLocale)); err != nil {
+		return Config{}, fmt.Errorf("%s: %w", api.EnvLocale, err)
+	}
 	if c.AWS, err = AWSFromEnv(); err != nil {
 		return Config{}, err
 	}
