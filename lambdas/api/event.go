@@ -23,6 +23,18 @@ type Event struct {
 	Deferred bool `json:"deferred,omitempty"`
 	// DeferredAt is when the request was handed to the asynchronous invocation.
 	DeferredAt time.Time `json:"deferredAt,omitzero"`
+	// Schedule marks a schedule firing (a round's deadline or its reminder): a direct
+	// invoke by EventBridge Scheduler, with no body, headers or context. The request
+	// template never sets it, and ScheduleFunction refuses it alongside anything else.
+	Schedule *ScheduleFire `json:"schedule,omitempty"`
+}
+
+// IsScheduleOnly reports whether ev is a schedule firing and nothing else: no body, no
+// header, no request context, not deferred. Every HTTP request has a context (the
+// template always renders requestId), so none can pass.
+func (ev Event) IsScheduleOnly() bool {
+	return ev.Schedule != nil && len(ev.Body) == 0 && !ev.BodyTooLarge && ev.Headers.empty() &&
+		ev.Context == (Context{}) && !ev.Deferred && ev.DeferredAt.IsZero()
 }
 
 // Headers are the request headers verification and retry handling need, whatever
@@ -42,6 +54,11 @@ type Context struct {
 	Stage            string `json:"stage"`
 	RequestTime      string `json:"requestTime"`
 	RequestTimeEpoch string `json:"requestTimeEpoch"` // milliseconds, as API Gateway renders it
+}
+
+func (h Headers) empty() bool {
+	return len(h.Signature) == 0 && len(h.Timestamp) == 0 && len(h.RetryNum) == 0 &&
+		len(h.RetryReason) == 0 && len(h.ContentType) == 0
 }
 
 // Retry reports Slack's retry attempt number (0 for a first delivery).

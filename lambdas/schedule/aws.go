@@ -1,0 +1,151 @@
+package schedule
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+)
+
+// Retry settings of a schedule's target. Scheduler retries a failed invoke with backoff;
+// Lambda then runs the (asynchronous) invocation with its own retries and dead-letter
+// queue. An hour covers a throttled function; beyond it the round is better left open.
+const (
+	TargetMaxEventAge = time.Hour
+	TargetMaxRetries  = 5
+)
+
+// AWS is EventBridge Scheduler's REST API (CreateSchedule, DeleteSchedule), each one call
+// signed with SigV4. Schedules go in Group, invoke TargetARN (a Lambda function,
+// asynchronously) as RoleARN, and delete themselves after they fire.
+type AWS struct {
+	AWS       aws.Config // region, credentials and optional BaseEndpoint
+	Group     string
+	RoleARN   string
+	TargetARN string
+	HTTP      *http.Client // http.DefaultClient when nil
+}
+
+type createInput struct {
+	ActionAfterCompletion      string
+	ClientToken                string
+	Description                string
+	FlexibleTimeWindow         flexibleTimeWindow
+	GroupName                  string
+	ScheduleExpression         string
+	ScheduleExpressionTimezone string
+	State                      string
+	Target                     target
+}
+
+type flexibleTimeWindow struct{ Mode string }
+
+type target struct {
+	Arn         string
+	RoleArn     string
+	Input       string
+	RetryPolicy retryPolicy
+}
+
+type retryPolicy struct {
+	MaximumEventAgeInSeconds int
+	MaximumRetryAttempts     int
+}
+
+// Expression is the at() expression of a one-time schedule at t, in UTC, to the second.
+func Expression(t time.Time) string {
+	return "at(" + t.UTC().Format("2006-01-02T15:04:05") + ")"
+}
+
+// Create implements Scheduler: POST /schedules/{Name}. ConflictException (the name
+// exists) is success.
+func (a AWS) Create(ctx context.Context, s Schedule) error {
+	body, err := json.Marshal(createInput{
+		ActionAfterCompletion: "DELETE",
+		ClientToken:           s.Name, // idempotent retries of the same call
+		Description:           "orderbot round deadline (" + s.At.UTC().Format(time.RFC3339) + ")",
+		FlexibleTimeWindow:    flexibleTimeWindow{Mode: "OFF"},
+		GroupName:             a.Group,
+		ScheduleExpression:    Expression(s.At), ScheduleExpressionTimezone: "UTC",
+		State: "ENABLED",
+		Target: target{Arn: a.TargetARN, RoleArn: a.RoleARN, Input: string(s.Input),
+			RetryPolicy: retryPolicy{MaximumEventAgeInSeconds: int(TargetMaxEventAge.Seconds()), MaximumRetryAttempts: TargetMaxRetries}},
+	})
+	if err != nil {
+		return err
+	}
+	status, msg, err := a.call(ctx, http.MethodPost, "/schedules/"+url.PathEscape(s.Name), nil, body)
+	switch {
+	case err != nil:
+		return fmt.Errorf("create schedule %s: %w", s.Name, err)
+	case status == http.StatusOK, status == http.StatusConflict:
+		return nil
+	}
+	return fmt.Errorf("create schedule %s: status %d: %s", s.Name, status, msg)
+}
+
+// Delete implements Scheduler: DELETE /schedules/{Name}?groupName=. ResourceNotFound is
+// success.
+func (a AWS) Delete(ctx context.Context, name string) error {
+	q := url.Values{"groupName": {a.Group}, "clientToken": {"delete-" + name}}
+	status, msg, err := a.call(ctx, http.MethodDelete, "/schedules/"+url.PathEscape(name), q, nil)
+	switch {
+	case err != nil:
+		return fmt.Errorf("delete schedule %s: %w", name, err)
+	case status == http.StatusOK, status == http.StatusNotFound:
+		return nil
+	}
+	return fmt.Errorf("delete schedule %s: status %d: %s", name, status, msg)
+}
+
+// call makes one signed request and returns the status and, for an error, the start of
+// the body.
+func (a AWS) call(ctx context.Context, method, path string, q url.Values, body []byte) (int, string, error) {
+	base := "https://scheduler." + a.AWS.Region + ".amazonaws.com"
+	if strings.HasPrefix(a.AWS.Region, "cn-") {
+		base += ".cn"
+	}
+	if a.AWS.BaseEndpoint != nil {
+		base = strings.TrimRight(*a.AWS.BaseEndpoint, "/")
+	}
+	u := base + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	if err != nil {
+		return 0, "", err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	creds, err := a.AWS.Credentials.Retrieve(ctx)
+	if err != nil {
+		return 0, "", fmt.Errorf("credentials: %w", err)
+	}
+	sum := sha256.Sum256(body)
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "scheduler", a.AWS.Region, time.Now()); err != nil {
+		return 0, "", fmt.Errorf("sign: %w", err)
+	}
+	client := a.HTTP
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	return resp.StatusCode, string(bytes.TrimSpace(msg)), nil
+}
