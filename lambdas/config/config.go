@@ -26,7 +26,6 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/handler"
@@ -66,7 +65,7 @@ type SecretSource interface {
 
 // SecretsManager is the SecretSource of a deployed function: the JSON Secret named ARN.
 type SecretsManager struct {
-	Client SecretGetter
+	Client SecretGetter // SecretsManagerAPI in production
 	ARN    string
 }
 
@@ -110,7 +109,7 @@ func Load(ctx context.Context) (Config, error) {
 	}
 	if arn := os.Getenv(api.EnvSecretARN); arn != "" {
 		connected := Preconnect(ctx, ForService(c.AWS, "DYNAMODB"))
-		c.Source = SecretsManager{Client: secretsmanager.NewFromConfig(ForService(c.AWS, "SECRETS_MANAGER")), ARN: arn}
+		c.Source = SecretsManager{Client: SecretsManagerAPI{AWS: ForService(c.AWS, "SECRETS_MANAGER")}, ARN: arn}
 		if c.SigningSecret, c.BotToken, err = c.Source.Fetch(ctx); err != nil {
 			return Config{}, err
 		}
@@ -245,19 +244,20 @@ func ForService(cfg aws.Config, service string) aws.Config {
 	return cfg
 }
 
-// SecretGetter is the Secrets Manager call Load makes.
+// SecretGetter is the Secrets Manager call Load makes: GetSecretValue's SecretString
+// (nil for a binary secret).
 type SecretGetter interface {
-	GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+	GetSecretString(ctx context.Context, secretID string) (*string, error)
 }
 
 // FetchSecret reads and decodes the secret. Errors name the secret, never its value.
 func FetchSecret(ctx context.Context, sm SecretGetter, arn string) (Secret, error) {
-	out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
+	value, err := sm.GetSecretString(ctx, arn)
 	if err != nil {
 		return Secret{}, fmt.Errorf("read secret %s: %w", arn, err)
 	}
 	var fields map[string]string
-	if out.SecretString == nil || json.Unmarshal([]byte(*out.SecretString), &fields) != nil || fields == nil {
+	if value == nil || json.Unmarshal([]byte(*value), &fields) != nil || fields == nil {
 		return Secret{}, fmt.Errorf("read secret %s: not a JSON object of strings with %s and %s", arn, api.SecretKeySigningSecret, api.SecretKeyBotToken)
 	}
 	return Secret{SigningSecret: fields[api.SecretKeySigningSecret], BotToken: fields[api.SecretKeyBotToken]}, nil

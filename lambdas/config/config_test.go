@@ -23,7 +23,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
 
 type fakeSM struct {
@@ -31,8 +30,8 @@ type fakeSM struct {
 	err   error
 }
 
-func (f fakeSM) GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
-	return &secretsmanager.GetSecretValueOutput{SecretString: f.value}, f.err
+func (f fakeSM) GetSecretString(context.Context, string) (*string, error) {
+	return f.value, f.err
 }
 
 func TestFetchSecret(t *testing.T) {
