@@ -1,8 +1,6 @@
 package slack
 
 import (
-	xmessage "golang.org/x/text/message"
-
 	"github.com/orderbot/orderbot/lambdas/slack/i18n"
 )
 
@@ -13,7 +11,7 @@ import (
 // Messages is a small value, safe for concurrent use.
 type Messages struct {
 	locale string
-	p      *xmessage.Printer
+	c      *i18n.Catalogue
 }
 
 // NewMessages returns the messages of locale ("en", "ko"; empty is English). An
@@ -23,16 +21,16 @@ func NewMessages(locale string) (Messages, error) {
 	if err != nil {
 		return Messages{}, err
 	}
-	p, err := i18n.Printer(name)
+	c, err := i18n.Load(name)
 	if err != nil {
 		return Messages{}, err
 	}
-	return Messages{locale: name, p: p}, nil
+	return Messages{locale: name, c: c}, nil
 }
 
 // Locale is the locale m words messages in.
 func (m Messages) Locale() string {
-	if m.p == nil {
+	if m.c == nil {
 		return i18n.Default
 	}
 	return m.locale
@@ -40,19 +38,19 @@ func (m Messages) Locale() string {
 
 // text is message id of m's catalogue, formatted with args.
 func (m Messages) text(id i18n.ID, args ...any) string {
-	p := m.p
-	if p == nil {
-		p = english()
+	c := m.c
+	if c == nil {
+		c = english()
 	}
-	return p.Sprintf(string(id), args...)
+	return c.Sprintf(id, args...)
 }
 
-// english is the English Printer, built once. Its catalogue is compiled in and tested,
-// so building it cannot fail.
-func english() *xmessage.Printer {
-	p, err := i18n.Printer(i18n.Default)
+// english is the English catalogue, compiled once. It is compiled in and tested, so
+// compiling it cannot fail.
+func english() *i18n.Catalogue {
+	c, err := i18n.Load(i18n.Default)
 	if err != nil {
 		panic(err)
 	}
-	return p
+	return c
 }

@@ -122,3 +122,18 @@ func TestIsWorkingOnIt(t *testing.T) {
 		}
 	}
 }
+
+// TestMorePeopleLengthByDigits: tallyLine measures "…and N more" once per digit count of
+// N, which is exact only while its length depends on nothing else (no plural forms).
+func TestMorePeopleLengthByDigits(t *testing.T) {
+	for _, m := range localeMessages(t) {
+		byDigits := map[int]int{}
+		for n := 1; n <= 20000; n++ {
+			d, c := len(strconv.Itoa(n)), Chars(m.text(i18n.RoundMorePeople, n))
+			if w, ok := byDigits[d]; ok && w != c {
+				t.Fatalf("%s: \"…and %d more\" has %d characters, another of %d digits %d: want one length per digit count", m.Locale(), n, c, d, w)
+			}
+			byDigits[d] = c
+		}
+	}
+}

@@ -3,6 +3,7 @@ package slack
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	slackgo "github.com/slack-go/slack"
@@ -367,8 +368,19 @@ func (m Messages) tallyLine(g orders.Group, item string, bold bool, max int) str
 	}
 	head += " — "
 	more := func(n int) string { return m.text(i18n.RoundMorePeople, n) }
-	if Chars(head)+Chars(more(len(g.Orders))) > max {
-		head = clip(head, max-Chars(more(len(g.Orders)))) // only for a max far below any Slack limit
+	// The length of "…and N more" depends only on how many digits N has (the message has
+	// no plural forms, a test keeps it so): measured once per digit count, not once per
+	// person.
+	var moreChars [20]int
+	reserveFor := func(n int) int {
+		d := len(strconv.Itoa(n))
+		if moreChars[d] == 0 {
+			moreChars[d] = Chars(", " + more(n))
+		}
+		return moreChars[d]
+	}
+	if last := reserveFor(len(g.Orders)) - Chars(", "); Chars(head)+last > max {
+		head = clip(head, max-last) // only for a max far below any Slack limit
 	}
 	var b strings.Builder
 	b.WriteString(head)
@@ -381,7 +393,7 @@ func (m Messages) tallyLine(g orders.Group, item string, bold bool, max int) str
 		// Room for this mention and, if anyone is left after it, for saying how many.
 		reserve := 0
 		if left := len(g.Orders) - i - 1; left > 0 {
-			reserve = Chars(", " + more(left))
+			reserve = reserveFor(left)
 		}
 		if size+Chars(m)+reserve > max {
 			if i > 0 {

@@ -63,9 +63,28 @@ type locale struct {
 	tag   language.Tag
 	texts map[ID]Text
 
-	once    sync.Once
+	once      sync.Once
+	catalogue *Catalogue
+	err       error
+}
+
+// Catalogue is a locale's catalogue compiled: what formats its messages. It is safe for
+// concurrent use.
+type Catalogue struct {
 	printer *message.Printer
-	err     error
+	// fixed holds the messages without arguments (most of a round message's: buttons,
+	// confirmation, hints), formatted once: a Printer's Sprintf costs a dozen allocations.
+	fixed map[ID]string
+}
+
+// Sprintf formats message id with args.
+func (c *Catalogue) Sprintf(id ID, args ...any) string {
+	if len(args) == 0 {
+		if s, ok := c.fixed[id]; ok {
+			return s
+		}
+	}
+	return c.printer.Sprintf(string(id), args...)
 }
 
 // locales are the supported locales by name: the value of the stack's `locale` context
@@ -98,21 +117,20 @@ func Check(s string) (string, error) {
 	return name, nil
 }
 
-// Printer returns the Printer of a locale (see Check), building its catalogue the first
-// time; it is safe for concurrent use.
-func Printer(name string) (*message.Printer, error) {
+// Load returns the Catalogue of a locale (see Check), compiling it the first time.
+func Load(name string) (*Catalogue, error) {
 	name, err := Check(name)
 	if err != nil {
 		return nil, err
 	}
 	l := locales[name]
-	l.once.Do(func() { l.printer, l.err = build(l.tag, l.texts) })
-	return l.printer, l.err
+	l.once.Do(func() { l.catalogue, l.err = build(l.tag, l.texts) })
+	return l.catalogue, l.err
 }
 
 // build compiles one catalogue. A format that x/text refuses (an unknown ${name}) is an
 // error, which tests catch long before a cold start.
-func build(tag language.Tag, texts map[ID]Text) (*message.Printer, error) {
+func build(tag language.Tag, texts map[ID]Text) (*Catalogue, error) {
 	b := catalog.NewBuilder(catalog.Fallback(tag))
 	for id, t := range texts {
 		msgs := make([]catalog.Message, 0, len(t.Plurals)+1)
@@ -129,7 +147,13 @@ func build(tag language.Tag, texts map[ID]Text) (*message.Printer, error) {
 			return nil, fmt.Errorf("catalogue %s, message %s: %w", tag, id, err)
 		}
 	}
-	return message.NewPrinter(tag, message.Catalog(b)), nil
+	c := &Catalogue{printer: message.NewPrinter(tag, message.Catalog(b)), fixed: map[ID]string{}}
+	for id, t := range texts {
+		if len(t.Plurals) == 0 && !strings.Contains(t.Format, "%") {
+			c.fixed[id] = c.printer.Sprintf(string(id))
+		}
+	}
+	return c, nil
 }
 
 // Texts returns a copy of the catalogue of a locale, for tests and tools; nil for an

@@ -187,9 +187,9 @@ func TestPluralsAsTheLanguageHasThem(t *testing.T) {
 // printed for want of a message.
 func TestPrintersFormatEveryMessage(t *testing.T) {
 	for _, name := range Locales() {
-		p, err := Printer(name)
+		p, err := Load(name)
 		if err != nil {
-			t.Fatalf("Printer(%q): got error %v, want nil", name, err)
+			t.Fatalf("Load(%q): got error %v, want nil", name, err)
 		}
 		for id, text := range Texts(name) {
 			args, _ := verbs(text)
@@ -202,7 +202,7 @@ func TestPrintersFormatEveryMessage(t *testing.T) {
 						a[i] = "x"
 					}
 				}
-				got := p.Sprintf(string(id), a...)
+				got := p.Sprintf(id, a...)
 				if strings.Contains(got, "%!") || strings.Contains(got, "${") || got == string(id) || !utf8.ValidString(got) {
 					t.Errorf("catalogue %s, message %q with %v: got %q, want it formatted", name, id, a, got)
 				}
@@ -212,7 +212,7 @@ func TestPrintersFormatEveryMessage(t *testing.T) {
 }
 
 func TestEnglishPlurals(t *testing.T) {
-	p, err := Printer("en")
+	p, err := Load("en")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,12 +226,12 @@ func TestEnglishPlurals(t *testing.T) {
 		{1, 2, "Order round — 1 order, 2 items"},
 		{1500, 2, "Order round — 1,500 orders, 2 items"},
 	} {
-		if got := p.Sprintf(string(RoundTitle), tc.n, tc.k); got != tc.want {
+		if got := p.Sprintf(RoundTitle, tc.n, tc.k); got != tc.want {
 			t.Errorf("RoundTitle(%d, %d): got %q, want %q", tc.n, tc.k, got, tc.want)
 		}
 	}
-	ko, _ := Printer("ko")
-	if got, want := ko.Sprintf(string(RoundTitle), 1, 2), "주문 취합 — 주문 1건, 메뉴 2개"; got != want {
+	ko, _ := Load("ko")
+	if got, want := ko.Sprintf(RoundTitle, 1, 2), "주문 취합 — 주문 1건, 메뉴 2개"; got != want {
 		t.Errorf("ko RoundTitle(1, 2): got %q, want %q", got, want)
 	}
 }
@@ -295,8 +295,8 @@ func TestCheck(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "supported are en, ko") {
 			t.Errorf("Check(%q): got error %v, want one listing the supported locales", in, err)
 		}
-		if _, err := Printer(in); err == nil {
-			t.Errorf("Printer(%q): got no error, want one", in)
+		if _, err := Load(in); err == nil {
+			t.Errorf("Load(%q): got no error, want one", in)
 		}
 	}
 }
