@@ -60,6 +60,12 @@ func (d Deps) click(ctx context.Context, ev api.Event, ic slackgo.InteractionCal
 	t := task{function: "interactive", ev: ev, responseURL: ic.ResponseURL, quiet: true}
 	t.op = func(ctx context.Context) (*slackgo.Msg, error) {
 		reply, upd, err := d.act(ctx, c, log)
+		if err == nil && upd != nil && ev.Deferred {
+			// The message first, then the clicker's answer (which finish posts, once): a
+			// repeat of this run only replaces the message again.
+			d.updateMessage(ctx, t.responseURL, upd, log)
+			upd = nil
+		}
 		mu.Lock()
 		update = upd
 		mu.Unlock()
@@ -74,6 +80,16 @@ func (d Deps) click(ctx context.Context, ev api.Event, ic slackgo.InteractionCal
 	upd := update
 	mu.Unlock()
 	return d.answerClick(ctx, t, reply, upd, log)
+}
+
+// updateMessage replaces the message a click's response_url belongs to. A failure is
+// only logged: the click has taken effect, and the message catches up with the next one.
+func (d Deps) updateMessage(ctx context.Context, responseURL string, msg *slackgo.Msg, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(ctx, respondTimeout)
+	defer cancel()
+	if err := d.respond(ctx, responseURL, slack.LiveUpdate(msg)); err != nil {
+		log.Warn("round message not updated", "error", err.Error())
+	}
 }
 
 // answerClick posts a click's update and, unless a deferred run already posted it (once),
