@@ -5,10 +5,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 
+	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/slack/i18n"
 )
 
@@ -30,6 +32,8 @@ const (
 	KeyGitHubRepo         = "githubRepo"
 	KeyGitHubProviderARN  = "githubOidcProviderArn"
 	KeyLocale             = "locale"
+	KeyTimeZone           = "timezone"
+	KeyReminderMinutes    = "reminderMinutes"
 )
 
 // Defaults are the context values used when a key is not set.
@@ -66,6 +70,10 @@ var Defaults = map[string]any{
 	// The language of every message the bot sends (api.EnvLocale): en or ko. Keywords
 	// work in both whatever it is.
 	KeyLocale: "en",
+	// The team's time zone (IANA) for deadlines typed as a time of day (api.EnvTimeZone).
+	KeyTimeZone: api.DefaultTimeZone,
+	// How many minutes before a round's deadline the channel is reminded; 0: never.
+	KeyReminderMinutes: api.DefaultReminderMinutes,
 }
 
 // Fixed choices, not context: changing them changes the latency budget.
@@ -107,6 +115,8 @@ type Config struct {
 	AlarmEmail         string
 	CloudWatchRole     bool
 	Locale             string
+	TimeZone           string
+	ReminderMinutes    int
 }
 
 // retentions are the values CloudWatch Logs accepts.
@@ -145,6 +155,8 @@ func ConfigFrom(scope constructs.Construct) (Config, error) {
 		GitHubRepo:         r.str(KeyGitHubRepo),
 		GitHubProviderARN:  r.str(KeyGitHubProviderARN),
 		CloudWatchRole:     r.boolean(KeyCloudWatchRole),
+		TimeZone:           r.str(KeyTimeZone),
+		ReminderMinutes:    int(r.num(KeyReminderMinutes)),
 	}
 	var ok bool
 	locale, localeErr := i18n.Check(r.str(KeyLocale))
@@ -163,6 +175,11 @@ func ConfigFrom(scope constructs.Construct) (Config, error) {
 		return c, fmt.Errorf("context %s and %s must be positive", KeyThrottleRate, KeyThrottleBurst)
 	case c.AlarmEmail != "" && !strings.Contains(c.AlarmEmail, "@"):
 		return c, fmt.Errorf("context %s=%q: not an email address", KeyAlarmEmail, c.AlarmEmail)
+	case c.ReminderMinutes < 0 || c.ReminderMinutes > 60:
+		return c, fmt.Errorf("context %s=%d: want 0 (no reminder) to 60", KeyReminderMinutes, c.ReminderMinutes)
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "" || c.TimeZone == "Local" {
+		return c, fmt.Errorf("context %s=%q: want an IANA time zone such as %s", KeyTimeZone, c.TimeZone, api.DefaultTimeZone)
 	}
 	if c.LogRetention, ok = retentions[c.LogRetentionDays]; !ok {
 		return c, fmt.Errorf("context %s=%d: not a CloudWatch Logs retention", KeyLogRetentionDays, c.LogRetentionDays)

@@ -3,6 +3,7 @@ package infra
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 
@@ -30,6 +31,9 @@ type RouteFunctionProps struct {
 	DeadLetterQueue awssqs.IQueue
 	// Alarms creates the function's alarms (required).
 	Alarms *Alarms
+	// Schedules, for the schedule function (api.ScheduleFunction) only, lets it create
+	// and delete deadline schedules that invoke it.
+	Schedules *DeadlineSchedules
 }
 
 // RouteFunction is one route's Lambda function with its own log group, role and alarms, so
@@ -139,6 +143,9 @@ func (f *RouteFunction) policy(p RouteFunctionProps, table awsiam.PolicyStatemen
 			Resources: jsii.Strings(FunctionARN(f.Construct, FunctionName(p.Config, f.Route))),
 		}))
 	}
+	if p.Schedules != nil {
+		policy.AddStatements(p.Schedules.statements(f.Construct)...)
+	}
 	if p.DeadLetterQueue != nil {
 		policy.AddStatements(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:       jsii.String("DeadLetters"),
@@ -153,6 +160,16 @@ func (f *RouteFunction) policy(p RouteFunctionProps, table awsiam.PolicyStatemen
 // environment the handlers read (the api.Env* names).
 func (f *RouteFunction) functionProps(p RouteFunctionProps) *awslambda.FunctionProps {
 	r, cfg := f.Route, p.Config
+	env := map[string]*string{
+		api.EnvFunction:  jsii.String(r.Function),
+		api.EnvTableName: p.Table.TableName(),
+		api.EnvSecretARN: p.Secret.ARN,
+		api.EnvLogLevel:  jsii.String(cfg.LogLevel),
+		api.EnvLocale:    jsii.String(cfg.Locale),
+	}
+	if p.Schedules != nil {
+		maps.Copy(env, p.Schedules.environment(cfg))
+	}
 	return &awslambda.FunctionProps{
 		FunctionName:          jsii.String(FunctionName(cfg, r)),
 		Description:           jsii.String("orderbot " + r.Method + " " + r.Path + ": " + r.Description),
@@ -171,12 +188,6 @@ func (f *RouteFunction) functionProps(p RouteFunctionProps) *awslambda.FunctionP
 		SystemLogLevelV2: awslambda.SystemLogLevel_INFO,
 		Tracing:          awslambda.Tracing_ACTIVE,
 		DeadLetterQueue:  p.DeadLetterQueue,
-		Environment: &map[string]*string{
-			api.EnvFunction:  jsii.String(r.Function),
-			api.EnvTableName: p.Table.TableName(),
-			api.EnvSecretARN: p.Secret.ARN,
-			api.EnvLogLevel:  jsii.String(cfg.LogLevel),
-			api.EnvLocale:    jsii.String(cfg.Locale),
-		},
+		Environment:      &env,
 	}
 }

@@ -27,6 +27,9 @@ var statefulLogicalIDs = map[string]string{
 	"FnorderupdateLogGroup510A3C9A": "AWS::Logs::LogGroup",
 	"FnorderlistLogGroup19E96A5F":   "AWS::Logs::LogGroup",
 	"DeferredDLQFE6A1B17":           "AWS::SQS::Queue",
+	// Holds the pending deadline schedules (a new group would start empty: open rounds'
+	// deadlines would never fire), and its fixed name would collide.
+	"DeadlineSchedules": "AWS::Scheduler::ScheduleGroup",
 	// Not data, but known outside the stack: a new RestApi has a new URL, which the Slack
 	// app is configured with; a new function would take the fixed name (FunctionName) the
 	// old one still holds, and the deploy fails.

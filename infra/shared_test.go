@@ -325,7 +325,8 @@ func TestVariant(t *testing.T) {
 	checkNag(t, v)
 	v.tmpl.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(0))
 	v.tmpl.ResourceCountIs(jsii.String("AWS::ApiGateway::Account"), jsii.Number(0))
-	v.tmpl.ResourceCountIs(jsii.String("AWS::IAM::Role"), jsii.Number(len(api.Routes)))
+	// One per route, and the one EventBridge Scheduler assumes for deadlines.
+	v.tmpl.ResourceCountIs(jsii.String("AWS::IAM::Role"), jsii.Number(len(api.Routes)+1))
 	v.tmpl.ResourceCountIs(jsii.String("AWS::SNS::Topic"), jsii.Number(1))
 	v.tmpl.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{
 		"Protocol": "email", "Endpoint": "ops@example.com",

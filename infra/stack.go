@@ -60,6 +60,8 @@ type Stack struct {
 	// DeferredWork keeps deferred command work (asynchronous self-invocations) that failed
 	// all of Lambda's retries.
 	DeferredWork *DeferredQueue
+	// Deadlines is the schedule group and Scheduler's role for rounds' deadlines.
+	Deadlines *DeadlineSchedules
 	// Suppressions are the cdk-nag findings accepted, each with its reason.
 	Suppressions []Suppression
 }
@@ -82,6 +84,7 @@ func NewStack(scope constructs.Construct, cfg Config, props *awscdk.StackProps) 
 		AccountRole: cfg.CloudWatchRole, Alarms: s.Alarms,
 	})
 	s.DeferredWork = NewDeferredQueue(s.Stack, DeferredQueueProps{Alarms: s.Alarms})
+	s.Deadlines = NewDeadlineSchedules(s.Stack, DeadlineSchedulesProps{Config: cfg})
 	for _, r := range api.Routes {
 		if err := s.addRoute(r); err != nil {
 			return nil, err
@@ -100,6 +103,9 @@ func (s *Stack) addRoute(r api.Route) error {
 	props := RouteFunctionProps{Route: r, Config: s.Config, Table: s.Table, Secret: s.Secret, Alarms: s.Alarms}
 	if r.Kind.Defers() {
 		props.DeadLetterQueue = s.DeferredWork.Queue
+	}
+	if r.Function == api.ScheduleFunction {
+		props.Schedules = s.Deadlines
 	}
 	fn, err := NewRouteFunction(s.Stack, "Fn-"+r.Function, props)
 	if err != nil {

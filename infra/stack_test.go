@@ -127,7 +127,8 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::ApiGateway::Method":        n,
 		"AWS::ApiGateway::Resource":      len(segments),
 		"AWS::Logs::LogGroup":            n + 1,   // one per function, one for access logs
-		"AWS::IAM::Role":                 n + 1,   // one per function, the API Gateway account role
+		"AWS::IAM::Role":                 n + 2,   // one per function, the API Gateway account role, Scheduler's
+		"AWS::Scheduler::ScheduleGroup":  1,       // rounds' deadlines
 		"AWS::CloudWatch::Alarm":         3*n + 2, // per function; API 5XX; deferred-work DLQ
 		"AWS::SQS::Queue":                1,       // dead letters of deferred (asynchronous) work
 		"AWS::SQS::QueuePolicy":          1,       // TLS only
@@ -195,8 +196,16 @@ func TestFunctions(t *testing.T) {
 			check(api.EnvSecretARN, env[api.EnvSecretARN], "<"+secret+">")
 			check(api.EnvLogLevel, env[api.EnvLogLevel], Defaults[KeyLogLevel])
 			check(api.EnvLocale, env[api.EnvLocale], Defaults[KeyLocale])
-			if len(env) != 5 {
-				t.Errorf("environment: got %v, want only %s, %s, %s, %s, %s", env, api.EnvFunction, api.EnvTableName, api.EnvSecretARN, api.EnvLogLevel, api.EnvLocale)
+			want := 5
+			if r.Function == api.ScheduleFunction {
+				// The deadline schedules' group, role, target, time zone and reminder.
+				want += 5
+				check(api.EnvScheduleGroup, env[api.EnvScheduleGroup], "Orderbot-deadlines")
+				check(api.EnvTimeZone, env[api.EnvTimeZone], Defaults[KeyTimeZone])
+				check(api.EnvReminderMinutes, env[api.EnvReminderMinutes], "5")
+			}
+			if len(env) != want {
+				t.Errorf("environment: got %v, want only %s, %s, %s, %s, %s (and the schedule function's)", env, api.EnvFunction, api.EnvTableName, api.EnvSecretARN, api.EnvLogLevel, api.EnvLocale)
 			}
 			check("RetentionInDays", def.res[rr.logGroup].Properties["RetentionInDays"], Defaults[KeyLogRetentionDays])
 		})
@@ -293,7 +302,14 @@ func TestRolesLeastPrivilege(t *testing.T) {
 				}
 				want = append(want, statement{Actions: []string{"lambda:InvokeFunction"},
 					Resources: []string{"arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:" + name.(string)}},
-					statement{Actions: []string{"sqs:SendMessage"}, Resources: []string{"<" + def.ofType("AWS::SQS::Queue")[0] + ".Arn>"}})
+				)
+				if r.Function == api.ScheduleFunction {
+					want = append(want, statement{Actions: []string{"scheduler:CreateSchedule", "scheduler:DeleteSchedule"},
+						Resources: []string{"arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/Orderbot-deadlines/*"}},
+						statement{Actions: []string{"iam:PassRole"}, Resources: []string{"<" + schedulerRole(t) + ".Arn>"},
+							Condition: render(map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "scheduler.amazonaws.com"}})})
+				}
+				want = append(want, statement{Actions: []string{"sqs:SendMessage"}, Resources: []string{"<" + def.ofType("AWS::SQS::Queue")[0] + ".Arn>"}})
 				if dlq := render(get(def.res[rr.function].Properties, "DeadLetterConfig", "TargetArn")); dlq != "<"+def.ofType("AWS::SQS::Queue")[0]+".Arn>" {
 					t.Errorf("dead-letter target %s", dlq)
 				}
