@@ -85,8 +85,8 @@ cfnschema: deps build ## check every synthesized template against CloudFormation
 	  rc=0; wait $$a || rc=1; wait $$b || rc=1; [ $$rc = 0 ]; \
 	  $(GO) run ./cmd/cfnschema "$$out"/*/*.template.json
 
-bench: deps build ## benchmarks → docs/BENCHMARKS.md: cold start vs Bolt/Python, warm, gateway load, sizes, cdk synth
-	$(GO) run ./bench/cmd/bench -out docs/BENCHMARKS.md
+bench: deps build ## benchmarks → docs/BENCHMARKS.md: cold start vs Bolt/Python (idle CPU, and Lambda-like: CPU quota, TLS, RTT; power tuning), warm, gateway load, sizes, cdk synth
+	$(GO) run ./bench/cmd/bench -lambda -out docs/BENCHMARKS.md
 
 clean: ## remove build outputs
 	rm -rf $(BUILD) cdk.out

@@ -44,6 +44,11 @@ type Config struct {
 	ProfileDir   string        // where the gateway CPU profile goes ("" = no profile)
 	Command      string        // the command line, recorded in the report
 	Log          io.Writer     // progress; nil = quiet
+	// Lambda is the Lambda-like suite (CPU quota, TLS, RTT); Lambda.Runs == 0 leaves it out.
+	Lambda LambdaConfig
+	// LambdaOnly leaves out the fast sections (cold start on an idle CPU, warm, load,
+	// sizes, cdk synth) and runs only the Lambda-like suite.
+	LambdaOnly bool
 }
 
 // DefaultConfig is what `make bench` runs.
@@ -72,6 +77,7 @@ type Report struct {
 	Load     LoadReport
 	Sizes    SizeReport
 	Synth    SynthReport
+	Lambda   LambdaReport
 	Errors   []string // sections that failed; the rest of the report still stands
 }
 
@@ -151,6 +157,28 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.Errors = append(rep.Errors, section+": "+err.Error())
 	}
 
+	if !cfg.LambdaOnly {
+		runFast(ctx, cfg, rep, done, fail)
+	}
+	if cfg.Lambda.Runs > 0 {
+		cfg.logf("== Lambda-like cold start (%d runs per contender, RTT %v)", cfg.Lambda.Runs, cfg.Lambda.RTT)
+		var err error
+		if rep.Lambda, err = runLambdaSuite(ctx, cfg); err != nil {
+			fail("lambda-like", err)
+		}
+		for _, e := range rep.Lambda.Errors {
+			rep.Errors = append(rep.Errors, "lambda-like "+e)
+		}
+		done("lambda-like")
+	}
+	rep.Duration = time.Since(rep.Started)
+	rep.Machine.LoadAfter = loadavg()
+	return rep, ctx.Err()
+}
+
+// runFast runs the sections of the fast mode: every process on an idle, full CPU and
+// every dependency on plain-HTTP loopback.
+func runFast(ctx context.Context, cfg Config, rep *Report, done func(string), fail func(string, error)) {
 	cfg.logf("== sizes")
 	var err error
 	if rep.Sizes, err = runSizes(ctx, cfg); err != nil {
@@ -178,9 +206,6 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	} else {
 		rep.Synth.Skipped = "not run (Config.Synth is off)"
 	}
-	rep.Duration = time.Since(rep.Started)
-	rep.Machine.LoadAfter = loadavg()
-	return rep, ctx.Err()
 }
 
 // ColdReport is the cold-request section.
@@ -313,7 +338,17 @@ func runColdSuite(ctx context.Context, cfg Config) (ColdReport, error) {
 // coldContender is one variant of the cold-start suite and how to start it once.
 type coldContender struct {
 	ColdVariant
-	run func(*signedRequest) (coldSample, error) // nil when Err says why it cannot run
+	run   func(*signedRequest) (coldSample, error) // nil when Err says why it cannot run
+	stdio stdioSpec                                // how to start Bolt and Python
+}
+
+// stdioSpec is a handler process that reads one API Gateway proxy event per line on stdin
+// and prints one reply line per event.
+type stdioSpec struct {
+	dir  string
+	env  []string
+	name string
+	args []string
 }
 
 // foreignVariants are the other stacks' handlers: Bolt for JavaScript and a Python
@@ -326,19 +361,18 @@ func foreignVariants(ctx context.Context, cfg Config) []*coldContender {
 	} else if err := ensureBolt(ctx, boltDir, cfg.InstallBolt); err != nil {
 		bolt.Err = err.Error()
 	} else {
-		bolt.run = func(sr *signedRequest) (coldSample, error) {
-			return runStdioCold(ctx, boltDir, []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.TempDir(), "NODE_ENV=production", "SLACK_SIGNING_SECRET=" + coldSecret}, sr, "node", "handler.js")
-		}
+		bolt.stdio = stdioSpec{dir: boltDir, name: "node", args: []string{"handler.js"},
+			env: []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.TempDir(), "NODE_ENV=production", "SLACK_SIGNING_SECRET=" + coldSecret}}
+		bolt.run = func(sr *signedRequest) (coldSample, error) { return runStdioCold(ctx, bolt.stdio, sr) }
 	}
 	py := &coldContender{ColdVariant: ColdVariant{Name: VariantPython, Detail: "HMAC-SHA256 check + url_verification echo + text reply; stdlib only; no store"}}
 	if python, err := pythonInterpreter(); err != nil {
 		py.Err = "no python3: " + err.Error()
 	} else {
 		py.Detail += "; " + python + " " + strings.TrimPrefix(runOut(ctx, python, "--version"), "Python ")
-		pyDir := filepath.Join(cfg.Root, "bench", "fixtures", "python")
-		py.run = func(sr *signedRequest) (coldSample, error) {
-			return runStdioCold(ctx, pyDir, []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.TempDir(), "LANG=C.UTF-8", "SLACK_SIGNING_SECRET=" + coldSecret}, sr, python, "handler.py")
-		}
+		py.stdio = stdioSpec{dir: filepath.Join(cfg.Root, "bench", "fixtures", "python"), name: python, args: []string{"handler.py"},
+			env: []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.TempDir(), "LANG=C.UTF-8", "SLACK_SIGNING_SECRET=" + coldSecret}}
+		py.run = func(sr *signedRequest) (coldSample, error) { return runStdioCold(ctx, py.stdio, sr) }
 	}
 	return []*coldContender{bolt, py}
 }

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -101,35 +102,64 @@ type coldSample struct {
 	handler time.Duration // GET /next → POST /response (orderbot only)
 }
 
-// runtimeAPI is a minimal Lambda Runtime API (2018-06-01) for one invocation: the first
-// GET /next returns the event; later ones block until the harness kills the process, which
-// is what Lambda does to an idle sandbox.
+// runtimeAPI is a minimal Lambda Runtime API (2018-06-01). Each GET /next hands out the
+// next invocation the harness queued and blocks while there is none — an idle sandbox,
+// frozen until the harness kills the process, as Lambda does.
 type runtimeAPI struct {
-	srv   *http.Server
-	addr  string
-	event []byte
+	srv  *http.Server
+	addr string
 
-	mu     sync.Mutex
-	served bool
-	nextAt time.Time
-	done   chan runtimeResult
+	queue chan invocation
+	mu    sync.Mutex
+	n     int       // invocations handed out
+	next  time.Time // when the latest was handed out
+	done  chan runtimeResult
+}
+
+// invocation is one event for the function, with its request id.
+type invocation struct {
+	id    string
+	event []byte
 }
 
 type runtimeResult struct {
-	at   time.Time
-	body []byte
-	err  error
+	at        time.Time // the function's POST …/response (or …/error) arrived
+	delivered time.Time // its GET /next returned the event
+	body      []byte
+	err       error
 }
 
+// startRuntimeAPI serves a Runtime API with event queued as the first invocation.
 func startRuntimeAPI(event []byte) (*runtimeAPI, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	r := &runtimeAPI{addr: ln.Addr().String(), event: event, done: make(chan runtimeResult, 4)}
+	r := &runtimeAPI{addr: ln.Addr().String(), queue: make(chan invocation, 1), done: make(chan runtimeResult, 4)}
+	r.queue <- invocation{id: requestID, event: event}
 	r.srv = &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
 	go r.srv.Serve(ln)
 	return r, nil
+}
+
+// invoke queues one more invocation (the function must be waiting in GET /next or about
+// to call it) and waits for its result.
+func (r *runtimeAPI) invoke(ctx context.Context, id string, event []byte, exited <-chan error) (runtimeResult, error) {
+	select {
+	case r.queue <- invocation{id: id, event: event}:
+	case <-ctx.Done():
+		return runtimeResult{}, ctx.Err()
+	}
+	select {
+	case res := <-r.done:
+		return res, res.err
+	case err := <-exited:
+		return runtimeResult{}, fmt.Errorf("function exited (%v)", err)
+	case <-time.After(30 * time.Second):
+		return runtimeResult{}, errors.New("no reply within 30s")
+	case <-ctx.Done():
+		return runtimeResult{}, ctx.Err()
+	}
 }
 
 func (r *runtimeAPI) close() {
@@ -143,48 +173,52 @@ func (r *runtimeAPI) close() {
 const requestID = "8476a536-e9f4-11e8-9739-2dfe598c3fcd"
 
 func (r *runtimeAPI) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	now := time.Now()
 	const prefix = "/2018-06-01/runtime/"
 	path, ok := strings.CutPrefix(req.URL.Path, prefix)
 	if !ok {
 		http.NotFound(w, req)
 		return
 	}
-	switch {
-	case req.Method == http.MethodGet && path == "invocation/next":
-		r.mu.Lock()
-		first := !r.served
-		r.served = true
-		if first {
-			r.nextAt = now
-		}
-		r.mu.Unlock()
-		if !first {
-			<-req.Context().Done() // an idle sandbox: frozen until killed
+	if req.Method == http.MethodGet && path == "invocation/next" {
+		var inv invocation
+		select {
+		case inv = <-r.queue:
+		case <-req.Context().Done(): // an idle sandbox: frozen until killed
 			return
 		}
+		now := time.Now()
+		r.mu.Lock()
+		r.n++
+		r.next = now
+		r.mu.Unlock()
 		h := w.Header()
-		h.Set("Lambda-Runtime-Aws-Request-Id", requestID)
+		h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
 		h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(now.Add(3*time.Second).UnixMilli(), 10))
 		h.Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:000000000000:function:order-list")
 		h.Set("Lambda-Runtime-Trace-Id", "Root=1-5f84c7a9-0e5b2f7d3c8e4f1a2b3c4d5e;Parent=0;Sampled=0")
 		h.Set("Content-Type", "application/json")
-		w.Write(r.event)
-	case req.Method == http.MethodPost && path == "invocation/"+requestID+"/response":
-		body, err := io.ReadAll(req.Body)
-		w.WriteHeader(http.StatusAccepted)
-		r.done <- runtimeResult{at: now, body: body, err: err}
-	case req.Method == http.MethodPost && path == "invocation/"+requestID+"/error":
-		body, _ := io.ReadAll(req.Body)
-		w.WriteHeader(http.StatusAccepted)
-		r.done <- runtimeResult{at: now, err: fmt.Errorf("invocation error: %s", body)}
+		w.Write(inv.event)
+		return
+	}
+	now := time.Now()
+	r.mu.Lock()
+	delivered := r.next
+	r.mu.Unlock()
+	body, readErr := io.ReadAll(req.Body)
+	res := runtimeResult{at: now, delivered: delivered}
+	switch id, kind, _ := strings.Cut(strings.TrimPrefix(path, "invocation/"), "/"); {
+	case req.Method == http.MethodPost && strings.HasPrefix(path, "invocation/") && kind == "response":
+		res.body, res.err = body, readErr
+	case req.Method == http.MethodPost && strings.HasPrefix(path, "invocation/") && kind == "error":
+		res.err = fmt.Errorf("invocation %s error: %s", id, body)
 	case req.Method == http.MethodPost && path == "init/error":
-		body, _ := io.ReadAll(req.Body)
-		w.WriteHeader(http.StatusAccepted)
-		r.done <- runtimeResult{at: now, err: fmt.Errorf("init error: %s", body)}
+		res.err = fmt.Errorf("init error: %s", body)
 	default:
 		http.NotFound(w, req)
+		return
 	}
+	w.WriteHeader(http.StatusAccepted)
+	r.done <- res
 }
 
 // runOrderbotCold starts bootstrap as a fresh process under a fresh Runtime API and times
@@ -237,19 +271,17 @@ func runOrderbotColdStderr(ctx context.Context, bootstrap string, env []string, 
 	if err := json.Unmarshal(res.body, &msg); err != nil || (msg.Text == "" && len(msg.Blocks) == 0) {
 		return coldSample{}, "", fmt.Errorf("reply is not a Slack message: %.200s", res.body)
 	}
-	rt.mu.Lock()
-	next := rt.nextAt
-	rt.mu.Unlock()
-	return coldSample{total: res.at.Sub(start), init: next.Sub(start), handler: res.at.Sub(next)}, stderr.String(), nil
+	return coldSample{total: res.at.Sub(start), init: res.delivered.Sub(start), handler: res.at.Sub(res.delivered)}, stderr.String(), nil
 }
 
 // runStdioCold spawns a process that reads the proxy event on stdin and prints its reply
 // on one stdout line, and times spawn → that line.
-func runStdioCold(ctx context.Context, dir string, env []string, sr *signedRequest, name string, args ...string) (coldSample, error) {
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = dir
-	cmd.Env = env
-	cmd.Stdin = bytes.NewReader(sr.proxyEvent)
+func runStdioCold(ctx context.Context, spec stdioSpec, sr *signedRequest) (coldSample, error) {
+	name := spec.name
+	cmd := exec.CommandContext(ctx, spec.name, spec.args...)
+	cmd.Dir = spec.dir
+	cmd.Env = spec.env
+	cmd.Stdin = bytes.NewReader(append(slices.Clone(sr.proxyEvent), '\n'))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
@@ -266,14 +298,22 @@ func runStdioCold(ctx context.Context, dir string, env []string, sr *signedReque
 	if readErr != nil {
 		return coldSample{}, fmt.Errorf("%s: no reply (%v, %v): %s", name, readErr, waitErr, tail(stderr.String()))
 	}
+	if err := checkProxyReply(line); err != nil {
+		return coldSample{}, fmt.Errorf("%s: %v (stderr: %s)", name, err, tail(stderr.String()))
+	}
+	return coldSample{total: at.Sub(start)}, nil
+}
+
+// checkProxyReply checks a stdio handler's reply line: a 200 proxy response with a body.
+func checkProxyReply(line []byte) error {
 	var res struct {
 		StatusCode int    `json:"statusCode"`
 		Body       string `json:"body"`
 	}
 	if err := json.Unmarshal(line, &res); err != nil || res.StatusCode != http.StatusOK || res.Body == "" {
-		return coldSample{}, fmt.Errorf("%s: unexpected reply %.200s (stderr: %s)", name, line, tail(stderr.String()))
+		return fmt.Errorf("unexpected reply %.200s", line)
 	}
-	return coldSample{total: at.Sub(start)}, nil
+	return nil
 }
 
 // pythonInterpreter picks the interpreter for the Python variant: $PYTHON, else the

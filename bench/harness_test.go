@@ -67,3 +67,53 @@ func TestHarnessSmoke(t *testing.T) {
 		t.Errorf("chart: got %.200s, want an <svg> naming orderbot", svg)
 	}
 }
+
+// TestLambdaLikeSmoke runs the Lambda-like mode once: one cold start (and two warm
+// invocations) of orderbot and of the Go floor at 256 MB, under the CPU quota when the
+// machine allows one, with Secrets Manager and DynamoDB behind the TLS proxies. It checks
+// that it works and reports numbers, not how fast it is.
+func TestLambdaLikeSmoke(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "node_modules", ".bin", "dynalite")); err != nil {
+		t.Skip("dynalite is not installed: run make deps")
+	}
+	cfg := Config{Root: root, LambdaOnly: true, Command: "go test ./bench",
+		Lambda: LambdaConfig{Runs: 1, Warm: 2, RTT: DefaultRTT, Period: DefaultCPUPeriod, Sizes: []int{StepMemory}}}
+	if testing.Verbose() {
+		cfg.Log = os.Stderr
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rep, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatalf("Run: got error %v, want nil", err)
+	}
+	for _, e := range rep.Errors {
+		t.Errorf("report error: got %v, want none", e)
+	}
+	l := rep.Lambda
+	if !strings.HasPrefix(l.Quota, "cgroup v") && !strings.HasPrefix(l.Quota, "no CPU quota: ") {
+		t.Errorf("quota: got %q, want the cgroup used or why there is none", l.Quota)
+	}
+	t.Logf("quota: %s", l.Quota)
+	for _, kind := range []string{KindOrderbot, KindFloor} {
+		c := l.Contender(kind, StepMemory)
+		if c == nil || len(c.Samples) != 1 || c.Samples[0].cold <= 0 || len(c.Samples[0].warm) != 2 {
+			t.Fatalf("%s at %d MB: got %+v, want one cold start and two warm invocations", kind, StepMemory, c)
+		}
+		t.Logf("%s: cold %v (CPU %v), warm %v", c.Name, c.Samples[0].cold, c.Samples[0].cpu, c.Samples[0].warm)
+	}
+	calls := l.Contender(KindOrderbot, StepMemory).Calls()
+	if calls.Requests["secretsmanager.GetSecretValue"] != 1 || calls.Requests["DynamoDB_20120810.GetItem"] != 1 || calls.Conns < 2 {
+		t.Errorf("orderbot's cold start through the proxies: got %+v, want one GetSecretValue, one GetItem, two TLS connections or more", calls)
+	}
+	md := rep.Markdown()
+	for _, want := range []string{"## 7. Lambda-like", "orderbot 256 MB", "Go floor 256 MB"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report: got no %q, want it", want)
+		}
+	}
+}

@@ -110,13 +110,19 @@ func (r *Report) Markdown() string {
 		w("\n")
 	}
 
-	r.summary(w)
-	r.coldSection(w)
-	r.warmSection(w)
-	r.loadSection(w)
-	r.sizeSection(w)
-	r.synthSection(w)
-	r.paperSection(w)
+	if r.Config.LambdaOnly {
+		w("Sections 1–6 (the fast mode: every process on a full, idle CPU, every dependency on plain-HTTP loopback) were " +
+			"not run (`-lambda-only`).\n\n")
+	} else {
+		r.summary(w)
+		r.coldSection(w)
+		r.warmSection(w)
+		r.loadSection(w)
+		r.sizeSection(w)
+		r.synthSection(w)
+		r.paperSection(w)
+	}
+	r.lambdaSection(w)
 	r.commandsSection(w)
 	return b.String()
 }
@@ -151,6 +157,9 @@ func (r *Report) summary(w writer) {
 		if f.Zip > 0 {
 			w("| %s zipped ≤ 5 MB | %s | %s |\n", f.Function, mb(f.Zip), yes(f.Zip <= TargetZipBytes))
 		}
+	}
+	if len(r.Lambda.Contenders) > 0 {
+		w("| Lambda-like mode (CPU quota, TLS, RTT): see section 7 | | |\n")
 	}
 	w("\n")
 }
@@ -349,7 +358,8 @@ const (
 	priceWRUPerM    = 0.625
 	priceRRUPerM    = 0.125
 	priceSecretPer  = 0.05 / 10000 // Secrets Manager API call
-	priceDate       = "2025-12 (us-east-1, list prices as given in the issue; Secrets Manager API calls $0.05 per 10,000)"
+	priceLogsPerGB  = 0.50         // CloudWatch Logs ingestion, standard class
+	priceDate       = "looked up 2026-11-25 (us-east-1 list prices; Secrets Manager API calls $0.05 per 10,000)"
 	memoryMB        = 256 // infra.MemoryMB
 	fullCPUMemoryMB = 1769
 
@@ -455,6 +465,22 @@ func costSection(w writer, handlerWarm, coldBilled time.Duration) {
 
 func (r *Report) commandsSection(w writer) {
 	w("## Reproduce\n\n```sh\nmake bench   # = make deps build && %s\n```\n\nwhich runs, in order:\n\n```sh\n", r.Config.Command)
+	if !r.Config.LambdaOnly {
+		r.fastCommands(w)
+	}
+	if l := r.Lambda; len(l.Contenders) > 0 {
+		w("# Lambda-like mode (-lambda): a cgroup per process (%s), TLS proxies with RTT %s in front of dynalite and the Secrets Manager stub\n", l.Quota, l.Config.RTT)
+		w("(cd lambdas && go build -overlay <tmp>/overlay.json … ./cmd/bootstrap)   # each cold-path state: later changes to %s reverse-applied (git diff <commit>^ <commit> | git apply -R)\n", stepPackage)
+		w("CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags \"-s -w\" -o <tmp>/profiled ./bench/fixtures/profiled\n")
+		w("# %d × interleaved, %d warm invocations each: orderbot and the Go floor at %v MB, Python at 128/256, Bolt at 512/1024, the cold-path states at %d MB\n",
+			l.Config.Runs, l.Config.Warm, l.Config.Sizes, StepMemory)
+		w("# then GODEBUG=inittrace=1 × %d and the profiled bootstrap × %d at %d MB; go tool pprof -top <tmp>/profiled <profiles>\n", l.Config.InitTrace, l.Config.Profile, StepMemory)
+	}
+	w("```\n")
+}
+
+// fastCommands are the fast mode's commands.
+func (r *Report) fastCommands(w writer) {
 	for _, f := range api.Routes {
 		w("go version -m lambdas/build/%[1]s/bootstrap; stat -c %%s lambdas/build/%[1]s/bootstrap lambdas/build/%[1]s.zip\n", f.Function)
 		w("(cd lambdas && CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -o <tmp>/%[1]s ./cmd/bootstrap) && go tool nm -size -sort size <tmp>/%[1]s\n", f.Function)
@@ -469,7 +495,6 @@ func (r *Report) commandsSection(w writer) {
 	if r.Config.Synth {
 		w("npx cdk synth --quiet --output <tmp>/cdk.out   # twice\n")
 	}
-	w("```\n")
 }
 
 // SVG draws the cold-request medians and p95s as horizontal bars.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ func main() {
 	load := flag.Duration("load", def.LoadDuration, "duration of each load step")
 	synth := flag.Bool("synth", def.Synth, "time npx cdk synth")
 	profile := flag.String("profile-dir", "", "write the gateway CPU profile here (default: a temporary directory)")
+	lambda := lambdaFlags()
 	flag.Parse()
 
 	root, err := filepath.Abs(".")
@@ -38,6 +40,9 @@ func main() {
 	cfg.Log = os.Stderr
 	cfg.Command = "go run ./bench/cmd/bench " + strings.Join(os.Args[1:], " ")
 	cfg.ProfileDir = *profile
+	if err := lambda(&cfg); err != nil {
+		fail(err)
+	}
 	if cfg.ProfileDir == "" {
 		// The profile is summarised into the report; keep the file only when asked to.
 		if cfg.ProfileDir, err = os.MkdirTemp("", "orderbot-bench-prof-"); err != nil {
@@ -59,15 +64,72 @@ func main() {
 	if err := os.WriteFile(*out, []byte(rep.Markdown()), 0o644); err != nil {
 		fail(err)
 	}
-	chart := filepath.Join(filepath.Dir(*out), "benchmarks.svg")
-	if err := os.WriteFile(chart, []byte(rep.SVG()), 0o644); err != nil {
-		fail(err)
+	var charts []string
+	if !cfg.LambdaOnly {
+		charts = append(charts, filepath.Join(filepath.Dir(*out), "benchmarks.svg"))
+		if err := os.WriteFile(charts[0], []byte(rep.SVG()), 0o644); err != nil {
+			fail(err)
+		}
 	}
-	fmt.Fprintf(os.Stderr, "wrote %s and %s in %v\n", *out, chart, time.Since(start).Round(time.Second))
+	if cfg.Lambda.Runs > 0 {
+		charts = append(charts, filepath.Join(filepath.Dir(*out), "power-tuning.svg"))
+		if err := os.WriteFile(charts[len(charts)-1], []byte(rep.PowerSVG()), 0o644); err != nil {
+			fail(err)
+		}
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s and %s in %v\n", *out, strings.Join(charts, ", "), time.Since(start).Round(time.Second))
 	if len(rep.Errors) > 0 {
 		fmt.Fprintf(os.Stderr, "%d section(s) failed; see the report\n", len(rep.Errors))
 		os.Exit(1)
 	}
+}
+
+// lambdaFlags defines the Lambda-like mode's flags; the function it returns sets them in
+// a Config after flag.Parse.
+func lambdaFlags() func(*bench.Config) error {
+	def := bench.DefaultLambdaConfig()
+	on := flag.Bool("lambda", false, "also run the Lambda-like mode: CPU quota by memory size, TLS and an injected RTT to AWS, power tuning")
+	only := flag.Bool("lambda-only", false, "run only the Lambda-like mode (implies -lambda)")
+	runs := flag.Int("lambda-runs", def.Runs, "cold starts per Lambda-like contender")
+	warm := flag.Int("lambda-warm", def.Warm, "warm invocations after each Lambda-like cold start")
+	rtt := flag.Duration("rtt", def.RTT, "round-trip time injected between a function and Secrets Manager / DynamoDB")
+	profile := flag.Int("lambda-profile", def.Profile, "profiled cold starts of orderbot in the Lambda-like mode (0: none)")
+	sizes := flag.String("lambda-sizes", joinInts(def.Sizes), "memory sizes (MB) of orderbot and the Go floor in the Lambda-like mode")
+	foreign := flag.Bool("lambda-foreign", def.Foreign, "Lambda-like mode: also Python at 128/256 MB and Bolt at 512/1024 MB")
+	steps := flag.Bool("lambda-steps", def.Steps, "Lambda-like mode: also the cold-path changes, before and after")
+	return func(cfg *bench.Config) error {
+		if !*on && !*only {
+			return nil
+		}
+		cfg.Lambda = def
+		cfg.Lambda.Runs, cfg.Lambda.Warm, cfg.Lambda.RTT, cfg.Lambda.Profile = *runs, *warm, *rtt, *profile
+		cfg.Lambda.Foreign, cfg.Lambda.Steps, cfg.LambdaOnly = *foreign, *steps, *only
+		var err error
+		if cfg.Lambda.Sizes, err = parseInts(*sizes); err != nil {
+			return fmt.Errorf("-lambda-sizes: %w", err)
+		}
+		return nil
+	}
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ",")
+}
+
+func parseInts(s string) ([]int, error) {
+	var v []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 128 || n > 10240 {
+			return nil, fmt.Errorf("%q is not a memory size (128–10240 MB)", f)
+		}
+		v = append(v, n)
+	}
+	return v, nil
 }
 
 func fail(err error) {

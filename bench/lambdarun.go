@@ -1,0 +1,152 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os/exec"
+	"strconv"
+	"time"
+)
+
+// runGoLambda starts a Go function (the bootstrap, a cold-path step or the floor) in the
+// cgroup of memory size mb under a fresh Runtime API, times spawn → its reply to sr, then
+// sends warm more invocations, each after an idle CPU period so that it starts with a
+// full quota, as sparse traffic does.
+func runGoLambda(ctx context.Context, w *lambdaWorld, mb int, bin string, env []string, sr *signedRequest, warm int) (lambdaSample, error) {
+	rt, err := startRuntimeAPI(sr.event)
+	if err != nil {
+		return lambdaSample{}, err
+	}
+	defer rt.close()
+	cmd := exec.Command(bin)
+	cmd.Env = append(env, "AWS_LAMBDA_RUNTIME_API="+rt.addr, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(mb))
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	before := w.counts()
+	start, release, err := w.quotas.start(cmd, mb)
+	if err != nil {
+		return lambdaSample{}, err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		cmd.Process.Kill()
+		<-exited
+		release()
+	}()
+	var res runtimeResult
+	select {
+	case res = <-rt.done:
+	case err := <-exited:
+		exited <- err
+		return lambdaSample{}, fmt.Errorf("exited before replying (%v): %s", err, tail(stderr.String()))
+	case <-time.After(30 * time.Second):
+		return lambdaSample{}, fmt.Errorf("no reply within 30s: %s", tail(stderr.String()))
+	case <-ctx.Done():
+		return lambdaSample{}, ctx.Err()
+	}
+	s := lambdaSample{cold: res.at.Sub(start), init: res.delivered.Sub(start), handler: res.at.Sub(res.delivered), cpu: onCPU(cmd.Process.Pid)}
+	s.calls, s.stderr = w.counts().sub(before), stderr.String()
+	if err := checkSlackReply(res); err != nil {
+		return lambdaSample{}, fmt.Errorf("%v (stderr: %s)", err, tail(stderr.String()))
+	}
+	logged := len(stderr.String())
+	for i := range warm {
+		ev, err := newSignedRequest(ctx)
+		if err != nil {
+			return lambdaSample{}, err
+		}
+		sleepUntil(time.Now().Add(warmGapPeriods * w.quotas.Period))
+		cpu := onCPU(cmd.Process.Pid)
+		r, err := rt.invoke(ctx, fmt.Sprintf("warm-%d-%d", time.Now().UnixNano(), i), ev.event, exited)
+		if err == nil {
+			err = checkSlackReply(r)
+		}
+		if err != nil {
+			return lambdaSample{}, fmt.Errorf("warm invocation %d: %v (stderr: %s)", i+1, err, tail(stderr.String()))
+		}
+		s.warm = append(s.warm, r.at.Sub(r.delivered))
+		s.warmCPU = append(s.warmCPU, onCPU(cmd.Process.Pid)-cpu)
+	}
+	s.logBytes = len(stderr.String()) - logged
+	return s, nil
+}
+
+func checkSlackReply(res runtimeResult) error {
+	if res.err != nil {
+		return res.err
+	}
+	var msg struct {
+		Text   string            `json:"text"`
+		Blocks []json.RawMessage `json:"blocks"`
+	}
+	if err := json.Unmarshal(res.body, &msg); err != nil || (msg.Text == "" && len(msg.Blocks) == 0) {
+		return fmt.Errorf("reply is not a Slack message: %.200s", res.body)
+	}
+	return nil
+}
+
+// runStdioLambda is runGoLambda for a stdio handler (Bolt, Python): one proxy event per
+// line on stdin, one reply line each on stdout.
+func runStdioLambda(ctx context.Context, w *lambdaWorld, mb int, spec stdioSpec, sr *signedRequest, warm int) (lambdaSample, error) {
+	cmd := exec.Command(spec.name, spec.args...)
+	cmd.Dir, cmd.Env = spec.dir, spec.env
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return lambdaSample{}, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return lambdaSample{}, err
+	}
+	out := bufio.NewReader(stdout)
+	var answered time.Time
+	ask := func(event []byte) ([]byte, error) {
+		if _, err := stdin.Write(append(event, '\n')); err != nil {
+			return nil, err
+		}
+		line, err := out.ReadBytes('\n')
+		answered = time.Now()
+		if err == nil {
+			err = checkProxyReply(line)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v (stderr: %s)", spec.name, err, tail(stderr.String()))
+		}
+		return line, nil
+	}
+	start, release, err := w.quotas.start(cmd, mb)
+	if err != nil {
+		return lambdaSample{}, err
+	}
+	defer func() {
+		stdin.Close()
+		cmd.Process.Kill()
+		io.Copy(io.Discard, out)
+		cmd.Wait()
+		release()
+	}()
+	if _, err := ask(sr.proxyEvent); err != nil {
+		return lambdaSample{}, err
+	}
+	s := lambdaSample{cold: answered.Sub(start), cpu: onCPU(cmd.Process.Pid)}
+	for range warm {
+		ev, err := newSignedRequest(ctx)
+		if err != nil {
+			return lambdaSample{}, err
+		}
+		sleepUntil(time.Now().Add(warmGapPeriods * w.quotas.Period))
+		cpu, t := onCPU(cmd.Process.Pid), time.Now()
+		if _, err := ask(ev.proxyEvent); err != nil {
+			return lambdaSample{}, err
+		}
+		s.warm = append(s.warm, time.Since(t))
+		s.warmCPU = append(s.warmCPU, onCPU(cmd.Process.Pid)-cpu)
+	}
+	return s, nil
+}
