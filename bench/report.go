@@ -373,6 +373,10 @@ const (
 
 func (r *Report) paperSection(w writer) {
 	w("## 6. On paper for AWS\n\n")
+	if len(r.Lambda.Contenders) > 0 {
+		w("Section 7 measures what this section estimates — the CPU share, TLS and the round trips — with the processes " +
+			"throttled and the network delayed; this estimate scales the idle-CPU numbers instead.\n\n")
+	}
 	hello, env, sec := r.Cold.Variant(VariantHello), r.Cold.Variant(VariantEnv), r.Cold.Variant(VariantSecret)
 	if hello == nil || env == nil || sec == nil || len(hello.Samples) == 0 || len(env.Samples) == 0 || len(sec.Samples) == 0 {
 		w("Not computed: the cold-request section did not produce the Go samples it needs.\n\n")

@@ -162,6 +162,7 @@ func (r *Report) lambdaSection(w writer) {
 		return
 	}
 	l.lambdaSetup(w, r.Machine.NumCPU)
+	r.lambdaCaveat(w)
 	l.lambdaTargets(w)
 	l.lambdaContenderTable(w)
 	l.powerSection(w)
@@ -202,6 +203,23 @@ func (l LambdaReport) lambdaSetup(w writer, cores int) {
 		"GetItem on the table, `LOG_LEVEL` INFO. Bolt and Python take the signing secret from the environment and call nothing: "+
 		"that favours them. Contenders are interleaved round by round after one untimed round, the order rotated each round; "+
 		"%d runs each.\n\n", c.Warm, warmGapPeriods, c.Runs)
+}
+
+// lambdaCaveat says how far this machine's throttled numbers are from Lambda's.
+func (r *Report) lambdaCaveat(w writer) {
+	f, ok := r.Lambda.ok(KindFloor, 128)
+	if !ok {
+		return
+	}
+	w("**How close to Lambda.** The ratios between contenders are what this section is for; absolute times are this machine's. "+
+		"It is shared and slower than a Graviton core, and whether Lambda throttles the init phase as strictly as it does "+
+		"invocations is not documented: the published mean Init Duration of a minimal Go function at 128 MB is %s (%s), "+
+		"while the Go floor here takes %s to its reply at 128 MB", ms(pubInitGo), pubSource, ms(f.ColdStats().Median))
+	if h := r.Cold.Variant(VariantHello); h != nil && len(h.Samples) > 0 {
+		w(" and %s on the idle CPU (section 1)", ms(h.Stats().Median))
+	}
+	w(". Where a real function's init gets more CPU than its share, every cold start below is shorter and the larger sizes " +
+		"gain less; what a change saves in CPU, it saves there too.\n\n")
 }
 
 func (l LambdaReport) lambdaTargets(w writer) {
