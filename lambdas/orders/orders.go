@@ -30,6 +30,7 @@ var (
 	ErrRoundFull    = fmt.Errorf("the round holds %d orders, the most one round takes", MaxOrders)
 	ErrNoRequest    = errors.New("a change needs the id and time of the request that asked for it")
 	ErrStale        = errors.New("the round the request was made on is no longer open")
+	ErrInvalidLimit = errors.New("a listing takes at least one round")
 )
 
 // MaxOrders caps a round. A round lives in one DynamoDB item (400 KB); 250 orders of the
@@ -43,6 +44,16 @@ const MaxOrders = 250
 // up after MaxDeferredAge), so older records cannot decide anything.
 const RequestMemory = time.Hour
 
+// DefaultHistoryTTL is how long a closed round stays in history (ClosedRounds) after it
+// closed, unless the store is configured otherwise (dynamo.HistoryTTL, boltdb.HistoryTTL).
+// A store never keeps history shorter than RequestMemory: a repeat of a request reads the
+// round it changed back from history.
+const DefaultHistoryTTL = 90 * 24 * time.Hour
+
+// ClosedByDeadline is Round.ClosedBy of a round closed by its deadline (a CloseRound whose
+// request carries Request.DeadlineBy). Slack ids never hold '!'.
+const ClosedByDeadline = "!deadline"
+
 // Request identifies the Slack request that asked for a change. A change is applied at
 // most once per request, and a user's order only ever moves forward in request time:
 // a request arriving late (a deferred run, a retry) never undoes a newer one.
@@ -53,6 +64,15 @@ type Request struct {
 	// message): the change applies only while that round is open, and is ErrStale
 	// otherwise — unless the request already took effect, which is replayed as always.
 	Round string
+	// User is who asked: CloseRound records it as the round's ClosedBy. Order changes
+	// name their user otherwise (Order.User, the user argument) and ignore it.
+	User string
+	// DeadlineBy, when set, makes a CloseRound a scheduled close: it applies only while the
+	// open round's deadline is the one request DeadlineBy set (Round.DeadlineBy), and is
+	// ErrStale otherwise — the deadline was replaced or removed, or the round closed —
+	// unless the close already took effect, which is replayed as always. Only CloseRound
+	// reads it.
+	DeadlineBy string
 }
 
 func (r Request) valid() bool { return r.ID != "" && !r.At.IsZero() }
@@ -109,10 +129,12 @@ type Result struct {
 const NoChange = "-"
 
 // Target names whose request record a change consults: every order request of one user
-// shares one record (SetOrder, CancelOrder), and closes share the channel's close record.
+// shares one record (SetOrder, CancelOrder); closes and deadline changes are recorded
+// per request.
 type Target struct {
-	User  string // the user whose order the request changes; "" for a close
-	Close bool
+	User     string // the user whose order the request changes; "" for a close or deadline
+	Close    bool   // a CloseRound request
+	Deadline bool   // a SetDeadline request
 }
 
 // Channel identifies where a round lives: one Slack channel of one workspace.
@@ -141,6 +163,14 @@ type Round struct {
 	OpenedAt time.Time
 	ClosedAt time.Time // zero while open
 	Orders   []Order   // sorted by At, then User
+	OpenedBy string    // the user whose order opened the round
+	// ClosedBy is who closed the round: the closing request's User, or ClosedByDeadline
+	// for a scheduled close. "" while open (and for a close whose request named no one).
+	ClosedBy string
+	// Deadline is when the round is to close (zero: none), set by request DeadlineBy
+	// ("" when none) with SetDeadline. A closed round keeps the deadline it had.
+	Deadline   time.Time
+	DeadlineBy string
 }
 
 // Open reports whether the round still takes orders.
@@ -181,8 +211,26 @@ type Store interface {
 	// to close: it stays open (ErrNoOpenRound). A close that found nothing to close is
 	// recorded too, so a repeat of it answers ErrNoOpenRound again instead of closing a
 	// round opened since. With req.Round set: ErrStale unless req.Round is the open round
-	// (also when none is); such a close never closes another round.
+	// (also when none is); such a close never closes another round. With req.DeadlineBy
+	// set (a scheduled close): ErrStale unless the open round's deadline is the one that
+	// request set — so after a close by hand it is ErrStale, never ErrNoOpenRound. The
+	// round records req.User as ClosedBy (ClosedByDeadline for a scheduled close), in the
+	// same write that closes it.
 	CloseRound(ctx context.Context, ch Channel, req Request, at time.Time) (Result, error)
+	// SetDeadline sets or replaces the open round's deadline with at, or removes it when
+	// at is zero, and returns the round. Deadline requests are ordered by Request.Newer
+	// within a round: one older than the round's latest deadline request changes nothing
+	// (Superseded). ErrNoOpenRound when none is open, or when the open round opened after
+	// req was received (it is not the round req meant) — recorded, like CloseRound's, so
+	// that a repeat answers the same; with req.Round set, ErrStale unless req.Round is the
+	// open round. A repeat of a request is Replayed with the round it changed, as it is now.
+	SetDeadline(ctx context.Context, ch Channel, at time.Time, req Request) (Result, error)
+	// ClosedRounds returns the channel's last limit closed rounds with their orders, newest
+	// first — in round id order, which is opening order; rounds close in that order except
+	// when a late request opened a round with an earlier time than the one before. A round
+	// whose history expired by now (closed longer than the store's history TTL ago) is
+	// left out, whether or not it has been deleted yet. None: an empty slice, no error.
+	ClosedRounds(ctx context.Context, ch Channel, limit int, now time.Time) ([]Round, error)
 	// Abandon gives up on req for good: it records req so that no later delivery of it
 	// can take effect, unless it already has — then it reports Replayed with the round,
 	// as the change itself would. Applied means req is now sure never to apply.
@@ -345,9 +393,41 @@ func (s *Service) Close(ctx context.Context, ch Channel, req Request) (Result, e
 	return r, nil
 }
 
+// SetDeadline sets (or, with a zero at, removes) the open round's deadline on behalf of
+// req; see Store.SetDeadline.
+func (s *Service) SetDeadline(ctx context.Context, ch Channel, at time.Time, req Request) (Result, error) {
+	if !ch.valid() {
+		return Result{}, ErrInvalidInput
+	}
+	if !req.valid() {
+		return Result{}, ErrNoRequest
+	}
+	r, err := s.Store.SetDeadline(ctx, ch, at, req)
+	if err != nil {
+		return Result{}, fmt.Errorf("set deadline in %s: %w", ch, err)
+	}
+	return r, nil
+}
+
+// ClosedRounds returns the channel's last limit closed rounds, newest first, with their
+// orders; rounds whose history has expired are left out.
+func (s *Service) ClosedRounds(ctx context.Context, ch Channel, limit int) ([]Round, error) {
+	if !ch.valid() {
+		return nil, ErrInvalidInput
+	}
+	if limit < 1 {
+		return nil, ErrInvalidLimit
+	}
+	rs, err := s.Store.ClosedRounds(ctx, ch, limit, s.now())
+	if err != nil {
+		return nil, fmt.Errorf("list closed rounds in %s: %w", ch, err)
+	}
+	return rs, nil
+}
+
 // Abandon makes sure req never takes effect, or reports (Replayed) that it already has.
 func (s *Service) Abandon(ctx context.Context, ch Channel, t Target, req Request) (Result, error) {
-	if !ch.valid() || (!t.Close && t.User == "") {
+	if !ch.valid() || (!t.Close && !t.Deadline && t.User == "") {
 		return Result{}, ErrInvalidInput
 	}
 	if !req.valid() {

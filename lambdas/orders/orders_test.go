@@ -142,3 +142,55 @@ func TestServiceRejectsBeforeStore(t *testing.T) {
 		t.Fatalf("valid Set: %v, calls %d", err, st.calls)
 	}
 }
+
+// listingStore answers ClosedRounds with the now it was given.
+type listingStore struct {
+	Store
+	calls int
+	now   time.Time
+}
+
+func (s *listingStore) ClosedRounds(_ context.Context, _ Channel, _ int, now time.Time) ([]Round, error) {
+	s.calls++
+	s.now = now
+	return []Round{}, nil
+}
+
+func (s *listingStore) Abandon(context.Context, Channel, Target, Request) (Result, error) {
+	s.calls++
+	return Result{}, nil
+}
+
+func (s *listingStore) SetDeadline(context.Context, Channel, time.Time, Request) (Result, error) {
+	s.calls++
+	return Result{}, nil
+}
+
+func TestServiceHistoryAndDeadline(t *testing.T) {
+	t0 := time.Unix(1_800_000_000, 0)
+	st := &listingStore{}
+	svc := &Service{Store: st, Now: func() time.Time { return t0 }}
+	ctx := context.Background()
+	ch := Channel{Team: "T", Channel: "C"}
+	if _, err := svc.ClosedRounds(ctx, ch, 0); !errors.Is(err, ErrInvalidLimit) {
+		t.Errorf("ClosedRounds(limit 0): got %v, want ErrInvalidLimit", err)
+	}
+	if _, err := svc.ClosedRounds(ctx, Channel{Team: "T"}, 5); !errors.Is(err, ErrInvalidInput) {
+		t.Errorf("ClosedRounds(no channel): got %v, want ErrInvalidInput", err)
+	}
+	if _, err := svc.SetDeadline(ctx, ch, t0, Request{}); !errors.Is(err, ErrNoRequest) {
+		t.Errorf("SetDeadline without a request: got %v, want ErrNoRequest", err)
+	}
+	if st.calls != 0 {
+		t.Fatalf("store called %d times for invalid input", st.calls)
+	}
+	if rs, err := svc.ClosedRounds(ctx, ch, 5); err != nil || rs == nil || !st.now.Equal(t0) {
+		t.Fatalf("ClosedRounds: got %v, %v, now %v; want the store asked at the service's now %v", rs, err, st.now, t0)
+	}
+	if _, err := svc.SetDeadline(ctx, ch, t0, Request{ID: "r", At: t0}); err != nil || st.calls != 2 {
+		t.Fatalf("SetDeadline: got %v after %d calls, want it to reach the store", err, st.calls)
+	}
+	if _, err := svc.Abandon(ctx, ch, Target{Deadline: true}, Request{ID: "r", At: t0}); err != nil || st.calls != 3 {
+		t.Fatalf("Abandon of a deadline request: got %v after %d calls, want it to reach the store", err, st.calls)
+	}
+}

@@ -54,6 +54,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"AbandonAfterApplyReportsIt", testAbandonAfterApply},
 		{"AbandonClose", testAbandonClose},
 		{"RoundFullRefusesCleanlyAndStillCloses", testRoundFull},
+		{"FullRoundTakesDeadlinesAndCloser", testFullRoundTakesDeadlinesAndCloser},
 		{"ConcurrentDeliveriesApplyOnce", testConcurrentDeliveries},
 		{"OvertakenRequestIsFoundInItsClosedRound", testOvertaken},
 		{"RepeatedEmptyCloseClosesNothingLater", testEmptyCloseRecorded},
@@ -67,6 +68,17 @@ func Run(t *testing.T, newStore NewStore) {
 		{"AppliedClickIsReplayedAfterItsRoundClosed", testClickReplayAfterClose},
 		{"StaleClickIsNotRecordedAndCanBeAbandoned", testStaleNotRecorded},
 		{"ClickJoinsRacingACloseNeverOpenARound", testClickRaceClose},
+		{"ClosedRoundsNewestFirstWithOrders", testClosedRounds},
+		{"OpenedByAndClosedBy", testOpenedClosedBy},
+		{"ClosedRoundsLeaveOutExpiredHistory", testHistoryExpiry},
+		{"SetReplaceAndRemoveDeadline", testDeadline},
+		{"DeadlineWithoutItsRoundChangesNothing", testDeadlineNoRound},
+		{"DeadlineRequestReplayedAfterItsRoundClosedAndAbandoned", testDeadlineReplay},
+		{"ManyDeadlineChangesKeepWorking", testManyDeadlines},
+		{"DeadlineSurvivesOrderUpdates", testDeadlineSurvives},
+		{"ScheduleOfAReplacedOrRemovedDeadlineIsStale", testScheduleStale},
+		{"ScheduledCloseFiringTwiceClosesOnce", testScheduleTwice},
+		{"CloseByHandMakesTheScheduleStale", testScheduleAfterHandClose},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -676,6 +688,35 @@ func testRoundFull(t *testing.T, s orders.Store) {
 	}
 	r = mustSet(t, s, ch, order("U-late", "tea", at.Add(2*time.Second)))
 	wantItems(t, r, map[string]string{"U-late": "tea"})
+	listed, err := s.ClosedRounds(context.Background(), ch, 1, at.Add(time.Hour))
+	if err != nil || len(listed) != 1 || listed[0].ID != closed.ID || len(listed[0].Orders) != orders.MaxOrders {
+		t.Fatalf("the full round listed: got %d rounds, %v; want %s with %d orders", len(listed), err, closed.ID, orders.MaxOrders)
+	}
+}
+
+// testFullRoundTakesDeadlinesAndCloser: a full round of the longest items still takes
+// more deadline changes than the store keeps records of, and a close that names its
+// closer; the round keeps all of it.
+func testFullRoundTakesDeadlinesAndCloser(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	long := strings.Repeat("𝄞", orders.MaxItemRunes)
+	for i := range orders.MaxOrders {
+		mustSet(t, s, ch, order(fmt.Sprintf("U%04d", i), long, t0.Add(time.Duration(i)*time.Millisecond)))
+	}
+	var last orders.Request
+	for i := range 40 {
+		last = req(t0.Add(time.Minute + time.Duration(i)*time.Millisecond))
+		res, err := s.SetDeadline(ctx, ch, t0.Add(time.Duration(i+2)*time.Hour), last)
+		mustApply(t, fmt.Sprintf("deadline %d", i), res, err, orders.Applied)
+	}
+	closeReq := req(t0.Add(2 * time.Minute))
+	closeReq.User = strings.Repeat("W", 20)
+	res, err := s.CloseRound(ctx, ch, closeReq, closeReq.At)
+	r := mustApply(t, "close the full round", res, err, orders.Applied)
+	if len(r.Orders) != orders.MaxOrders || r.ClosedBy != closeReq.User || r.DeadlineBy != last.ID || !r.Deadline.Equal(t0.Add(41*time.Hour)) {
+		t.Fatalf("closed: got %d orders, closed by %q, deadline %v by %q; want %d, %q, %v by %q",
+			len(r.Orders), r.ClosedBy, r.Deadline, r.DeadlineBy, orders.MaxOrders, closeReq.User, t0.Add(41*time.Hour), last.ID)
+	}
 }
 
 // testConcurrentDeliveries: eight deliveries of one request at once apply it once.
@@ -1284,5 +1325,370 @@ func clickRace(t *testing.T, s orders.Store, c orders.Channel, users int) {
 	}
 	if open, err := s.OpenRound(ctx, c); !errors.Is(err, orders.ErrNoOpenRound) {
 		t.Errorf("%s: a join opened round %s with %v (%v)", c, open.ID, items(open), err)
+	}
+}
+
+// closeBy closes the open round of c at at on behalf of user.
+func closeBy(t *testing.T, s orders.Store, c orders.Channel, user string, at time.Time) orders.Round {
+	t.Helper()
+	r := req(at)
+	r.User = user
+	res, err := s.CloseRound(context.Background(), c, r, at)
+	return mustApply(t, "close by "+user, res, err, orders.Applied)
+}
+
+func listed(t *testing.T, s orders.Store, c orders.Channel, limit int, now time.Time) []orders.Round {
+	t.Helper()
+	rs, err := s.ClosedRounds(context.Background(), c, limit, now)
+	if err != nil {
+		t.Fatalf("ClosedRounds(%s, %d): %v", c, limit, err)
+	}
+	if rs == nil {
+		t.Fatalf("ClosedRounds(%s, %d): got nil, want a slice", c, limit)
+	}
+	return rs
+}
+
+func ids(rs []orders.Round) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.ID
+	}
+	return out
+}
+
+func wantIDs(t *testing.T, what string, rs []orders.Round, want ...orders.Round) {
+	t.Helper()
+	if fmt.Sprint(ids(rs)) != fmt.Sprint(ids(want)) {
+		t.Fatalf("%s: got rounds %v, want %v", what, ids(rs), ids(want))
+	}
+}
+
+// testClosedRounds: the last rounds closed, newest first, each with its orders, times
+// and who opened and closed it; never the open round, never another channel's.
+func testClosedRounds(t *testing.T, s orders.Store) {
+	now := t0.Add(24 * time.Hour)
+	if rs := listed(t, s, ch, 5, now); len(rs) != 0 {
+		t.Fatalf("a channel without rounds: got %v, want none", ids(rs))
+	}
+	mustSet(t, s, ch, order("U1", "latte", t0))
+	mustSet(t, s, ch, order("U2", "tea", t0.Add(time.Second)))
+	r1 := closeBy(t, s, ch, "U9", t0.Add(time.Minute))
+	mustSet(t, s, ch, order("U3", "mocha", t0.Add(2*time.Minute)))
+	r2 := closeBy(t, s, ch, "U3", t0.Add(3*time.Minute))
+	mustSet(t, s, ch, order("U1", "chai", t0.Add(4*time.Minute)))
+	r3 := closeBy(t, s, ch, "U1", t0.Add(5*time.Minute))
+	open := mustSet(t, s, ch, order("U2", "cocoa", t0.Add(6*time.Minute)))
+	other := orders.Channel{Team: "T1", Channel: "C-other"}
+	mustSet(t, s, other, order("U1", "water", t0))
+	closeBy(t, s, other, "U1", t0.Add(time.Minute))
+
+	wantIDs(t, "the last one", listed(t, s, ch, 1, now), r3)
+	wantIDs(t, "the last two", listed(t, s, ch, 2, now), r3, r2)
+	all := listed(t, s, ch, 10, now)
+	wantIDs(t, "all", all, r3, r2, r1)
+	for i, want := range []orders.Round{r3, r2, r1} {
+		got := all[i]
+		if got.Open() || !got.ClosedAt.Equal(want.ClosedAt) || !got.OpenedAt.Equal(want.OpenedAt) ||
+			got.OpenedBy != want.OpenedBy || got.ClosedBy != want.ClosedBy || got.Channel != ch {
+			t.Errorf("round %s: got %+v, want %+v", got.ID, got, want)
+		}
+		wantItems(t, got, items(want))
+	}
+	if r, err := s.OpenRound(context.Background(), ch); err != nil || r.ID != open.ID {
+		t.Fatalf("the open round: got %s, %v, want %s", r.ID, err, open.ID)
+	}
+	if rs := listed(t, s, other, 10, now); len(rs) != 1 || rs[0].Orders[0].Item != "water" {
+		t.Fatalf("the other channel: got %v, want its one round", ids(rs))
+	}
+}
+
+// testOpenedClosedBy: a round names the user whose order opened it and the user who
+// closed it — in the close's answer, its repeat, and the listing.
+func testOpenedClosedBy(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	r := mustSet(t, s, ch, order("U1", "latte", t0))
+	if r.OpenedBy != "U1" || r.ClosedBy != "" {
+		t.Fatalf("opened: got opened by %q, closed by %q; want U1 and nobody", r.OpenedBy, r.ClosedBy)
+	}
+	mustSet(t, s, ch, order("U2", "tea", t0.Add(time.Second)))
+	if _, err := cancelOrder(s, "U1", t0.Add(2*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if open, _ := s.OpenRound(ctx, ch); open.OpenedBy != "U1" {
+		t.Fatalf("after the opener withdrew: got opened by %q, want U1", open.OpenedBy)
+	}
+	closeReq := req(t0.Add(time.Minute))
+	closeReq.User = "U7"
+	res, err := s.CloseRound(ctx, ch, closeReq, closeReq.At)
+	if got := mustApply(t, "close", res, err, orders.Applied); got.OpenedBy != "U1" || got.ClosedBy != "U7" {
+		t.Fatalf("close: got opened by %q, closed by %q; want U1, U7", got.OpenedBy, got.ClosedBy)
+	}
+	next := mustSet(t, s, ch, order("U2", "mocha", t0.Add(2*time.Minute)))
+	if next.OpenedBy != "U2" {
+		t.Fatalf("the next round: got opened by %q, want U2", next.OpenedBy)
+	}
+	res, err = s.CloseRound(ctx, ch, closeReq, closeReq.At)
+	if got := mustApply(t, "the close again", res, err, orders.Replayed); got.ClosedBy != "U7" || got.ID != r.ID {
+		t.Fatalf("the close again: got round %s closed by %q, want %s by U7", got.ID, got.ClosedBy, r.ID)
+	}
+	if rs := listed(t, s, ch, 1, t0.Add(time.Hour)); len(rs) != 1 || rs[0].OpenedBy != "U1" || rs[0].ClosedBy != "U7" {
+		t.Fatalf("listed: got opened by %q, closed by %q; want U1, U7", rs[0].OpenedBy, rs[0].ClosedBy)
+	}
+}
+
+// testHistoryExpiry: a closed round is listed until orders.DefaultHistoryTTL after its
+// close, and not after (a fake clock: the listing's now).
+func testHistoryExpiry(t *testing.T, s orders.Store) {
+	mustSet(t, s, ch, order("U1", "latte", t0))
+	old := closeBy(t, s, ch, "U1", t0.Add(time.Minute))
+	mustSet(t, s, ch, order("U1", "tea", t0.Add(10*24*time.Hour)))
+	recent := closeBy(t, s, ch, "U1", t0.Add(10*24*time.Hour+time.Minute))
+	expires := old.ClosedAt.Add(orders.DefaultHistoryTTL)
+	wantIDs(t, "a second before the old round expires", listed(t, s, ch, 5, expires.Add(-time.Second)), recent, old)
+	wantIDs(t, "a second after", listed(t, s, ch, 5, expires.Add(time.Second)), recent)
+	wantIDs(t, "one asked for, a second after", listed(t, s, ch, 1, expires.Add(time.Second)), recent)
+	wantIDs(t, "after both expired", listed(t, s, ch, 5, recent.ClosedAt.Add(orders.DefaultHistoryTTL+time.Second)))
+}
+
+func setDeadline(t *testing.T, s orders.Store, at time.Time, r orders.Request, want orders.Outcome) orders.Round {
+	t.Helper()
+	res, err := s.SetDeadline(context.Background(), ch, at, r)
+	return mustApply(t, fmt.Sprintf("deadline %v by %s", at, r.ID), res, err, want)
+}
+
+func wantDeadline(t *testing.T, what string, r orders.Round, at time.Time, by string) {
+	t.Helper()
+	if !r.Deadline.Equal(at) || r.DeadlineBy != by {
+		t.Fatalf("%s: got deadline %v by %q, want %v by %q", what, r.Deadline, r.DeadlineBy, at, by)
+	}
+}
+
+// testDeadline: a deadline is set, replaced by a newer request, not by an older one,
+// and removed; repeats are replayed; a click's precondition holds for deadlines too.
+func testDeadline(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	open := mustSet(t, s, ch, order("U1", "latte", t0))
+	noon, one := t0.Add(3*time.Hour), t0.Add(4*time.Hour)
+	d1 := req(t0.Add(time.Minute))
+	wantDeadline(t, "set", setDeadline(t, s, noon, d1, orders.Applied), noon, d1.ID)
+	r, _ := s.OpenRound(ctx, ch)
+	wantDeadline(t, "the open round", r, noon, d1.ID)
+	wantDeadline(t, "an older request", setDeadline(t, s, one, req(t0.Add(30*time.Second)), orders.Superseded), noon, d1.ID)
+	d2 := req(t0.Add(2 * time.Minute))
+	wantDeadline(t, "replaced", setDeadline(t, s, one, d2, orders.Applied), one, d2.ID)
+	wantDeadline(t, "the first again: as the round is now", setDeadline(t, s, noon, d1, orders.Replayed), one, d2.ID)
+	d3 := req(t0.Add(3 * time.Minute))
+	wantDeadline(t, "removed", setDeadline(t, s, time.Time{}, d3, orders.Applied), time.Time{}, "")
+	wantDeadline(t, "the replacement again", setDeadline(t, s, one, d2, orders.Replayed), time.Time{}, "")
+	wantDeadline(t, "a request older than the removal", setDeadline(t, s, noon, req(t0.Add(150*time.Second)), orders.Superseded), time.Time{}, "")
+	res, err := s.SetDeadline(ctx, ch, noon, click("no-such-round", t0.Add(4*time.Minute)))
+	wantStale(t, "a deadline on another round", res, err)
+	d4 := click(open.ID, t0.Add(5*time.Minute))
+	if got := setDeadline(t, s, noon, d4, orders.Applied); got.ID != open.ID {
+		t.Fatalf("a deadline on its round: got round %s, want %s", got.ID, open.ID)
+	}
+	r, _ = s.OpenRound(ctx, ch)
+	wantDeadline(t, "at the end", r, noon, d4.ID)
+	wantItems(t, r, map[string]string{"U1": "latte"})
+}
+
+// testDeadlineNoRound: without an open round a deadline is ErrNoOpenRound, and stays so
+// for every delivery, even once a late order older than the request opened a round; a
+// round opened after the request is not the one it meant.
+func testDeadlineNoRound(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	d1 := req(t0.Add(time.Minute))
+	if _, err := s.SetDeadline(ctx, ch, t0.Add(time.Hour), d1); !errors.Is(err, orders.ErrNoOpenRound) {
+		t.Fatalf("no round: got %v, want ErrNoOpenRound", err)
+	}
+	mustSet(t, s, ch, order("U1", "latte", t0)) // older than d1: the round opened before it
+	if _, err := s.SetDeadline(ctx, ch, t0.Add(time.Hour), d1); !errors.Is(err, orders.ErrNoOpenRound) {
+		t.Fatalf("the same request again: got %v, want ErrNoOpenRound as the first time", err)
+	}
+	closeBy(t, s, ch, "U1", t0.Add(2*time.Minute))
+	mustSet(t, s, ch, order("U2", "tea", t0.Add(time.Hour)))
+	if _, err := s.SetDeadline(ctx, ch, t0.Add(2*time.Hour), req(t0.Add(30*time.Minute))); !errors.Is(err, orders.ErrNoOpenRound) {
+		t.Fatalf("a round opened after the request: got %v, want ErrNoOpenRound", err)
+	}
+	res, err := s.Abandon(ctx, ch, orders.Target{Deadline: true}, d1)
+	if err != nil || res.Outcome != orders.Replayed || !res.NoChange {
+		t.Fatalf("abandon the recorded request: got %+v, %v; want replayed with no change", res, err)
+	}
+	r, _ := s.OpenRound(ctx, ch)
+	wantDeadline(t, "the open round", r, time.Time{}, "")
+}
+
+// testDeadlineReplay: a deadline request that took effect is replayed with its round
+// after the round closed and another opened — it never sets the new round's deadline —
+// and Abandon fences one that did not.
+func testDeadlineReplay(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	mustSet(t, s, ch, order("U1", "latte", t0))
+	d1 := req(t0.Add(time.Minute))
+	first := setDeadline(t, s, t0.Add(time.Hour), d1, orders.Applied)
+	closeBy(t, s, ch, "U1", t0.Add(2*time.Minute))
+	next := mustSet(t, s, ch, order("U2", "tea", t0.Add(3*time.Minute)))
+	again := setDeadline(t, s, t0.Add(time.Hour), d1, orders.Replayed)
+	if again.ID != first.ID || again.Open() {
+		t.Fatalf("the request again: got round %s (open %v), want the closed %s", again.ID, again.Open(), first.ID)
+	}
+	wantDeadline(t, "its closed round", again, t0.Add(time.Hour), d1.ID)
+	res, err := s.Abandon(ctx, ch, orders.Target{Deadline: true}, d1)
+	if r := mustApply(t, "abandon it", res, err, orders.Replayed); r.ID != first.ID {
+		t.Fatalf("abandon it: got round %s, want %s", r.ID, first.ID)
+	}
+	d2 := req(t0.Add(4 * time.Minute))
+	res, err = s.Abandon(ctx, ch, orders.Target{Deadline: true}, d2)
+	mustApply(t, "abandon a deadline", res, err, orders.Applied)
+	if r := setDeadline(t, s, t0.Add(time.Hour), d2, orders.Replayed); r.ID != "" {
+		t.Fatalf("the abandoned request: got round %s, want none", r.ID)
+	}
+	r, _ := s.OpenRound(ctx, ch)
+	if r.ID != next.ID {
+		t.Fatalf("got round %s open, want %s", r.ID, next.ID)
+	}
+	wantDeadline(t, "the next round", r, time.Time{}, "")
+}
+
+// testManyDeadlines: more deadline changes than a store keeps records of all apply, the
+// latest ones are recognised when delivered again, and an old one changes nothing.
+func testManyDeadlines(t *testing.T, s orders.Store) {
+	mustSet(t, s, ch, order("U1", "latte", t0))
+	var reqs []orders.Request
+	for i := range 40 {
+		reqs = append(reqs, req(t0.Add(time.Duration(i+1)*time.Second)))
+		setDeadline(t, s, t0.Add(time.Duration(i+1)*time.Hour), reqs[i], orders.Applied)
+	}
+	last := reqs[len(reqs)-1]
+	wantDeadline(t, "the last again", setDeadline(t, s, t0.Add(40*time.Hour), last, orders.Replayed), t0.Add(40*time.Hour), last.ID)
+	res, err := s.SetDeadline(context.Background(), ch, t0.Add(time.Hour), reqs[0])
+	if err != nil || res.Outcome == orders.Applied {
+		t.Fatalf("the first again: got %+v, %v; want replayed or superseded", res, err)
+	}
+	wantDeadline(t, "the first again", res.Round, t0.Add(40*time.Hour), last.ID)
+}
+
+// testDeadlineSurvives: orders set, replaced and withdrawn leave the deadline alone, and
+// the closed round keeps it; the next round starts without one.
+func testDeadlineSurvives(t *testing.T, s orders.Store) {
+	mustSet(t, s, ch, order("U1", "latte", t0))
+	d := req(t0.Add(time.Minute))
+	noon := t0.Add(3 * time.Hour)
+	setDeadline(t, s, noon, d, orders.Applied)
+	wantDeadline(t, "after an order", mustSet(t, s, ch, order("U2", "tea", t0.Add(2*time.Minute))), noon, d.ID)
+	wantDeadline(t, "after a replaced order", mustSet(t, s, ch, order("U1", "mocha", t0.Add(3*time.Minute))), noon, d.ID)
+	res, err := cancelOrder(s, "U2", t0.Add(4*time.Minute))
+	wantDeadline(t, "after a withdrawal", mustApply(t, "cancel", res, err, orders.Applied), noon, d.ID)
+	closed := closeBy(t, s, ch, "U1", t0.Add(5*time.Minute))
+	wantDeadline(t, "the closed round", closed, noon, d.ID)
+	rs := listed(t, s, ch, 1, t0.Add(time.Hour))
+	wantIDs(t, "listed", rs, closed)
+	wantDeadline(t, "listed", rs[0], noon, d.ID)
+	wantDeadline(t, "the next round", mustSet(t, s, ch, order("U1", "tea", t0.Add(6*time.Minute))), time.Time{}, "")
+}
+
+// schedule is the close a scheduler fires for the deadline request deadline set.
+func schedule(deadline orders.Request, at time.Time) orders.Request {
+	return orders.Request{ID: "sched-" + deadline.ID, At: at, DeadlineBy: deadline.ID}
+}
+
+// testScheduleStale: the schedule of a replaced or removed deadline (or of a request
+// that never set one) closes nothing; the current deadline's schedule closes the round,
+// which names the deadline as its closer.
+func testScheduleStale(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	r := mustSet(t, s, ch, order("U1", "latte", t0))
+	d1, d2 := req(t0.Add(time.Minute)), req(t0.Add(2*time.Minute))
+	setDeadline(t, s, t0.Add(time.Hour), d1, orders.Applied)
+	setDeadline(t, s, t0.Add(2*time.Hour), d2, orders.Applied)
+	for _, sched := range []orders.Request{schedule(d1, t0.Add(time.Hour)), schedule(req(t0), t0.Add(time.Hour))} {
+		res, err := s.CloseRound(ctx, ch, sched, sched.At)
+		wantStale(t, "the schedule of "+sched.DeadlineBy, res, err)
+	}
+	if open, err := s.OpenRound(ctx, ch); err != nil || open.ID != r.ID {
+		t.Fatalf("after stale schedules: got %s, %v, want %s open", open.ID, err, r.ID)
+	}
+	sched := schedule(d2, t0.Add(2*time.Hour))
+	res, err := s.CloseRound(ctx, ch, sched, sched.At)
+	closed := mustApply(t, "the current deadline's schedule", res, err, orders.Applied)
+	if closed.ID != r.ID || closed.ClosedBy != orders.ClosedByDeadline || !closed.ClosedAt.Equal(sched.At) {
+		t.Fatalf("scheduled close: got round %s closed by %q at %v, want %s by %q at %v", closed.ID, closed.ClosedBy, closed.ClosedAt, r.ID, orders.ClosedByDeadline, sched.At)
+	}
+
+	mustSet(t, s, ch, order("U1", "tea", t0.Add(3*time.Hour)))
+	d3, d4 := req(t0.Add(3*time.Hour+time.Minute)), req(t0.Add(3*time.Hour+2*time.Minute))
+	setDeadline(t, s, t0.Add(4*time.Hour), d3, orders.Applied)
+	setDeadline(t, s, time.Time{}, d4, orders.Applied)
+	res, err = s.CloseRound(ctx, ch, schedule(d3, t0.Add(4*time.Hour)), t0.Add(4*time.Hour))
+	wantStale(t, "the schedule of a removed deadline", res, err)
+	if _, err := s.OpenRound(ctx, ch); err != nil {
+		t.Fatalf("after the schedule of a removed deadline: %v, want the round open", err)
+	}
+}
+
+// testScheduleTwice: a scheduler fires at least once: every firing of one schedule
+// closes the round once — the others are Replayed with it — also when they race, and
+// also after the next round opened.
+func testScheduleTwice(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	r := mustSet(t, s, ch, order("U1", "latte", t0))
+	d := req(t0.Add(time.Minute))
+	setDeadline(t, s, t0.Add(time.Hour), d, orders.Applied)
+	sched := schedule(d, t0.Add(time.Hour))
+	var wg sync.WaitGroup
+	var applied atomic.Int32
+	for range 8 {
+		wg.Go(func() {
+			res, err := s.CloseRound(ctx, ch, sched, sched.At)
+			switch {
+			case err != nil:
+				t.Errorf("a firing: %v", err)
+			case res.Round.ID != r.ID || res.Round.Open() || res.Round.ClosedBy != orders.ClosedByDeadline:
+				t.Errorf("a firing: got round %s (open %v, closed by %q), want %s closed by the deadline", res.Round.ID, res.Round.Open(), res.Round.ClosedBy, r.ID)
+			case res.Outcome == orders.Applied:
+				applied.Add(1)
+			case res.Outcome != orders.Replayed:
+				t.Errorf("a firing: got %v, want applied or replayed", res.Outcome)
+			}
+		})
+	}
+	wg.Wait()
+	if n := applied.Load(); n != 1 {
+		t.Fatalf("got %d firings applied, want 1", n)
+	}
+	next := mustSet(t, s, ch, order("U2", "tea", t0.Add(2*time.Hour)))
+	res, err := s.CloseRound(ctx, ch, sched, t0.Add(2*time.Hour))
+	if got := mustApply(t, "a firing after the next round opened", res, err, orders.Replayed); got.ID != r.ID {
+		t.Fatalf("a late firing: got round %s, want %s", got.ID, r.ID)
+	}
+	if open, err := s.OpenRound(ctx, ch); err != nil || open.ID != next.ID {
+		t.Fatalf("after a late firing: got %s, %v, want %s open", open.ID, err, next.ID)
+	}
+}
+
+// testScheduleAfterHandClose: a round closed by hand before its deadline: the deadline's
+// schedule is ErrStale (not ErrNoOpenRound) and changes nothing, also once a new round is
+// open; the round names who closed it.
+func testScheduleAfterHandClose(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	mustSet(t, s, ch, order("U1", "latte", t0))
+	d := req(t0.Add(time.Minute))
+	setDeadline(t, s, t0.Add(time.Hour), d, orders.Applied)
+	byHand := closeBy(t, s, ch, "U9", t0.Add(30*time.Minute))
+	sched := schedule(d, t0.Add(time.Hour))
+	res, err := s.CloseRound(ctx, ch, sched, sched.At)
+	wantStale(t, "the schedule after a close by hand", res, err)
+	wantNoOpenRound(t, s, "after the schedule")
+	next := mustSet(t, s, ch, order("U2", "tea", t0.Add(40*time.Minute)))
+	res, err = s.CloseRound(ctx, ch, sched, sched.At)
+	wantStale(t, "the schedule fired again, with a new round open", res, err)
+	if open, err := s.OpenRound(ctx, ch); err != nil || open.ID != next.ID {
+		t.Fatalf("after the schedule: got %s, %v, want %s open", open.ID, err, next.ID)
+	}
+	rs := listed(t, s, ch, 5, t0.Add(2*time.Hour))
+	wantIDs(t, "closed rounds", rs, byHand)
+	if rs[0].ClosedBy != "U9" || !rs[0].ClosedAt.Equal(byHand.ClosedAt) {
+		t.Fatalf("closed rounds: got %s closed by %q at %v, want by U9 at %v", rs[0].ID, rs[0].ClosedBy, rs[0].ClosedAt, byHand.ClosedAt)
 	}
 }

@@ -44,10 +44,22 @@ var (
 // holds the file at a time.
 type Store struct {
 	db *bolt.DB
+	// historyTTL is how long a closed round stays in history after it closed.
+	historyTTL time.Duration
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// HistoryTTL keeps closed rounds for d after they closed instead of
+// orders.DefaultHistoryTTL: ClosedRounds leaves older ones out, and closes delete a few
+// of them each. A d shorter than orders.RequestMemory counts as that, as in store/dynamo.
+func HistoryTTL(d time.Duration) Option {
+	return func(s *Store) { s.historyTTL = max(d, orders.RequestMemory) }
 }
 
 // Open opens or creates the database at path, creating its directory.
-func Open(path string) (*Store, error) {
+func Open(path string, opts ...Option) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -70,7 +82,11 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	s := &Store{db: db, historyTTL: orders.DefaultHistoryTTL}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
 }
 
 // Close releases the file.
@@ -82,9 +98,10 @@ func (s *Store) Close() error { return s.db.Close() }
 type slot struct {
 	Round *round `json:"round,omitempty"`
 	// Idle are the requests that found nothing to cancel while no round was open.
-	Idle   map[string][]string   `json:"idle,omitempty"`
-	Users  map[string]requestRec `json:"users,omitempty"`  // each user's latest order request
-	Closes map[string]requestRec `json:"closes,omitempty"` // close requests by request id
+	Idle      map[string][]string   `json:"idle,omitempty"`
+	Users     map[string]requestRec `json:"users,omitempty"`     // each user's latest order request
+	Closes    map[string]requestRec `json:"closes,omitempty"`    // close requests by request id
+	Deadlines map[string]requestRec `json:"deadlines,omitempty"` // deadline requests by request id
 }
 
 // requestRec is a request that took effect; Round is the round it changed, "" when it
@@ -105,7 +122,16 @@ type round struct {
 	Orders   map[string]order `json:"orders"`
 	// Changes are the requests that set or withdrew each user's order in this round, so
 	// that a repeat of one is recognised after a newer one replaced it (as in DynamoDB).
-	Changes map[string][]string `json:"changes,omitempty"`
+	Changes  map[string][]string `json:"changes,omitempty"`
+	OpenedBy string              `json:"opened_by,omitempty"`
+	ClosedBy string              `json:"closed_by,omitempty"`
+	Deadline time.Time           `json:"deadline,omitzero"`
+	// DeadlineReq is the latest deadline request that changed the round (set, replaced
+	// or removed its deadline): Deadline's DeadlineBy while Deadline is set.
+	DeadlineReq requestRec `json:"deadline_req,omitzero"`
+	// ExpiresAt is when a closed round leaves history (its close + the store's history
+	// TTL); zero on rounds closed before history expired.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
 // maxChanges bounds a user's Changes; the older half goes when it is full.
@@ -144,7 +170,13 @@ func closedKey(ch orders.Channel, id string) []byte {
 }
 
 func (r round) domain(ch orders.Channel) orders.Round {
-	out := orders.Round{Channel: ch, ID: r.ID, OpenedAt: r.OpenedAt, ClosedAt: r.ClosedAt, Orders: make([]orders.Order, 0, len(r.Orders))}
+	out := orders.Round{
+		Channel: ch, ID: r.ID, OpenedAt: r.OpenedAt, ClosedAt: r.ClosedAt, Orders: make([]orders.Order, 0, len(r.Orders)),
+		OpenedBy: r.OpenedBy, ClosedBy: r.ClosedBy,
+	}
+	if !r.Deadline.IsZero() {
+		out.Deadline, out.DeadlineBy = r.Deadline, r.DeadlineReq.Req
+	}
 	for user, o := range r.Orders {
 		out.Orders = append(out.Orders, orders.Order{User: user, UserName: o.UserName, Item: o.Item, At: o.At, Req: o.Req})
 	}
@@ -170,6 +202,9 @@ func getSlot(tx *bolt.Tx, ch orders.Channel) (slot, error) {
 	}
 	if sl.Closes == nil {
 		sl.Closes = map[string]requestRec{}
+	}
+	if sl.Deadlines == nil {
+		sl.Deadlines = map[string]requestRec{}
 	}
 	return sl, nil
 }
@@ -202,6 +237,12 @@ func roundByID(tx *bolt.Tx, ch orders.Channel, sl slot, id string) (orders.Round
 		return orders.Round{}, fmt.Errorf("decode round %s of %s: %w", id, ch, err)
 	}
 	return r.domain(ch), nil
+}
+
+// deadlineGone reports whether a scheduled close (req.DeadlineBy) finds its deadline gone:
+// no round is open, or its deadline was removed or set by another request.
+func (sl slot) deadlineGone(req orders.Request) bool {
+	return req.DeadlineBy != "" && (sl.Round == nil || sl.Round.Deadline.IsZero() || sl.Round.DeadlineReq.Req != req.DeadlineBy)
 }
 
 // stale reports whether req's precondition fails: req.Round is set and is not the open
@@ -299,7 +340,7 @@ func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order,
 			return orders.ErrStale // the transaction rolls back: nothing written
 		}
 		if sl.Round == nil {
-			sl.Round = &round{ID: newID, OpenedAt: req.At, Orders: map[string]order{}}
+			sl.Round = &round{ID: newID, OpenedAt: req.At, Orders: map[string]order{}, OpenedBy: o.User}
 		}
 		if _, has := sl.Round.Orders[o.User]; !has && len(sl.Round.Orders) >= orders.MaxOrders {
 			return orders.ErrRoundFull
@@ -407,10 +448,10 @@ func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Re
 			out = res
 			return err
 		}
-		if sl.stale(req) {
+		if sl.stale(req) || sl.deadlineGone(req) {
 			return orders.ErrStale
 		}
-		if sl.Round == nil || (req.Round == "" && sl.Round.OpenedAt.After(req.At)) {
+		if sl.Round == nil || (req.Round == "" && req.DeadlineBy == "" && sl.Round.OpenedAt.After(req.At)) {
 			// Recorded, so that another delivery of this close cannot close a round
 			// opened since by an order older than it.
 			noRound = true
@@ -418,12 +459,18 @@ func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Re
 			return putSlot(tx, ch, sl)
 		}
 		r := *sl.Round
-		r.ClosedAt = at
+		r.ClosedAt, r.ClosedBy, r.ExpiresAt = at, req.User, at.Add(s.historyTTL)
+		if req.DeadlineBy != "" {
+			r.ClosedBy = orders.ClosedByDeadline
+		}
 		v, err := json.Marshal(r)
 		if err != nil {
 			return err
 		}
 		if err := tx.Bucket(bucketClosed).Put(closedKey(ch, r.ID), v); err != nil {
+			return err
+		}
+		if err := s.sweepClosed(tx, ch, at, 8); err != nil {
 			return err
 		}
 		sl.Round = nil
@@ -446,13 +493,16 @@ func (s *Store) Abandon(ctx context.Context, ch orders.Channel, t orders.Target,
 		if err != nil {
 			return err
 		}
-		if t.Close {
-			if rec, ok := sl.Closes[req.ID]; ok {
+		if records := sl.records(t); records != nil {
+			if rec, ok := records[req.ID]; ok {
 				res, _, err := replayed(tx, ch, sl, rec.Round)
 				out = res
 				return err
 			}
-			sl.Closes[req.ID] = requestRec{Req: req.ID, At: req.At}
+			records[req.ID] = requestRec{Req: req.ID, At: req.At}
+			if t.Deadline && !t.Close {
+				trimRecords(records) // never closes': a forgotten close could close again
+			}
 		} else {
 			rec, ok := sl.Users[t.User]
 			if res, done, err := decided(tx, ch, sl, rec, ok, t.User, req); done || err != nil {
@@ -465,6 +515,18 @@ func (s *Store) Abandon(ctx context.Context, ch orders.Channel, t orders.Target,
 		return putSlot(tx, ch, sl)
 	})
 	return out, err
+}
+
+// records are the per-request records of t's requests (closes, deadline changes); nil for
+// order requests, which share the user's record.
+func (sl slot) records(t orders.Target) map[string]requestRec {
+	switch {
+	case t.Close:
+		return sl.Closes
+	case t.Deadline:
+		return sl.Deadlines
+	}
+	return nil
 }
 
 // forget drops request records older than before that no open round needs: a request
@@ -480,9 +542,11 @@ func (sl *slot) forget(before time.Time) {
 			delete(sl.Idle, user)
 		}
 	}
-	for id, rec := range sl.Closes {
-		if rec.At.Before(before) {
-			delete(sl.Closes, id)
+	for _, records := range []map[string]requestRec{sl.Closes, sl.Deadlines} {
+		for id, rec := range records {
+			if rec.At.Before(before) {
+				delete(records, id)
+			}
 		}
 	}
 }

@@ -1,5 +1,5 @@
 // Package dynamo is the production orders.Store: one DynamoDB table, on-demand, with TTL
-// on TTLAttribute for event de-duplication records.
+// on TTLAttribute for event de-duplication records and closed rounds' history.
 //
 // # Schema
 //
@@ -8,14 +8,26 @@
 //
 //	pk                     sk            attributes
 //	C#<team>#<channel>     ROUND         the channel's current round ("the slot")
-//	C#<team>#<channel>     R#<roundID>   a closed round (history), same attributes
+//	C#<team>#<channel>     R#<roundID>   a closed round (history), same attributes + expires_at
 //	E#<eventID>            EVENT         expires_at (N, epoch seconds; TTL)
 //
 // A round item holds round_id (S), opened_at (S, RFC 3339 with nanoseconds, UTC),
 // closed_at (S, same format; absent while open), n (N, the number of orders, kept against
 // orders.MaxOrders) and one attribute per order, named "o#<user id>", a map of user_name
-// (S), item (S, byte-exact UTF-8), at (S, time) and req (S, the request's id).
-// History items sort by round id, which sorts by opening time.
+// (S), item (S, byte-exact UTF-8), at (S, time) and req (S, the request's id). Also:
+// opened_by (S, the user whose order opened it: if_not_exists in SetOrder's add form),
+// closed_by (S, the close request's orders.Request.User, or orders.ClosedByDeadline; set
+// in the same UpdateItem as closed_at), and the deadline: deadline (S, time; absent when
+// none), deadline_req (S) and deadline_req_at (N, Unix nanoseconds), the latest request
+// that set, replaced or removed it (kept when removed, so that an older request cannot
+// bring a deadline back). Rounds saved before these existed lack them.
+//
+// History items sort by round id, which sorts by opening time; ClosedRounds reads them
+// newest first (a Query, ScanIndexForward false, plus the slot while it holds a closed
+// round not yet moved). Each carries expires_at = closed_at + the history TTL
+// (orders.DefaultHistoryTTL, or HistoryTTL), written when the round moves to history;
+// ClosedRounds leaves out items past it, which DynamoDB deletes only eventually. The slot
+// never carries expires_at.
 //
 // # Requests
 //
@@ -33,16 +45,24 @@
 //     from an older request (Superseded).
 //
 //   - c#<request id> (M: at N, round S): a close, written in the same UpdateItem that sets
-//     closed_at; a repeat of the close reads it and returns the round it closed.
+//     closed_at; a repeat of the close reads it and returns the round it closed. A
+//     scheduled close (orders.Request.DeadlineBy) is also conditional on
+//     "deadline exists AND deadline_req = <DeadlineBy>" in that write.
+//
+//   - d#<request id> (M: at N, round S): a SetDeadline request, written in the same
+//     UpdateItem that changes the deadline (conditional on the round read being open and
+//     on the request being newer than deadline_req_at/deadline_req), or alone when there
+//     was no round to change ("-", like an empty close) or it was abandoned (""). At 16
+//     the older half is removed in the same write, which bounds the slot.
 //
 //   - uq#<user> (SS): every request that set or withdrew the user's order in this round,
 //     added in the same write; it moves to history with the round, so a repeat of a
 //     request is recognised even after a newer one replaced its order. At 16 entries the
 //     older half is dropped (a compare-and-swap on the set), which bounds the item.
 //
-// A request made on a round's message (orders.Request.Round, a click) carries the
-// precondition "round_id = <that round> AND closed_at absent" in the same conditional
-// write as its change (SetOrder's add form then never opens a round). When the write
+// A request made on a round's message (orders.Request.Round: a click, or a deadline set
+// on it) carries the precondition "round_id = <that round> AND closed_at absent" in the
+// same conditional write as its change (SetOrder's add form then never opens a round). When the write
 // fails, the request's records above are consulted first — a click that took effect is
 // Replayed even after its round closed — and only then is a failed precondition
 // orders.ErrStale: nothing is written, not even a request record (a closed round never
@@ -75,9 +95,14 @@
 //
 // The price is DynamoDB's 400 KB item limit: a round takes at most orders.MaxOrders (250)
 // orders, refused cleanly (ErrRoundFull, a condition on n) far below the limit even with
-// the longest items, so a close — which adds two attributes — never fails on size. Each
-// write costs one write unit per KB of the round, which is negligible for rounds of this
-// size.
+// the longest items, so a close — which adds three attributes — never fails on size. The
+// deadline and opened_by/closed_by add about 150 bytes, the d# records at most 16 of
+// about 100. Each write costs one write unit per KB of the round, which is negligible for
+// rounds of this size. Caveat: DynamoDB counts strings in UTF-8 bytes; with the longest
+// items (800 bytes), 32-character request ids and every one of 250 users' change sets
+// full (16 entries of 52 bytes), a round reaches about 470 KB, and a write that would
+// cross 400 KB fails (ValidationException). dynalite counts UTF-16 code units (a 4-byte
+// character counts 2), so the conformance suite's full round cannot show it.
 //
 // Events: MarkEvent is one conditional PutItem. DynamoDB deletes expired items lazily (up to
 // days later), so the condition also accepts a record whose expires_at has passed.
@@ -101,13 +126,21 @@ const (
 	attrRoundID  = "round_id"
 	attrOpenedAt = "opened_at"
 	attrClosedAt = "closed_at"
-	attrCount    = "n"  // N: orders in the open round, kept against orders.MaxOrders
-	orderPrefix  = "o#" // + user id: one attribute per order
+	attrCount    = "n"         // N: orders in the open round, kept against orders.MaxOrders
+	attrOpenedBy = "opened_by" // S: the user whose order opened the round
+	attrClosedBy = "closed_by" // S: Request.User of the close, or orders.ClosedByDeadline
+	// The round's deadline (absent: none) and the latest deadline request that changed it
+	// (set, replaced or removed it): its id and time, which order deadline requests.
+	attrDeadline      = "deadline"        // S, time
+	attrDeadlineReq   = "deadline_req"    // S, request id
+	attrDeadlineReqAt = "deadline_req_at" // N, Unix nanoseconds
+	orderPrefix       = "o#"              // + user id: one attribute per order
 	// A user's latest order request, kept across rounds (see "Requests" above).
 	reqAtPrefix    = "ua#" // + user id: N, the request's time in Unix nanoseconds
 	reqIDPrefix    = "ur#" // + user id: S, the request's id
 	reqRoundPrefix = "ui#" // + user id: S, the round it changed, "" for none
 	closePrefix    = "c#"  // + request id: M {at N, round S}, a close request
+	deadlinePrefix = "d#"  // + request id: M {at N, round S}, a SetDeadline request
 	// The requests that changed a user's order in this round ("<ns>|<id>"), kept with the
 	// round in history: a repeat of one is found even after a newer request replaced it.
 	changesPrefix = "uq#" // + user id: SS

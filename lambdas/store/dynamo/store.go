@@ -39,13 +39,30 @@ type Store struct {
 	// that timed out or crashed right after the close committed would; the next writer
 	// moves it to history. Set by tests only (export_test.go).
 	closesLinger bool
+	// historyTTL is how long a closed round's history item lives after the close.
+	historyTTL time.Duration
 }
 
 var _ orders.Store = (*Store)(nil)
 
+// Option configures a Store.
+type Option func(*Store)
+
+// HistoryTTL keeps closed rounds in history for d after they closed (the history item's
+// TTLAttribute; ClosedRounds leaves expired ones out until DynamoDB deletes them), instead
+// of orders.DefaultHistoryTTL. A d shorter than orders.RequestMemory counts as that: a
+// repeat of a request may read its round back from history until then.
+func HistoryTTL(d time.Duration) Option {
+	return func(s *Store) { s.historyTTL = max(d, orders.RequestMemory) }
+}
+
 // New returns a store on table.
-func New(db API, table string) *Store {
-	return &Store{db: db, table: table}
+func New(db API, table string, opts ...Option) *Store {
+	s := &Store{db: db, table: table, historyTTL: orders.DefaultHistoryTTL}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 func (s *Store) slotKey(ch orders.Channel) map[string]types.AttributeValue {
@@ -60,7 +77,7 @@ func userNames(user string) map[string]string {
 	return map[string]string{
 		"#rid": attrRoundID, "#opened": attrOpenedAt, "#closed": attrClosedAt, "#n": attrCount,
 		"#o": orderPrefix + user, "#ua": reqAtPrefix + user, "#ur": reqIDPrefix + user, "#ui": reqRoundPrefix + user,
-		"#uq": changesPrefix + user,
+		"#uq": changesPrefix + user, "#ob": attrOpenedBy,
 	}
 }
 
@@ -152,6 +169,7 @@ func (s *Store) setInputs(ch orders.Channel, o orders.Order, req orders.Request,
 	values[":o"] = orderAttr(o)
 	values[":one"] = num(1)
 	values[":max"] = num(orders.MaxOrders)
+	values[":user"] = str(o.User)
 	addCond := "attribute_not_exists(#closed) AND attribute_not_exists(#o) AND " +
 		"(attribute_not_exists(#n) OR #n < :max) AND " + roomForChange + " AND " + newerThanRecord
 	replaceCond := "attribute_exists(#rid) AND attribute_not_exists(#closed) AND attribute_exists(#o) AND " +
@@ -168,7 +186,8 @@ func (s *Store) setInputs(ch orders.Channel, o orders.Order, req orders.Request,
 		TableName: &s.table,
 		Key:       s.slotKey(ch),
 		UpdateExpression: aws.String("SET #rid = if_not_exists(#rid, :rid), #opened = if_not_exists(#opened, :opened), " +
-			"#o = :o, #ua = :at, #ur = :req, #ui = if_not_exists(#rid, :rid) ADD #n :one, #uq :change"),
+			"#ob = if_not_exists(#ob, :user), #o = :o, #ua = :at, #ur = :req, #ui = if_not_exists(#rid, :rid) " +
+			"ADD #n :one, #uq :change"),
 		ConditionExpression:       aws.String(addCond),
 		ExpressionAttributeNames:  userNames(o.User),
 		ExpressionAttributeValues: values,
@@ -408,13 +427,13 @@ func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Re
 		if err != nil {
 			return orders.Result{}, err
 		}
-		if res, done, err := s.closeDecided(ctx, ch, item, req); done || err != nil {
+		if res, done, err := s.recordDecided(ctx, ch, item, closePrefix, req); done || err != nil {
 			if res.NoChange {
 				return orders.Result{}, orders.ErrNoOpenRound // as the first delivery answered
 			}
 			return res, err
 		}
-		if stale(item, req) {
+		if stale(item, req) || deadlineGone(item, req) {
 			return orders.Result{}, orders.ErrStale // written: nothing, not even the retirement
 		}
 		if closed(item) {
@@ -427,8 +446,8 @@ func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Re
 		if err != nil {
 			return orders.Result{}, err
 		}
-		if r.ID == "" || (req.Round == "" && r.OpenedAt.After(req.At)) {
-			err := s.recordEmptyClose(ctx, ch, req, r.ID)
+		if r.ID == "" || (req.Round == "" && req.DeadlineBy == "" && r.OpenedAt.After(req.At)) {
+			err := s.recordEmpty(ctx, ch, closePrefix, req, r.ID, nil)
 			switch {
 			case err == nil:
 				return orders.Result{}, orders.ErrNoOpenRound
@@ -438,17 +457,7 @@ func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Re
 				return orders.Result{}, fmt.Errorf("record close %s: %w", req.ID, err)
 			}
 		}
-		out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName:                &s.table,
-			Key:                      s.slotKey(ch),
-			UpdateExpression:         aws.String("SET #closed = :closed, #c = :c"),
-			ConditionExpression:      aws.String("#rid = :rid AND attribute_not_exists(#closed) AND attribute_not_exists(#c)"),
-			ExpressionAttributeNames: map[string]string{"#rid": attrRoundID, "#closed": attrClosedAt, "#c": closePrefix + req.ID},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":closed": timeAttr(at), ":rid": str(r.ID), ":c": closeAttr(req, r.ID),
-			},
-			ReturnValues: types.ReturnValueAllNew,
-		})
+		out, err := s.db.UpdateItem(ctx, s.closeInput(ch, req, r.ID, at))
 		if conditionFailed(err) && attempt < maxAttempts {
 			continue
 		}
@@ -468,33 +477,87 @@ func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Re
 	}
 }
 
-// recordEmptyClose records a close that found nothing to close: no round, or round rid
-// opened after the request was received (someone else's). Recorded, so that another
-// delivery of this close cannot close a round opened since by an order older than it —
-// under the condition that the slot is still as read.
-func (s *Store) recordEmptyClose(ctx context.Context, ch orders.Channel, req orders.Request, rid string) error {
+// closeInput is the write that closes round rid: it sets closed_at and closed_by and
+// records the close, conditional on the round being open — and, for a scheduled close,
+// on its deadline being the one req.DeadlineBy set.
+func (s *Store) closeInput(ch orders.Channel, req orders.Request, rid string, at time.Time) *dynamodb.UpdateItemInput {
+	by := req.User
+	cond := "#rid = :rid AND attribute_not_exists(#closed) AND attribute_not_exists(#c)"
+	names := map[string]string{"#rid": attrRoundID, "#closed": attrClosedAt, "#c": closePrefix + req.ID, "#cb": attrClosedBy}
+	values := map[string]types.AttributeValue{":closed": timeAttr(at), ":rid": str(rid), ":c": recordAttr(req, rid)}
+	if req.DeadlineBy != "" {
+		by = orders.ClosedByDeadline
+		cond += " AND attribute_exists(#dl) AND #dr = :by"
+		names["#dl"], names["#dr"] = attrDeadline, attrDeadlineReq
+		values[":by"] = str(req.DeadlineBy)
+	}
+	values[":cb"] = str(by)
+	return &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       s.slotKey(ch),
+		UpdateExpression:          aws.String("SET #closed = :closed, #c = :c, #cb = :cb"),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+		ReturnValues:              types.ReturnValueAllNew,
+	}
+}
+
+// deadlineGone reports whether a scheduled close (req.DeadlineBy) finds its deadline gone
+// from the slot as read: the round closed, or its deadline was removed or set by another
+// request. Like stale, it never holds again once it fails: a request id sets a deadline
+// once (its repeats are replayed), and a closed round never reopens.
+func deadlineGone(item map[string]types.AttributeValue, req orders.Request) bool {
+	if req.DeadlineBy == "" {
+		return false
+	}
+	_, set := item[attrDeadline]
+	return !isOpen(item) || !set || stringAttr(item, attrDeadlineReq) != req.DeadlineBy
+}
+
+// recordEmpty records a close or deadline request (the record prefix) that found nothing
+// to change: no round, or round rid opened after the request was received (someone
+// else's). Recorded, so that another delivery of it cannot change a round opened since
+// by an order older than it — under the condition that the slot is still as read.
+// remove names records to drop in the same write (see trimmedRecords).
+func (s *Store) recordEmpty(ctx context.Context, ch orders.Channel, prefix string, req orders.Request, rid string, remove []string) error {
 	cond := "attribute_not_exists(#rid) AND attribute_not_exists(#c)"
-	values := map[string]types.AttributeValue{":c": closeAttr(req, orders.NoChange)}
-	names := map[string]string{"#rid": attrRoundID, "#c": closePrefix + req.ID}
+	values := map[string]types.AttributeValue{":c": recordAttr(req, orders.NoChange)}
+	names := map[string]string{"#rid": attrRoundID, "#c": prefix + req.ID}
 	if rid != "" {
 		cond = "#rid = :rid AND attribute_not_exists(#closed) AND attribute_not_exists(#c)"
 		values[":rid"] = str(rid)
 		names["#closed"] = attrClosedAt
 	}
+	update := "SET #c = :c" + removeClause(names, remove)
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: s.slotKey(ch),
-		UpdateExpression: aws.String("SET #c = :c"), ConditionExpression: aws.String(cond),
+		UpdateExpression: aws.String(update), ConditionExpression: aws.String(cond),
 		ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 	})
 	return err
 }
 
-func (s *Store) closeDecided(ctx context.Context, ch orders.Channel, item map[string]types.AttributeValue, req orders.Request) (orders.Result, bool, error) {
-	m, ok := item[closePrefix+req.ID].(*types.AttributeValueMemberM)
+// recordDecided reports the outcome the record of a close or deadline request (prefix)
+// already decides: a repeat, Replayed with the round it changed.
+func (s *Store) recordDecided(ctx context.Context, ch orders.Channel, item map[string]types.AttributeValue, prefix string, req orders.Request) (orders.Result, bool, error) {
+	m, ok := item[prefix+req.ID].(*types.AttributeValueMemberM)
 	if !ok {
 		return orders.Result{}, false, nil
 	}
 	return s.replayed(ctx, ch, item, stringAttr(m.Value, "round"))
+}
+
+// recordPrefix is the prefix of the per-request records of t's requests: closes and
+// deadline changes; "" for order requests, which share the user's record.
+func recordPrefix(t orders.Target) string {
+	switch {
+	case t.Close:
+		return closePrefix
+	case t.Deadline:
+		return deadlinePrefix
+	}
+	return ""
 }
 
 // Abandon records req so that it can never apply, unless it already has.
@@ -506,8 +569,9 @@ func (s *Store) Abandon(ctx context.Context, ch orders.Channel, t orders.Target,
 		}
 		var done bool
 		var res orders.Result
-		if t.Close {
-			res, done, err = s.closeDecided(ctx, ch, item, req)
+		prefix := recordPrefix(t)
+		if prefix != "" {
+			res, done, err = s.recordDecided(ctx, ch, item, prefix, req)
 		} else {
 			res, done, err = s.decided(ctx, ch, item, t.User, req)
 		}
@@ -520,14 +584,19 @@ func (s *Store) Abandon(ctx context.Context, ch orders.Channel, t orders.Target,
 			}
 			continue
 		}
-		if t.Close {
+		if prefix != "" {
+			names := map[string]string{"#closed": attrClosedAt, "#c": prefix + req.ID}
+			var remove []string
+			if prefix == deadlinePrefix {
+				remove = trimmedRecords(item, deadlinePrefix)
+			}
 			_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 				TableName:                 &s.table,
 				Key:                       s.slotKey(ch),
-				UpdateExpression:          aws.String("SET #c = :c"),
+				UpdateExpression:          aws.String("SET #c = :c" + removeClause(names, remove)),
 				ConditionExpression:       aws.String("attribute_not_exists(#closed) AND attribute_not_exists(#c)"),
-				ExpressionAttributeNames:  map[string]string{"#closed": attrClosedAt, "#c": closePrefix + req.ID},
-				ExpressionAttributeValues: map[string]types.AttributeValue{":c": closeAttr(req, "")},
+				ExpressionAttributeNames:  names,
+				ExpressionAttributeValues: map[string]types.AttributeValue{":c": recordAttr(req, "")},
 			})
 		} else {
 			err = s.record(ctx, ch, t.User, req, "", "attribute_not_exists(#closed)")
@@ -592,14 +661,12 @@ func (s *Store) ForgetEvent(ctx context.Context, id string) error {
 
 // MarkEvent records id until expires; false when it is recorded and not expired at now.
 func (s *Store) MarkEvent(ctx context.Context, id string, now, expires time.Time) (bool, error) {
-	// Whole seconds, rounded so that a record never counts as expired early.
-	exp := int64(math.Ceil(float64(expires.UnixNano()) / 1e9))
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: &s.table,
 		Item: map[string]types.AttributeValue{
 			PartitionKey: str(eventPK(id)),
 			SortKey:      str(eventSK),
-			TTLAttribute: &types.AttributeValueMemberN{Value: strconv.FormatInt(exp, 10)},
+			TTLAttribute: epochSeconds(expires),
 		},
 		ConditionExpression:       aws.String("attribute_not_exists(#pk) OR #exp <= :now"),
 		ExpressionAttributeNames:  map[string]string{"#pk": PartitionKey, "#exp": TTLAttribute},
@@ -662,16 +729,18 @@ func (s *Store) retire(ctx context.Context, item map[string]types.AttributeValue
 	}
 	history := map[string]types.AttributeValue{}
 	slot := map[string]types.AttributeValue{PartitionKey: item[PartitionKey], SortKey: str(slotSK)}
-	cutoff := time.Now().Add(-orders.RequestMemory)
-	if t, err := time.Parse(time.RFC3339Nano, stringAttr(item, attrClosedAt)); err == nil {
-		cutoff = t.Add(-orders.RequestMemory)
+	closedAt, perr := time.Parse(time.RFC3339Nano, stringAttr(item, attrClosedAt))
+	if perr != nil {
+		closedAt = time.Now()
 	}
+	cutoff := closedAt.Add(-orders.RequestMemory)
 	for name, v := range item {
 		switch {
 		case name == attrRoundID, name == attrOpenedAt, name == attrClosedAt, strings.HasPrefix(name, orderPrefix),
-			strings.HasPrefix(name, changesPrefix):
+			strings.HasPrefix(name, changesPrefix), name == attrOpenedBy, name == attrClosedBy,
+			name == attrDeadline, name == attrDeadlineReq, name == attrDeadlineReqAt:
 			history[name] = v
-		case strings.HasPrefix(name, closePrefix):
+		case strings.HasPrefix(name, closePrefix), strings.HasPrefix(name, deadlinePrefix):
 			if m, ok := v.(*types.AttributeValueMemberM); ok && !nanosAttr(m.Value, "at").Before(cutoff) {
 				slot[name] = v
 			}
@@ -684,6 +753,7 @@ func (s *Store) retire(ctx context.Context, item map[string]types.AttributeValue
 	}
 	history[PartitionKey] = item[PartitionKey]
 	history[SortKey] = str(historySK + rid.Value)
+	history[TTLAttribute] = epochSeconds(closedAt.Add(s.historyTTL))
 	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: history}); err != nil {
 		return fmt.Errorf("retire round %s: save history: %w", rid.Value, err)
 	}
@@ -748,6 +818,13 @@ func nanosAttr(m map[string]types.AttributeValue, name string) time.Time {
 	return time.Unix(0, n)
 }
 
+// epochSeconds is t for TTLAttribute: whole seconds, rounded up so that a record never
+// counts as expired early.
+func epochSeconds(t time.Time) *types.AttributeValueMemberN {
+	exp := int64(math.Ceil(float64(t.UnixNano()) / 1e9))
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(exp, 10)}
+}
+
 func nanos(t time.Time) *types.AttributeValueMemberN {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(t.UnixNano(), 10)}
 }
@@ -756,7 +833,9 @@ func num(n int) *types.AttributeValueMemberN {
 	return &types.AttributeValueMemberN{Value: strconv.Itoa(n)}
 }
 
-func closeAttr(req orders.Request, round string) *types.AttributeValueMemberM {
+// recordAttr is the record of a close or deadline request: its time and the round it
+// changed (orders.NoChange: none to change, "": abandoned).
+func recordAttr(req orders.Request, round string) *types.AttributeValueMemberM {
 	return &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"at": nanos(req.At), "round": str(round)}}
 }
 
@@ -814,6 +893,11 @@ func decodeRound(ch orders.Channel, item map[string]types.AttributeValue) (order
 	}
 	if _, ok := item[attrClosedAt]; ok {
 		r.ClosedAt = d.time(item, attrClosedAt)
+	}
+	// Absent from rounds saved before they existed.
+	r.OpenedBy, r.ClosedBy = stringAttr(item, attrOpenedBy), stringAttr(item, attrClosedBy)
+	if _, ok := item[attrDeadline]; ok {
+		r.Deadline, r.DeadlineBy = d.time(item, attrDeadline), d.str(item, attrDeadlineReq)
 	}
 	for name, v := range item {
 		user, ok := strings.CutPrefix(name, orderPrefix)

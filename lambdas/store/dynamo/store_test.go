@@ -175,6 +175,12 @@ func TestCallsMade(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustSet(t, s, order("U1", "latte", t0.Add(5*time.Second)))
+	if _, err := s.SetDeadline(ctx, ch, t0.Add(time.Hour), request(t0.Add(5*time.Second))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ClosedRounds(ctx, ch, 5, t0); err != nil {
+		t.Fatal(err)
+	}
 	// An older request of U1 is looked for in the closed rounds (a Query).
 	if _, err := s.SetOrder(ctx, ch, order("U1", "tea", t0), request(t0), "R1"); err != nil {
 		t.Fatal(err)
@@ -375,7 +381,7 @@ func TestRoundFull(t *testing.T) {
 	ctx := context.Background()
 	client, table := dynamotest.NewTable(t)
 	s := dynamo.New(client, table)
-	pad := strings.Repeat("x", 60_000)
+	pad := strings.Repeat("x", 50_000) // the first order's user id fits six times (o#, ua#, ur#, ui#, uq#, opened_by)
 	var stored int
 	var failed error
 	for i := 0; i < 20 && failed == nil; i++ {
@@ -445,5 +451,64 @@ func TestEventRecord(t *testing.T) {
 	}
 	if got, want := stored(), fmt.Sprint(later.Unix()); got != want {
 		t.Errorf("re-marked record expires_at = %s, want %s", got, want)
+	}
+}
+
+// TestHistoryTTL: a closed round's history item carries TTLAttribute, its close plus the
+// configured history TTL (orders.DefaultHistoryTTL by default, never less than
+// orders.RequestMemory); the slot never does, whatever it holds.
+func TestHistoryTTL(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	client, table := dynamotest.NewTable(t)
+	for _, tc := range []struct {
+		opts []dynamo.Option
+		ttl  time.Duration
+	}{
+		{nil, orders.DefaultHistoryTTL},
+		{[]dynamo.Option{dynamo.HistoryTTL(48 * time.Hour)}, 48 * time.Hour},
+		{[]dynamo.Option{dynamo.HistoryTTL(time.Second)}, orders.RequestMemory},
+	} {
+		s := dynamo.New(client, table, tc.opts...)
+		c := orders.Channel{Team: "T1", Channel: "C-" + tc.ttl.String()}
+		r, err := s.SetOrder(ctx, c, order("U1", "latte", t0), request(t0), orders.NewRoundID(t0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		closedAt := t0.Add(time.Minute + 300*time.Millisecond)
+		if _, err := s.CloseRound(ctx, c, request(closedAt), closedAt); err != nil {
+			t.Fatal(err)
+		}
+		item := func(sk string) map[string]types.AttributeValue {
+			out, err := client.GetItem(ctx, &dynamodb.GetItemInput{
+				TableName: &table,
+				Key: map[string]types.AttributeValue{
+					dynamo.PartitionKey: &types.AttributeValueMemberS{Value: "C#T1#" + c.Channel},
+					dynamo.SortKey:      &types.AttributeValueMemberS{Value: sk},
+				},
+				ConsistentRead: aws.Bool(true),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out.Item
+		}
+		want := fmt.Sprint(closedAt.Add(tc.ttl).Unix() + 1) // rounded up
+		if got, _ := item("R#" + r.Round.ID)[dynamo.TTLAttribute].(*types.AttributeValueMemberN); got == nil || got.Value != want {
+			t.Errorf("TTL %v: history item %s = %v, want %s", tc.ttl, dynamo.TTLAttribute, got, want)
+		}
+		if got, ok := item("ROUND")[dynamo.TTLAttribute]; ok {
+			t.Errorf("TTL %v: slot %s = %v, want none", tc.ttl, dynamo.TTLAttribute, got)
+		}
+		expires := closedAt.Add(tc.ttl)
+		for _, at := range []struct {
+			now  time.Time
+			want int
+		}{{expires.Add(-time.Second), 1}, {expires.Add(time.Second), 0}} {
+			rs, err := s.ClosedRounds(ctx, c, 5, at.now)
+			if err != nil || len(rs) != at.want {
+				t.Errorf("TTL %v: ClosedRounds at %v: got %d rounds, %v; want %d", tc.ttl, at.now, len(rs), err, at.want)
+			}
+		}
 	}
 }

@@ -30,13 +30,15 @@ const (
 	OpenRound     Method = "OpenRound"
 	CloseRound    Method = "CloseRound"
 	Abandon       Method = "Abandon"
+	SetDeadline   Method = "SetDeadline"
+	ClosedRounds  Method = "ClosedRounds"
 	MarkEvent     Method = "MarkEvent"
 	ForgetEvent   Method = "ForgetEvent"
 	EventRecorded Method = "EventRecorded"
 )
 
 // Write reports whether the method changes the store: every method but the reads.
-func (m Method) Write() bool { return m != OpenRound && m != EventRecorded }
+func (m Method) Write() bool { return m != OpenRound && m != EventRecorded && m != ClosedRounds }
 
 // Call describes one call for a Plan.
 type Call struct {
@@ -44,7 +46,7 @@ type Call struct {
 	// N numbers the calls to the Store from 1, in the order they arrive.
 	N       int
 	Channel orders.Channel // zero for MarkEvent and ForgetEvent
-	Request orders.Request // zero for OpenRound, MarkEvent and ForgetEvent
+	Request orders.Request // zero for OpenRound, ClosedRounds, MarkEvent and ForgetEvent
 	Event   string         // the event id of MarkEvent and ForgetEvent
 }
 
@@ -298,6 +300,20 @@ func (s *Store) EventRecorded(ctx context.Context, id string, now time.Time) (bo
 func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Request, at time.Time) (orders.Result, error) {
 	return do(s, ctx, Call{Method: CloseRound, Channel: ch, Request: req}, func(ctx context.Context) (orders.Result, error) {
 		return s.inner.CloseRound(ctx, ch, req, at)
+	})
+}
+
+// SetDeadline implements orders.Store.
+func (s *Store) SetDeadline(ctx context.Context, ch orders.Channel, at time.Time, req orders.Request) (orders.Result, error) {
+	return do(s, ctx, Call{Method: SetDeadline, Channel: ch, Request: req}, func(ctx context.Context) (orders.Result, error) {
+		return s.inner.SetDeadline(ctx, ch, at, req)
+	})
+}
+
+// ClosedRounds implements orders.Store.
+func (s *Store) ClosedRounds(ctx context.Context, ch orders.Channel, limit int, now time.Time) ([]orders.Round, error) {
+	return do(s, ctx, Call{Method: ClosedRounds, Channel: ch}, func(ctx context.Context) ([]orders.Round, error) {
+		return s.inner.ClosedRounds(ctx, ch, limit, now)
 	})
 }
 

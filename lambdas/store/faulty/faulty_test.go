@@ -93,6 +93,21 @@ func (m *memStore) Abandon(ctx context.Context, ch orders.Channel, t orders.Targ
 	return orders.Result{Outcome: orders.Applied}, nil
 }
 
+func (m *memStore) SetDeadline(ctx context.Context, ch orders.Channel, at time.Time, req orders.Request) (orders.Result, error) {
+	defer m.enter(ctx, faulty.SetDeadline)()
+	r := m.rounds[ch]
+	if r == nil {
+		return orders.Result{}, orders.ErrNoOpenRound
+	}
+	r.Deadline, r.DeadlineBy = at, req.ID
+	return orders.Result{Round: *r, Outcome: orders.Applied}, nil
+}
+
+func (m *memStore) ClosedRounds(ctx context.Context, ch orders.Channel, limit int, now time.Time) ([]orders.Round, error) {
+	defer m.enter(ctx, faulty.ClosedRounds)()
+	return []orders.Round{}, nil
+}
+
 func (m *memStore) MarkEvent(ctx context.Context, id string, now, expires time.Time) (bool, error) {
 	defer m.enter(ctx, faulty.MarkEvent)()
 	first := !m.events[id]
@@ -134,6 +149,10 @@ var writes = []struct {
 	{faulty.SetOrder, func(ctx context.Context, s orders.Store) error { return setOrder(ctx, s, 1) }},
 	{faulty.CancelOrder, func(ctx context.Context, s orders.Store) error {
 		_, err := s.CancelOrder(ctx, ch, "U1", req(2))
+		return err
+	}},
+	{faulty.SetDeadline, func(ctx context.Context, s orders.Store) error {
+		_, err := s.SetDeadline(ctx, ch, start.Add(time.Hour), req(5))
 		return err
 	}},
 	{faulty.CloseRound, func(ctx context.Context, s orders.Store) error {
@@ -180,6 +199,7 @@ func TestLatencyHonoursCancellation(t *testing.T) {
 	}{
 		{"SetOrder", func(ctx context.Context) error { return setOrder(ctx, s, 1) }},
 		{"OpenRound", func(ctx context.Context) error { _, err := s.OpenRound(ctx, ch); return err }},
+		{"ClosedRounds", func(ctx context.Context) error { _, err := s.ClosedRounds(ctx, ch, 5, start); return err }},
 		{"ForgetEvent", func(ctx context.Context) error { return s.ForgetEvent(ctx, "Ev1") }},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)

@@ -1,0 +1,142 @@
+package boltdb
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/orderbot/orderbot/lambdas/orders"
+)
+
+// maxRecords bounds a slot's deadline records; at this many the older half goes, as in
+// store/dynamo.
+const maxRecords = 16
+
+// SetDeadline implements orders.Store.
+func (s *Store) SetDeadline(ctx context.Context, ch orders.Channel, at time.Time, req orders.Request) (orders.Result, error) {
+	var out orders.Result
+	noRound := false
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		sl, err := getSlot(tx, ch)
+		if err != nil {
+			return err
+		}
+		if rec, ok := sl.Deadlines[req.ID]; ok {
+			res, _, err := replayed(tx, ch, sl, rec.Round)
+			noRound, out = res.NoChange, res
+			return err
+		}
+		if sl.stale(req) {
+			return orders.ErrStale
+		}
+		rec := requestRec{Req: req.ID, At: req.At, Round: orders.NoChange}
+		switch r := sl.Round; {
+		case r == nil || (req.Round == "" && r.OpenedAt.After(req.At)):
+			noRound = true // recorded, as a close that found no round is
+		case r.DeadlineReq.Req != "" && !req.Newer(r.DeadlineReq.request()):
+			out = orders.Result{Round: sl.open(ch), Outcome: orders.Superseded}
+			return nil
+		default:
+			r.Deadline, r.DeadlineReq, rec.Round = at, requestRec{Req: req.ID, At: req.At}, r.ID
+			out = orders.Result{Round: sl.open(ch), Outcome: orders.Applied}
+		}
+		sl.Deadlines[req.ID] = rec
+		trimRecords(sl.Deadlines)
+		return putSlot(tx, ch, sl)
+	})
+	if err == nil && noRound {
+		return orders.Result{}, orders.ErrNoOpenRound
+	}
+	return out, err
+}
+
+// trimRecords drops the older half of records once they number maxRecords.
+func trimRecords(records map[string]requestRec) {
+	if len(records) < maxRecords {
+		return
+	}
+	all := make([]requestRec, 0, len(records))
+	for _, rec := range records {
+		all = append(all, rec)
+	}
+	slices.SortFunc(all, func(a, b requestRec) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Req, b.Req)
+	})
+	for _, rec := range all[:len(all)-maxRecords/2] {
+		delete(records, rec.Req)
+	}
+}
+
+// ClosedRounds implements orders.Store: the channel's closed rounds, newest first by key
+// (team\x00channel\x00roundID), leaving out those expired at now.
+func (s *Store) ClosedRounds(ctx context.Context, ch orders.Channel, limit int, now time.Time) ([]orders.Round, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := []orders.Round{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		prefix := append(channelKey(ch), 0)
+		c := tx.Bucket(bucketClosed).Cursor()
+		var k, v []byte
+		if k, _ = c.Seek(append(append([]byte(nil), prefix...), 0xff)); k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, v = c.Prev() {
+			var r round
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("decode round %s of %s: %w", k, ch, err)
+			}
+			if !s.expired(r, now) {
+				out = append(out, r.domain(ch))
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// expired reports whether a closed round has left history at now.
+func (s *Store) expired(r round, now time.Time) bool {
+	exp := r.ExpiresAt
+	if exp.IsZero() {
+		exp = r.ClosedAt.Add(s.historyTTL)
+	}
+	return !exp.After(now)
+}
+
+// sweepClosed deletes the channel's expired closed rounds among its limit oldest, so that
+// history does not grow without bound; every close calls it.
+func (s *Store) sweepClosed(tx *bolt.Tx, ch orders.Channel, now time.Time, limit int) error {
+	prefix := append(channelKey(ch), 0)
+	b := tx.Bucket(bucketClosed)
+	var expired [][]byte
+	c := b.Cursor()
+	n := 0
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && n < limit; k, v = c.Next() {
+		n++
+		var r round
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("decode round %s of %s: %w", k, ch, err)
+		}
+		if s.expired(r, now) {
+			expired = append(expired, append([]byte(nil), k...))
+		}
+	}
+	for _, k := range expired {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,152 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/orderbot/orderbot/lambdas/orders"
+)
+
+// maxRecords bounds the slot's records of deadline requests (d#): a write that finds this
+// many drops the older half in the same write. Only a request that many deadline changes
+// old could then be misjudged (Superseded instead of Replayed), and the item stays small.
+const maxRecords = 16
+
+// SetDeadline sets, replaces or (zero at) removes the open round's deadline. It reads
+// the slot, decides from it what only the request's record or the round can decide, and
+// makes the change in one UpdateItem conditional on the slot's round still being the open
+// one read and req still being newer than the round's latest deadline request; the
+// same write records the request (d#<id>) so that a repeat finds the round it changed.
+func (s *Store) SetDeadline(ctx context.Context, ch orders.Channel, at time.Time, req orders.Request) (orders.Result, error) {
+	for attempt := 1; ; attempt++ {
+		item, err := s.slot(ctx, ch)
+		if err != nil {
+			return orders.Result{}, err
+		}
+		if res, done, err := s.recordDecided(ctx, ch, item, deadlinePrefix, req); done || err != nil {
+			if res.NoChange {
+				return orders.Result{}, orders.ErrNoOpenRound // as the first delivery answered
+			}
+			return res, err
+		}
+		if stale(item, req) {
+			return orders.Result{}, orders.ErrStale
+		}
+		if closed(item) {
+			if err := s.retire(ctx, item); err != nil {
+				return orders.Result{}, err
+			}
+			continue
+		}
+		r, err := openRound(ch, item)
+		if err != nil {
+			return orders.Result{}, err
+		}
+		var out *dynamodb.UpdateItemOutput
+		switch last, ok := deadlineRecord(item); {
+		case r.ID == "" || (req.Round == "" && r.OpenedAt.After(req.At)):
+			err = s.recordEmpty(ctx, ch, deadlinePrefix, req, r.ID, trimmedRecords(item, deadlinePrefix))
+			if err == nil {
+				return orders.Result{}, orders.ErrNoOpenRound
+			}
+		case ok && !req.Newer(last):
+			// The round's deadline request only ever gets newer: this one never applies.
+			return orders.Result{Round: r, Outcome: orders.Superseded}, nil
+		default:
+			out, err = s.db.UpdateItem(ctx, s.deadlineInput(ch, item, r.ID, at, req))
+		}
+		if conditionFailed(err) && attempt < maxAttempts {
+			continue
+		}
+		if err != nil {
+			return orders.Result{}, fmt.Errorf("set deadline of round %s: %w", r.ID, err)
+		}
+		r, err = decodeRound(ch, out.Attributes)
+		return orders.Result{Round: r, Outcome: orders.Applied}, err
+	}
+}
+
+// deadlineInput is the write that sets (or removes) round rid's deadline and records req.
+func (s *Store) deadlineInput(ch orders.Channel, item map[string]types.AttributeValue, rid string, at time.Time, req orders.Request) *dynamodb.UpdateItemInput {
+	names := map[string]string{
+		"#rid": attrRoundID, "#closed": attrClosedAt, "#d": deadlinePrefix + req.ID,
+		"#dl": attrDeadline, "#dr": attrDeadlineReq, "#da": attrDeadlineReqAt,
+	}
+	values := map[string]types.AttributeValue{
+		":rid": str(rid), ":d": recordAttr(req, rid), ":req": str(req.ID), ":at": nanos(req.At),
+	}
+	update := "SET #d = :d, #dr = :req, #da = :at"
+	var extra []string
+	if at.IsZero() {
+		extra = append(extra, "#dl")
+	} else {
+		update += ", #dl = :dl"
+		values[":dl"] = timeAttr(at)
+	}
+	return &dynamodb.UpdateItemInput{
+		TableName:        &s.table,
+		Key:              s.slotKey(ch),
+		UpdateExpression: aws.String(update + removeClause(names, trimmedRecords(item, deadlinePrefix), extra...)),
+		ConditionExpression: aws.String("#rid = :rid AND attribute_not_exists(#closed) AND attribute_not_exists(#d) AND " +
+			"(attribute_not_exists(#da) OR #da < :at OR (#da = :at AND #dr < :req))"),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+		ReturnValues:              types.ReturnValueAllNew,
+	}
+}
+
+// deadlineRecord is the latest deadline request of the slot's round.
+func deadlineRecord(item map[string]types.AttributeValue) (orders.Request, bool) {
+	id := stringAttr(item, attrDeadlineReq)
+	return orders.Request{ID: id, At: nanosAttr(item, attrDeadlineReqAt)}, id != ""
+}
+
+// trimmedRecords names the older half of the slot's records with prefix once they number
+// maxRecords, oldest first; none before.
+func trimmedRecords(item map[string]types.AttributeValue, prefix string) []string {
+	type rec struct {
+		name string
+		at   time.Time
+	}
+	var all []rec
+	for name, v := range item {
+		if m, ok := v.(*types.AttributeValueMemberM); ok && strings.HasPrefix(name, prefix) {
+			all = append(all, rec{name, nanosAttr(m.Value, "at")})
+		}
+	}
+	if len(all) < maxRecords {
+		return nil
+	}
+	slices.SortFunc(all, func(a, b rec) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	out := make([]string, 0, len(all)-maxRecords/2)
+	for _, r := range all[:len(all)-maxRecords/2] {
+		out = append(out, r.name)
+	}
+	return out
+}
+
+// removeClause is the REMOVE clause of an update expression for the attributes named
+// remove (added to names as #x0, #x1, …) and the placeholders extra; "" for none.
+func removeClause(names map[string]string, remove []string, extra ...string) string {
+	for i, name := range remove {
+		k := fmt.Sprintf("#x%d", i)
+		names[k] = name
+		extra = append(extra, k)
+	}
+	if len(extra) == 0 {
+		return ""
+	}
+	return " REMOVE " + strings.Join(extra, ", ")
+}
