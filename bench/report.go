@@ -290,7 +290,8 @@ func (r *Report) loadSection(w writer) {
 func (r *Report) sizeSection(w writer) {
 	s := r.Sizes
 	w("## 4. Sizes\n\n")
-	w("The linux/arm64 `bootstrap` of each function as `make build` leaves it in `lambdas/build/` (`-trimpath -ldflags \"-s -w\"`, tag `lambda.norpc`) and its zip.\n\n")
+	w("The linux/arm64 `bootstrap` every function runs (%d routes, told which by `ORDERBOT_FUNCTION`) as `make build` leaves it in "+
+		"`lambdas/build/bootstrap/` (`-trimpath -ldflags \"-s -w\"`, tag `lambda.norpc`), and its zip `lambdas/build/bootstrap.zip`, the one asset the stack uploads.\n\n", len(api.Routes))
 	w("| function | bootstrap | zip | zip ≤ 5 MB |\n|---|---|---|---|\n")
 	for _, f := range s.Functions {
 		w("| %s | %s (%d B) | %s (%d B) | %s |\n", f.Function, mb(f.Raw), f.Raw, mb(f.Zip), f.Zip, yes(f.Zip > 0 && f.Zip <= TargetZipBytes))
@@ -485,7 +486,7 @@ func (r *Report) commandsSection(w writer) {
 
 // fastCommands are the fast mode's commands.
 func (r *Report) fastCommands(w writer) {
-	for _, f := range api.Routes {
+	for _, f := range r.Sizes.Functions {
 		w("go version -m lambdas/build/%[1]s/bootstrap; stat -c %%s lambdas/build/%[1]s/bootstrap lambdas/build/%[1]s.zip\n", f.Function)
 		w("(cd lambdas && CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -o <tmp>/%[1]s ./cmd/bootstrap) && go tool nm -size -sort size <tmp>/%[1]s\n", f.Function)
 	}

@@ -11,8 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/orderbot/orderbot/lambdas/api"
 )
 
 // SizeReport is what each function ships: the stripped linux/arm64 bootstrap from
@@ -51,9 +49,12 @@ func runSizes(ctx context.Context, cfg Config) (SizeReport, error) {
 	}
 	defer os.RemoveAll(tmp)
 	byModule := map[string]*ModuleSize{}
-	for i, r := range api.Routes {
-		fs := FunctionSize{Function: r.Function}
-		bin := filepath.Join(cfg.Root, "lambdas", "build", r.Function, "bootstrap")
+	// Every function runs the same bootstrap (ORDERBOT_FUNCTION names the route): make
+	// build leaves it in lambdas/build/bootstrap/ and its zip, the one asset, next to it.
+	artefacts := []string{"bootstrap"}
+	for i, name := range artefacts {
+		fs := FunctionSize{Function: name}
+		bin := filepath.Join(cfg.Root, "lambdas", "build", name, "bootstrap")
 		if fi, err := os.Stat(bin); err == nil {
 			fs.Raw = fi.Size()
 			if out, err := exec.CommandContext(ctx, "go", "version", "-m", bin).Output(); err == nil {
@@ -62,18 +63,18 @@ func runSizes(ctx context.Context, cfg Config) (SizeReport, error) {
 		} else {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("%s: not built (run make build first)", bin))
 		}
-		if fi, err := os.Stat(filepath.Join(cfg.Root, "lambdas", "build", r.Function+".zip")); err == nil {
+		if fi, err := os.Stat(filepath.Join(cfg.Root, "lambdas", "build", name+".zip")); err == nil {
 			fs.Zip = fi.Size()
 		}
 		versions := moduleVersions(fs.BuildInfo)
 		// Symbol sizes need the symbol table, which -s strips: build the same binary
 		// without -s -w for the breakdown only.
-		full := filepath.Join(tmp, r.Function)
+		full := filepath.Join(tmp, name)
 		cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-o", full, "./cmd/bootstrap")
 		cmd.Dir = filepath.Join(cfg.Root, "lambdas")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return rep, fmt.Errorf("go build %s (with symbols): %v\n%s", r.Function, err, out)
+			return rep, fmt.Errorf("go build %s (with symbols): %v\n%s", name, err, out)
 		}
 		if versions == nil {
 			out, _ := exec.CommandContext(ctx, "go", "version", "-m", full).Output()
@@ -91,13 +92,13 @@ func runSizes(ctx context.Context, cfg Config) (SizeReport, error) {
 		for m, n := range sizes {
 			ms := byModule[m]
 			if ms == nil {
-				ms = &ModuleSize{Module: m, Version: versions[m], Bytes: make([]int64, len(api.Routes))}
+				ms = &ModuleSize{Module: m, Version: versions[m], Bytes: make([]int64, len(artefacts))}
 				byModule[m] = ms
 			}
 			ms.Bytes[i] = n
 		}
 		rep.Functions = append(rep.Functions, fs)
-		cfg.logf("size %-13s raw %9d zip %9d symbols %9d", r.Function, fs.Raw, fs.Zip, total)
+		cfg.logf("size %-13s raw %9d zip %9d symbols %9d", name, fs.Raw, fs.Zip, total)
 	}
 	for _, ms := range byModule {
 		rep.Modules = append(rep.Modules, *ms)
