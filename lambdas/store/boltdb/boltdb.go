@@ -135,7 +135,7 @@ type round struct {
 }
 
 // maxChanges bounds a user's Changes; the older half goes when it is full.
-const maxChanges = 16
+const maxChanges = 8
 
 // noChangeMark ends the entry of a request that changed nothing (a cancel without an
 // order).

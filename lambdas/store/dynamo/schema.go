@@ -98,11 +98,11 @@
 // the longest items, so a close — which adds three attributes — never fails on size. The
 // deadline and opened_by/closed_by add about 150 bytes, the d# records at most 16 of
 // about 100. Each write costs one write unit per KB of the round, which is negligible for
-// rounds of this size. Caveat: DynamoDB counts strings in UTF-8 bytes; with the longest
-// items (800 bytes), 32-character request ids and every one of 250 users' change sets
-// full (16 entries of 52 bytes), a round reaches about 470 KB, and a write that would
-// cross 400 KB fails (ValidationException). dynalite counts UTF-16 code units (a 4-byte
-// character counts 2), so the conformance suite's full round cannot show it.
+// rounds of this size. DynamoDB counts strings in UTF-8 bytes, dynalite UTF-16 code units (a
+// 4-byte character counts 2), so the suite's full round on dynalite alone cannot show the
+// limit: TestWorstCaseRoundSize measures the largest round — the longest items in 4-byte
+// characters, 32-character request ids, full change sets — in UTF-8 bytes: about 334 KB
+// with change sets of at most 8 entries (maxChanges; 16 measured 386 KB, too close).
 //
 // Events: MarkEvent is one conditional PutItem. DynamoDB deletes expired items lazily (up to
 // days later), so the condition also accepts a record whose expires_at has passed.

@@ -956,7 +956,7 @@ func (d *decoder) time(m map[string]types.AttributeValue, name string) time.Time
 
 // maxChanges bounds a user's change set in one round (see schema.go): the item limit
 // holds for orders.MaxOrders users each with a full set.
-const maxChanges = 16
+const maxChanges = 8
 
 // change is a request's entry in a change set: its time first, so entries sort by it.
 func change(req orders.Request) string {

@@ -512,3 +512,86 @@ func TestHistoryTTL(t *testing.T) {
 		}
 	}
 }
+
+// TestWorstCaseRoundSize measures the largest round the store allows — orders.MaxOrders
+// users, each with the longest item in 4-byte characters, a full change set and request
+// ids as long as real ones — as DynamoDB does, in UTF-8 bytes (dynalite counts UTF-16
+// units, so it would accept more than DynamoDB): it must stay under the 400 KB item limit,
+// with room for a close. Every user adds the same attributes of the same size, so the
+// round of MaxOrders users is the round of a few, plus the cost of one user that many
+// times: building a few users' worth keeps the test fast.
+func TestWorstCaseRoundSize(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	client, table := dynamotest.NewTable(t)
+	s := dynamo.New(client, table)
+	long := func(i int) string { return strings.Repeat("𝓪", orders.MaxItemRunes-1) + string(rune('0'+i%10)) }
+	var seq atomic.Int64
+	realID := func() string { return fmt.Sprintf("%032x", seq.Add(1)) } // a 128-bit digest in hex
+	size := func(users int) int {
+		for u := range users {
+			user := fmt.Sprintf("U%010d", u) // Slack ids are 9–11 characters
+			for c := 0; c < 10; c++ {        // more changes than a change set keeps
+				at := t0.Add(time.Duration(u*16+c) * time.Millisecond)
+				req := orders.Request{ID: realID(), At: at}
+				if _, err := s.SetOrder(ctx, ch, order(user, long(c), at), req, "R1"); err != nil {
+					t.Fatalf("user %d change %d: got error %v, want none", u, c, err)
+				}
+			}
+		}
+		out, err := client.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 &table,
+			KeyConditionExpression:    aws.String("#pk = :pk"),
+			ExpressionAttributeNames:  map[string]string{"#pk": dynamo.PartitionKey},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: "C#T1#C1"}},
+		})
+		if err != nil || len(out.Items) != 1 {
+			t.Fatalf("reading the round item: got %d items, error %v; want 1", len(out.Items), err)
+		}
+		return itemSize(out.Items[0])
+	}
+	one := size(1)
+	eleven := size(11) // users 0–10: user 0 again (no growth) and ten more
+	perUser := (eleven - one) / 10
+	largest := one + perUser*(orders.MaxOrders-1)
+	t.Logf("one user's round %d bytes, each further user %d: %d users' round %d bytes of DynamoDB's 409,600", one, perUser, orders.MaxOrders, largest)
+	if limit := 400*1024 - 4*1024; largest > limit {
+		t.Fatalf("largest round: got %d bytes, want at most %d (400 KB less room for a close)", largest, limit)
+	}
+}
+
+// itemSize is an item's size as DynamoDB bills and limits it, rounded up: attribute names
+// and string values in UTF-8 bytes, numbers at most 21 bytes, 3 bytes per map or list
+// plus 1 per element.
+func itemSize(item map[string]types.AttributeValue) int {
+	n := 0
+	for name, v := range item {
+		n += len(name) + valueSize(v)
+	}
+	return n
+}
+
+func valueSize(v types.AttributeValue) int {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		return len(v.Value)
+	case *types.AttributeValueMemberN:
+		return 21
+	case *types.AttributeValueMemberSS:
+		n := 0
+		for _, s := range v.Value {
+			n += len(s)
+		}
+		return n
+	case *types.AttributeValueMemberM:
+		return 3 + itemSize(v.Value) + len(v.Value)
+	case *types.AttributeValueMemberL:
+		n := 3
+		for _, e := range v.Value {
+			n += 1 + valueSize(e)
+		}
+		return n
+	default:
+		return 1
+	}
+}
