@@ -22,10 +22,14 @@ type LambdaConfig struct {
 	Period    time.Duration // CFS period of the CPU quota
 	Sizes     []int         // memory sizes (MB) of orderbot and the Go floor
 	Foreign   bool          // the Python handler at 128 and 256 MB, Bolt at 512 and 1,024 MB
-	Steps     bool          // the cold-path changes, before and after, at StepMemory
+	Steps     bool          // the cold-path changes, before and after, at StepSizes
 	Profile   int           // profiled cold starts of orderbot at StepMemory (0: none)
 	InitTrace int           // GODEBUG=inittrace=1 cold starts of orderbot at StepMemory (0: none)
 }
+
+// StepSizes are the sizes the cold-path changes are measured at: the stack's old default,
+// where the cold start is CPU-bound, and one full vCPU, where the round trips show.
+var StepSizes = []int{StepMemory, fullCPUMemoryMB}
 
 // DefaultLambdaConfig is what `make bench` runs.
 func DefaultLambdaConfig() LambdaConfig {
@@ -44,7 +48,7 @@ const (
 	// as 20 ms (pwrdrvr/lambda-dispatch issue #246; pwrdrvr/lambda-throttling): a function
 	// that uses its share early in a 20 ms slice pauses until the slice ends.
 	DefaultCPUPeriod = 20 * time.Millisecond
-	// StepMemory is the size the cold-path changes and the profile are measured at.
+	// StepMemory is the size the targets, the profile and the init trace are measured at.
 	StepMemory = 256
 )
 
@@ -190,7 +194,10 @@ func quotaSizes(lc LambdaConfig) []int {
 	if lc.Foreign {
 		sizes = append(sizes, 128, 256, 512, 1024)
 	}
-	if lc.Steps || lc.Profile > 0 || lc.InitTrace > 0 {
+	if lc.Steps {
+		sizes = append(sizes, StepSizes...)
+	}
+	if lc.Profile > 0 || lc.InitTrace > 0 {
 		sizes = append(sizes, StepMemory)
 	}
 	slices.Sort(sizes)
@@ -305,12 +312,18 @@ func lambdaContenders(ctx context.Context, cfg Config, w *lambdaWorld, bins lamb
 	if lc.Foreign {
 		cs = append(cs, foreignLambda(ctx, cfg, w)...)
 	}
-	for i, st := range rep.Steps {
-		c := &LambdaContender{Kind: KindStep, Step: i, Name: fmt.Sprintf("step %d: %s", i, st.Name), MemoryMB: StepMemory, Detail: st.Detail, Err: st.Err}
-		if st.Err == "" {
-			c.run = goRun(bins.steps[i], StepMemory, w.orderbotEnv())
+	for _, mb := range stepSizes(lc, rep) {
+		if !slices.Contains(lc.Sizes, mb) {
+			cs = append(cs, &LambdaContender{Kind: KindOrderbot, Name: fmt.Sprintf("orderbot %d MB", mb), MemoryMB: mb,
+				Detail: "the bootstrap as built now, the last cold-path state", run: goRun(bins.orderbot, mb, w.orderbotEnv())})
 		}
-		cs = append(cs, c)
+		for i, st := range rep.Steps {
+			c := &LambdaContender{Kind: KindStep, Step: i, Name: fmt.Sprintf("step %d %d MB: %s", i, mb, st.Name), MemoryMB: mb, Detail: st.Detail, Err: st.Err}
+			if st.Err == "" {
+				c.run = goRun(bins.steps[i], mb, w.orderbotEnv())
+			}
+			cs = append(cs, c)
+		}
 	}
 	return cs
 }
@@ -464,10 +477,18 @@ func (r LambdaReport) ok(kind string, mb int) (*LambdaContender, bool) {
 	return c, c != nil && len(c.Samples) > 0
 }
 
-// stepContender is step i's contender.
-func (r LambdaReport) stepContender(i int) (*LambdaContender, bool) {
+// stepSizes are the sizes the steps run at (none without steps).
+func stepSizes(lc LambdaConfig, rep *LambdaReport) []int {
+	if !lc.Steps || len(rep.Steps) == 0 {
+		return nil
+	}
+	return StepSizes
+}
+
+// stepContender is step i's contender at size mb.
+func (r LambdaReport) stepContender(i, mb int) (*LambdaContender, bool) {
 	for _, c := range r.Contenders {
-		if c.Kind == KindStep && c.Step == i {
+		if c.Kind == KindStep && c.Step == i && c.MemoryMB == mb {
 			return c, len(c.Samples) > 0
 		}
 	}

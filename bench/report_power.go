@@ -73,12 +73,33 @@ func (l LambdaReport) stepsSection(w writer) {
 	w("### Cold-path changes, before and after in this run\n\n")
 	w("Each state is the current bootstrap with the later changes to package `%s` reverted (their commits' diffs, "+
 		"reverse-applied, through `go build -overlay`), so only these changes differ between the rows; the last row is the "+
-		"bootstrap as built now. All at %d MB, interleaved with every other contender.\n\n", stepPackage, StepMemory)
-	w("| state | cold median | Δ cold vs previous | cold p95 | init | first request | CPU to reply | TLS connections, AWS calls |\n")
+		"bootstrap as built now. Measured at %d MB, where the cold start is CPU-bound, and at %d MB (one vCPU), where the "+
+		"round trips show; interleaved with every other contender.\n\n", stepPackage, StepSizes[0], StepSizes[1])
+	for _, mb := range StepSizes {
+		l.stepsTable(w, mb)
+	}
+	for _, st := range l.Steps {
+		if st.Commit != "" {
+			w("- **%s** (`%.9s`): %s\n", st.Name, st.Commit, st.Detail)
+		} else {
+			w("- **%s**: %s\n", st.Name, st.Detail)
+		}
+	}
+	last := ColdPathChanges[len(ColdPathChanges)-1]
+	w("- **+ %s** (`%.9s`): %s\n\n", last.Name, last.Commit, last.Detail)
+}
+
+// stepsTable is the before/after table of the steps at memory size mb.
+func (l LambdaReport) stepsTable(w writer, mb int) {
+	w("**%d MB:**\n\n| state | cold median | Δ cold vs previous | cold p95 | init | first request | CPU to reply | TLS connections, AWS calls |\n", mb)
 	w("|---|---|---|---|---|---|---|---|\n")
 	var prev time.Duration
-	row := func(name string, c *LambdaContender, ok bool, why string) {
+	row := func(name string, c *LambdaContender, ok bool) {
 		if !ok {
+			why := ""
+			if c != nil {
+				why = c.Err
+			}
 			w("| %s | – | – | – | – | – | – | skipped: %s |\n", name, oneLine(why))
 			prev = 0
 			return
@@ -93,29 +114,12 @@ func (l LambdaReport) stepsSection(w writer) {
 		prev = s.Median
 	}
 	for i, st := range l.Steps {
-		c, ok := l.stepContender(i)
-		why := st.Err
-		if c != nil && c.Err != "" {
-			why = c.Err
-		}
-		row(st.Name, c, ok, why)
+		c, ok := l.stepContender(i, mb)
+		row(st.Name, c, ok)
 	}
-	last := ColdPathChanges[len(ColdPathChanges)-1]
-	c, ok := l.ok(KindOrderbot, StepMemory)
-	why := ""
-	if c != nil {
-		why = c.Err
-	}
-	row("+ "+last.Name+" (current)", c, ok, why)
+	c, ok := l.ok(KindOrderbot, mb)
+	row("+ "+ColdPathChanges[len(ColdPathChanges)-1].Name+" (current)", c, ok)
 	w("\n")
-	for _, st := range l.Steps {
-		if st.Commit != "" {
-			w("- **%s** (`%.9s`): %s\n", st.Name, st.Commit, st.Detail)
-		} else {
-			w("- **%s**: %s\n", st.Name, st.Detail)
-		}
-	}
-	w("- **+ %s** (`%.9s`): %s\n\n", last.Name, last.Commit, last.Detail)
 }
 
 func (l LambdaReport) whereTimeGoes(w writer) {
