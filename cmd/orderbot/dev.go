@@ -18,6 +18,7 @@ import (
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/handler"
 	"github.com/orderbot/orderbot/lambdas/orders"
+	"github.com/orderbot/orderbot/lambdas/schedule"
 	"github.com/orderbot/orderbot/lambdas/slack"
 	"github.com/orderbot/orderbot/lambdas/store/boltdb"
 	"github.com/orderbot/orderbot/lambdas/store/faulty"
@@ -69,11 +70,13 @@ func dev(ctx context.Context, args []string) error {
 	// chat.*), both strict stand-ins. API Gateway has no such paths; only the dev server does.
 	web := slacksim.NewWebAPI(devBotToken)
 	web.Open = true // send's trigger_ids are made in another process
-	gw, err := devGateway(faults.store, secret, f.quiet, webAPIOf(base))
+	sched := devScheduler(f.clockSpeed)
+	gw, err := devGatewayWith(faults.store, secret, f.quiet, webAPIOf(base), sched)
 	if err != nil {
 		return err
 	}
 	defer gw.Wait()
+	go sched.Run(ctx, 100*time.Millisecond)
 	mux := http.NewServeMux()
 	mux.Handle(ResponseURLPath+"/", &slacksim.ResponseURLs{Open: true})
 	mux.Handle(WebAPIPath+"/", http.StripPrefix(WebAPIPath, web))
@@ -89,6 +92,7 @@ type devFlags struct {
 	quiet        bool
 	latency      time.Duration
 	lostAcks     int
+	clockSpeed   float64
 }
 
 func parseDevFlags(args []string) (devFlags, error) {
@@ -99,8 +103,12 @@ func parseDevFlags(args []string) (devFlags, error) {
 	fs.BoolVar(&f.quiet, "quiet", false, "no access log on stdout")
 	fs.DurationVar(&f.latency, "store-latency", 0, "make every store call wait this long first, like a throttled DynamoDB (e.g. 2s)")
 	fs.IntVar(&f.lostAcks, "store-lost-acks", 0, "make the next N store writes take effect but report a timeout, like a lost DynamoDB response")
+	fs.Float64Var(&f.clockSpeed, "clock-speed", 1, "run round deadlines and reminders this many times faster than real time (e.g. 60: a 20-minute deadline in 20 s)")
 	if err := fs.Parse(args); err != nil {
 		return f, usageError("%v", err)
+	}
+	if f.clockSpeed < 1 {
+		return f, usageError("--clock-speed must be at least 1")
 	}
 	if f.latency < 0 || f.lostAcks < 0 {
 		return f, usageError("--store-latency and --store-lost-acks must not be negative")
@@ -111,6 +119,22 @@ func parseDevFlags(args []string) (devFlags, error) {
 // devGateway is the local API Gateway in front of the handlers, wired as in Lambda but
 // with the embedded store and the secret given.
 func devGateway(store orders.Store, secret string, quiet bool, web webAPI) (*gateway.Gateway, error) {
+	return devGatewayWith(store, secret, quiet, web, nil)
+}
+
+// devScheduler is the in-process stand-in for EventBridge Scheduler: it fires rounds'
+// deadlines and reminders speed times sooner than they are due (the times in messages
+// stay real) and says so on stderr.
+func devScheduler(speed float64) *schedule.Local {
+	return &schedule.Local{Speed: speed, Fired: func(name string, at time.Time) {
+		fmt.Fprintf(os.Stderr, "orderbot dev: schedule %s fired (due %s)\n", name, at.Local().Format("15:04:05"))
+	}}
+}
+
+// devGatewayWith is devGateway with rounds' deadlines run by sched (none when nil): a due
+// schedule invokes the schedule function through the gateway's asynchronous invoke, as
+// EventBridge Scheduler invokes the function in Lambda.
+func devGatewayWith(store orders.Store, secret string, quiet bool, web webAPI, sched *schedule.Local) (*gateway.Gateway, error) {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	messages, err := slack.NewMessages(os.Getenv(api.EnvLocale))
 	if err != nil {
@@ -138,6 +162,16 @@ func devGateway(store orders.Store, secret string, quiet bool, web webAPI) (*gat
 	deps.Deferrer = handler.DeferFunc(func(ctx context.Context, fn string, payload []byte) error {
 		return gw.InvokeAsync(ctx, fn, payload)
 	})
+	if sched != nil {
+		zone, err := time.LoadLocation(envOr(api.EnvTimeZone, api.DefaultTimeZone))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", api.EnvTimeZone, err)
+		}
+		deps.Scheduler, deps.Zone, deps.Reminder = sched, zone, api.DefaultReminderMinutes*time.Minute
+		sched.Invoke = func(ctx context.Context, input []byte) error {
+			return gw.InvokeAsync(ctx, api.ScheduleFunction, input)
+		}
+	}
 	gw, err = gateway.New(handler.Handlers(deps), opts)
 	return gw, err
 }

@@ -62,6 +62,7 @@ func send(ctx context.Context, args []string) error {
 	cf := addClientFlags(fs, "http://127.0.0.1:"+envOr("PORT", "3000"))
 	event := fs.String("event", "", "send an Events API payload instead: url_verification or app_mention")
 	sslCheck := fs.Bool("ssl-check", false, "send Slack's ssl_check to the command's URL instead (the answer must be an empty 200)")
+	follow := fs.Int("follow", 0, "after a command's answer, wait for this many later posts on its response_url (a deadline's reminder and tally) and print them (local gateway only)")
 	wait := fs.Duration("wait", api.DeferredTimeout+5*time.Second, "how long to wait for a deferred answer on response_url (local gateway only)")
 	clickID := fs.String("click", "", "click the button with this action_id in the last message with buttons (local gateway only)")
 	value := fs.String("value", "", "with --click: the button's value, when several share the action_id")
@@ -91,6 +92,7 @@ func send(ctx context.Context, args []string) error {
 		}
 	case fs.NArg() >= 1:
 		form := c.CommandForm(fs.Arg(0), strings.Join(fs.Args()[1:], " "))
+		lastResponseURL = form.Get("response_url")
 		if reply, err = c.PostCommand(ctx, fs.Arg(0), form); err == nil && c.ResponseBase != "" && reply.OK() && isWorkingOnIt(reply) {
 			fmt.Print(slacksim.Render(reply))
 			reply, err = deferredAnswer(ctx, c.HTTP, form.Get("response_url"), *wait)
@@ -106,6 +108,9 @@ func send(ctx context.Context, args []string) error {
 		return fmt.Errorf("HTTP %d", reply.Status)
 	}
 	remember(reply)
+	if *follow > 0 && fs.NArg() >= 1 && c.ResponseBase != "" {
+		return followPosts(ctx, c.HTTP, lastResponseURL, *follow, *wait)
+	}
 	if reply.Msg == nil && fs.NArg() >= 1 && isLocal(c.BaseURL) {
 		showModal(ctx, c) // a command answered with an empty 200 may have opened a modal
 	}
@@ -259,6 +264,42 @@ func smoke(ctx context.Context, args []string) error {
 	check("unknown content type refused", r.Status == 415, fmt.Sprintf("HTTP %d", r.Status))
 	if len(failed) > 0 {
 		return errors.New("smoke test failed: " + strings.Join(failed, ", "))
+	}
+	return nil
+}
+
+// lastResponseURL is the response_url of the command send posted.
+var lastResponseURL string
+
+// followPosts prints the first n posts on responseURL (a deadline's reminder and tally
+// arrive there minutes later), waiting up to wait for them.
+func followPosts(ctx context.Context, client *http.Client, responseURL string, n int, wait time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, wait+5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s?min=%d&wait=%s", responseURL, n, wait), nil)
+	if err != nil {
+		return err
+	}
+	hc := *client
+	hc.Timeout = 0
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("follow response_url: %w", err)
+	}
+	defer resp.Body.Close()
+	var msgs []slackgo.WebhookMessage
+	if err := json.NewDecoder(resp.Body).Decode(&msgs); err != nil {
+		return fmt.Errorf("follow response_url: %w", err)
+	}
+	for _, m := range msgs {
+		msg := slackgo.Msg{ResponseType: m.ResponseType, Text: m.Text}
+		if m.Blocks != nil {
+			msg.Blocks = *m.Blocks
+		}
+		fmt.Print(slacksim.Render(&slacksim.Reply{Status: http.StatusOK, Msg: &msg}))
+	}
+	if len(msgs) < n {
+		return fmt.Errorf("%d of %d posts on response_url within %v", len(msgs), n, wait)
 	}
 	return nil
 }

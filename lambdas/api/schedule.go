@@ -31,6 +31,8 @@ type ScheduleFire struct {
 	// while the open round's deadline is still the one that request set.
 	DeadlineBy string    `json:"deadlineBy"`
 	Deadline   time.Time `json:"deadline"`
+	// At is when this schedule is due: Deadline for a close, earlier for a reminder.
+	At time.Time `json:"at"`
 	// User set the deadline.
 	User string `json:"user,omitempty"`
 	// ResponseURL and SetAt are the deadline-setting command's response_url and when it

@@ -198,10 +198,22 @@ func (d Deps) abandonOrder(ctx context.Context, ch orders.Channel, user string, 
 
 // OrderList handles /order-list: the round (ephemeral), `share` (in the channel), `close`
 // (closes it and posts the final tally); the keywords in every language (`공유`, `마감`).
+//
+// It is also the schedule function (api.ScheduleFunction): a schedule firing (a round's
+// deadline, its reminder) arrives as an event with only Schedule set; see deadline.go.
 func OrderList(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
-	return d.commandHandler("order-list", func(ctx context.Context, ev api.Event, cmd slackgo.SlashCommand, ch orders.Channel, log *slog.Logger) (*slackgo.Msg, error) {
+	scheduled := observe(d, "order-list", d.scheduled)
+	command := d.commandHandler("order-list", func(ctx context.Context, ev api.Event, cmd slackgo.SlashCommand, ch orders.Channel, log *slog.Logger) (*slackgo.Msg, error) {
 		t := task{function: "order-list", ev: ev, responseURL: cmd.ResponseURL}
 		kw, rest := slack.ParseKeyword(cmd.Text)
+		if kw == slack.KeywordClose && rest != "" {
+			arg := parseDeadline(d.Messages, rest, d.now(), d.zone())
+			if arg.problem != "" {
+				return d.Messages.Usage(cmd.Command, arg.problem), nil
+			}
+			d.deadlineTask(&t, ev, cmd, ch, arg, log)
+			return d.within(ctx, t, log)
+		}
 		if rest != "" {
 			return d.Messages.UnknownArgument(cmd.Command, cmd.Text), nil
 		}
@@ -216,7 +228,7 @@ func OrderList(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
 				if r.ID == "" && share {
 					return d.Messages.NoOpenRound(), nil
 				}
-				return d.Messages.Round(r, share, false), nil
+				return d.Messages.Round(d.inZone(r), share, false), nil
 			}
 			t.giveUp = func(context.Context) *slackgo.Msg { return d.Messages.NotRead() }
 		case slack.KeywordClose:
@@ -231,6 +243,9 @@ func OrderList(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
 				}
 				log.Info("round closed", "team", ch.Team, "channel", ch.Channel, "round", res.Round.ID,
 					"orders", len(res.Round.Orders), "outcome", res.Outcome.String())
+				if res.Round.DeadlineBy != "" {
+					d.unschedule(ctx, res.Round.DeadlineBy, log) // it would find the round closed anyway
+				}
 				return d.closeReply(res), nil
 			}
 			t.giveUp = func(ctx context.Context) *slackgo.Msg {
@@ -251,6 +266,12 @@ func OrderList(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
 		}
 		return d.within(ctx, t, log)
 	})
+	return func(ctx context.Context, ev api.Event) (*slackgo.Msg, error) {
+		if ev.Schedule != nil {
+			return scheduled(ctx, ev)
+		}
+		return command(ctx, ev)
+	}
 }
 
 func (d Deps) closeReply(res orders.Result) *slackgo.Msg {

@@ -216,11 +216,21 @@ func (d Deps) finish(ctx context.Context, t task, log *slog.Logger) (*slackgo.Ms
 //   - when the store cannot say (an error), the answer is posted anyway: twice is better
 //     than never.
 func (d Deps) respondOnce(ctx context.Context, t task, msg *slackgo.Msg, log *slog.Logger) error {
-	id := requestOf(t.ev).ID
+	return d.postOnce(ctx, requestOf(t.ev).ID, func(ctx context.Context) error {
+		rctx, cancel := context.WithTimeout(ctx, respondTimeout) // within the run's deadline when shorter
+		defer cancel()
+		return d.respond(rctx, t.responseURL, msg)
+	}, api.ResponseURLValidity, log)
+}
+
+// postOnce runs post unless another delivery already did for id, as respondOnce
+// describes: a "sent" record after a successful post, kept for remember, and a lease
+// before it.
+func (d Deps) postOnce(ctx context.Context, id string, post func(context.Context) error, remember time.Duration, log *slog.Logger) error {
 	claim, sent := orders.ReplyClaim(id), orders.ReplySent(id)
 	for {
 		if done, err := d.Orders.Recorded(ctx, sent); err == nil && done {
-			log.Info("deferred reply already sent by another delivery")
+			log.Info("reply already sent by another delivery")
 			return nil
 		}
 		first, err := d.Orders.FirstDelivery(ctx, claim, replyLease)
@@ -238,18 +248,16 @@ func (d Deps) respondOnce(ctx context.Context, t task, msg *slackgo.Msg, log *sl
 			return ctx.Err()
 		}
 	}
-	rctx, cancel := context.WithTimeout(ctx, respondTimeout) // within the run's deadline when shorter
-	defer cancel()
-	if err := d.respond(rctx, t.responseURL, msg); err != nil {
+	if err := post(ctx); err != nil {
 		if rerr := d.Orders.Release(context.WithoutCancel(ctx), claim); rerr != nil {
 			log.Warn("reply claim not given back: the next delivery waits for its lease", "error", rerr.Error())
 		}
 		return err
 	}
-	if _, err := d.Orders.FirstDelivery(context.WithoutCancel(ctx), sent, api.ResponseURLValidity); err != nil {
+	if _, err := d.Orders.FirstDelivery(context.WithoutCancel(ctx), sent, remember); err != nil {
 		log.Warn("reply sent but not recorded: a duplicate delivery may answer again", "error", err.Error())
 	}
-	log.Info("deferred reply sent")
+	log.Info("reply sent")
 	return nil
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/orders"
+	"github.com/orderbot/orderbot/lambdas/schedule"
 	"github.com/orderbot/orderbot/lambdas/slack"
 )
 
@@ -52,6 +53,14 @@ type Deps struct {
 	// Messages words every message in the configured language (ORDERBOT_LOCALE); the
 	// zero value is English.
 	Messages slack.Messages
+	// Scheduler creates and deletes the schedules of rounds' deadlines (the schedule
+	// function's only); nil: deadlines are refused.
+	Scheduler schedule.Scheduler
+	// Zone is the team's time zone for deadlines typed as a time of day (ORDERBOT_TIMEZONE);
+	// UTC when nil.
+	Zone *time.Location
+	// Reminder is how long before a deadline the channel is reminded; 0: never.
+	Reminder time.Duration
 }
 
 // Function is how one route's function is built from the Deps.
@@ -67,7 +76,7 @@ type Function struct {
 var Functions = map[string]Function{
 	"events":       {New: func(d Deps) any { return Events(d) }, WebAPI: true},
 	"order-update": {New: func(d Deps) any { return OrderUpdate(d) }, WebAPI: true},
-	"order-list":   {New: func(d Deps) any { return OrderList(d) }},
+	"order-list":   {New: func(d Deps) any { return OrderList(d) }, WebAPI: true}, // a deadline's tally past response_url
 	"interactive":  {New: func(d Deps) any { return Interactive(d) }},
 }
 

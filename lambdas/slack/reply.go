@@ -252,6 +252,9 @@ func (m Messages) Round(r orders.Round, shared, closed bool) *slackgo.Msg {
 		blocks = append(blocks, actions)
 	}
 	if !closed {
+		if !r.Deadline.IsZero() {
+			blocks = append(blocks, contextLine(m.DeadlineLine(r.Deadline)))
+		}
 		blocks = append(blocks, contextLine(m.text(i18n.RoundHint)))
 	}
 	return message(responseType, m.tallyText(title, groups), blocks...)

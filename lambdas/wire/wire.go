@@ -64,6 +64,9 @@ func Deps(ctx context.Context, withPoster bool) (handler.Deps, error) {
 	}
 	d := build(c, withPoster, overrides{})
 	d.Messages = messages
+	if err := deadlines(&d, c); err != nil {
+		return handler.Deps{}, err
+	}
 	return d, nil
 }
 

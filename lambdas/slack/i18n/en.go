@@ -12,6 +12,10 @@ func items(n int) Plural {
 	return Plural{Name: "items", Arg: n, One: fmt.Sprintf("%%[%d]d item", n), Other: fmt.Sprintf("%%[%d]d items", n)}
 }
 
+func minutes(n int) Plural {
+	return Plural{Name: "minutes", Arg: n, One: fmt.Sprintf("%%[%d]d minute", n), Other: fmt.Sprintf("%%[%d]d minutes", n)}
+}
+
 // en is the English catalogue.
 var en = map[ID]Text{
 	UsageUpdate: S("`/order-update <item>` sets or replaces your order in this channel's round\n" +
@@ -19,15 +23,25 @@ var en = map[ID]Text{
 		"`/order-list` shows the round"),
 	UsageList: S("`/order-list` shows this channel's round, grouped by item (only you see it)\n" +
 		"`/order-list share` posts it to the channel\n" +
-		"`/order-list close` closes the round and posts the final tally"),
-	ProblemEmptyItem:   S("Tell me what you'd like, e.g. `/order-update iced americano`."),
-	ProblemItemTooLong: S("That order is too long: at most %[1]d characters, please."),
-	ProblemInvalidItem: S("That order holds characters I can't store (control characters or invalid UTF-8)."),
-	ProblemOtherItem:   S("That order can't be taken as typed."),
-	ProblemWrongRoute:  S("This is the Request URL of `%[1]s`, not of `%[2]s`."),
-	ProblemUnknownArg:  S("I don't know `%[1]s`."),
-	FieldBoth:          S("Pick a recent item or type your order — not both."),
-	FieldEmpty:         S("Pick a recent item or type your order."),
+		"`/order-list close` closes the round and posts the final tally\n" +
+		"`/order-list close at 11:30` or `close in 20m` closes it then; `close never` removes the deadline"),
+	ProblemEmptyItem:    S("Tell me what you'd like, e.g. `/order-update iced americano`."),
+	ProblemItemTooLong:  S("That order is too long: at most %[1]d characters, please."),
+	ProblemInvalidItem:  S("That order holds characters I can't store (control characters or invalid UTF-8)."),
+	ProblemOtherItem:    S("That order can't be taken as typed."),
+	ProblemWrongRoute:   S("This is the Request URL of `%[1]s`, not of `%[2]s`."),
+	ProblemUnknownArg:   S("I don't know `%[1]s`."),
+	ProblemDeadline:     S("I can't read `%[1]s` as a deadline: say `close at 11:30`, `close in 20m` or `close never`."),
+	ProblemDeadlinePast: S("%[1]s has passed already today: pick a later time."),
+	ProblemDeadlineFar:  S("A deadline can be at most %[1]d hours ahead."),
+	DeadlineSet:         P("Orders close at *%[1]s* (in ${minutes}).", minutes(2)),
+	DeadlineRemoved:     S("The deadline is removed: the round stays open until someone closes it."),
+	DeadlineNotSaved:    S("Sorry — I could not save the deadline: the database did not answer in time. Nothing was changed; please try again."),
+	DeadlineLine:        S("⏰ Closes at *%[1]s*"),
+	DeadlineReminder:    P("⏰ Orders close at *%[1]s*, in ${minutes} — ${orders} so far. Join with `/order-update <item>`.", minutes(2), orders(3)),
+	DeadlineClosed:      S("Closed at its deadline, %[1]s."),
+	FieldBoth:           S("Pick a recent item or type your order — not both."),
+	FieldEmpty:          S("Pick a recent item or type your order."),
 
 	OrderSet:           P("Your order: *%[1]s* — ${orders} in this round.", orders(2)),
 	OrderSetHint:       S("Change it with `/order-update <item>`, withdraw it with `/order-update cancel`, see the round with `/order-list`."),

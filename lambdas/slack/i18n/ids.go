@@ -68,6 +68,17 @@ const (
 	ModalTextLabel       ID = "modal.text.label"
 	ModalTextPlaceholder ID = "modal.text.placeholder"
 
+	// Deadlines (/order-list close at|in|never).
+	ProblemDeadline     ID = "problem.deadline"      // 1: the argument (escaped)
+	ProblemDeadlinePast ID = "problem.deadline_past" // 1: the time
+	ProblemDeadlineFar  ID = "problem.deadline_far"  // 1: the most hours ahead
+	DeadlineSet         ID = "deadline.set"          // 1: the time, 2: minutes until it
+	DeadlineRemoved     ID = "deadline.removed"
+	DeadlineNotSaved    ID = "deadline.not_saved"
+	DeadlineLine        ID = "deadline.line"     // 1: the time
+	DeadlineReminder    ID = "deadline.reminder" // 1: the time, 2: minutes left, 3: orders so far
+	DeadlineClosed      ID = "deadline.closed"   // 1: the time
+
 	// Keywords: the words a command's text may be. Each catalogue has its language's word;
 	// every language's word works whatever the setting (Forms).
 	KeywordCancel  ID = "keyword.cancel"

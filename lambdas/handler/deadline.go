@@ -1,0 +1,319 @@
+package handler
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/lambdas/orders"
+	"github.com/orderbot/orderbot/lambdas/schedule"
+	"github.com/orderbot/orderbot/lambdas/slack"
+)
+
+// deadlineArg is what `/order-list close <arg>` asks for: a deadline, or none (remove).
+type deadlineArg struct {
+	at      time.Time // zero: remove the deadline
+	problem string    // the argument could not be taken; the usage reply says why
+}
+
+var (
+	clockPattern    = regexp.MustCompile(`^(\d{1,2}):(\d{2})$`)
+	clockPatternKo  = regexp.MustCompile(`^(\d{1,2})\s*시(?:\s*(\d{1,2})\s*분)?$`)
+	durationPattern = regexp.MustCompile(`^(?:(\d+)\s*(?:h|hr|hrs|hour|hours|시간))?\s*(?:(\d+)\s*(?:m|min|mins|minute|minutes|분))?$`)
+	neverWords      = map[string]bool{"never": true, "none": true, "off": true, "없음": true, "해제": true, "취소": true, "cancel": true}
+)
+
+// parseDeadline reads close's argument, in English or Korean: `never` (없음, 해제)
+// removes the deadline; `[at] 11:30` (11시 30분) is that time today in zone, refused
+// when it has passed; `[in] 20m` / `1h30m` (20분, 1시간 30분, optionally followed by 후 or
+// 뒤) is that long from now. A deadline is at most api.MaxDeadline ahead.
+func parseDeadline(m slack.Messages, arg string, now time.Time, zone *time.Location) deadlineArg {
+	s := strings.ToLower(strings.Join(strings.Fields(arg), " "))
+	if neverWords[s] {
+		return deadlineArg{}
+	}
+	var at time.Time
+	switch rest, isAt := strings.CutPrefix(s, "at "); {
+	case clockPattern.MatchString(rest) || clockPatternKo.MatchString(rest):
+		at = clockToday(rest, now, zone)
+		if at.IsZero() {
+			return deadlineArg{problem: m.DeadlineProblem(arg)}
+		}
+		if !at.After(now) {
+			return deadlineArg{problem: m.DeadlinePast(at, now)}
+		}
+	case isAt:
+		return deadlineArg{problem: m.DeadlineProblem(arg)}
+	default:
+		d, ok := parseDuration(s)
+		if !ok {
+			return deadlineArg{problem: m.DeadlineProblem(arg)}
+		}
+		at = now.Add(d).Truncate(time.Second)
+	}
+	if at.Sub(now) > api.MaxDeadline {
+		return deadlineArg{problem: m.DeadlineTooFar(api.MaxDeadline)}
+	}
+	return deadlineArg{at: at}
+}
+
+func clockToday(s string, now time.Time, zone *time.Location) time.Time {
+	g := clockPattern.FindStringSubmatch(s)
+	if g == nil {
+		g = clockPatternKo.FindStringSubmatch(s)
+	}
+	h, _ := strconv.Atoi(g[1])
+	mi := 0
+	if g[2] != "" {
+		mi, _ = strconv.Atoi(g[2])
+	}
+	if h > 23 || mi > 59 {
+		return time.Time{}
+	}
+	local := now.In(zone)
+	return time.Date(local.Year(), local.Month(), local.Day(), h, mi, 0, 0, zone)
+}
+
+func parseDuration(s string) (time.Duration, bool) {
+	s = strings.TrimPrefix(s, "in ")
+	for _, suffix := range []string{" 후", " 뒤", "후", "뒤"} {
+		s = strings.TrimSuffix(s, suffix)
+	}
+	g := durationPattern.FindStringSubmatch(strings.TrimSpace(s))
+	if g == nil || (g[1] == "" && g[2] == "") {
+		return 0, false
+	}
+	h, _ := strconv.Atoi(g[1])
+	mi, _ := strconv.Atoi(g[2])
+	if h > 48 || mi > 48*60 {
+		return 0, false
+	}
+	d := time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute
+	return d, d > 0
+}
+
+// now is the orders service's clock (a test's), else the wall clock.
+func (d Deps) now() time.Time {
+	if d.Orders != nil && d.Orders.Now != nil {
+		return d.Orders.Now()
+	}
+	return time.Now()
+}
+
+func (d Deps) zone() *time.Location {
+	if d.Zone != nil {
+		return d.Zone
+	}
+	return time.UTC
+}
+
+// inZone is r with its deadline in the team's zone, as messages show it.
+func (d Deps) inZone(r orders.Round) orders.Round {
+	if !r.Deadline.IsZero() {
+		r.Deadline = r.Deadline.In(d.zone())
+	}
+	return r
+}
+
+// deadlineTask is `/order-list close <arg>`: set, replace or remove the round's
+// deadline, then schedule its close (and reminder) and delete the replaced one's.
+func (d Deps) deadlineTask(t *task, ev api.Event, cmd slackgo.SlashCommand, ch orders.Channel, arg deadlineArg, log *slog.Logger) {
+	req := requestOf(ev)
+	req.User = cmd.UserID
+	t.op = func(ctx context.Context) (*slackgo.Msg, error) {
+		before, err := d.Orders.Current(ctx, ch)
+		if err != nil {
+			return nil, api.Internal("read round", err)
+		}
+		res, err := d.Orders.SetDeadline(ctx, ch, arg.at, req)
+		switch {
+		case errors.Is(err, orders.ErrNoOpenRound):
+			return d.Messages.NoOpenRound(), nil
+		case err != nil:
+			return nil, api.Internal("set deadline", err)
+		}
+		if res.Round.DeadlineBy == req.ID && !arg.at.IsZero() {
+			if err := d.scheduleDeadline(ctx, ch, cmd, req, arg.at); err != nil {
+				return nil, api.Internal("schedule deadline", err)
+			}
+		}
+		if before.DeadlineBy != "" && before.DeadlineBy != res.Round.DeadlineBy {
+			d.unschedule(ctx, before.DeadlineBy, log)
+		}
+		log.Info("deadline set", "team", ch.Team, "channel", ch.Channel, "round", res.Round.ID,
+			"deadline", res.Round.Deadline, "outcome", res.Outcome.String())
+		return d.deadlineReply(res.Round), nil
+	}
+	t.giveUp = func(ctx context.Context) *slackgo.Msg {
+		res, err := d.Orders.Abandon(ctx, ch, orders.Target{Deadline: true}, req)
+		switch {
+		case err != nil:
+			log.Error("abandon failed", "error", err.Error())
+			return d.Messages.Unknown()
+		case res.Outcome == orders.Applied:
+			return d.Messages.DeadlineNotSaved()
+		}
+		return d.deadlineReply(res.Round)
+	}
+}
+
+// deadlineReply says what the round's deadline is now.
+func (d Deps) deadlineReply(r orders.Round) *slackgo.Msg {
+	if r.Deadline.IsZero() || !r.Open() {
+		return d.Messages.DeadlineRemoved()
+	}
+	return d.Messages.DeadlineSet(r.Deadline.In(d.zone()), d.now())
+}
+
+// scheduleDeadline creates the close at `at` and, when there is time for it, the
+// reminder d.Reminder before. Names are the request's, so a repeat creates nothing new.
+func (d Deps) scheduleDeadline(ctx context.Context, ch orders.Channel, cmd slackgo.SlashCommand, req orders.Request, at time.Time) error {
+	if d.Scheduler == nil {
+		return errors.New("no scheduler configured")
+	}
+	fire := api.ScheduleFire{Kind: api.ScheduleClose, Team: ch.Team, Channel: ch.Channel, DeadlineBy: req.ID,
+		Deadline: at, At: at, User: cmd.UserID, ResponseURL: cmd.ResponseURL, SetAt: req.At}
+	if d.Reminder > 0 && at.Sub(d.now()) > d.Reminder {
+		remind := fire
+		remind.Kind, remind.At = api.ScheduleRemind, at.Add(-d.Reminder)
+		if err := d.createSchedule(ctx, remind); err != nil {
+			return err
+		}
+	}
+	return d.createSchedule(ctx, fire)
+}
+
+func (d Deps) createSchedule(ctx context.Context, f api.ScheduleFire) error {
+	name, err := schedule.Name(f.Kind, f.DeadlineBy)
+	if err != nil {
+		return err
+	}
+	input, err := json.Marshal(api.Event{Schedule: &f})
+	if err != nil {
+		return err
+	}
+	return d.Scheduler.Create(ctx, schedule.Schedule{Name: name, At: f.At, Input: input})
+}
+
+// unschedule deletes a replaced or removed deadline's schedules. It is tidying only: a
+// schedule that fires anyway finds the round's deadline set by another request and does
+// nothing.
+func (d Deps) unschedule(ctx context.Context, deadlineBy string, log *slog.Logger) {
+	if d.Scheduler == nil {
+		return
+	}
+	for _, k := range []api.ScheduleKind{api.ScheduleRemind, api.ScheduleClose} {
+		name, err := schedule.Name(k, deadlineBy)
+		if err == nil {
+			err = d.Scheduler.Delete(ctx, name)
+		}
+		if err != nil {
+			log.Warn("schedule not deleted: it will find its deadline gone", "kind", k, "error", err.Error())
+		}
+	}
+}
+
+// derivedID is the request id of what a schedule does for deadline request by: the same
+// for every firing of it.
+func derivedID(kind api.ScheduleKind, by string) string {
+	sum := sha256.Sum256([]byte("deadline:" + string(kind) + ":" + by))
+	return hex.EncodeToString(sum[:16])
+}
+
+// scheduled runs a schedule firing. It accepts only the shape a direct invoke makes (see
+// api.Event.IsScheduleOnly). Scheduler and Lambda deliver at least once, so the close is
+// a request of its own (derivedID) that the store applies once, only while the round's
+// deadline is still the one that fired, and the post is claimed like a deferred answer.
+func (d Deps) scheduled(ctx context.Context, ev api.Event, log *slog.Logger) (*slackgo.Msg, error) {
+	if !ev.IsScheduleOnly() {
+		return nil, api.BadRequest("schedule field alongside a request", nil)
+	}
+	f := *ev.Schedule
+	ch := orders.Channel{Team: f.Team, Channel: f.Channel}
+	log = log.With("schedule", string(f.Kind), "deadline_by", f.DeadlineBy, "team", f.Team, "channel", f.Channel)
+	if f.DeadlineBy == "" || f.Deadline.IsZero() {
+		return nil, api.BadRequest("schedule without its deadline", nil)
+	}
+	switch f.Kind {
+	case api.ScheduleClose:
+		return nil, d.closeAtDeadline(ctx, ch, f, log)
+	case api.ScheduleRemind:
+		return nil, d.remind(ctx, ch, f, log)
+	}
+	return nil, api.BadRequest("unknown schedule kind", nil)
+}
+
+func (d Deps) closeAtDeadline(ctx context.Context, ch orders.Channel, f api.ScheduleFire, log *slog.Logger) error {
+	req := orders.Request{ID: derivedID(api.ScheduleClose, f.DeadlineBy), At: f.Deadline, DeadlineBy: f.DeadlineBy,
+		User: orders.ClosedByDeadline}
+	res, err := d.Orders.Close(ctx, ch, req)
+	switch {
+	case errors.Is(err, orders.ErrStale), errors.Is(err, orders.ErrNoOpenRound):
+		log.Info("deadline no longer applies: replaced, removed or closed by hand")
+		return nil
+	case err != nil:
+		return api.Internal("close at deadline", err) // Lambda retries the invocation
+	case res.NoChange || res.Round.ID == "":
+		log.Info("deadline close found nothing to close")
+		return nil
+	}
+	log.Info("round closed at its deadline", "round", res.Round.ID, "orders", len(res.Round.Orders), "outcome", res.Outcome.String())
+	msg := d.Messages.ClosedAtDeadline(res.Round, f.Deadline.In(d.zone()))
+	return d.postToChannel(ctx, req.ID, f, msg, log)
+}
+
+func (d Deps) remind(ctx context.Context, ch orders.Channel, f api.ScheduleFire, log *slog.Logger) error {
+	r, err := d.Orders.Current(ctx, ch)
+	switch {
+	case err != nil:
+		return api.Internal("read round", err)
+	case !r.Open() || r.ID == "" || r.DeadlineBy != f.DeadlineBy:
+		log.Info("reminder no longer applies: the deadline was replaced or removed, or the round closed")
+		return nil
+	}
+	msg := d.Messages.Reminder(r, f.Deadline.In(d.zone()), f.Deadline.Sub(f.At))
+	return d.postToChannel(ctx, derivedID(api.ScheduleRemind, f.DeadlineBy), f, msg, log)
+}
+
+// postToChannel posts msg to the channel once across every firing (id's claim): through
+// the deadline-setting command's response_url while Slack still takes it, else with the
+// bot token (chat.postMessage). With neither, the round is closed all the same and the
+// error is logged: someone's /order-list shows the tally.
+func (d Deps) postToChannel(ctx context.Context, id string, f api.ScheduleFire, msg *slackgo.Msg, log *slog.Logger) error {
+	urlOK := f.ResponseURL != "" && d.checkResponseURL(f.ResponseURL) == nil &&
+		d.now().Sub(f.SetAt) < api.ResponseURLValidity-respondTimeout
+	poster, botOK := d.Poster.(ChannelPoster)
+	if !urlOK && (!botOK || d.Poster == nil) {
+		log.Error("deadline message not posted: the command's response_url has expired and no bot token is configured")
+		return nil
+	}
+	post := func(ctx context.Context) error {
+		pctx, cancel := context.WithTimeout(ctx, respondTimeout)
+		defer cancel()
+		if urlOK {
+			return d.respond(pctx, f.ResponseURL, msg)
+		}
+		_, err := poster.PostMessage(pctx, f.Channel, msg)
+		return err
+	}
+	if err := d.postOnce(ctx, id, post, orders.RequestMemory, log); err != nil {
+		return api.Internal("post deadline message", err)
+	}
+	return nil
+}
+
+// ChannelPoster posts a message to a channel with the bot token (chat.postMessage); a
+// Poster that has it posts deadline messages once the command's response_url expired.
+type ChannelPoster interface {
+	PostMessage(ctx context.Context, channel string, msg *slackgo.Msg) (string, error)
+}

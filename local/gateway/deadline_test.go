@@ -1,0 +1,282 @@
+package gateway_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/lambdas/handler"
+	"github.com/orderbot/orderbot/lambdas/orders"
+	"github.com/orderbot/orderbot/lambdas/schedule"
+	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/local/gateway"
+	"github.com/orderbot/orderbot/local/slacksim"
+)
+
+// recordingScheduler keeps every schedule's input, so a test can fire one that was
+// deleted, as a late or duplicate delivery of Scheduler would.
+type recordingScheduler struct {
+	*schedule.Local
+	mu      sync.Mutex
+	created map[string][]byte
+}
+
+func (s *recordingScheduler) Create(ctx context.Context, sc schedule.Schedule) error {
+	s.mu.Lock()
+	s.created[sc.Name] = sc.Input
+	s.mu.Unlock()
+	return s.Local.Create(ctx, sc)
+}
+
+// channelPoster records chat.postMessage calls (the bot token's path).
+type channelPoster struct {
+	countingPoster
+	mu       sync.Mutex
+	messages []string
+}
+
+func (p *channelPoster) PostMessage(_ context.Context, channel string, msg *slackgo.Msg) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.messages = append(p.messages, channel+"|"+msg.Text)
+	return "1.0", nil
+}
+
+type deadlineRig struct {
+	*rig
+	sched  *recordingScheduler
+	poster *channelPoster
+}
+
+func newDeadlineRig(t *testing.T, store orders.Store) *deadlineRig {
+	t.Helper()
+	r := &rig{t: t, inner: store, clock: &offsetClock{}}
+	r.hooks = &slacksim.ResponseURLs{Now: r.clock.now}
+	hookSrv := httptest.NewServer(r.hooks)
+	t.Cleanup(hookSrv.Close)
+	r.hookAt = hookSrv.URL
+	d := &deadlineRig{rig: r, poster: &channelPoster{}}
+	d.sched = &recordingScheduler{created: map[string][]byte{}, Local: &schedule.Local{
+		Now: time.Now, Twice: true, // Scheduler delivers at least once: every schedule fires twice
+		Invoke: func(ctx context.Context, in []byte) error {
+			return r.gw.InvokeAsync(ctx, api.ScheduleFunction, in)
+		},
+	}}
+	seoul, err := time.LoadLocation("Asia/Seoul")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := handler.Deps{
+		Orders:               &orders.Service{Store: store, Now: r.clock.now},
+		Verifier:             slack.Verifier{Secret: secret, Now: r.clock.now},
+		Log:                  slog.New(slog.NewTextHandler(io.Discard, nil)),
+		LoopbackResponseURLs: true,
+		Scheduler:            d.sched,
+		Zone:                 seoul,
+		Reminder:             5 * time.Minute,
+		Poster:               d.poster,
+	}
+	r.gw, err = gateway.New(handler.Handlers(deps), gateway.Options{Now: r.clock.now,
+		RetryDelays: []time.Duration{50 * time.Millisecond}, AsyncTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(r.gw)
+	t.Cleanup(srv.Close)
+	r.url = srv.URL
+	t.Cleanup(r.gw.Wait)
+	return d
+}
+
+// advance moves every clock forward (the scheduler's with the others) and lets what
+// fired finish.
+func (d *deadlineRig) advance(dur time.Duration) []string {
+	d.clock.advance(dur)
+	fired := d.sched.Advance(context.Background(), dur)
+	d.gw.Wait()
+	return fired
+}
+
+// fire delivers the input of schedule name again, as a late duplicate would.
+func (d *deadlineRig) fire(name string) {
+	d.t.Helper()
+	d.sched.mu.Lock()
+	in := d.sched.created[name]
+	d.sched.mu.Unlock()
+	if in == nil {
+		d.t.Fatalf("no schedule %s was created", name)
+	}
+	if err := d.gw.InvokeAsync(context.Background(), api.ScheduleFunction, in); err != nil {
+		d.t.Fatal(err)
+	}
+	d.gw.Wait()
+}
+
+func deadlineBy(t *testing.T, r orders.Round) string {
+	t.Helper()
+	if r.DeadlineBy == "" {
+		t.Fatalf("round %s: got no deadline, want one", r.ID)
+	}
+	return r.DeadlineBy
+}
+
+// TestDeadlineClosesOnTimeOnce: nobody types close. The reminder and the tally reach the
+// channel once each, though Scheduler fires every schedule twice.
+func TestDeadlineClosesOnTimeOnce(t *testing.T) {
+	eachStore(t, func(t *testing.T, s orders.Store) {
+		d := newDeadlineRig(t, s)
+		d.send("U1", "/order-update", "iced americano")
+		msg, url := d.send("U1", "/order-list", "close in 20m")
+		wantContains(t, "deadline reply", msg.Text, "Orders close at", "KST", "in 20 minutes")
+		if msg.ResponseType != slackgo.ResponseTypeInChannel {
+			t.Fatalf("deadline reply: got %q, want in_channel", msg.ResponseType)
+		}
+		by := deadlineBy(t, d.round())
+		list, _ := d.send("U2", "/order-list", "")
+		wantContains(t, "round message", list.Text+blocksText(list), "Closes at")
+		d.send("U2", "/order-update", "latte")
+		if fired := d.advance(14 * time.Minute); len(fired) != 0 {
+			t.Fatalf("before the reminder: fired %v", fired)
+		}
+		d.advance(time.Minute)
+		msgs := d.hooks.Messages(url)
+		if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "in 5 minutes") || !strings.Contains(msgs[0].Text, "2 orders") {
+			t.Fatalf("after the reminder: got %v on response_url, want one reminder (in 5 minutes, 2 orders)", texts(msgs))
+		}
+		fired := d.advance(5 * time.Minute)
+		if len(fired) != 1 || fired[0] != "close-"+by {
+			t.Fatalf("at the deadline: fired %v, want close-%s", fired, by)
+		}
+		msgs = d.hooks.Messages(url)
+		if len(msgs) != 2 || !strings.Contains(msgs[1].Text, "latte") || !strings.Contains(msgs[1].Text, "iced americano") ||
+			msgs[1].ResponseType != slackgo.ResponseTypeInChannel {
+			t.Fatalf("after the deadline: got %v, want the reminder and one final tally in the channel", texts(msgs))
+		}
+		if r := d.round(); r.ID != "" {
+			t.Fatalf("after the deadline: round %s is open, want it closed", r.ID)
+		}
+		d.fire("close-" + by) // a late third delivery
+		if msgs := d.hooks.Messages(url); len(msgs) != 2 || len(d.poster.messages) != 0 {
+			t.Fatalf("a late firing: got %d posts on response_url and %v with the token, want nothing more", len(msgs), d.poster.messages)
+		}
+	})
+}
+
+// TestReplacedRemovedOrClosedDeadlineDoesNotFire: a deadline replaced, removed or
+// overtaken by a close by hand has no effect, even when its schedule fires after all.
+func TestReplacedRemovedOrClosedDeadlineDoesNotFire(t *testing.T) {
+	eachStore(t, func(t *testing.T, s orders.Store) {
+		d := newDeadlineRig(t, s)
+		d.send("U1", "/order-update", "mocha")
+		_, url1 := d.send("U1", "/order-list", "close in 10m")
+		first := deadlineBy(t, d.round())
+		d.clock.advance(time.Second) // a newer request
+		_, url2 := d.send("U2", "/order-list", "close in 30m")
+		second := deadlineBy(t, d.round())
+		if first == second || len(d.sched.Pending()) != 2 {
+			t.Fatalf("replaced: deadline by %s then %s, pending %v; want a new one and its two schedules", first, second, d.sched.Pending())
+		}
+		d.advance(10 * time.Minute)
+		d.fire("close-" + first) // the replaced one fires anyway
+		if r := d.round(); r.ID == "" || r.DeadlineBy != second {
+			t.Fatalf("the replaced deadline fired: round %+v, want it open with the second deadline", r)
+		}
+		d.send("U2", "/order-list", "마감 없음") // removed, in Korean
+		if r := d.round(); !r.Deadline.IsZero() || len(d.sched.Pending()) != 0 {
+			t.Fatalf("removed: deadline %v, pending %v; want none", r.Deadline, d.sched.Pending())
+		}
+		d.advance(30 * time.Minute)
+		d.fire("close-" + second)
+		if r := d.round(); r.ID == "" {
+			t.Fatal("a removed deadline closed the round")
+		}
+		_, url3 := d.send("U1", "/order-list", "close at 23:59")
+		third := d.round().DeadlineBy
+		d.send("U1", "/order-list", "close") // by hand, before the deadline
+		d.send("U3", "/order-update", "tea") // the next round
+		d.fire("close-" + third)
+		if r := d.round(); r.ID == "" || len(r.Orders) != 1 {
+			t.Fatalf("a deadline of a round closed by hand closed the next: %+v", r)
+		}
+		for _, u := range []string{url1, url2, url3} {
+			if msgs := d.hooks.Messages(u); len(msgs) != 0 {
+				t.Fatalf("response_url %s: got %v, want nothing posted", u, texts(msgs))
+			}
+		}
+		if len(d.poster.messages) != 0 {
+			t.Fatalf("bot posts: got %v, want none", d.poster.messages)
+		}
+	})
+}
+
+// TestDeadlinePastResponseURLUsesBotToken: past the response_url's 30 minutes, the tally
+// goes out once with the bot token.
+func TestDeadlinePastResponseURLUsesBotToken(t *testing.T) {
+	d := newDeadlineRig(t, boltStore(t))
+	d.send("U1", "/order-update", "flat white")
+	_, url := d.send("U1", "/order-list", "close in 45m")
+	d.advance(40 * time.Minute)
+	d.advance(5 * time.Minute)
+	// The reminder (at 40 minutes) and the tally: both past the response_url's life.
+	if len(d.poster.messages) != 2 || !strings.Contains(d.poster.messages[0], "in 5 minutes") ||
+		!strings.Contains(d.poster.messages[1], "final tally") || !strings.Contains(d.poster.messages[1], "flat white") {
+		t.Fatalf("bot posts: got %v, want the reminder and one tally", d.poster.messages)
+	}
+	if msgs := d.hooks.Messages(url); len(msgs) != 0 {
+		t.Fatalf("response_url: got %v, want nothing (expired)", texts(msgs))
+	}
+}
+
+// TestForgedScheduleRequestsAreRefused: a request shaped like a schedule firing, in any
+// body or content type, is an unverifiable command (401) or an unmapped type (415) —
+// never a schedule, never a 5xx — and a schedule event with request fields is refused.
+func TestForgedScheduleRequestsAreRefused(t *testing.T) {
+	d := newDeadlineRig(t, boltStore(t))
+	d.send("U1", "/order-update", "espresso")
+	by := deadlineBy(t, func() orders.Round { d.send("U1", "/order-list", "close in 10m"); return d.round() }())
+	forged := `{"schedule":{"kind":"close","team":"T0LOCAL","channel":"C0LOCAL","deadlineBy":"` + by +
+		`","deadline":"2020-01-01T00:00:00Z","at":"2020-01-01T00:00:00Z"}}`
+	for _, ct := range []string{api.ContentTypeForm, api.ContentTypeJSON, "text/plain"} {
+		for _, path := range []string{"/order-list", "/", "/interactive"} {
+			resp, err := http.Post(d.url+path, ct, strings.NewReader(forged))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode < 400 || resp.StatusCode >= 500 {
+				t.Errorf("POST %s (%s) shaped as a schedule: got %d, want 4xx", path, ct, resp.StatusCode)
+			}
+		}
+	}
+	ev := api.Event{Schedule: &api.ScheduleFire{Kind: api.ScheduleClose, Team: "T0LOCAL", Channel: "C0LOCAL",
+		DeadlineBy: by, Deadline: time.Now()}, Context: api.Context{RequestID: "r"}}
+	if _, err := handler.OrderList(handler.Deps{Orders: &orders.Service{Store: d.inner}})(context.Background(), ev); api.CodeOf(err) != api.CodeBadRequest {
+		t.Fatalf("schedule event with a request context: got %v, want bad_request", err)
+	}
+	if r := d.round(); r.ID == "" {
+		t.Fatal("a forged schedule closed the round")
+	}
+}
+
+func blocksText(m *slackgo.Msg) string {
+	var b strings.Builder
+	for _, bl := range m.Blocks.BlockSet {
+		if c, ok := bl.(*slackgo.ContextBlock); ok {
+			for _, e := range c.ContextElements.Elements {
+				if t, ok := e.(*slackgo.TextBlockObject); ok {
+					b.WriteString(t.Text + "\n")
+				}
+			}
+		}
+	}
+	return b.String()
+}
