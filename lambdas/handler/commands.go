@@ -72,7 +72,13 @@ func OrderUpdate(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) 
 			t.giveUp = func(ctx context.Context) *slackgo.Msg {
 				return d.abandonOrder(ctx, ch, cmd.UserID, req, d.Messages.WithdrawalNotSaved(), d.cancelReply)
 			}
-		default: // KeywordAgain too, until orders can be repeated: an item, as it always was
+		case kw == slack.KeywordAgain:
+			t.op = func(ctx context.Context) (*slackgo.Msg, error) { return d.again(ctx, ch, cmd, req, log) }
+			t.giveUp = func(ctx context.Context) *slackgo.Msg {
+				item, _ := d.lastOrder(ctx, ch, cmd.UserID)
+				return d.abandonOrder(ctx, ch, cmd.UserID, req, d.Messages.OrderNotSaved(item), d.setReply(item, req))
+			}
+		default:
 			item, err := orders.CleanItem(cmd.Text)
 			if err != nil {
 				return d.Messages.Usage(cmd.Command, d.Messages.ItemProblem(err)), nil
@@ -86,6 +92,46 @@ func OrderUpdate(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) 
 		}
 		return d.within(ctx, t, log)
 	})
+}
+
+// historyRounds is how many closed rounds `/order-list history` shows.
+const historyRounds = 5
+
+// history lists the channel's last closed rounds.
+func (d Deps) history(ch orders.Channel) func(context.Context) (*slackgo.Msg, error) {
+	return func(ctx context.Context) (*slackgo.Msg, error) {
+		rounds, err := d.Orders.ClosedRounds(ctx, ch, historyRounds)
+		if err != nil {
+			return nil, api.Internal("list closed rounds", err)
+		}
+		return d.Messages.History(rounds, d.zone(), d.now()), nil
+	}
+}
+
+// again orders, for the person, what they ordered in the channel's last closed round.
+func (d Deps) again(ctx context.Context, ch orders.Channel, cmd slackgo.SlashCommand, req orders.Request, log *slog.Logger) (*slackgo.Msg, error) {
+	item, err := d.lastOrder(ctx, ch, cmd.UserID)
+	switch {
+	case err != nil:
+		return nil, api.Internal("read last round", err)
+	case item == "":
+		return d.Messages.AgainNone(), nil
+	}
+	return d.set(ctx, ch, cmd.UserID, cmd.UserName, item, req, log)
+}
+
+// lastOrder is user's item in the channel's last closed round, "" when none.
+func (d Deps) lastOrder(ctx context.Context, ch orders.Channel, user string) (string, error) {
+	rounds, err := d.Orders.ClosedRounds(ctx, ch, 1)
+	if err != nil || len(rounds) == 0 {
+		return "", err
+	}
+	for _, o := range rounds[0].Orders {
+		if o.User == user {
+			return o.Item, nil
+		}
+	}
+	return "", nil
 }
 
 // modalTimeout bounds reading the round and views.open: Slack takes a trigger_id for 3 s
@@ -233,6 +279,7 @@ func OrderList(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
 			t.giveUp = func(context.Context) *slackgo.Msg { return d.Messages.NotRead() }
 		case slack.KeywordClose:
 			req := requestOf(ev)
+			req.User = cmd.UserID // the round records who closed it
 			t.op = func(ctx context.Context) (*slackgo.Msg, error) {
 				res, err := d.Orders.Close(ctx, ch, req)
 				switch {
@@ -261,7 +308,9 @@ func OrderList(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
 			}
 		case slack.KeywordHelp:
 			return d.Messages.Usage(cmd.Command, ""), nil
-		default: // KeywordHistory too, until rounds have a history
+		case slack.KeywordHistory:
+			t.op, t.giveUp = d.history(ch), func(context.Context) *slackgo.Msg { return d.Messages.NotRead() }
+		default:
 			return d.Messages.UnknownArgument(cmd.Command, cmd.Text), nil
 		}
 		return d.within(ctx, t, log)

@@ -74,9 +74,8 @@ func TestKoreanRound(t *testing.T) {
 	wantText(t, f.list(t, "U1", "공유"), eph, "이 채널에 진행 중인 취합이 없어요.")
 }
 
-// TestKeywordsInEitherLanguage: whatever the setting, both languages' keywords work;
-// `again` and `history` are recognised but not implemented yet, so they read as they
-// always did (an item; an unknown argument) — adding them is one case in the handler.
+// TestKeywordsInEitherLanguage: whatever the setting, both languages' keywords work, and
+// only alone: `again please` is an item.
 func TestKeywordsInEitherLanguage(t *testing.T) {
 	for _, locale := range []string{"en", "ko"} {
 		t.Run(locale, func(t *testing.T) {
@@ -99,11 +98,13 @@ func TestKeywordsInEitherLanguage(t *testing.T) {
 				wantText(t, f.list(t, "U1", help), eph, m.Usage("/order-list", "").Text)
 			}
 			wantText(t, f.update(t, "U1", "취소 수수료"), eph, "*취소 수수료*")
-			for _, history := range []string{"history", "기록"} {
-				wantText(t, f.list(t, "U1", history), eph, m.UnknownArgument("/order-list", history).Text)
+			for _, history := range []string{"history", "기록", "HISTORY"} {
+				wantText(t, f.list(t, "U1", history), eph, m.History(nil, nil, now).Text)
 			}
-			wantText(t, f.update(t, "U2", "다시"), eph, "*다시*")
-			wantText(t, f.update(t, "U3", "again"), eph, "*again*")
+			for _, again := range []string{"again", "다시"} {
+				wantText(t, f.update(t, "U2", again), eph, m.AgainNone().Text)
+			}
+			wantText(t, f.update(t, "U3", "again please"), eph, "*again please*")
 			for _, share := range []string{"share", "공유"} {
 				if got := f.list(t, "U1", share); got.ResponseType != slackgo.ResponseTypeInChannel {
 					t.Errorf("%q: got %s %q, want the round in the channel", share, got.ResponseType, got.Text)

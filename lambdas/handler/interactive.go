@@ -162,6 +162,7 @@ type clickReq struct {
 
 func clickOf(ic slackgo.InteractionCallback, a slack.Action, req orders.Request) clickReq {
 	req.Round = a.Round
+	req.User = ic.User.ID // a close records who closed the round
 	return clickReq{
 		action: a, ch: orders.Channel{Team: ic.Team.ID, Channel: ic.Channel.ID},
 		user: ic.User.ID, userName: ic.User.Name, ephemeral: ic.Container.IsEphemeral, req: req,
@@ -250,7 +251,7 @@ func (d Deps) liveRound(ctx context.Context, c clickReq) *slackgo.Msg {
 	if err != nil {
 		return nil
 	}
-	return d.Messages.Round(r, !c.ephemeral, false)
+	return d.Messages.Round(d.inZone(r), !c.ephemeral, false)
 }
 
 // giveUpClick makes sure a click that kept failing never takes effect, and says so.

@@ -257,7 +257,23 @@ func (m Messages) Round(r orders.Round, shared, closed bool) *slackgo.Msg {
 		}
 		blocks = append(blocks, contextLine(m.text(i18n.RoundHint)))
 	}
+	if who := m.roundPeople(r, closed); who != "" {
+		blocks = append(blocks, contextLine(who))
+	}
 	return message(responseType, m.tallyText(title, groups), blocks...)
+}
+
+// roundPeople is who opened the round and, once closed, who closed it.
+func (m Messages) roundPeople(r orders.Round, closed bool) string {
+	var parts []string
+	if r.OpenedBy != "" {
+		parts = append(parts, m.text(i18n.RoundOpenedBy, mention(r.OpenedBy)))
+	}
+	// A round closed at its deadline says so on a line of its own (DeadlineTally).
+	if closed && r.ClosedBy != "" && r.ClosedBy != orders.ClosedByDeadline {
+		parts = append(parts, m.text(i18n.RoundClosedBy, mention(r.ClosedBy)))
+	}
+	return strings.Join(parts, " · ")
 }
 
 // minJoinButtons is how many items (the most ordered) always have a "+1 same" button,

@@ -89,6 +89,14 @@ var en = map[ID]Text{
 	ConfirmCloseYes:   S("Close it"),
 	ConfirmCloseNo:    S("Keep it open"),
 
+	AgainNone:       S("You had no order in this channel's last closed round — order with `/order-update <item>`."),
+	HistoryNone:     S("No closed rounds in this channel yet."),
+	HistoryTitle:    S("*The last closed rounds in this channel*"),
+	HistoryRound:    P("*%[1]s* — closed by %[2]s · ${orders}\n%[4]s", orders(3)),
+	HistoryDeadline: S("its deadline"),
+	RoundOpenedBy:   S("Opened by %[1]s"),
+	RoundClosedBy:   S("Closed by %[1]s"),
+
 	ClickStale:     S("That round is already closed, so nothing was changed — `/order-list` shows the current one."),
 	ClickItemGone:  S("Nobody has that item in this round any more, so nothing was changed — order with `/order-update <item>`."),
 	ClickYouClosed: P("You closed the round (${orders}) — the final tally is in the channel.", orders(1)),

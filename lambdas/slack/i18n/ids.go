@@ -54,6 +54,15 @@ const (
 	ConfirmCloseYes   ID = "confirm.close.yes"
 	ConfirmCloseNo    ID = "confirm.close.no"
 
+	// Memory: again and history, and who opened and closed a round.
+	AgainNone       ID = "again.none"
+	HistoryNone     ID = "history.none"
+	HistoryTitle    ID = "history.title"
+	HistoryRound    ID = "history.round"    // 1: when it closed, 2: who closed it, 3: orders, 4: the tally in one line
+	HistoryDeadline ID = "history.deadline" // who closed a round closed at its deadline
+	RoundOpenedBy   ID = "round.opened_by"  // 1: who (a mention)
+	RoundClosedBy   ID = "round.closed_by"  // 1: who (a mention)
+
 	// Answers to a click on the round message.
 	ClickStale     ID = "click.stale"
 	ClickItemGone  ID = "click.item_gone"
