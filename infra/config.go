@@ -11,6 +11,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/lambdas/orders"
 	"github.com/orderbot/orderbot/lambdas/slack/i18n"
 )
 
@@ -34,6 +35,7 @@ const (
 	KeyLocale             = "locale"
 	KeyTimeZone           = "timezone"
 	KeyReminderMinutes    = "reminderMinutes"
+	KeyHistoryDays        = "historyDays"
 )
 
 // Defaults are the context values used when a key is not set.
@@ -74,6 +76,9 @@ var Defaults = map[string]any{
 	KeyTimeZone: api.DefaultTimeZone,
 	// How many minutes before a round's deadline the channel is reminded; 0: never.
 	KeyReminderMinutes: api.DefaultReminderMinutes,
+	// How many days closed rounds stay in a channel's history (api.EnvHistoryDays), after
+	// which the table's TTL deletes them.
+	KeyHistoryDays: int(orders.DefaultHistoryTTL / (24 * time.Hour)),
 }
 
 // Fixed choices, not context: changing them changes the latency budget.
@@ -117,6 +122,7 @@ type Config struct {
 	Locale             string
 	TimeZone           string
 	ReminderMinutes    int
+	HistoryDays        int
 }
 
 // retentions are the values CloudWatch Logs accepts.
@@ -157,6 +163,7 @@ func ConfigFrom(scope constructs.Construct) (Config, error) {
 		CloudWatchRole:     r.boolean(KeyCloudWatchRole),
 		TimeZone:           r.str(KeyTimeZone),
 		ReminderMinutes:    int(r.num(KeyReminderMinutes)),
+		HistoryDays:        int(r.num(KeyHistoryDays)),
 	}
 	var ok bool
 	locale, localeErr := i18n.Check(r.str(KeyLocale))
@@ -175,6 +182,8 @@ func ConfigFrom(scope constructs.Construct) (Config, error) {
 		return c, fmt.Errorf("context %s and %s must be positive", KeyThrottleRate, KeyThrottleBurst)
 	case c.AlarmEmail != "" && !strings.Contains(c.AlarmEmail, "@"):
 		return c, fmt.Errorf("context %s=%q: not an email address", KeyAlarmEmail, c.AlarmEmail)
+	case c.HistoryDays < 1 || c.HistoryDays > 3650:
+		return c, fmt.Errorf("context %s=%d: want 1 to 3650 days", KeyHistoryDays, c.HistoryDays)
 	case c.ReminderMinutes < 0 || c.ReminderMinutes > 60:
 		return c, fmt.Errorf("context %s=%d: want 0 (no reminder) to 60", KeyReminderMinutes, c.ReminderMinutes)
 	}

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -161,11 +162,12 @@ func (f *RouteFunction) policy(p RouteFunctionProps, table awsiam.PolicyStatemen
 func (f *RouteFunction) functionProps(p RouteFunctionProps) *awslambda.FunctionProps {
 	r, cfg := f.Route, p.Config
 	env := map[string]*string{
-		api.EnvFunction:  jsii.String(r.Function),
-		api.EnvTableName: p.Table.TableName(),
-		api.EnvSecretARN: p.Secret.ARN,
-		api.EnvLogLevel:  jsii.String(cfg.LogLevel),
-		api.EnvLocale:    jsii.String(cfg.Locale),
+		api.EnvFunction:    jsii.String(r.Function),
+		api.EnvTableName:   p.Table.TableName(),
+		api.EnvSecretARN:   p.Secret.ARN,
+		api.EnvLogLevel:    jsii.String(cfg.LogLevel),
+		api.EnvLocale:      jsii.String(cfg.Locale),
+		api.EnvHistoryDays: jsii.String(strconv.Itoa(cfg.HistoryDays)),
 	}
 	if p.Schedules != nil {
 		maps.Copy(env, p.Schedules.environment(cfg))

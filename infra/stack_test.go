@@ -196,7 +196,8 @@ func TestFunctions(t *testing.T) {
 			check(api.EnvSecretARN, env[api.EnvSecretARN], "<"+secret+">")
 			check(api.EnvLogLevel, env[api.EnvLogLevel], Defaults[KeyLogLevel])
 			check(api.EnvLocale, env[api.EnvLocale], Defaults[KeyLocale])
-			want := 5
+			check(api.EnvHistoryDays, env[api.EnvHistoryDays], "90")
+			want := 6
 			if r.Function == api.ScheduleFunction {
 				// The deadline schedules' group, role, target, time zone and reminder.
 				want += 5

@@ -6,6 +6,9 @@ const (
 	// EnvFunction names the route's function (Route.Function) the bootstrap serves: every
 	// function runs the same binary.
 	EnvFunction = "ORDERBOT_FUNCTION"
+	// EnvHistoryDays is how many days a closed round stays in the channel's history
+	// (/order-list history, /order-update again): the TTL of history items.
+	EnvHistoryDays = "ORDERBOT_HISTORY_DAYS"
 	// EnvTableName names the DynamoDB table.
 	EnvTableName = "TABLE_NAME"
 	// EnvSecretARN names the Secrets Manager secret holding the JSON object whose keys are

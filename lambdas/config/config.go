@@ -41,6 +41,9 @@ type Config struct {
 	// ReplyBudget is how long a command may work before it answers "working on it" and
 	// finishes asynchronously (REPLY_BUDGET_MS).
 	ReplyBudget time.Duration
+	// HistoryTTL is how long closed rounds stay in history (ORDERBOT_HISTORY_DAYS); 0: the
+	// store's default, orders.DefaultHistoryTTL.
+	HistoryTTL time.Duration
 	// Locale is the language of the bot's messages (ORDERBOT_LOCALE, "en" when unset).
 	Locale string
 	AWS    aws.Config
@@ -93,6 +96,13 @@ func Load(ctx context.Context) (Config, error) {
 		BotToken:      os.Getenv("SLACK_BOT_TOKEN"),
 		LogLevel:      Level(),
 		ReplyBudget:   handler.DefaultBudget,
+	}
+	if v := os.Getenv(api.EnvHistoryDays); v != "" {
+		days, err := strconv.Atoi(v)
+		if err != nil || days < 1 {
+			return Config{}, fmt.Errorf("%s=%q: want a whole number of days, at least 1", api.EnvHistoryDays, v)
+		}
+		c.HistoryTTL = time.Duration(days) * 24 * time.Hour
 	}
 	if ms, err := strconv.Atoi(os.Getenv(api.EnvReplyBudget)); err == nil && ms > 0 {
 		c.ReplyBudget = time.Duration(ms) * time.Millisecond

@@ -84,7 +84,7 @@ func build(c config.Config, withPoster bool, w overrides) handler.Deps {
 		log = c.Logger()
 	}
 	d := handler.Deps{
-		Orders: &orders.Service{Store: dynamo.New(dynamodb.NewFromConfig(config.ForService(c.AWS, "DYNAMODB")), c.TableName)},
+		Orders: &orders.Service{Store: dynamo.New(dynamodb.NewFromConfig(config.ForService(c.AWS, "DYNAMODB")), c.TableName, storeOptions(c)...)},
 		Log:    log,
 	}
 	if c.Source == nil {
@@ -192,4 +192,12 @@ func tokenRefused(err error) bool {
 		return true
 	}
 	return false
+}
+
+// storeOptions are the table's settings from the configuration.
+func storeOptions(c config.Config) []dynamo.Option {
+	if c.HistoryTTL > 0 {
+		return []dynamo.Option{dynamo.HistoryTTL(c.HistoryTTL)}
+	}
+	return nil
 }
