@@ -51,12 +51,13 @@ func (l LambdaReport) powerSection(w writer) {
 		w("| %s | $%.3f | $%.3f |\n", it.name, it.warm, it.cold)
 	}
 	w("| **total** | **$%.2f** | **$%.2f** |\n\n", rec.WarmCost.Total(), rec.ColdCost.Total())
-	w("**Choice: %d MB.** The rule is AWS Lambda Power Tuning's *balanced* strategy with weight %.1f: for each size, Lambda's "+
+	w("**Balanced pick in this run: %d MB.** The rule is AWS Lambda Power Tuning's *balanced* strategy with weight %.1f: for each size, Lambda's "+
 		"cost of a million cold commands divided by the largest such cost, and the cold median divided by the largest cold "+
 		"median, averaged; the smallest score wins. Only Lambda's cost depends on the memory size — API Gateway, DynamoDB, "+
 		"Secrets Manager and the logs cost the same at every size — and commands are sparse, so nearly every one is a cold "+
 		"start: cold latency is what a person waits for. Between sizes the whole bill moves by cents per million commands while "+
-		"the cold start moves by the CPU share.\n\n", rec.MemoryMB, balancedWeight)
+		"the cold start moves by the CPU share. The stack's default, `infra.MemoryMB`, is %d MB: the README's \"Cost per million "+
+		"commands\" says why.\n\n", rec.MemoryMB, balancedWeight, memoryMB)
 }
 
 func (l LambdaReport) warmLogBytes() float64 {
