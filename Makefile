@@ -81,7 +81,8 @@ cfnschema: deps build ## check every synthesized template against CloudFormation
 	  synth optional -c secretName=orderbot/slack -c alarmEmail=ops@example.com \
 	    -c apiGatewayCloudWatchRole=false -c githubRepo=acme/orderbot -c stageName=v1 \
 	    -c logRetentionDays=90 -c logLevel=DEBUG -c executionLogLevel=INFO \
-	    -c throttleRateLimit=5 -c throttleBurstLimit=8 -c tableDeletionProtection=false & b=$$!; \
+	    -c throttleRateLimit=5 -c throttleBurstLimit=8 -c tableDeletionProtection=false \
+	    -c locale=ko -c timezone=Europe/Berlin -c reminderMinutes=0 -c historyDays=30 & b=$$!; \
 	  rc=0; wait $$a || rc=1; wait $$b || rc=1; [ $$rc = 0 ]; \
 	  $(GO) run ./cmd/cfnschema "$$out"/*/*.template.json
 
