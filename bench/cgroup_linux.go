@@ -30,6 +30,7 @@ type cpuQuotas struct {
 	Period  time.Duration // CFS period
 	Reason  string        // why there is no quota ("" when there is)
 	parent  string        // our cgroup directory, removed by close
+	home    string        // v1: the cpu cgroup the harness runs in, where a spawning thread returns
 
 	mu    sync.Mutex
 	n     int                   // cgroups made so far
@@ -79,7 +80,7 @@ func (q *cpuQuotas) setup() error {
 			return fmt.Errorf("cgroup v2: %w", err)
 		}
 	case v1 != "":
-		q.Version, q.parent = 1, filepath.Join(v1, name)
+		q.Version, q.parent, q.home = 1, filepath.Join(v1, name), filepath.Join(v1, ownCgroup("cpu"))
 		if err := os.Mkdir(q.parent, 0o755); err != nil {
 			return fmt.Errorf("cgroup v1: %w", err)
 		}
@@ -183,14 +184,19 @@ func (q *cpuQuotas) start(cmd *exec.Cmd, mb int) (at time.Time, release func(), 
 	res := make(chan started, 1)
 	go func() {
 		// Never unlocked: a goroutine that exits locked to its thread takes the thread
-		// with it, so nothing else ever runs on this throttled thread.
+		// with it, so nothing else ever runs on this thread. The thread also goes back to
+		// the harness's cgroup first: the runtime cannot end the main thread (it parks it
+		// instead), which would otherwise stay throttled and keep the cgroup busy.
 		runtime.LockOSThread()
-		if err := writeFile(g.dir+"/tasks", strconv.Itoa(syscall.Gettid())); err != nil {
+		tid := strconv.Itoa(syscall.Gettid())
+		if err := writeFile(g.dir+"/tasks", tid); err != nil {
 			res <- started{err: fmt.Errorf("cgroup v1: moving the spawning thread into %s: %w", g.dir, err)}
 			return
 		}
 		t := time.Now()
-		res <- started{t, cmd.Start()}
+		err := cmd.Start()
+		writeFile(q.home+"/tasks", tid)
+		res <- started{t, err}
 	}()
 	r := <-res
 	if r.err != nil {
@@ -239,11 +245,34 @@ func readThrottle(dir string) throttleStats {
 	return s
 }
 
-// close removes the parent cgroup; every process started must have been released.
+// close removes the parent cgroup and any child left behind; every process started must
+// have been released.
 func (q *cpuQuotas) close() {
-	if q.parent != "" {
-		removeCgroup(q.parent)
+	if q.parent == "" {
+		return
 	}
+	children, _ := filepath.Glob(filepath.Join(q.parent, "mem-*"))
+	for _, c := range children {
+		removeCgroup(c)
+	}
+	removeCgroup(q.parent)
+}
+
+// ownCgroup is this process's cgroup path in the v1 hierarchy of controller ("/" when
+// it cannot be read).
+func ownCgroup(controller string) string {
+	b, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return "/"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		// hierarchy-ID:controller-list:path
+		f := strings.SplitN(line, ":", 3)
+		if len(f) == 3 && slices.Contains(strings.Split(f[1], ","), controller) {
+			return f[2]
+		}
+	}
+	return "/"
 }
 
 // removeCgroup retries briefly: a killed process leaves its cgroup a moment after wait.
