@@ -84,10 +84,10 @@ var Defaults = map[string]any{
 // Fixed choices, not context: changing them changes the latency budget.
 const (
 	// MemoryMB: Lambda gives CPU in proportion to memory. A Go function needs far less than
-	// 128 MB of RAM, but at 256 MB it gets twice the CPU, which roughly halves the cold
-	// start's init and the TLS handshakes to DynamoDB and Secrets Manager — the part of the
-	// 3000 ms Slack deadline we control. At slash-command volumes the cost is negligible.
-	MemoryMB = 256
+	// 128 MB of RAM, but its cold start is CPU-bound: each doubling roughly halves it, for
+	// the same GB-seconds. 1,024 MB is the power-tuning choice (docs/BENCHMARKS.md, section
+	// 7; README, "Cost per million commands").
+	MemoryMB = 1024
 	// DurationAlarmMs is the p99 handler time of synchronous requests that alarms: 2000 ms
 	// leaves 500 ms of the 2500 ms integration timeout for API Gateway and the network.
 	// Deferred runs are not measured: they answer through response_url, not the deadline.
