@@ -132,32 +132,15 @@ func isWorkingOnIt(r *slacksim.Reply) bool {
 
 // deferredAnswer waits for the answer a deferred run posts to responseURL.
 func deferredAnswer(ctx context.Context, client *http.Client, responseURL string, wait time.Duration) (*slacksim.Reply, error) {
-	ctx, cancel := context.WithTimeout(ctx, wait+5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, responseURL+"?wait="+wait.String(), nil)
+	msgs, err := pollAnswers(ctx, client, responseURL, 1, wait)
 	if err != nil {
 		return nil, err
-	}
-	hc := *client
-	hc.Timeout = 0 // the context bounds the long poll
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("wait for the deferred answer: %w", err)
-	}
-	defer resp.Body.Close()
-	var msgs []slackgo.WebhookMessage
-	if err := json.NewDecoder(resp.Body).Decode(&msgs); err != nil {
-		return nil, fmt.Errorf("wait for the deferred answer: %w", err)
 	}
 	if len(msgs) == 0 {
 		return nil, fmt.Errorf("no deferred answer on response_url within %v (see the orderbot dev log)", wait)
 	}
-	last := msgs[len(msgs)-1]
-	msg := &slackgo.Msg{Text: last.Text, ResponseType: last.ResponseType}
-	if last.Blocks != nil {
-		msg.Blocks = *last.Blocks
-	}
-	return &slacksim.Reply{Status: http.StatusOK, Msg: msg}, nil
+	msg := webhookMsg(msgs[len(msgs)-1])
+	return &slacksim.Reply{Status: http.StatusOK, Msg: &msg}, nil
 }
 
 // reorder lets flags follow the command (`send /order-update latte --user U2`): Go's flag
