@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
@@ -26,11 +27,15 @@ type deadlineArg struct {
 	problem string    // the argument could not be taken; the usage reply says why
 }
 
+// The patterns compile at the first `close <arg>`, not at every cold start: a cold
+// /order-list never needs them (issue #24).
 var (
-	clockPattern    = regexp.MustCompile(`^(\d{1,2}):(\d{2})$`)
-	clockPatternKo  = regexp.MustCompile(`^(\d{1,2})\s*시(?:\s*(\d{1,2})\s*분)?$`)
-	durationPattern = regexp.MustCompile(`^(?:(\d+)\s*(?:h|hr|hrs|hour|hours|시간))?\s*(?:(\d+)\s*(?:m|min|mins|minute|minutes|분))?$`)
-	neverWords      = map[string]bool{"never": true, "none": true, "off": true, "없음": true, "해제": true, "취소": true, "cancel": true}
+	clockPattern    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d{1,2}):(\d{2})$`) })
+	clockPatternKo  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d{1,2})\s*시(?:\s*(\d{1,2})\s*분)?$`) })
+	durationPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:(\d+)\s*(?:h|hr|hrs|hour|hours|시간))?\s*(?:(\d+)\s*(?:m|min|mins|minute|minutes|분))?$`)
+	})
+	neverWords = map[string]bool{"never": true, "none": true, "off": true, "없음": true, "해제": true, "취소": true, "cancel": true}
 )
 
 // parseDeadline reads close's argument, in English or Korean: `never` (없음, 해제)
@@ -44,7 +49,7 @@ func parseDeadline(m slack.Messages, arg string, now time.Time, zone *time.Locat
 	}
 	var at time.Time
 	switch rest, isAt := strings.CutPrefix(s, "at "); {
-	case clockPattern.MatchString(rest) || clockPatternKo.MatchString(rest):
+	case clockPattern().MatchString(rest) || clockPatternKo().MatchString(rest):
 		at = clockToday(rest, now, zone)
 		if at.IsZero() {
 			return deadlineArg{problem: m.DeadlineProblem(arg)}
@@ -68,9 +73,9 @@ func parseDeadline(m slack.Messages, arg string, now time.Time, zone *time.Locat
 }
 
 func clockToday(s string, now time.Time, zone *time.Location) time.Time {
-	g := clockPattern.FindStringSubmatch(s)
+	g := clockPattern().FindStringSubmatch(s)
 	if g == nil {
-		g = clockPatternKo.FindStringSubmatch(s)
+		g = clockPatternKo().FindStringSubmatch(s)
 	}
 	h, _ := strconv.Atoi(g[1])
 	mi := 0
@@ -89,7 +94,7 @@ func parseDuration(s string) (time.Duration, bool) {
 	for _, suffix := range []string{" 후", " 뒤", "후", "뒤"} {
 		s = strings.TrimSuffix(s, suffix)
 	}
-	g := durationPattern.FindStringSubmatch(strings.TrimSpace(s))
+	g := durationPattern().FindStringSubmatch(strings.TrimSpace(s))
 	if g == nil || (g[1] == "" && g[2] == "") {
 		return 0, false
 	}
