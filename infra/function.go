@@ -19,6 +19,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/lambdas/handler"
 )
 
 // RouteFunctionProps wires one route's function to the shared resources.
@@ -157,21 +158,41 @@ func (f *RouteFunction) policy(p RouteFunctionProps, table awsiam.PolicyStatemen
 	return policy
 }
 
+// environment is the function's environment: every setting of api.Settings the stack
+// sets, from this one table, so that every function is configured alike (a function
+// that formats a round shows the team's zone whether or not it schedules). The
+// schedule function also gets the schedule group, role and target. A test holds the
+// synthesized template's Environment of every function to api.SettingsFor and
+// config.Parse.
+func environment(cfg Config, r api.Route, p RouteFunctionProps) map[string]*string {
+	all := map[string]*string{
+		api.EnvFunction:        jsii.String(r.Function),
+		api.EnvTableName:       p.Table.TableName(),
+		api.EnvSecretARN:       p.Secret.ARN,
+		api.EnvLogLevel:        jsii.String(cfg.LogLevel),
+		api.EnvReplyBudget:     jsii.String(strconv.FormatInt(handler.DefaultBudget.Milliseconds(), 10)),
+		api.EnvLocale:          jsii.String(cfg.Locale),
+		api.EnvHistoryDays:     jsii.String(strconv.Itoa(cfg.HistoryDays)),
+		api.EnvTimeZone:        jsii.String(cfg.TimeZone),
+		api.EnvReminderMinutes: jsii.String(strconv.Itoa(cfg.ReminderMinutes)),
+	}
+	if p.Schedules != nil {
+		maps.Copy(all, p.Schedules.environment())
+	}
+	env := map[string]*string{}
+	for _, name := range api.SettingsFor(r.Function) {
+		if v, ok := all[name]; ok {
+			env[name] = v
+		}
+	}
+	return env
+}
+
 // functionProps configures the function: its code, runtime, role, log group and the
 // environment the handlers read (the api.Env* names).
 func (f *RouteFunction) functionProps(p RouteFunctionProps) *awslambda.FunctionProps {
 	r, cfg := f.Route, p.Config
-	env := map[string]*string{
-		api.EnvFunction:    jsii.String(r.Function),
-		api.EnvTableName:   p.Table.TableName(),
-		api.EnvSecretARN:   p.Secret.ARN,
-		api.EnvLogLevel:    jsii.String(cfg.LogLevel),
-		api.EnvLocale:      jsii.String(cfg.Locale),
-		api.EnvHistoryDays: jsii.String(strconv.Itoa(cfg.HistoryDays)),
-	}
-	if p.Schedules != nil {
-		maps.Copy(env, p.Schedules.environment(cfg))
-	}
+	env := environment(cfg, r, p)
 	return &awslambda.FunctionProps{
 		FunctionName:          jsii.String(FunctionName(cfg, r)),
 		Description:           jsii.String("orderbot " + r.Method + " " + r.Path + ": " + r.Description),

@@ -1,8 +1,6 @@
 package infra
 
 import (
-	"strconv"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
@@ -95,13 +93,12 @@ func (d *DeadlineSchedules) statements(scope constructs.Construct) []awsiam.Poli
 	}
 }
 
-// environment is what the schedule function reads (lambdas/api).
-func (d *DeadlineSchedules) environment(cfg Config) map[string]*string {
+// environment is what the schedule function reads besides every function's settings
+// (api.ByStackSchedule).
+func (d *DeadlineSchedules) environment() map[string]*string {
 	return map[string]*string{
 		api.EnvScheduleGroup:     jsii.String(d.GroupName),
 		api.EnvScheduleRoleARN:   d.Role.RoleArn(),
 		api.EnvScheduleTargetARN: jsii.String(d.TargetARN),
-		api.EnvTimeZone:          jsii.String(cfg.TimeZone),
-		api.EnvReminderMinutes:   jsii.String(strconv.Itoa(cfg.ReminderMinutes)),
 	}
 }

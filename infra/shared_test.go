@@ -312,6 +312,8 @@ func variant(t *testing.T) *fixture {
 		variantFx, variantErr = synth(os.TempDir(), map[string]any{
 			KeySecretName: "orderbot/slack", KeyAlarmEmail: "ops@example.com", KeyCloudWatchRole: "false",
 			KeyLogRetentionDays: "90", KeyStageName: "v1", KeyThrottleRate: "5",
+			// Every function's settings off their defaults (TestTimeZoneReachesEveryFunction).
+			KeyTimeZone: "Europe/Berlin", KeyLocale: "ko", KeyReminderMinutes: "0", KeyHistoryDays: "30",
 		})
 	})
 	if variantErr != nil {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/lambdas/config"
 	"github.com/orderbot/orderbot/lambdas/handler"
 	"github.com/orderbot/orderbot/lambdas/orders"
 	"github.com/orderbot/orderbot/lambdas/schedule"
@@ -54,7 +55,16 @@ func dev(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := boltdb.Open(f.dbPath)
+	// The functions' settings, read as a function reads them (config.Parse): one path.
+	settings, err := config.Parse(os.Getenv)
+	if err != nil {
+		return err
+	}
+	var storeOpts []boltdb.Option
+	if settings.HistoryTTL > 0 {
+		storeOpts = append(storeOpts, boltdb.HistoryTTL(settings.HistoryTTL))
+	}
+	store, err := boltdb.Open(f.dbPath, storeOpts...)
 	if err != nil {
 		return err
 	}
@@ -71,7 +81,7 @@ func dev(ctx context.Context, args []string) error {
 	web := slacksim.NewWebAPI(devBotToken)
 	web.Open = true // send's trigger_ids are made in another process
 	sched := devScheduler(f.clockSpeed)
-	gw, err := devGatewayWith(faults.store, secret, f.quiet, webAPIOf(base), sched)
+	gw, err := devGatewayWith(settings, faults.store, secret, f.quiet, webAPIOf(base), sched)
 	if err != nil {
 		return err
 	}
@@ -119,7 +129,11 @@ func parseDevFlags(args []string) (devFlags, error) {
 // devGateway is the local API Gateway in front of the handlers, wired as in Lambda but
 // with the embedded store and the secret given.
 func devGateway(store orders.Store, secret string, quiet bool, web webAPI) (*gateway.Gateway, error) {
-	return devGatewayWith(store, secret, quiet, web, nil)
+	settings, err := config.Parse(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return devGatewayWith(settings, store, secret, quiet, web, nil)
 }
 
 // devScheduler is the in-process stand-in for EventBridge Scheduler: it fires rounds'
@@ -131,12 +145,12 @@ func devScheduler(speed float64) *schedule.Local {
 	}}
 }
 
-// devGatewayWith is devGateway with rounds' deadlines run by sched (none when nil): a due
-// schedule invokes the schedule function through the gateway's asynchronous invoke, as
-// EventBridge Scheduler invokes the function in Lambda.
-func devGatewayWith(store orders.Store, secret string, quiet bool, web webAPI, sched *schedule.Local) (*gateway.Gateway, error) {
+// devGatewayWith is devGateway with the functions' settings c and rounds' deadlines run
+// by sched (none when nil): a due schedule invokes the schedule function through the
+// gateway's asynchronous invoke, as EventBridge Scheduler invokes the function in Lambda.
+func devGatewayWith(c config.Config, store orders.Store, secret string, quiet bool, web webAPI, sched *schedule.Local) (*gateway.Gateway, error) {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	messages, err := slack.NewMessages(os.Getenv(api.EnvLocale))
+	messages, err := slack.NewMessages(c.Locale)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", api.EnvLocale, err)
 	}
@@ -147,6 +161,8 @@ func devGatewayWith(store orders.Store, secret string, quiet bool, web webAPI, s
 		// Deferred answers go to this server's response_url endpoint.
 		LoopbackResponseURLs: true,
 		Messages:             messages,
+		// Every function shows deadlines in the team's zone, not only the scheduling one.
+		Zone: c.Zone, Reminder: c.Reminder,
 	}
 	if web.token != "" {
 		deps.Poster = slack.NewPoster(web.token, web.url)
@@ -158,16 +174,12 @@ func devGatewayWith(store orders.Store, secret string, quiet bool, web webAPI, s
 	// Slow commands answer "working on it" and finish through the gateway's async invoke,
 	// as they do in Lambda through an asynchronous self-invoke.
 	var gw *gateway.Gateway
-	deps.Budget = handler.DefaultBudget
+	deps.Budget = c.ReplyBudget
 	deps.Deferrer = handler.DeferFunc(func(ctx context.Context, fn string, payload []byte) error {
 		return gw.InvokeAsync(ctx, fn, payload)
 	})
 	if sched != nil {
-		zone, err := time.LoadLocation(envOr(api.EnvTimeZone, api.DefaultTimeZone))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", api.EnvTimeZone, err)
-		}
-		deps.Scheduler, deps.Zone, deps.Reminder = sched, zone, api.DefaultReminderMinutes*time.Minute
+		deps.Scheduler = sched
 		sched.Invoke = func(ctx context.Context, input []byte) error {
 			return gw.InvokeAsync(ctx, api.ScheduleFunction, input)
 		}

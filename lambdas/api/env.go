@@ -1,7 +1,8 @@
 package api
 
 // Names the stack and the functions must agree on: the stack sets them (infra), the
-// functions read them (lambdas/wire). Defined once here, imported by both sides.
+// functions read them (lambdas/config, the one place that reads the environment).
+// Defined once here, imported by both sides; Settings lists every one with who sets it.
 const (
 	// EnvFunction names the route's function (Route.Function) the bootstrap serves: every
 	// function runs the same binary.
@@ -23,6 +24,61 @@ const (
 	// EnvLocale is the language of every message the bot sends: "en" (the default) or
 	// "ko". Keywords work in every language whatever it is.
 	EnvLocale = "ORDERBOT_LOCALE"
+)
+
+// SetBy is who puts a variable into a function's environment.
+type SetBy int
+
+const (
+	// ByStack: the stack sets it on every function, from one table (infra).
+	ByStack SetBy = iota
+	// ByStackSchedule: the stack sets it on ScheduleFunction only, the one function that
+	// may create schedules.
+	ByStackSchedule
+	// ByLambda: Lambda sets it (the function's name, its log level).
+	ByLambda
+	// ByLocal: only a local run sets it (the secrets without Secrets Manager).
+	ByLocal
+)
+
+// Setting is one environment variable a function reads.
+type Setting struct {
+	Name string
+	By   SetBy
+}
+
+// Settings is every variable config.Load reads to configure a function, besides the AWS
+// SDK's own (region, credentials, endpoints). A test holds config.Load to this list and
+// another the synthesized template's Environment of every function.
+var Settings = []Setting{
+	{EnvFunction, ByStack}, {EnvTableName, ByStack}, {EnvSecretARN, ByStack}, {EnvLogLevel, ByStack},
+	{EnvReplyBudget, ByStack}, {EnvLocale, ByStack}, {EnvHistoryDays, ByStack},
+	{EnvTimeZone, ByStack}, {EnvReminderMinutes, ByStack},
+	{EnvScheduleGroup, ByStackSchedule}, {EnvScheduleRoleARN, ByStackSchedule}, {EnvScheduleTargetARN, ByStackSchedule},
+	{EnvLambdaFunctionName, ByLambda}, {EnvLambdaLogLevel, ByLambda},
+	{EnvSigningSecret, ByLocal}, {EnvBotToken, ByLocal},
+}
+
+// SettingsFor is the names of the variables the stack sets on function, in Settings'
+// order.
+func SettingsFor(function string) []string {
+	var out []string
+	for _, s := range Settings {
+		if s.By == ByStack || s.By == ByStackSchedule && function == ScheduleFunction {
+			out = append(out, s.Name)
+		}
+	}
+	return out
+}
+
+// Variables Lambda sets, and the local stand-ins for the secret.
+const (
+	EnvLambdaFunctionName = "AWS_LAMBDA_FUNCTION_NAME"
+	EnvLambdaLogLevel     = "AWS_LAMBDA_LOG_LEVEL"
+	// EnvSigningSecret and EnvBotToken carry the Slack secrets where there is no
+	// EnvSecretARN (tests, local runs).
+	EnvSigningSecret = "SLACK_SIGNING_SECRET"
+	EnvBotToken      = "SLACK_BOT_TOKEN"
 )
 
 // Keys of the JSON object in the secret EnvSecretARN names.

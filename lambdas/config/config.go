@@ -7,6 +7,7 @@
 package config
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -22,6 +23,10 @@ import (
 	"strings"
 	"time"
 
+	// The team's time zone must load whatever the runtime image ships in
+	// /usr/share/zoneinfo: the database is compiled in (about 450 KB).
+	_ "time/tzdata"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -34,6 +39,11 @@ import (
 
 // Config is a function's configuration.
 type Config struct {
+	// Function is the route's function this bootstrap serves (ORDERBOT_FUNCTION).
+	Function string
+	// Self is the name Lambda gives this function (AWS_LAMBDA_FUNCTION_NAME), which its
+	// deferred work invokes; empty outside Lambda.
+	Self          string
 	TableName     string
 	SigningSecret string
 	BotToken      string
@@ -46,11 +56,27 @@ type Config struct {
 	HistoryTTL time.Duration
 	// Locale is the language of the bot's messages (ORDERBOT_LOCALE, "en" when unset).
 	Locale string
-	AWS    aws.Config
+	// Zone is the team's time zone (ORDERBOT_TIMEZONE, api.DefaultTimeZone when unset):
+	// every message that shows a deadline shows it in this zone.
+	Zone *time.Location
+	// Reminder is how long before a deadline the channel is reminded (REMINDER_MINUTES);
+	// 0: never.
+	Reminder time.Duration
+	// Schedule is where deadlines are scheduled; its Group is empty for a function that
+	// does not schedule.
+	Schedule Schedule
+	AWS      aws.Config
 	// Source is where SigningSecret and BotToken were read from, to be read again when they
 	// change: Secrets Manager when SECRET_ARN is set, nil when they come from the
 	// environment.
 	Source SecretSource
+	// SecretARN is the secret Source reads (SECRET_ARN); empty for the environment.
+	SecretARN string
+}
+
+// Schedule is the EventBridge Scheduler configuration of the schedule function.
+type Schedule struct {
+	Group, RoleARN, TargetARN string
 }
 
 // Secret is what the Secrets Manager secret holds: a JSON object with the keys
@@ -78,9 +104,10 @@ func (s SecretsManager) Fetch(ctx context.Context) (signingSecret, botToken stri
 	return v.SigningSecret, v.BotToken, err
 }
 
-// Load reads TABLE_NAME, LOG_LEVEL (or Lambda's AWS_LAMBDA_LOG_LEVEL), ORDERBOT_LOCALE
-// (a locale orderbot does not speak fails the cold start), and the secrets:
-// from SECRET_ARN when set, else from SLACK_SIGNING_SECRET / SLACK_BOT_TOKEN (local use).
+// Load reads the function's whole configuration: the settings of api.Settings (Parse),
+// the AWS SDK's (AWSFromEnv) and the secrets: from SECRET_ARN when set, else from
+// SLACK_SIGNING_SECRET / SLACK_BOT_TOKEN (local use). Nothing else in the functions reads
+// the environment.
 //
 // A secret SECRET_ARN names that is readable but not filled in yet (no signing_secret,
 // as before the operator's first put-secret-value) is not an error: the function starts
@@ -90,36 +117,19 @@ func (s SecretsManager) Fetch(ctx context.Context) (signingSecret, botToken stri
 // While the secret is read, DynamoDB's connection is opened (Preconnect): the two TLS
 // handshakes and round trips overlap instead of the first request paying for its own.
 func Load(ctx context.Context) (Config, error) {
-	c := Config{
-		TableName:     os.Getenv(api.EnvTableName),
-		SigningSecret: os.Getenv("SLACK_SIGNING_SECRET"),
-		BotToken:      os.Getenv("SLACK_BOT_TOKEN"),
-		LogLevel:      Level(),
-		ReplyBudget:   handler.DefaultBudget,
-	}
-	if v := os.Getenv(api.EnvHistoryDays); v != "" {
-		days, err := strconv.Atoi(v)
-		if err != nil || days < 1 {
-			return Config{}, fmt.Errorf("%s=%q: want a whole number of days, at least 1", api.EnvHistoryDays, v)
-		}
-		c.HistoryTTL = time.Duration(days) * 24 * time.Hour
-	}
-	if ms, err := strconv.Atoi(os.Getenv(api.EnvReplyBudget)); err == nil && ms > 0 {
-		c.ReplyBudget = time.Duration(ms) * time.Millisecond
+	c, err := Parse(os.Getenv)
+	if err != nil {
+		return Config{}, err
 	}
 	if c.TableName == "" {
 		return Config{}, errors.New(api.EnvTableName + " is not set")
 	}
-	var err error
-	if c.Locale, err = i18n.Check(os.Getenv(api.EnvLocale)); err != nil {
-		return Config{}, fmt.Errorf("%s: %w", api.EnvLocale, err)
-	}
 	if c.AWS, err = AWSFromEnv(); err != nil {
 		return Config{}, err
 	}
-	if arn := os.Getenv(api.EnvSecretARN); arn != "" {
+	if c.SecretARN != "" {
 		connected := Preconnect(ctx, ForService(c.AWS, "DYNAMODB"))
-		c.Source = SecretsManager{Client: SecretsManagerAPI{AWS: ForService(c.AWS, "SECRETS_MANAGER")}, ARN: arn}
+		c.Source = SecretsManager{Client: SecretsManagerAPI{AWS: ForService(c.AWS, "SECRETS_MANAGER")}, ARN: c.SecretARN}
 		if c.SigningSecret, c.BotToken, err = c.Source.Fetch(ctx); err != nil {
 			return Config{}, err
 		}
@@ -128,6 +138,59 @@ func Load(ctx context.Context) (Config, error) {
 	if c.SigningSecret == "" && c.Source == nil {
 		return Config{}, errors.New("no signing secret: set " + api.SecretKeySigningSecret + " in the secret " + api.EnvSecretARN + " names, or SLACK_SIGNING_SECRET")
 	}
+	return c, nil
+}
+
+// Function is the route's function the bootstrap serves (ORDERBOT_FUNCTION), read before
+// anything else so that a cold start for no function says so first.
+func Function() string { return os.Getenv(api.EnvFunction) }
+
+// Parse reads every variable of api.Settings through getenv, each exactly once and
+// whatever the others hold (a test records the reads), and checks them: a value a
+// function cannot use fails the cold start, naming the variable. It reads no secret and
+// makes no call.
+func Parse(getenv func(string) string) (Config, error) {
+	v := map[string]string{}
+	for _, s := range api.Settings {
+		v[s.Name] = getenv(s.Name)
+	}
+	c := Config{
+		Function: v[api.EnvFunction], Self: v[api.EnvLambdaFunctionName],
+		TableName: v[api.EnvTableName], SecretARN: v[api.EnvSecretARN],
+		SigningSecret: v[api.EnvSigningSecret], BotToken: v[api.EnvBotToken],
+		LogLevel:    level(v[api.EnvLambdaLogLevel], v[api.EnvLogLevel]),
+		ReplyBudget: handler.DefaultBudget,
+		Schedule:    Schedule{Group: v[api.EnvScheduleGroup], RoleARN: v[api.EnvScheduleRoleARN], TargetARN: v[api.EnvScheduleTargetARN]},
+	}
+	if s := v[api.EnvHistoryDays]; s != "" {
+		days, err := strconv.Atoi(s)
+		if err != nil || days < 1 {
+			return Config{}, fmt.Errorf("%s=%q: want a whole number of days, at least 1", api.EnvHistoryDays, s)
+		}
+		c.HistoryTTL = time.Duration(days) * 24 * time.Hour
+	}
+	if s := v[api.EnvReplyBudget]; s != "" {
+		ms, err := strconv.Atoi(s)
+		if err != nil || ms < 1 {
+			return Config{}, fmt.Errorf("%s=%q: want whole milliseconds, at least 1", api.EnvReplyBudget, s)
+		}
+		c.ReplyBudget = time.Duration(ms) * time.Millisecond
+	}
+	var err error
+	if c.Locale, err = i18n.Check(v[api.EnvLocale]); err != nil {
+		return Config{}, fmt.Errorf("%s: %w", api.EnvLocale, err)
+	}
+	tz := cmp.Or(v[api.EnvTimeZone], api.DefaultTimeZone)
+	if c.Zone, err = time.LoadLocation(tz); err != nil {
+		return Config{}, fmt.Errorf("%s=%q: %w", api.EnvTimeZone, tz, err)
+	}
+	minutes := api.DefaultReminderMinutes
+	if s := v[api.EnvReminderMinutes]; s != "" {
+		if minutes, err = strconv.Atoi(s); err != nil || minutes < 0 {
+			return Config{}, fmt.Errorf("%s=%q: want whole minutes, 0 for none", api.EnvReminderMinutes, s)
+		}
+	}
+	c.Reminder = time.Duration(minutes) * time.Minute
 	return c, nil
 }
 
@@ -276,12 +339,12 @@ func FetchSecret(ctx context.Context, sm SecretGetter, arn string) (Secret, erro
 // Level is the log level from AWS_LAMBDA_LOG_LEVEL (set by Lambda's application log level)
 // or LOG_LEVEL; INFO by default.
 func Level() slog.Level {
-	name := os.Getenv("AWS_LAMBDA_LOG_LEVEL")
-	if name == "" {
-		name = os.Getenv(api.EnvLogLevel)
-	}
+	return level(os.Getenv(api.EnvLambdaLogLevel), os.Getenv(api.EnvLogLevel))
+}
+
+func level(lambda, own string) slog.Level {
 	var l slog.Level
-	if err := l.UnmarshalText([]byte(strings.ToUpper(name))); err != nil {
+	if err := l.UnmarshalText([]byte(strings.ToUpper(cmp.Or(lambda, own)))); err != nil {
 		return slog.LevelInfo
 	}
 	return l

@@ -31,7 +31,7 @@ import (
 // function, no table, an unreadable secret) is logged and exits 1, so Lambda reports an
 // init error instead of running a half-configured handler.
 func Start() {
-	name := os.Getenv(api.EnvFunction)
+	name := config.Function()
 	fn, ok := handler.Functions[name]
 	if !ok {
 		slog.Error("cold start failed", "function", name, "error", api.EnvFunction+" names no function of the route table")
@@ -64,9 +64,7 @@ func Deps(ctx context.Context, withPoster bool) (handler.Deps, error) {
 	}
 	d := build(c, withPoster, overrides{})
 	d.Messages = messages
-	if err := deadlines(&d, c); err != nil {
-		return handler.Deps{}, err
-	}
+	deadlines(&d, c)
 	return d, nil
 }
 
@@ -109,8 +107,8 @@ func build(c config.Config, withPoster bool, w overrides) handler.Deps {
 			}
 		}
 	}
-	if self := os.Getenv("AWS_LAMBDA_FUNCTION_NAME"); self != "" {
-		d.Deferrer = selfinvoke.Deferrer{AWS: config.ForService(c.AWS, "LAMBDA"), Self: self}
+	if c.Self != "" {
+		d.Deferrer = selfinvoke.Deferrer{AWS: config.ForService(c.AWS, "LAMBDA"), Self: c.Self}
 		d.Budget = c.ReplyBudget
 	}
 	return d
