@@ -24,7 +24,7 @@ commands:
   send       send a signed slash command or event:  orderbot send [--url U] [--secret S] [--team T --channel C --user U] /order-update "iced americano"
   smoke      smoke-test a deployed API:             orderbot smoke --url https://<api>/<stage> [--secret S]
   manifest   print the Slack app manifest:          orderbot manifest --url https://<api>/<stage>
-  vtl        render a mapping template:             orderbot vtl render TEMPLATE [--context ctx.json] [--body FILE] [--header 'K: V']...
+  vtl        render a mapping template:             orderbot vtl render TEMPLATE [--body FILE] [--header 'K: V']... [--query k=v]... [--path k=v]... [--stage-var k=v]... [--context ctx.json]
   routes     print the route table:                 orderbot routes [--functions]
 `
 

@@ -62,7 +62,7 @@ func (st *state) body() (any, error) {
 			if err := st.step(len(b) / 16); err != nil {
 				return nil, err
 			}
-			st.bodyVal, st.bodyErr = parseJSON(b, st.lim.MaxJSONDepth)
+			st.bodyVal, st.bodyErr = parseBody(b, st.lim.MaxJSONDepth)
 			if st.bodyErr != nil {
 				st.bodyErr = st.errAt(st.pos, nil, "invalid JSON in request body: %v", st.bodyErr)
 			}
@@ -76,10 +76,49 @@ func (st *state) paramsMap() *Map {
 		m := NewMap()
 		m.Set("path", stringMap(st.req.Path))
 		m.Set("querystring", stringMap(st.req.Query))
-		m.Set("header", stringMap(st.req.Header))
+		header := st.req.Header
+		for k := range header {
+			if HiddenHeader(k) {
+				header = visibleHeaders(header)
+				break
+			}
+		}
+		m.Set("header", stringMap(header))
 		st.params = m
 	}
 	return st.params
+}
+
+// hiddenHeaders are the request headers API Gateway keeps from mapping
+// templates: $input.params('Connection') renders "" on AWS even when the
+// client sent one (recorded: integrations/header_remapping/full, which sends
+// every one of these and gets "" for each, while Accept, Age, Authorization,
+// Pragma, Range, Via, Warn and the rest come through). Keys are lower case.
+var hiddenHeaders = map[string]bool{
+	"connection": true, "content-md5": true, "expect": true, "max-forwards": true,
+	"proxy-authenticate": true, "server": true, "te": true, "trailer": true,
+	"transfer-encoding": true, "upgrade": true, "www-authenticate": true,
+}
+
+// HiddenHeader reports whether API Gateway hides the request header name
+// (any case) from mapping templates. Render already leaves these headers out
+// of $input.params; a gateway uses this to drop them before the template.
+func HiddenHeader(name string) bool {
+	if len(name) > len("proxy-authenticate") {
+		return false
+	}
+	return hiddenHeaders[strings.ToLower(name)]
+}
+
+// visibleHeaders copies h without the headers HiddenHeader names.
+func visibleHeaders(h map[string]string) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		if !HiddenHeader(k) {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // inputParams is $input.params(): all parameters, or the named one from the
@@ -101,6 +140,9 @@ func inputParams(st *state, args []any) (any, error) {
 	}
 	if v, ok := st.req.Query[k]; ok {
 		return v, nil
+	}
+	if HiddenHeader(k) {
+		return "", nil
 	}
 	if v, ok := st.req.Header[k]; ok {
 		return v, nil

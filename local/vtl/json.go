@@ -18,13 +18,23 @@ func ParseJSON(s string) (any, error) {
 }
 
 type jsonParser struct {
-	s        string
-	i        int
-	maxDepth int
+	s          string
+	i          int
+	maxDepth   int
+	jsonArrays bool // mark arrays as JSON arrays (List.jsonArray)
 }
 
 func parseJSON(s string, maxDepth int) (any, error) {
-	p := &jsonParser{s: s, maxDepth: maxDepth}
+	return (&jsonParser{s: s, maxDepth: maxDepth}).parse()
+}
+
+// parseBody parses the request body that $input.path reads: its arrays are
+// JSON arrays (List.jsonArray), unlike $util.parseJson's.
+func parseBody(s string, maxDepth int) (any, error) {
+	return (&jsonParser{s: s, maxDepth: maxDepth, jsonArrays: true}).parse()
+}
+
+func (p *jsonParser) parse() (any, error) {
 	p.ws()
 	v, err := p.value(0)
 	if err != nil {
@@ -129,7 +139,7 @@ func (p *jsonParser) object(depth int) (any, error) {
 
 func (p *jsonParser) array(depth int) (any, error) {
 	p.i++
-	l := &List{}
+	l := &List{jsonArray: p.jsonArrays}
 	p.ws()
 	if p.peek(']') {
 		return l, nil
@@ -288,12 +298,16 @@ func (p *jsonParser) hex4() (rune, bool) {
 
 var errTooBig = errors.New("too big")
 
+// jsonDepthLimit is the nesting appendJSON writes before it prints null
+// (only a collection that contains itself gets there).
+const jsonDepthLimit = 1000
+
 // appendJSON writes compact JSON in document order, as $input.json does.
 func appendJSON(b []byte, v any, depth, max int) ([]byte, error) {
 	if len(b) > max {
 		return b, errTooBig
 	}
-	if depth > 1000 {
+	if depth > jsonDepthLimit {
 		return append(b, "null"...), nil
 	}
 	var err error

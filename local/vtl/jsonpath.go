@@ -38,7 +38,8 @@ func jsonPath(doc any, path string) (any, bool, error) {
 		}
 	}
 	if e.multi {
-		return &List{items: e.cur}, true, nil
+		// Jayway JsonPath returns a JSONArray for a wildcard or deep scan.
+		return &List{items: e.cur, jsonArray: true}, true, nil
 	}
 	if len(e.cur) == 0 {
 		return nil, false, nil

@@ -144,7 +144,24 @@ func contextMap(c map[string]any) *Map {
 	ensureMap(ro, "querystring")
 	so := ensureMap(m, "responseOverride")
 	ensureMap(so, "header")
+	for _, v := range m.vals {
+		blankMaps(v, 0)
+	}
 	return m
+}
+
+// blankMaps marks the maps nested in $context as printing "" (Map.blank),
+// as AWS renders $context.identity, requestOverride, responseOverride and
+// their maps (recorded: sqs/amz_json_protocol/context-dump).
+func blankMaps(v any, depth int) {
+	m, ok := v.(*Map)
+	if !ok || depth > 64 {
+		return
+	}
+	m.blank = true
+	for _, e := range m.vals {
+		blankMaps(e, depth+1)
+	}
 }
 
 func readOverrides(ctx *Map, res *Result) {

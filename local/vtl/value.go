@@ -16,6 +16,12 @@ type Map struct {
 	keys []string
 	vals []any
 	idx  map[string]int // built only for larger maps; linear search wins below
+	// blank makes the map print as "" while it still answers get, keySet and
+	// the rest: the objects nested in $context (identity, requestOverride,
+	// responseOverride and their maps) are not Java maps on AWS and render
+	// empty (recorded: sqs/amz_json_protocol/context-dump prints
+	// "$context.get($key)" as "" for exactly those keys).
+	blank bool
 }
 
 // mapIndexThreshold is where a hash index starts to beat scanning keys.
@@ -102,6 +108,12 @@ func (m *Map) clear() {
 // List is the template-side java.util.List (mutable, shared by reference).
 type List struct {
 	items []any
+	// jsonArray marks an array that $input.path took from the body. AWS
+	// hands templates a JSON array there (net.minidev JSONArray), whose
+	// toString is compact JSON, while the objects beside it stay Java maps
+	// (recorded: common/input_path_formatting/json-list prints
+	// [{"foo":"bar"}] and dict-with-nested-list {foo=[{"nested":"bar"}]}).
+	jsonArray bool
 }
 
 // NewList returns a list holding items (not copied).
@@ -182,7 +194,7 @@ func collectionValue(v any, depth int) any {
 		if x == nil {
 			return nil
 		}
-		m := &Map{keys: make([]string, 0, len(x.keys)), vals: make([]any, 0, len(x.vals))}
+		m := &Map{keys: make([]string, 0, len(x.keys)), vals: make([]any, 0, len(x.vals)), blank: x.blank}
 		for i, k := range x.keys {
 			m.Set(k, toValue(x.vals[i], depth+1))
 		}
@@ -191,7 +203,9 @@ func collectionValue(v any, depth int) any {
 		if x == nil {
 			return nil
 		}
-		return listValue(x.items, depth)
+		l := listValue(x.items, depth)
+		l.jsonArray = x.jsonArray
+		return l
 	case map[string]any:
 		keys := make([]string, 0, len(x))
 		for k := range x {
@@ -361,6 +375,12 @@ func appendJava(b []byte, v any, depth, max int) []byte {
 	case float64:
 		return append(b, formatFloat(x)...)
 	case *List:
+		if x.jsonArray {
+			// Bounded like the Java form: the remaining depth budget, and
+			// appendJSON stops once b passes max.
+			b, _ = appendJSON(b, x, jsonDepthLimit-(64-depth), max)
+			return b
+		}
 		b = append(b, '[')
 		for i, e := range x.items {
 			if i > 0 {
@@ -377,6 +397,9 @@ func appendJava(b []byte, v any, depth, max int) []byte {
 		}
 		return append(b, ']')
 	case *Map:
+		if x.blank {
+			return b
+		}
 		b = append(b, '{')
 		for i, k := range x.keys {
 			if i > 0 {
