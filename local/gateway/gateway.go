@@ -19,6 +19,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -52,8 +53,11 @@ const requestTemplateBound = (MaxPayload+2)/3*4 + 1<<20
 
 // Gateway serves every route of api.Routes.
 type Gateway struct {
-	stage     string
-	routes    map[string]*route // by path
+	stage  string
+	routes map[string]*route // by path: resources without path parameters
+	// templated are the resources with path parameters ("/pets/{petId}"), matched in
+	// route-table order after the literal ones.
+	templated []*route
 	accessLog *vtl.Template
 	log       io.Writer // access-log lines; nil discards
 	logMu     sync.Mutex
@@ -193,9 +197,75 @@ func New(handlers map[string]any, opts Options) (*Gateway, error) {
 			}
 			rt.responses = append(rt.responses, resp)
 		}
-		g.routes[r.Path] = rt
+		g.add(rt)
 	}
 	return g, nil
+}
+
+// add serves rt: by its literal path, or as a templated resource when the path has
+// parameters.
+func (g *Gateway) add(rt *route) {
+	if strings.Contains(rt.Path, "{") {
+		g.templated = append(g.templated, rt)
+		return
+	}
+	g.routes[rt.Path] = rt
+}
+
+// match finds the route for the request's path and its path parameters. A literal
+// resource wins over a templated one, as in API Gateway.
+func (g *Gateway) match(r *http.Request) (*route, map[string]string) {
+	if rt, ok := g.routes[r.URL.Path]; ok {
+		return rt, map[string]string{}
+	}
+	for _, rt := range g.templated {
+		if params, ok := pathParams(rt.Path, r.URL.EscapedPath()); ok {
+			return rt, params
+		}
+	}
+	return nil, nil
+}
+
+// pathParams matches a request path (escaped) against a resource path whose segments
+// may be parameters: {name} takes one segment, a last {name+} (a proxy resource) the
+// rest. Values are decoded: REST APIs decode URL-encoded request parameters before a
+// template or integration sees them ("Amazon API Gateway important notes for REST APIs",
+// docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-known-issues.html),
+// and a parameter-less $input.params('name') then reads them (recorded:
+// api/test_invoke/get-pets-id in vtl-aws-apigw.json).
+func pathParams(resource, escaped string) (map[string]string, bool) {
+	want := strings.Split(strings.TrimPrefix(resource, "/"), "/")
+	got := strings.Split(strings.TrimPrefix(escaped, "/"), "/")
+	params := map[string]string{}
+	for i, seg := range want {
+		name, isParam := strings.CutPrefix(seg, "{")
+		name, closed := strings.CutSuffix(name, "}")
+		if greedy := strings.HasSuffix(name, "+"); isParam && closed && greedy && i == len(want)-1 {
+			rest, err := url.PathUnescape(strings.Join(got[min(i, len(got)):], "/"))
+			if err != nil || rest == "" {
+				return nil, false
+			}
+			params[strings.TrimSuffix(name, "+")] = rest
+			return params, true
+		}
+		if i >= len(got) {
+			return nil, false
+		}
+		v, err := url.PathUnescape(got[i])
+		if err != nil {
+			return nil, false
+		}
+		switch {
+		case isParam && closed:
+			if v == "" {
+				return nil, false
+			}
+			params[name] = v
+		case v != seg:
+			return nil, false
+		}
+	}
+	return params, len(got) == len(want)
 }
 
 // exchange is one request's state, for the access log.
@@ -215,8 +285,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctxVars := g.contextVars(r, x)
 	defer func() { g.writeAccessLog(r, x, ctxVars) }()
 
-	rt, ok := g.routes[r.URL.Path]
-	if !ok || r.Method != rt.Method {
+	rt, pathVals := g.match(r)
+	if rt == nil || r.Method != rt.Method {
 		// API Gateway answers an unknown resource or method this way, not with 404/405.
 		g.reply(w, x, http.StatusForbidden, nil, `{"message":"Missing Authentication Token"}`, "Missing Authentication Token")
 		return
@@ -241,7 +311,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if text == "" {
 		text = "{}" // API Gateway hands an empty body to templates as "{}"
 	}
-	req := vtl.Request{Body: text, Path: map[string]string{}, Query: queryParams(r), Header: headerParams(r), Context: ctxVars}
+	req := vtl.Request{Body: text, Path: pathVals, Query: queryParams(r), Header: headerParams(r), Context: ctxVars}
 	event, err := tmpl.Render(r.Context(), req)
 	if err != nil {
 		g.reply(w, x, http.StatusInternalServerError, nil, `{"message": "Internal server error"}`, "request template: "+err.Error())
@@ -333,6 +403,11 @@ func (g *Gateway) InvokeAsync(_ context.Context, function string, payload []byte
 	var rt *route
 	for _, r := range g.routes {
 		if r.Function == function {
+			rt = r
+		}
+	}
+	for _, r := range g.templated {
+		if rt == nil && r.Function == function {
 			rt = r
 		}
 	}
@@ -544,11 +619,14 @@ func mediaType(header string) string {
 }
 
 // headerParams flattens headers as API Gateway's $input.params().header does: the last
-// value of a repeated header wins.
+// value of a repeated header wins, and the headers API Gateway hides from templates
+// (Connection, Upgrade, Transfer-Encoding and the rest of vtl.HiddenHeader) are left out.
 func headerParams(r *http.Request) map[string]string {
 	m := make(map[string]string, len(r.Header)+1)
 	for k, v := range r.Header {
-		m[k] = v[len(v)-1]
+		if !vtl.HiddenHeader(k) {
+			m[k] = v[len(v)-1]
+		}
 	}
 	if r.Host != "" {
 		m["Host"] = r.Host
