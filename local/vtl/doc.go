@@ -3,8 +3,10 @@
 // local gateway emulator produces the same bytes production does.
 //
 // The reference is what API Gateway actually outputs (the recorded
-// conformance suite in shared/conformance/vtl-aws-recorded.json), not Apache
-// Velocity 1.7. Where they differ, this package follows AWS:
+// conformance suites in shared/conformance: vtl-aws-recorded.json for the
+// language, vtl-aws-apigw.json for $input, $util, $context and the
+// request/response pipelines), not Apache Velocity 1.7. Where they differ,
+// this package follows AWS:
 //
 //   - An undefined or null reference renders as nothing; Velocity prints the
 //     reference source ("$name"). Quiet references ($!x) are therefore the same
@@ -19,6 +21,19 @@
 //     n), and "" inside a double-quoted string is one quote.
 //   - The API Gateway objects $input, $util, $context and $stageVariables are
 //     built in; #parse, #include and #evaluate are rejected.
+//   - A null reference equals "" in == and != (and nothing else that is not
+//     null).
+//
+// What API Gateway adds to Velocity follows the cases recorded on AWS in
+// shared/conformance/vtl-aws-apigw.json:
+//
+//   - An array $input.path returns prints as compact JSON ([{"a":1}]) while
+//     the objects around it print as Java maps ({a=1}); $util.parseJson's
+//     arrays stay Java lists ([x, y]).
+//   - The objects nested in $context (identity, requestOverride,
+//     responseOverride and their maps) print as "" but can still be read.
+//   - $input.params never shows the headers API Gateway hides from templates
+//     (HiddenHeader: Connection, Upgrade, Transfer-Encoding and others).
 //
 // Behaviour kept from Velocity 1.7: identifiers may contain '-' ("$a-b" is
 // one reference), #set with a null right-hand side leaves its target alone,
