@@ -1,7 +1,6 @@
 package vtl
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"os"
@@ -9,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/orderbot/orderbot/local/vtl/apigwcases"
 )
 
 type confCase struct {
@@ -29,33 +30,8 @@ type confFile struct {
 // reason. The test fails if one of them starts passing.
 var knownFailures = map[string]string{}
 
-// findRepoRoot walks up to the directory whose go.mod declares the root module.
-func findRepoRoot(t testing.TB) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if f, err := os.Open(filepath.Join(dir, "go.mod")); err == nil {
-			sc := bufio.NewScanner(f)
-			for sc.Scan() {
-				if strings.TrimSpace(sc.Text()) == "module github.com/orderbot/orderbot" {
-					f.Close()
-					return dir
-				}
-			}
-			f.Close()
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("repository root (go.mod of github.com/orderbot/orderbot) not found")
-		}
-		dir = parent
-	}
-}
-
 func loadConformance(t testing.TB) *confFile {
-	path := filepath.Join(findRepoRoot(t), "..", "shared", "conformance", "vtl-aws-recorded.json")
+	path := filepath.Join(apigwcases.RepoRoot(t), "..", "shared", "conformance", "vtl-aws-recorded.json")
 	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
 		// Locally the checkout may lack ../shared; in CI the conformance

@@ -59,7 +59,7 @@ type file struct {
 // set, as the Velocity-language conformance set does: CI must run every case.
 func Load(t testing.TB) []Case {
 	t.Helper()
-	return load(t, filepath.Join(repoRoot(t), File))
+	return load(t, filepath.Join(RepoRoot(t), File))
 }
 
 func load(t testing.TB, path string) []Case {
@@ -84,8 +84,9 @@ func load(t testing.TB, path string) []Case {
 	return f.Cases
 }
 
-// repoRoot walks up to the directory whose go.mod declares the root module.
-func repoRoot(t testing.TB) string {
+// RepoRoot walks up to the directory whose go.mod declares the root module; the
+// conformance files lie beside it in ../shared.
+func RepoRoot(t testing.TB) string {
 	dir, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
