@@ -58,17 +58,20 @@ func (f DeferFunc) Defer(ctx context.Context, function string, payload []byte) e
 // (the synchronous attempt, the deferred run, Lambda's retries of that) has the same id
 // and time. The time is when API Gateway received it — trusted, and in milliseconds, so
 // one person's commands in the same second stay ordered — or Slack's signed timestamp
-// when the event has none.
+// when the event has none. Signed is always Slack's signed timestamp.
 func requestOf(ev api.Event) orders.Request {
 	h := sha256.New()
 	h.Write(ev.Headers.Timestamp)
 	h.Write([]byte{':'})
 	h.Write(ev.Body)
 	req := orders.Request{ID: hex.EncodeToString(h.Sum(nil)[:16]), At: ev.Context.ReceivedAt()}
+	if ts, err := strconv.ParseInt(string(ev.Headers.Timestamp), 10, 64); err == nil {
+		// Part of the request's identity (orders.Request.Key): a delivery of it arriving
+		// later is stamped later by API Gateway, but signed the same (issue #21).
+		req.Signed = time.Unix(ts, 0)
+	}
 	if req.At.IsZero() {
-		if ts, err := strconv.ParseInt(string(ev.Headers.Timestamp), 10, 64); err == nil {
-			req.At = time.Unix(ts, 0)
-		}
+		req.At = req.Signed
 	}
 	return req
 }

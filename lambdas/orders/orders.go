@@ -60,6 +60,12 @@ const ClosedByDeadline = "!deadline"
 type Request struct {
 	ID string    // a digest of the signed request: equal for every delivery of it
 	At time.Time // when it was received; orders one user's requests
+	// Signed is Slack's signed timestamp (whole seconds), the same for every delivery of
+	// the request; zero for a request Slack did not sign (a schedule firing), for which At
+	// stands in. With ID it is the request's identity (Key), which a store checks before
+	// it orders the request by At: a delivery arriving later carries a later At, and
+	// must still be recognised (issue #21).
+	Signed time.Time
 	// Round, when set, is the round the request was made on (a click on that round's
 	// message): the change applies only while that round is open, and is ErrStale
 	// otherwise — unless the request already took effect, which is replayed as always.
@@ -76,6 +82,66 @@ type Request struct {
 }
 
 func (r Request) valid() bool { return r.ID != "" && !r.At.IsZero() }
+
+// SignedAt is when the request was signed: Signed, or At for a request Slack did not sign.
+func (r Request) SignedAt() time.Time {
+	if !r.Signed.IsZero() {
+		return r.Signed
+	}
+	return r.At
+}
+
+// Key is the request's identity as stores record it: its signed second, then its id, so
+// that keys sort by signing time. Every delivery of a request has the same key.
+// The id is cut to 16 characters (64 bits of a digest) to keep the records small; two
+// requests of one user signed in the same second never share them in practice.
+func (r Request) Key() string {
+	id := r.ID
+	if len(id) > 16 {
+		id = id[:16]
+	}
+	return fmt.Sprintf("%010d.%s", r.SignedAt().Unix(), id)
+}
+
+// KeySecond is the signed second a Key starts with (0 when k is not a key).
+func KeySecond(k string) int64 {
+	sec, _, _ := strings.Cut(k, ".")
+	var n int64
+	for _, c := range sec {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n
+}
+
+// MaxRecent bounds the identities (Key) a store keeps of one user's recent order
+// requests. Once a user has more, the oldest go — except those signed in the newest
+// second — and the user's floor (the latest signed second dropped) rises: a request
+// signed at or before its user's floor never applies. So a request delivered again is
+// recognised whenever it arrives (issue #21), by its key while kept and by the floor
+// after, and the records stay small: fewer than MaxRecent keys per user, unless one user's
+// requests signed in a single second outnumber them.
+const MaxRecent = 6
+
+// TrimRecent keeps at most MaxRecent/2 of a user's recent keys once they number MaxRecent
+// or more, dropping the oldest but never one signed in the newest second; it returns the
+// keys kept and the new floor (at least floor).
+func TrimRecent(keys []string, floor int64) ([]string, int64) {
+	if len(keys) < MaxRecent {
+		return keys, floor
+	}
+	sorted := append([]string(nil), keys...)
+	sort.Strings(sorted)
+	newest := KeySecond(sorted[len(sorted)-1])
+	drop := 0
+	for drop < len(sorted)-MaxRecent/2 && KeySecond(sorted[drop]) < newest {
+		floor = max(floor, KeySecond(sorted[drop]))
+		drop++
+	}
+	return sorted[drop:], floor
+}
 
 // Newer reports whether r comes after o: later, or at the same instant with a greater id,
 // so that any two requests are ordered the same way everywhere.

@@ -189,3 +189,68 @@ func (c *closeStaysInSlot) PutItem(ctx context.Context, in *dynamodb.PutItemInpu
 	}
 	return c.API.PutItem(ctx, in, opts...)
 }
+
+// Issue #21, finding 1: the same signed request delivered again later — a captured
+// request replayed within its signature window — was stamped later by API Gateway, so it
+// passed "newer than this user's last request" and was applied again: latte, then tea,
+// then latte's request again left latte. Requests are now recognised by their identity
+// (signed timestamp and body) before they are ordered, on both stores.
+func TestReplayArrivingLaterChangesNothing(t *testing.T) {
+	for _, b := range []struct {
+		name string
+		new  func(t *testing.T) backend
+	}{
+		{"boltdb", func(t *testing.T) backend { return boltBackend(t.TempDir()) }},
+		{"dynalite", func(t *testing.T) backend {
+			client, table := dynamotest.NewTable(t)
+			return dynamoBackend(client, table)
+		}},
+	} {
+		for _, tc := range []struct {
+			name   string
+			script func(t *testing.T, w *world)
+		}{
+			{"latte, tea, latte again", func(t *testing.T, w *world) {
+				latte := answered(t, w, 0, opSet, "latte 1.0")
+				answered(t, w, 0, opSet, "tea 1.1")
+				w.replay(latte)
+			}},
+			{"latte, cancel, latte again", func(t *testing.T, w *world) {
+				latte := answered(t, w, 0, opSet, "latte 1.0")
+				answered(t, w, 1, opSet, "mocha 2.0")
+				answered(t, w, 0, opCancel, "")
+				w.replay(latte)
+			}},
+			{"cancel, order, cancel again", func(t *testing.T, w *world) {
+				answered(t, w, 0, opSet, "latte 1.0")
+				cancel := answered(t, w, 0, opCancel, "")
+				answered(t, w, 0, opSet, "tea 1.2")
+				w.replay(cancel)
+			}},
+			{"order, close, order again", func(t *testing.T, w *world) {
+				latte := answered(t, w, 0, opSet, "latte 1.0")
+				answered(t, w, 0, opSet, "tea 1.1")
+				answered(t, w, 1, opClose, "")
+				w.replay(latte)
+				w.replay(latte)
+			}},
+			{"close, order, close again", func(t *testing.T, w *world) {
+				answered(t, w, 0, opSet, "latte 1.0")
+				closed := answered(t, w, 1, opClose, "")
+				answered(t, w, 0, opSet, "tea 1.1")
+				w.replay(closed)
+			}},
+		} {
+			t.Run(b.name+"/"+tc.name, func(t *testing.T) {
+				r := playAndCheck(b.new(t), 0, 0, scripted(2, nil), nil, func(w *world) { tc.script(t, w) })
+				if r.err != nil {
+					t.Fatal(r.err)
+				}
+				if r.st.replays == 0 {
+					t.Fatalf("got %d replays, want at least 1", r.st.replays)
+				}
+				wantOk(t, r)
+			})
+		}
+	}
+}

@@ -306,16 +306,37 @@ func (w *world) play(u int, rng *rand.Rand) {
 		}
 		time.Sleep(pause)
 		switch p := rng.Float64(); {
-		case p < 0.5:
+		case p < 0.45:
 			w.send(u, opSet, fmt.Sprintf("%s %d.%d", menu[rng.IntN(len(menu))], u+1, i))
-		case p < 0.65:
+		case p < 0.6:
 			w.send(u, opCancel, "")
-		case p < 0.85:
+		case p < 0.77:
 			w.send(u, opClose, "")
-		default:
+		case p < 0.9 || !w.replayOne(u, rng):
 			w.send(u, opList, "")
 		}
 	}
+}
+
+// replayOne delivers one of user u's earlier requests again (world.replay), and reports
+// whether u had one. Only a request already decided — answered at once, or answered on
+// response_url after "Working on it…" — is replayed: a delivery racing an undecided first
+// delivery is ordered by its own receive time (see the README, "Replays").
+func (w *world) replayOne(u int, rng *rand.Rand) bool {
+	w.mu.Lock()
+	var mine []*command
+	for _, c := range w.cmds {
+		decided := c.sync != nil && c.syncErr == nil && (!strings.HasPrefix(c.sync.Text, "Working on it") || len(c.posts) > 0)
+		if c.user == u && c.replayOf == nil && decided {
+			mine = append(mine, c)
+		}
+	}
+	w.mu.Unlock()
+	if len(mine) == 0 {
+		return false
+	}
+	w.replay(mine[rng.IntN(len(mine))])
+	return true
 }
 
 // backend makes a fresh store per history and reads back the rounds it closed.

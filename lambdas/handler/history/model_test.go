@@ -115,6 +115,9 @@ type input struct {
 	User int
 	Item string // set only
 	At   int64
+	// Replay: the signed request of an earlier command (Kind, User, Item as it), delivered
+	// again later (issue #21). It never changes anything.
+	Replay bool
 }
 
 // output is what the command's final answer said.
@@ -244,6 +247,14 @@ func (s state) closedSorted() string {
 // that state — a close formats the round — even where the answer rules it out.)
 func step(s state, in input, out output) []any {
 	u := in.User
+	if in.Replay {
+		// Whatever it is answered, a request delivered again leaves the channel as it is;
+		// a listing still shows the round as it is.
+		if in.Kind == opList && out.Answer == ansListed && s.orders != out.Round {
+			return nil
+		}
+		return []any{s}
+	}
 	switch in.Kind {
 	case opSet:
 		switch out.Answer {
@@ -354,6 +365,11 @@ func describe(in input, out output) string {
 		call = fmt.Sprintf("%s set %q @%d", userID(in.User), in.Item, in.At)
 	case opCancel, opClose, opList:
 		call = fmt.Sprintf("%s %s @%d", userID(in.User), in.Kind, in.At)
+	}
+	if in.Replay {
+		call = "replay of " + call
+	}
+	switch in.Kind {
 	case opSnapshot:
 		open := "no open round"
 		if out.Open {

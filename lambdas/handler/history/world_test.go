@@ -108,6 +108,10 @@ type command struct {
 	at    int64  // request time, ms since the history started (input.At)
 	reqID string // the handler's request id: sha256 of timestamp ":" body
 	call  int64
+	// ev is the event as API Gateway handed it over; replayOf, when set, is the command
+	// this one delivers again: the same signed body and headers, received later.
+	ev       api.Event
+	replayOf *command
 
 	// Guarded by world.mu.
 	returned   int64 // when the synchronous reply came back
@@ -128,6 +132,7 @@ type stats struct {
 	faults                [faulty.DelayRaced + 1]int // by faulty.Kind
 	answers               map[answer]int
 	deferred              int // commands answered "Working on it…"
+	replays               int // signed requests delivered again later (world.replay)
 	duplicates            int // deferred events delivered twice
 	lambdaRetries         int // deferred runs that failed and ran again
 	respondFailures       int
@@ -151,6 +156,7 @@ func (s *stats) add(o stats) {
 		s.answers[a] += n
 	}
 	s.deferred += o.deferred
+	s.replays += o.replays
 	s.duplicates += o.duplicates
 	s.lambdaRetries += o.lambdaRetries
 	s.respondFailures += o.respondFailures
@@ -168,8 +174,8 @@ func (s *stats) String() string {
 	for k := faulty.None + 1; k <= faulty.DelayRaced; k++ {
 		fmt.Fprintf(&b, " %s %d,", k, s.faults[k])
 	}
-	fmt.Fprintf(&b, " response_url failures %d; deferred %d, duplicate deliveries %d, Lambda retries %d; answers:",
-		s.respondFailures, s.deferred, s.duplicates, s.lambdaRetries)
+	fmt.Fprintf(&b, " response_url failures %d; deferred %d, duplicate deliveries %d, Lambda retries %d, replays %d; answers:",
+		s.respondFailures, s.deferred, s.duplicates, s.lambdaRetries, s.replays)
 	for a := ansNone; a <= ansNotRead; a++ {
 		if n := s.answers[a]; n > 0 {
 			fmt.Fprintf(&b, " %s %d,", a, n)
@@ -304,6 +310,7 @@ func (w *world) send(user int, k kind, item string) *command {
 		Context: api.Context{RequestID: fmt.Sprintf("api-%d-%d", w.id, c.id), RequestTimeEpoch: strconv.FormatInt(ms, 10)},
 	}
 
+	c.ev = ev
 	msg, err := w.run[strings.TrimPrefix(name, "/")](context.Background(), ev)
 	ret := w.since()
 	w.mu.Lock()
@@ -312,14 +319,64 @@ func (w *world) send(user int, k kind, item string) *command {
 	return c
 }
 
-// respond is Deps.Respond: Slack's response_url, recording every post per command.
-func (w *world) respond(_ context.Context, u string, msg *slackgo.Msg) error {
+// replay delivers the signed request of an earlier command again, as an attacker who
+// captured it (or a proxy retrying it) would within its signature window: the same body
+// and headers, received now, so API Gateway stamps a later requestTimeEpoch (issue #21).
+// It must change nothing. Its answer is its synchronous reply; a deferred run of it
+// answers on the original's response_url, where the request's reply claim keeps it
+// from answering twice.
+func (w *world) replay(of *command) *command {
+	w.mu.Lock()
+	c := &command{id: len(w.cmds), user: of.user, kind: of.kind, item: of.item, reqID: of.reqID, replayOf: of}
+	ms := max(time.Now().UnixMilli(), w.lastMs+1)
+	w.lastMs = ms
+	c.at = ms - w.startMs
+	c.call = w.since()
+	ev := of.ev
+	w.cmds = append(w.cmds, c)
+	w.st.replays++
+	w.mu.Unlock()
+	ev.Context.RequestID = fmt.Sprintf("api-%d-%d", w.id, c.id)
+	ev.Context.RequestTimeEpoch = strconv.FormatInt(ms, 10)
+	c.ev = ev
+	function := "order-update"
+	if of.kind == opClose || of.kind == opList {
+		function = "order-list"
+	}
+	msg, err := w.run[function](context.Background(), ev)
+	ret := w.since()
+	w.mu.Lock()
+	c.sync, c.syncErr, c.returned = msg, err, ret
+	w.mu.Unlock()
+	return c
+}
+
+// deliveryKey marks a deferred run's context with the command whose delivery it runs: a
+// replay shares its original's response_url, and its posts are its own answers.
+type deliveryKey struct{}
+
+// deliveryOf is a context naming the command whose event ev is (by the request id the
+// world gave it), for respond.
+func (w *world) deliveryOf(ev api.Event) context.Context {
+	var hist, id int
+	if _, err := fmt.Sscanf(ev.Context.RequestID, "api-%d-%d", &hist, &id); err != nil {
+		return context.Background()
+	}
+	return context.WithValue(context.Background(), deliveryKey{}, id)
+}
+
+// respond is Deps.Respond: Slack's response_url, recording every post per command — the
+// delivery's own, when a replay shares the URL.
+func (w *world) respond(ctx context.Context, u string, msg *slackgo.Msg) error {
 	id, err := strconv.Atoi(strings.TrimPrefix(u, hookPrefix))
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err != nil || !strings.HasPrefix(u, hookPrefix) || id < 0 || id >= len(w.cmds) {
 		w.problems = append(w.problems, fmt.Sprintf("post to unknown response_url %q", u))
 		return nil
+	}
+	if d, ok := ctx.Value(deliveryKey{}).(int); ok && d >= 0 && d < len(w.cmds) && w.cmds[d].replayOf == w.cmds[id] {
+		id = d
 	}
 	c := w.cmds[id]
 	if !c.failedPost && w.rng.Float64() < w.cfg.RespondFail {
@@ -409,7 +466,7 @@ func (l *fakeLambda) deliver(function string, payload []byte, delay time.Duratio
 		if w.chance(w.cfg.ShortRun) {
 			window = w.between(0, 300*time.Millisecond)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), deferredReserve+window)
+		ctx, cancel := context.WithTimeout(w.deliveryOf(ev), deferredReserve+window)
 		_, err := w.run[function](ctx, ev)
 		cancel()
 		if err == nil {
@@ -656,6 +713,15 @@ func (w *world) history(snap porcupine.Operation) []porcupine.Operation {
 	}
 	for _, c := range w.cmds {
 		in := input{Kind: c.kind, User: c.user, Item: c.item, At: c.at}
+		if c.replayOf != nil {
+			// A replay changes nothing (the model's rule), whenever it takes effect: its
+			// window is its own call and synchronous answer.
+			in.Replay = true
+			out, ret := w.replayAnswer(c)
+			w.st.answers[out.Answer]++
+			ops = append(ops, porcupine.Operation{ClientId: c.user, Input: in, Call: c.call, Output: out, Return: ret})
+			continue
+		}
 		out, ret := w.finalAnswer(c)
 		call := c.call
 		open := out.Answer == ansNone || out.Answer == ansUnknown
@@ -683,6 +749,21 @@ func (w *world) history(snap porcupine.Operation) []porcupine.Operation {
 		ops = append(ops, porcupine.Operation{ClientId: c.user, Input: in, Call: call, Output: out, Return: ret})
 	}
 	return append(ops, snap)
+}
+
+// replayAnswer is what a replay was answered at once, and when; "Working on it…" or an
+// error status is no answer (its deferred run answers on the original's response_url).
+// Called with w.mu held.
+func (w *world) replayAnswer(c *command) (output, int64) {
+	switch {
+	case c.syncErr != nil:
+		return output{Answer: ansNone}, c.returned
+	case !strings.HasPrefix(c.sync.Text, "Working on it"):
+		return w.classified(c, c.sync), c.returned
+	case len(c.posts) > 0:
+		return w.classified(c, c.posts[0].msg), c.posts[0].at
+	}
+	return output{Answer: ansNone}, c.returned
 }
 
 // finalAnswer is what the person who sent c was finally told, and when: the synchronous

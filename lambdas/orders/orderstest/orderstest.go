@@ -79,6 +79,13 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ScheduleOfAReplacedOrRemovedDeadlineIsStale", testScheduleStale},
 		{"ScheduledCloseFiringTwiceClosesOnce", testScheduleTwice},
 		{"CloseByHandMakesTheScheduleStale", testScheduleAfterHandClose},
+		{"ReplayArrivingLaterNeverChangesState/Set", testLaterReplaySet},
+		{"ReplayArrivingLaterNeverChangesState/Cancel", testLaterReplayCancel},
+		{"ReplayArrivingLaterNeverChangesState/Click", testLaterReplayClick},
+		{"ReplayArrivingLaterNeverChangesState/AfterClose", testLaterReplayAfterClose},
+		{"ReplayArrivingLaterNeverChangesState/Abandoned", testLaterReplayAbandoned},
+		{"ReplayArrivingLaterNeverChangesState/AfterManyRequests", testLaterReplayAfterMany},
+		{"ReplayArrivingLaterNeverChangesState/Deadline", testLaterReplayDeadline},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -98,7 +105,7 @@ var reqSeq atomic.Int64
 
 // req is a new request received at at.
 func req(at time.Time) orders.Request {
-	return orders.Request{ID: fmt.Sprintf("req-%06d", reqSeq.Add(1)), At: at}
+	return orders.Request{ID: fmt.Sprintf("req-%06d", reqSeq.Add(1)), At: at, Signed: at.Truncate(time.Second)}
 }
 
 // set applies o as a new request received at o.At.

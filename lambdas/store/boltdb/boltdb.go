@@ -102,14 +102,46 @@ type slot struct {
 	Users     map[string]requestRec `json:"users,omitempty"`     // each user's latest order request
 	Closes    map[string]requestRec `json:"closes,omitempty"`    // close requests by request id
 	Deadlines map[string]requestRec `json:"deadlines,omitempty"` // deadline requests by request id
+	// Recent are the keys (orders.Request.Key) of each user's recent order requests, and
+	// Floors each user's floor: a request of the user signed at or before it (Unix
+	// seconds) never applies (see orders.MaxRecent). They are checked before a request is
+	// ordered by its receive time, so a delivery arriving later is still a repeat.
+	Recent map[string][]string `json:"recent,omitempty"`
+	Floors map[string]int64    `json:"floors,omitempty"`
+	// DeadlineFloor is the latest signed second of a deadline record dropped by
+	// trimRecords: a deadline request signed at or before it never applies.
+	DeadlineFloor int64 `json:"deadline_floor,omitempty"`
+}
+
+// seen reports whether user's request req is one the slot knows: its key is recent, or
+// it was signed at or before the user's floor.
+func (sl slot) seen(user string, req orders.Request) bool {
+	return slices.Contains(sl.Recent[user], req.Key()) || req.SignedAt().Unix() <= sl.Floors[user] && sl.Floors[user] > 0
+}
+
+// remember records req's key among user's recent requests, in the write that records req.
+func (sl *slot) remember(user string, req orders.Request) {
+	if sl.Recent == nil {
+		sl.Recent = map[string][]string{}
+	}
+	if sl.Floors == nil {
+		sl.Floors = map[string]int64{}
+	}
+	keys := append(sl.Recent[user], req.Key())
+	keys, floor := orders.TrimRecent(keys, sl.Floors[user])
+	sl.Recent[user] = keys
+	if floor > 0 {
+		sl.Floors[user] = floor
+	}
 }
 
 // requestRec is a request that took effect; Round is the round it changed, "" when it
 // changed nothing (a cancel without an order, an abandoned request).
 type requestRec struct {
-	Req   string    `json:"req"`
-	At    time.Time `json:"at"`
-	Round string    `json:"round,omitempty"`
+	Req    string    `json:"req"`
+	At     time.Time `json:"at"`
+	Round  string    `json:"round,omitempty"`
+	Signed int64     `json:"signed,omitempty"` // the request's signed second (deadline records)
 }
 
 func (r requestRec) request() orders.Request { return orders.Request{ID: r.Req, At: r.At} }
@@ -262,14 +294,13 @@ func (sl slot) open(ch orders.Channel) orders.Round {
 // of the recorded request, or an older one.
 func decided(tx *bolt.Tx, ch orders.Channel, sl slot, rec requestRec, ok bool, user string, req orders.Request) (orders.Result, bool, error) {
 	switch {
-	case !ok:
-		return orders.Result{}, false, nil
-	case rec.Req == req.ID:
+	case ok && rec.Req == req.ID:
 		return replayed(tx, ch, sl, rec.Round)
-	case !req.Newer(rec.request()):
-		// Older than the user's latest request — but it may have taken effect before that
-		// one was applied: in this round or in one that has closed since. Then it is a
-		// repeat.
+	case sl.seen(user, req) || ok && !req.Newer(rec.request()):
+		// A request seen before (whatever its receive time: a delivery arriving later is
+		// stamped later), or older than the user's latest — it may have taken effect before
+		// that one was applied: in this round or in one that has closed since. Then it is
+		// a repeat; otherwise it never applies.
 		if sl.Round.changed(user, req) {
 			return orders.Result{Round: sl.open(ch), Outcome: orders.Replayed}, true, nil
 		}
@@ -348,6 +379,7 @@ func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order,
 		sl.Round.Orders[o.User] = order{UserName: o.UserName, Item: o.Item, At: req.At, Req: req.ID}
 		sl.Round.addChange(o.User, req)
 		sl.Users[o.User] = requestRec{Req: req.ID, At: req.At, Round: sl.Round.ID}
+		sl.remember(o.User, req)
 		out = orders.Result{Round: sl.Round.domain(ch), Outcome: orders.Applied}
 		return putSlot(tx, ch, sl)
 	})
@@ -396,6 +428,7 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 			out = orders.Result{Round: sl.Round.domain(ch), Outcome: orders.Applied}
 		}
 		sl.Users[user] = newRec
+		sl.remember(user, req)
 		return putSlot(tx, ch, sl)
 	})
 	if err == nil && refused != nil {
@@ -499,9 +532,9 @@ func (s *Store) Abandon(ctx context.Context, ch orders.Channel, t orders.Target,
 				out = res
 				return err
 			}
-			records[req.ID] = requestRec{Req: req.ID, At: req.At}
+			records[req.ID] = requestRec{Req: req.ID, At: req.At, Signed: req.SignedAt().Unix()}
 			if t.Deadline && !t.Close {
-				trimRecords(records) // never closes': a forgotten close could close again
+				sl.DeadlineFloor = max(sl.DeadlineFloor, trimRecords(records)) // never closes': a forgotten close could close again
 			}
 		} else {
 			rec, ok := sl.Users[t.User]
@@ -510,6 +543,7 @@ func (s *Store) Abandon(ctx context.Context, ch orders.Channel, t orders.Target,
 				return err
 			}
 			sl.Users[t.User] = requestRec{Req: req.ID, At: req.At}
+			sl.remember(t.User, req)
 		}
 		out = orders.Result{Round: sl.open(ch), Outcome: orders.Applied}
 		return putSlot(tx, ch, sl)
@@ -540,6 +574,20 @@ func (sl *slot) forget(before time.Time) {
 	for user := range sl.Idle {
 		if _, ok := sl.Users[user]; !ok {
 			delete(sl.Idle, user)
+		}
+	}
+	// A request this old can no longer arrive (orders.RequestMemory): its identity goes
+	// with its user's record.
+	for _, m := range []map[string][]string{sl.Recent} {
+		for user := range m {
+			if _, ok := sl.Users[user]; !ok {
+				delete(m, user)
+			}
+		}
+	}
+	for user := range sl.Floors {
+		if _, ok := sl.Users[user]; !ok {
+			delete(sl.Floors, user)
 		}
 	}
 	for _, records := range []map[string]requestRec{sl.Closes, sl.Deadlines} {

@@ -2,6 +2,7 @@ package boltdb
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -35,11 +36,14 @@ func (s *Store) SetDeadline(ctx context.Context, ch orders.Channel, at time.Time
 		if sl.stale(req) {
 			return orders.ErrStale
 		}
-		rec := requestRec{Req: req.ID, At: req.At, Round: orders.NoChange}
+		rec := requestRec{Req: req.ID, At: req.At, Round: orders.NoChange, Signed: req.SignedAt().Unix()}
 		switch r := sl.Round; {
 		case r == nil || (req.Round == "" && r.OpenedAt.After(req.At)):
 			noRound = true // recorded, as a close that found no round is
-		case r.DeadlineReq.Req != "" && !req.Newer(r.DeadlineReq.request()):
+		case r.DeadlineReq.Req != "" && !req.Newer(r.DeadlineReq.request()),
+			sl.DeadlineFloor > 0 && req.SignedAt().Unix() <= sl.DeadlineFloor:
+			// Older than the round's deadline request, or signed no later than a deadline
+			// request whose record was dropped (it may be that one, delivered again).
 			out = orders.Result{Round: sl.open(ch), Outcome: orders.Superseded}
 			return nil
 		default:
@@ -47,7 +51,7 @@ func (s *Store) SetDeadline(ctx context.Context, ch orders.Channel, at time.Time
 			out = orders.Result{Round: sl.open(ch), Outcome: orders.Applied}
 		}
 		sl.Deadlines[req.ID] = rec
-		trimRecords(sl.Deadlines)
+		sl.DeadlineFloor = max(sl.DeadlineFloor, trimRecords(sl.Deadlines))
 		return putSlot(tx, ch, sl)
 	})
 	if err == nil && noRound {
@@ -56,24 +60,36 @@ func (s *Store) SetDeadline(ctx context.Context, ch orders.Channel, at time.Time
 	return out, err
 }
 
-// trimRecords drops the older half of records once they number maxRecords.
-func trimRecords(records map[string]requestRec) {
+// trimRecords drops the older half of records once they number maxRecords — never one
+// signed in the newest second, which a floor could not tell from a new request — and
+// returns the latest signed second among those dropped (0 for none): the deadline floor.
+func trimRecords(records map[string]requestRec) int64 {
 	if len(records) < maxRecords {
-		return
+		return 0
 	}
 	all := make([]requestRec, 0, len(records))
 	for _, rec := range records {
 		all = append(all, rec)
 	}
 	slices.SortFunc(all, func(a, b requestRec) int {
+		if a.Signed != b.Signed {
+			return cmp.Compare(a.Signed, b.Signed)
+		}
 		if c := a.At.Compare(b.At); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Req, b.Req)
 	})
+	newest := all[len(all)-1].Signed
+	var floor int64
 	for _, rec := range all[:len(all)-maxRecords/2] {
+		if rec.Signed >= newest {
+			break
+		}
 		delete(records, rec.Req)
+		floor = max(floor, rec.Signed)
 	}
+	return floor
 }
 
 // ClosedRounds implements orders.Store: the channel's closed rounds, newest first by key

@@ -1,9 +1,11 @@
 package dynamo
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,8 +58,10 @@ func (s *Store) SetDeadline(ctx context.Context, ch orders.Channel, at time.Time
 			if err == nil {
 				return orders.Result{}, orders.ErrNoOpenRound
 			}
-		case ok && !req.Newer(last):
+		case ok && !req.Newer(last), req.SignedAt().Unix() <= deadlineFloor(item):
 			// The round's deadline request only ever gets newer: this one never applies.
+			// Nor does one signed no later than a request whose record the trim dropped: it
+			// may be that request, delivered again (issue #21).
 			return orders.Result{Round: r, Outcome: orders.Superseded}, nil
 		default:
 			out, err = s.db.UpdateItem(ctx, s.deadlineInput(ch, item, r.ID, at, req))
@@ -81,7 +85,9 @@ func (s *Store) deadlineInput(ch orders.Channel, item map[string]types.Attribute
 	}
 	values := map[string]types.AttributeValue{
 		":rid": str(rid), ":d": recordAttr(req, rid), ":req": str(req.ID), ":at": nanos(req.At),
+		":signed": &types.AttributeValueMemberN{Value: strconv.FormatInt(req.SignedAt().Unix(), 10)},
 	}
+	names["#df"] = attrDeadlineFloor
 	update := "SET #d = :d, #dr = :req, #da = :at"
 	var extra []string
 	if at.IsZero() {
@@ -93,8 +99,9 @@ func (s *Store) deadlineInput(ch orders.Channel, item map[string]types.Attribute
 	return &dynamodb.UpdateItemInput{
 		TableName:        &s.table,
 		Key:              s.slotKey(ch),
-		UpdateExpression: aws.String(update + removeClause(names, trimmedRecords(item, deadlinePrefix), extra...)),
+		UpdateExpression: aws.String(update + trimmedRecords(item, deadlinePrefix).clause(names, values, extra...)),
 		ConditionExpression: aws.String("#rid = :rid AND attribute_not_exists(#closed) AND attribute_not_exists(#d) AND " +
+			"(attribute_not_exists(#df) OR #df < :signed) AND " +
 			"(attribute_not_exists(#da) OR #da < :at OR (#da = :at AND #dr < :req))"),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,
@@ -108,33 +115,76 @@ func deadlineRecord(item map[string]types.AttributeValue) (orders.Request, bool)
 	return orders.Request{ID: id, At: nanosAttr(item, attrDeadlineReqAt)}, id != ""
 }
 
+// deadlineFloor is the slot's deadline floor (0: none).
+func deadlineFloor(item map[string]types.AttributeValue) int64 {
+	n, _ := strconv.ParseInt(numberAttr(item, attrDeadlineFloor), 10, 64)
+	return n
+}
+
+// trim is what a write drops of the slot's records: their names, and the floor it sets
+// (the latest signed second dropped; 0: none dropped).
+type trim struct {
+	remove []string
+	floor  int64
+}
+
+// clause continues a SET list: the floor, then the REMOVE clause of the records and the
+// placeholders extra.
+func (t trim) clause(names map[string]string, values map[string]types.AttributeValue, extra ...string) string {
+	set := ""
+	if t.floor > 0 {
+		names["#dfl"] = attrDeadlineFloor
+		values[":dfl"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(t.floor, 10)}
+		set = ", #dfl = :dfl"
+	}
+	return set + removeClause(names, t.remove, extra...)
+}
+
 // trimmedRecords names the older half of the slot's records with prefix once they number
-// maxRecords, oldest first; none before.
-func trimmedRecords(item map[string]types.AttributeValue, prefix string) []string {
+// maxRecords, oldest by signed second first — never one signed in the newest second,
+// which the floor could not tell from a new request — and the floor that raises to.
+func trimmedRecords(item map[string]types.AttributeValue, prefix string) trim {
 	type rec struct {
-		name string
-		at   time.Time
+		name   string
+		signed int64
+		at     time.Time
 	}
 	var all []rec
 	for name, v := range item {
 		if m, ok := v.(*types.AttributeValueMemberM); ok && strings.HasPrefix(name, prefix) {
-			all = append(all, rec{name, nanosAttr(m.Value, "at")})
+			at := nanosAttr(m.Value, "at")
+			signed, err := strconv.ParseInt(numberAttr(m.Value, "signed"), 10, 64)
+			if err != nil {
+				signed = at.Unix() // records written before "signed" existed
+			}
+			all = append(all, rec{name, signed, at})
 		}
 	}
 	if len(all) < maxRecords {
-		return nil
+		return trim{}
 	}
 	slices.SortFunc(all, func(a, b rec) int {
+		if a.signed != b.signed {
+			return cmp.Compare(a.signed, b.signed)
+		}
 		if c := a.at.Compare(b.at); c != 0 {
 			return c
 		}
 		return strings.Compare(a.name, b.name)
 	})
-	out := make([]string, 0, len(all)-maxRecords/2)
+	t := trim{floor: deadlineFloor(item)}
+	newest := all[len(all)-1].signed
 	for _, r := range all[:len(all)-maxRecords/2] {
-		out = append(out, r.name)
+		if r.signed >= newest {
+			break
+		}
+		t.remove = append(t.remove, r.name)
+		t.floor = max(t.floor, r.signed)
 	}
-	return out
+	if len(t.remove) == 0 {
+		t.floor = 0 // unchanged: nothing to set
+	}
+	return t
 }
 
 // removeClause is the REMOVE clause of an update expression for the attributes named

@@ -60,6 +60,16 @@
 //     request is recognised even after a newer one replaced its order. At 16 entries the
 //     older half is dropped (a compare-and-swap on the set), which bounds the item.
 //
+//   - uk#<user> (SS) and uf#<user> (N): a request's identity is checked before it is
+//     ordered (issue #21). The same signed request delivered again a minute later is
+//     stamped later by API Gateway, and would pass "newer than ua#"; so every order write
+//     also adds the request's key (orders.Request.Key: signed second + id) to uk# and is
+//     conditional on "NOT contains(uk#, key) AND uf# < signed second", in the same
+//     UpdateItem. Once uk# holds orders.MaxRecent keys the oldest go (never one signed in
+//     the newest second) by a compare-and-swap that raises uf# to the latest second
+//     dropped, so a replay of a dropped request is refused by the floor. Both stay in the
+//     slot across rounds, with ua#/ur#/ui#.
+//
 // A request made on a round's message (orders.Request.Round: a click, or a deadline set
 // on it) carries the precondition "round_id = <that round> AND closed_at absent" in the
 // same conditional write as its change (SetOrder's add form then never opens a round). When the write
@@ -144,6 +154,13 @@ const (
 	// The requests that changed a user's order in this round ("<ns>|<id>"), kept with the
 	// round in history: a repeat of one is found even after a newer request replaced it.
 	changesPrefix = "uq#" // + user id: SS
+	// The identities (orders.Request.Key) of the user's recent order requests, and the
+	// user's floor: a request signed at or before it never applies (see "Requests").
+	recentPrefix = "uk#" // + user id: SS
+	floorPrefix  = "uf#" // + user id: N, Unix seconds
+	// attrDeadlineFloor is the latest signed second of a d# record dropped by the trim: a
+	// deadline request signed at or before it never applies.
+	attrDeadlineFloor = "dfl" // N, Unix seconds
 
 	slotSK    = "ROUND"
 	historySK = "R#" // + round id

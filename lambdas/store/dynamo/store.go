@@ -77,18 +77,30 @@ func userNames(user string) map[string]string {
 	return map[string]string{
 		"#rid": attrRoundID, "#opened": attrOpenedAt, "#closed": attrClosedAt, "#n": attrCount,
 		"#o": orderPrefix + user, "#ua": reqAtPrefix + user, "#ur": reqIDPrefix + user, "#ui": reqRoundPrefix + user,
-		"#uq": changesPrefix + user, "#ob": attrOpenedBy,
+		"#uq": changesPrefix + user, "#ob": attrOpenedBy, "#uk": recentPrefix + user, "#uf": floorPrefix + user,
 	}
 }
 
-// newerThanRecord is the condition that req is newer than the user's recorded request, in
-// the order orders.Request.Newer defines; it also fails for a repeat of that request.
-const newerThanRecord = "(attribute_not_exists(#ua) OR #ua < :at OR (#ua = :at AND #ur < :req))"
+// newerThanRecord is the condition that req is a request the slot has not seen — its key
+// is not among the user's recent ones (uk#), it was signed after the user's floor (uf#),
+// it is not the recorded one — and newer than the user's recorded request, in the order
+// orders.Request.Newer defines. Identity first: a repeat arriving later fails it too.
+const newerThanRecord = "NOT contains(#uk, :key) AND (attribute_not_exists(#uf) OR #uf < :signed) AND " +
+	"(attribute_not_exists(#ur) OR #ur <> :req) AND " +
+	"(attribute_not_exists(#ua) OR #ua < :at OR (#ua = :at AND #ur < :req))"
+
+// userRecordNames are the attribute names newerThanRecord and the key's ADD use.
+var userRecordNames = []string{"#ua", "#ur", "#uk", "#uf"}
 
 func reqValues(req orders.Request) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{":at": nanos(req.At), ":req": str(req.ID),
-		":change": &types.AttributeValueMemberSS{Value: []string{change(req)}}, ":maxq": num(maxChanges)}
+		":change": &types.AttributeValueMemberSS{Value: []string{change(req)}}, ":maxq": num(maxChanges),
+		":key": str(req.Key()), ":keys": &types.AttributeValueMemberSS{Value: []string{req.Key()}},
+		":signed": &types.AttributeValueMemberN{Value: strconv.FormatInt(req.SignedAt().Unix(), 10)}}
 }
+
+// identityValues are the values newerThanRecord and the key's ADD use.
+var identityValues = []string{":at", ":req", ":key", ":keys", ":signed"}
 
 // onRound is the precondition of a request made on round :want (orders.Request.Round):
 // the slot holds that round. Every write it guards also requires the round open.
@@ -116,6 +128,7 @@ func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order,
 	for attempt := 1; ; attempt++ {
 		out, err := s.db.UpdateItem(ctx, in)
 		if err == nil {
+			s.trimRecent(ctx, ch, out.Attributes, o.User)
 			r, err := decodeRound(ch, out.Attributes)
 			return orders.Result{Round: r, Outcome: orders.Applied}, err
 		}
@@ -174,7 +187,7 @@ func (s *Store) setInputs(ch orders.Channel, o orders.Order, req orders.Request,
 		"(attribute_not_exists(#n) OR #n < :max) AND " + roomForChange + " AND " + newerThanRecord
 	replaceCond := "attribute_exists(#rid) AND attribute_not_exists(#closed) AND attribute_exists(#o) AND " +
 		roomForChange + " AND " + newerThanRecord
-	replaceValues := pick(values, ":o", ":at", ":req", ":change", ":maxq")
+	replaceValues := pick(values, append([]string{":o", ":change", ":maxq"}, identityValues...)...)
 	if req.Round != "" {
 		// The precondition, in the same write: only that round, open — never a new one.
 		addCond += " AND " + onRound
@@ -187,7 +200,7 @@ func (s *Store) setInputs(ch orders.Channel, o orders.Order, req orders.Request,
 		Key:       s.slotKey(ch),
 		UpdateExpression: aws.String("SET #rid = if_not_exists(#rid, :rid), #opened = if_not_exists(#opened, :opened), " +
 			"#ob = if_not_exists(#ob, :user), #o = :o, #ua = :at, #ur = :req, #ui = if_not_exists(#rid, :rid) " +
-			"ADD #n :one, #uq :change"),
+			"ADD #n :one, #uq :change, #uk :keys"),
 		ConditionExpression:       aws.String(addCond),
 		ExpressionAttributeNames:  userNames(o.User),
 		ExpressionAttributeValues: values,
@@ -196,9 +209,9 @@ func (s *Store) setInputs(ch orders.Channel, o orders.Order, req orders.Request,
 	replace = &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       s.slotKey(ch),
-		UpdateExpression:          aws.String("SET #o = :o, #ua = :at, #ur = :req, #ui = #rid ADD #uq :change"),
+		UpdateExpression:          aws.String("SET #o = :o, #ua = :at, #ur = :req, #ui = #rid ADD #uq :change, #uk :keys"),
 		ConditionExpression:       aws.String(replaceCond),
-		ExpressionAttributeNames:  names(userNames(o.User), "#rid", "#closed", "#o", "#ua", "#ur", "#ui", "#uq"),
+		ExpressionAttributeNames:  names(userNames(o.User), append([]string{"#rid", "#closed", "#o", "#ui", "#uq"}, userRecordNames...)...),
 		ExpressionAttributeValues: replaceValues,
 		ReturnValues:              types.ReturnValueAllNew,
 	}
@@ -210,14 +223,13 @@ func (s *Store) setInputs(ch orders.Channel, o orders.Order, req orders.Request,
 func (s *Store) decided(ctx context.Context, ch orders.Channel, item map[string]types.AttributeValue, user string, req orders.Request) (orders.Result, bool, error) {
 	rec, ok := userRecord(item, user)
 	switch {
-	case !ok:
-		return orders.Result{}, false, nil
-	case rec.ID == req.ID:
+	case ok && rec.ID == req.ID:
 		return s.replayed(ctx, ch, item, stringAttr(item, reqRoundPrefix+user))
-	case !req.Newer(rec):
-		// Older than the user's latest request — but it may have taken effect before that
-		// one was applied: in the slot's round (its change set says so) or in one that has
-		// moved to history since. Then it is a repeat.
+	case seen(item, user, req) || ok && !req.Newer(rec):
+		// A request seen before (whatever its receive time: a delivery arriving later is
+		// stamped later), or older than the user's latest — it may have taken effect before
+		// that one was applied: in the slot's round (its change set says so) or in one that
+		// has moved to history since. Then it is a repeat; otherwise it never applies.
 		if c, ok := findChange(item, user, req); ok {
 			if strings.HasSuffix(c, noChangeMark) {
 				return orders.Result{Outcome: orders.Replayed, NoChange: true}, true, nil
@@ -308,15 +320,16 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 	remove := &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       s.slotKey(ch),
-		UpdateExpression:          aws.String("REMOVE #o SET #ua = :at, #ur = :req, #ui = #rid ADD #n :minus, #uq :change"),
+		UpdateExpression:          aws.String("REMOVE #o SET #ua = :at, #ur = :req, #ui = #rid ADD #n :minus, #uq :change, #uk :keys"),
 		ConditionExpression:       aws.String(cond),
-		ExpressionAttributeNames:  names(userNames(user), "#rid", "#closed", "#o", "#ua", "#ur", "#ui", "#n", "#uq"),
+		ExpressionAttributeNames:  names(userNames(user), append([]string{"#rid", "#closed", "#o", "#ui", "#n", "#uq"}, userRecordNames...)...),
 		ExpressionAttributeValues: values,
 		ReturnValues:              types.ReturnValueAllNew,
 	}
 	for attempt := 1; ; attempt++ {
 		out, err := s.db.UpdateItem(ctx, remove)
 		if err == nil {
+			s.trimRecent(ctx, ch, out.Attributes, user)
 			r, err := decodeRound(ch, out.Attributes)
 			return orders.Result{Round: r, Outcome: orders.Applied}, err
 		}
@@ -375,16 +388,16 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 // orders.NoChange for a request that found nothing to change, "" for an abandoned one —
 // under cond and the condition that req is newer than the record.
 func (s *Store) record(ctx context.Context, ch orders.Channel, user string, req orders.Request, round, cond string) error {
-	values := pick(reqValues(req), ":at", ":req")
+	values := pick(reqValues(req), identityValues...)
 	values[":none"] = str(round)
 	if strings.Contains(cond, ":want") {
 		values[":want"] = str(req.Round)
 	}
-	used := []string{"#ua", "#ur", "#ui"}
-	update := "SET #ua = :at, #ur = :req, #ui = :none"
+	used := append([]string{"#ui"}, userRecordNames...)
+	update := "SET #ua = :at, #ur = :req, #ui = :none ADD #uk :keys"
 	if round == orders.NoChange {
 		// In the change set too, so a repeat after a newer request is still told "nothing".
-		update += " ADD #uq :change"
+		update += ", #uq :change"
 		values[":change"] = &types.AttributeValueMemberSS{Value: []string{change(req) + noChangeMark}}
 		values[":maxq"] = num(maxChanges)
 		used = append(used, "#uq")
@@ -394,14 +407,18 @@ func (s *Store) record(ctx context.Context, ch orders.Channel, user string, req 
 			used = append(used, n)
 		}
 	}
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       s.slotKey(ch),
 		UpdateExpression:          aws.String(update),
 		ConditionExpression:       aws.String(cond + " AND " + newerThanRecord),
 		ExpressionAttributeNames:  names(userNames(user), used...),
 		ExpressionAttributeValues: values,
+		ReturnValues:              types.ReturnValueAllNew,
 	})
+	if err == nil {
+		s.trimRecent(ctx, ch, out.Attributes, user)
+	}
 	return err
 }
 
@@ -447,7 +464,7 @@ func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Re
 			return orders.Result{}, err
 		}
 		if r.ID == "" || (req.Round == "" && req.DeadlineBy == "" && r.OpenedAt.After(req.At)) {
-			err := s.recordEmpty(ctx, ch, closePrefix, req, r.ID, nil)
+			err := s.recordEmpty(ctx, ch, closePrefix, req, r.ID, trim{})
 			switch {
 			case err == nil:
 				return orders.Result{}, orders.ErrNoOpenRound
@@ -519,8 +536,8 @@ func deadlineGone(item map[string]types.AttributeValue, req orders.Request) bool
 // to change: no round, or round rid opened after the request was received (someone
 // else's). Recorded, so that another delivery of it cannot change a round opened since
 // by an order older than it — under the condition that the slot is still as read.
-// remove names records to drop in the same write (see trimmedRecords).
-func (s *Store) recordEmpty(ctx context.Context, ch orders.Channel, prefix string, req orders.Request, rid string, remove []string) error {
+// t names records to drop in the same write (see trimmedRecords).
+func (s *Store) recordEmpty(ctx context.Context, ch orders.Channel, prefix string, req orders.Request, rid string, t trim) error {
 	cond := "attribute_not_exists(#rid) AND attribute_not_exists(#c)"
 	values := map[string]types.AttributeValue{":c": recordAttr(req, orders.NoChange)}
 	names := map[string]string{"#rid": attrRoundID, "#c": prefix + req.ID}
@@ -529,7 +546,7 @@ func (s *Store) recordEmpty(ctx context.Context, ch orders.Channel, prefix strin
 		values[":rid"] = str(rid)
 		names["#closed"] = attrClosedAt
 	}
-	update := "SET #c = :c" + removeClause(names, remove)
+	update := "SET #c = :c" + t.clause(names, values)
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: s.slotKey(ch),
 		UpdateExpression: aws.String(update), ConditionExpression: aws.String(cond),
@@ -586,17 +603,18 @@ func (s *Store) Abandon(ctx context.Context, ch orders.Channel, t orders.Target,
 		}
 		if prefix != "" {
 			names := map[string]string{"#closed": attrClosedAt, "#c": prefix + req.ID}
-			var remove []string
+			var t trim
 			if prefix == deadlinePrefix {
-				remove = trimmedRecords(item, deadlinePrefix)
+				t = trimmedRecords(item, deadlinePrefix)
 			}
+			values := map[string]types.AttributeValue{":c": recordAttr(req, "")}
 			_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 				TableName:                 &s.table,
 				Key:                       s.slotKey(ch),
-				UpdateExpression:          aws.String("SET #c = :c" + removeClause(names, remove)),
+				UpdateExpression:          aws.String("SET #c = :c" + t.clause(names, values)),
 				ConditionExpression:       aws.String("attribute_not_exists(#closed) AND attribute_not_exists(#c)"),
 				ExpressionAttributeNames:  names,
-				ExpressionAttributeValues: map[string]types.AttributeValue{":c": recordAttr(req, "")},
+				ExpressionAttributeValues: values,
 			})
 		} else {
 			err = s.record(ctx, ch, t.User, req, "", "attribute_not_exists(#closed)")
@@ -645,6 +663,43 @@ func (s *Store) trimChanges(ctx context.Context, ch orders.Channel, item map[str
 		return fmt.Errorf("trim changes of %s: %w", user, err)
 	}
 	return nil
+}
+
+// seen reports whether user's request req is one the slot knows: its key is among the
+// user's recent ones, or it was signed at or before the user's floor.
+func seen(item map[string]types.AttributeValue, user string, req orders.Request) bool {
+	if ss, ok := item[recentPrefix+user].(*types.AttributeValueMemberSS); ok && slices.Contains(ss.Value, req.Key()) {
+		return true
+	}
+	floor, err := strconv.ParseInt(numberAttr(item, floorPrefix+user), 10, 64)
+	return err == nil && req.SignedAt().Unix() <= floor
+}
+
+// trimRecent drops the oldest of a user's recent keys once they number orders.MaxRecent,
+// raising the user's floor to the latest second dropped, in one compare-and-swap on the
+// set. It is tidying after a write that succeeded, so its failure is not the write's: a
+// set that raced with it is trimmed by the next write.
+func (s *Store) trimRecent(ctx context.Context, ch orders.Channel, item map[string]types.AttributeValue, user string) {
+	all, ok := item[recentPrefix+user].(*types.AttributeValueMemberSS)
+	if !ok || len(all.Value) < orders.MaxRecent {
+		return
+	}
+	floor, _ := strconv.ParseInt(numberAttr(item, floorPrefix+user), 10, 64)
+	kept, floor := orders.TrimRecent(all.Value, floor)
+	if len(kept) == len(all.Value) {
+		return
+	}
+	_, _ = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                &s.table,
+		Key:                      s.slotKey(ch),
+		UpdateExpression:         aws.String("SET #uk = :kept, #uf = :floor"),
+		ConditionExpression:      aws.String("#uk = :all"),
+		ExpressionAttributeNames: map[string]string{"#uk": recentPrefix + user, "#uf": floorPrefix + user},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":kept": &types.AttributeValueMemberSS{Value: kept}, ":all": all,
+			":floor": &types.AttributeValueMemberN{Value: strconv.FormatInt(floor, 10)},
+		},
+	})
 }
 
 // ForgetEvent deletes an event record.
@@ -744,7 +799,10 @@ func (s *Store) retire(ctx context.Context, item map[string]types.AttributeValue
 			if m, ok := v.(*types.AttributeValueMemberM); ok && !nanosAttr(m.Value, "at").Before(cutoff) {
 				slot[name] = v
 			}
-		case strings.HasPrefix(name, reqAtPrefix), strings.HasPrefix(name, reqIDPrefix), strings.HasPrefix(name, reqRoundPrefix):
+		case name == attrDeadlineFloor:
+			slot[name] = v
+		case strings.HasPrefix(name, reqAtPrefix), strings.HasPrefix(name, reqIDPrefix), strings.HasPrefix(name, reqRoundPrefix),
+			strings.HasPrefix(name, recentPrefix), strings.HasPrefix(name, floorPrefix):
 			user := name[strings.Index(name, "#")+1:]
 			if !nanosAttr(item, reqAtPrefix+user).Before(cutoff) {
 				slot[name] = v
@@ -836,7 +894,8 @@ func num(n int) *types.AttributeValueMemberN {
 // recordAttr is the record of a close or deadline request: its time and the round it
 // changed (orders.NoChange: none to change, "": abandoned).
 func recordAttr(req orders.Request, round string) *types.AttributeValueMemberM {
-	return &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"at": nanos(req.At), "round": str(round)}}
+	return &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"at": nanos(req.At), "round": str(round),
+		"signed": &types.AttributeValueMemberN{Value: strconv.FormatInt(req.SignedAt().Unix(), 10)}}}
 }
 
 // names returns the subset of m's entries that an expression uses: DynamoDB refuses
