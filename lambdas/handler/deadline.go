@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
@@ -135,22 +136,38 @@ func (d Deps) inZone(r orders.Round) orders.Round {
 func (d Deps) deadlineTask(t *task, ev api.Event, cmd slackgo.SlashCommand, ch orders.Channel, arg deadlineArg, log *slog.Logger) {
 	req := requestOf(ev)
 	req.User = cmd.UserID
+	var unscheduled atomic.Bool // the last attempt could not create the schedules
 	t.op = func(ctx context.Context) (*slackgo.Msg, error) {
 		before, err := d.Orders.Current(ctx, ch)
 		if err != nil {
 			return nil, api.Internal("read round", err)
 		}
+		// The schedules first, the deadline after (issue #21): a deadline is never saved
+		// that nothing will close. A schedule whose deadline was never saved finds the
+		// round's deadline set by another request, or none, when it fires and does nothing.
+		if !arg.at.IsZero() && !arg.at.After(d.now()) {
+			// A run delayed past the deadline it was to set: saved now, it would never fire.
+			return d.passedDeadline(ctx, ch, req, arg.at)
+		}
+		if !arg.at.IsZero() {
+			if err := d.scheduleDeadline(ctx, ch, cmd, req, arg.at); err != nil {
+				unscheduled.Store(true)
+				return nil, api.Internal("schedule deadline", err)
+			}
+			unscheduled.Store(false)
+		}
 		res, err := d.Orders.SetDeadline(ctx, ch, arg.at, req)
 		switch {
 		case errors.Is(err, orders.ErrNoOpenRound):
+			if !arg.at.IsZero() {
+				d.unschedule(ctx, req.ID, log)
+			}
 			return d.Messages.NoOpenRound(), nil
 		case err != nil:
 			return nil, api.Internal("set deadline", err)
 		}
-		if res.Round.DeadlineBy == req.ID && !arg.at.IsZero() {
-			if err := d.scheduleDeadline(ctx, ch, cmd, req, arg.at); err != nil {
-				return nil, api.Internal("schedule deadline", err)
-			}
+		if !arg.at.IsZero() && res.Round.DeadlineBy != req.ID {
+			d.unschedule(ctx, req.ID, log) // superseded: its schedules are tidied away
 		}
 		if before.DeadlineBy != "" && before.DeadlineBy != res.Round.DeadlineBy {
 			d.unschedule(ctx, before.DeadlineBy, log)
@@ -165,11 +182,26 @@ func (d Deps) deadlineTask(t *task, ev api.Event, cmd slackgo.SlashCommand, ch o
 		case err != nil:
 			log.Error("abandon failed", "error", err.Error())
 			return d.Messages.Unknown()
+		case res.Outcome == orders.Applied && unscheduled.Load():
+			return d.Messages.DeadlineNotScheduled()
 		case res.Outcome == orders.Applied:
 			return d.Messages.DeadlineNotSaved()
 		}
 		return d.deadlineReply(res.Round)
 	}
+}
+
+// passedDeadline answers a deadline request whose time passed before it could be set: it
+// is given up for good (Abandon), unless an earlier delivery set it — then the round says.
+func (d Deps) passedDeadline(ctx context.Context, ch orders.Channel, req orders.Request, at time.Time) (*slackgo.Msg, error) {
+	res, err := d.Orders.Abandon(ctx, ch, orders.Target{Deadline: true}, req)
+	switch {
+	case err != nil:
+		return nil, api.Internal("abandon a passed deadline", err)
+	case res.Outcome == orders.Applied:
+		return d.Messages.Usage("/order-list", d.Messages.DeadlinePast(at.In(d.zone()), d.now())), nil
+	}
+	return d.deadlineReply(res.Round), nil
 }
 
 // deadlineReply says what the round's deadline is now.

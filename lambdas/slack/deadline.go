@@ -50,6 +50,10 @@ func (m Messages) DeadlineRemoved() *slackgo.Msg {
 // DeadlineNotSaved is a deadline request given up on.
 func (m Messages) DeadlineNotSaved() *slackgo.Msg { return m.answer(i18n.DeadlineNotSaved) }
 
+// DeadlineNotScheduled is a deadline request given up on because its schedules could not
+// be created: no deadline was set.
+func (m Messages) DeadlineNotScheduled() *slackgo.Msg { return m.answer(i18n.DeadlineNotScheduled) }
+
 // DeadlineLine is the round message's line naming its deadline.
 func (m Messages) DeadlineLine(at time.Time) string {
 	return m.text(i18n.DeadlineLine, m.ClockTime(at, time.Now()))

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -28,12 +29,21 @@ type recordingScheduler struct {
 	*schedule.Local
 	mu      sync.Mutex
 	created map[string][]byte
+	// refuse, when set, makes CreateSchedule of the names it matches fail, as a throttled
+	// or unreachable Scheduler would.
+	refuse func(name string) bool
 }
 
 func (s *recordingScheduler) Create(ctx context.Context, sc schedule.Schedule) error {
 	s.mu.Lock()
-	s.created[sc.Name] = sc.Input
+	refuse := s.refuse != nil && s.refuse(sc.Name)
+	if !refuse {
+		s.created[sc.Name] = sc.Input
+	}
 	s.mu.Unlock()
+	if refuse {
+		return errors.New("scheduler: ThrottlingException: Rate exceeded")
+	}
 	return s.Local.Create(ctx, sc)
 }
 
@@ -84,6 +94,11 @@ func newDeadlineRig(t *testing.T, store orders.Store) *deadlineRig {
 		Zone:                 seoul,
 		Reminder:             5 * time.Minute,
 		Poster:               d.poster,
+		// As in AWS: a command that fails or runs long is handed to a deferred run.
+		Budget: 2 * time.Second,
+		Deferrer: handler.DeferFunc(func(ctx context.Context, fn string, p []byte) error {
+			return r.gw.InvokeAsync(ctx, fn, p)
+		}),
 	}
 	r.gw, err = gateway.New(handler.Handlers(deps), gateway.Options{Now: r.clock.now,
 		RetryDelays: []time.Duration{50 * time.Millisecond}, AsyncTimeout: 5 * time.Second})
@@ -279,4 +294,42 @@ func blocksText(m *slackgo.Msg) string {
 		}
 	}
 	return b.String()
+}
+
+// TestDeadlineThatCannotBeScheduledIsNotSet (issue #21, finding 2): when CreateSchedule
+// keeps failing, the setter is told that no deadline was set and why, and none is — not
+// "Orders close at 12:20" over a deadline that never fires. With only the reminder
+// created, no reminder comes for a close that will not happen.
+func TestDeadlineThatCannotBeScheduledIsNotSet(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		refuse func(string) bool
+	}{
+		{"every schedule refused", func(string) bool { return true }},
+		{"only the close refused", func(name string) bool { return strings.HasPrefix(name, "close-") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			eachStore(t, func(t *testing.T, s orders.Store) {
+				d := newDeadlineRig(t, s)
+				d.sched.refuse = tc.refuse
+				d.send("U1", "/order-update", "iced americano")
+				msg, url := d.send("U1", "/order-list", "close in 20m")
+				wantWorking(t, msg)
+				answer := d.only(url)
+				if strings.Contains(answer.Text, "Orders close at") || !strings.Contains(answer.Text, "no deadline is set") {
+					t.Fatalf("answer: got %q, want that no deadline is set", answer.Text)
+				}
+				if r := d.round(); r.ID == "" || !r.Deadline.IsZero() {
+					t.Fatalf("round: got %s with deadline %v, want it open without one", r.ID, r.Deadline)
+				}
+				d.advance(25 * time.Minute)
+				if msgs := d.hooks.Messages(url); len(msgs) != 1 || len(d.poster.messages) != 0 {
+					t.Fatalf("after 25 minutes: got %v on response_url and %v with the token, want the one answer only", texts(msgs), d.poster.messages)
+				}
+				if r := d.round(); r.ID == "" {
+					t.Fatal("the round closed at a deadline that was never set")
+				}
+			})
+		})
+	}
 }

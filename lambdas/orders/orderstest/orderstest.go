@@ -86,6 +86,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ReplayArrivingLaterNeverChangesState/Abandoned", testLaterReplayAbandoned},
 		{"ReplayArrivingLaterNeverChangesState/AfterManyRequests", testLaterReplayAfterMany},
 		{"ReplayArrivingLaterNeverChangesState/Deadline", testLaterReplayDeadline},
+		{"ReplayArrivingLaterNeverChangesState/Superseded", testLaterReplaySuperseded},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

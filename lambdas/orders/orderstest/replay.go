@@ -192,3 +192,27 @@ func testLaterReplayDeadline(t *testing.T, s orders.Store) {
 	}
 	wantDeadline(t, "after the replays", r, t0.Add(40*time.Hour), last.ID)
 }
+
+// testLaterReplaySuperseded: a request found superseded (it arrived after a newer one of
+// its user) changes nothing when delivered again later, stamped after that newer one.
+func testLaterReplaySuperseded(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	mocha := req(t0.Add(2 * time.Second))
+	res, err := s.SetOrder(ctx, ch, order("U1", "mocha", mocha.At), mocha, orders.NewRoundID(mocha.At))
+	mustApply(t, "mocha", res, err, orders.Applied)
+	latte := req(t0.Add(time.Second))
+	res, err = s.SetOrder(ctx, ch, order("U1", "latte", latte.At), latte, orders.NewRoundID(latte.At))
+	mustApply(t, "latte, late", res, err, orders.Superseded)
+	again := later(latte, time.Minute)
+	res, err = s.SetOrder(ctx, ch, order("U1", "latte", again.At), again, orders.NewRoundID(again.At))
+	wantNoChange(t, "latte again", res, err)
+	wantOpen(t, s, "after latte again", map[string]string{"U1": "mocha"})
+	d2 := req(t0.Add(4 * time.Second))
+	setDeadline(t, s, t0.Add(time.Hour), d2, orders.Applied)
+	d1 := req(t0.Add(3 * time.Second))
+	setDeadline(t, s, t0.Add(2*time.Hour), d1, orders.Superseded)
+	res, err = s.SetDeadline(ctx, ch, t0.Add(2*time.Hour), later(d1, time.Minute))
+	wantNoChange(t, "the superseded deadline again", res, err)
+	r, _ := s.OpenRound(ctx, ch)
+	wantDeadline(t, "after it", r, t0.Add(time.Hour), d2.ID)
+}

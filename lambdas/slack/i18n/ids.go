@@ -84,9 +84,12 @@ const (
 	DeadlineSet         ID = "deadline.set"          // 1: the time, 2: minutes until it
 	DeadlineRemoved     ID = "deadline.removed"
 	DeadlineNotSaved    ID = "deadline.not_saved"
-	DeadlineLine        ID = "deadline.line"     // 1: the time
-	DeadlineReminder    ID = "deadline.reminder" // 1: the time, 2: minutes left, 3: orders so far
-	DeadlineClosed      ID = "deadline.closed"   // 1: the time
+	// DeadlineNotScheduled: the schedules that close the round could not be created, so
+	// no deadline was set (issue #21).
+	DeadlineNotScheduled ID = "deadline.not_scheduled"
+	DeadlineLine         ID = "deadline.line"     // 1: the time
+	DeadlineReminder     ID = "deadline.reminder" // 1: the time, 2: minutes left, 3: orders so far
+	DeadlineClosed       ID = "deadline.closed"   // 1: the time
 
 	// Keywords: the words a command's text may be. Each catalogue has its language's word;
 	// every language's word works whatever the setting (Forms).

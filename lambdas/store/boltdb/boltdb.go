@@ -315,6 +315,18 @@ func decided(tx *bolt.Tx, ch orders.Channel, sl slot, rec requestRec, ok bool, u
 	return orders.Result{}, false, nil
 }
 
+// decidedOnce is decided, and records the key of a request it finds superseded, in the
+// same transaction: that request never applies, and a delivery of it arriving later —
+// stamped later, so no longer "older" — must be recognised too (issue #21).
+func decidedOnce(tx *bolt.Tx, ch orders.Channel, sl *slot, rec requestRec, ok bool, user string, req orders.Request) (orders.Result, bool, error) {
+	res, done, err := decided(tx, ch, *sl, rec, ok, user, req)
+	if err == nil && done && res.Outcome == orders.Superseded && !sl.seen(user, req) {
+		sl.remember(user, req)
+		err = putSlot(tx, ch, *sl)
+	}
+	return res, done, err
+}
+
 // replayed is the outcome of a repeat of a recorded request that changed round id.
 func replayed(tx *bolt.Tx, ch orders.Channel, sl slot, id string) (orders.Result, bool, error) {
 	if id == orders.NoChange {
@@ -363,7 +375,7 @@ func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order,
 			return err
 		}
 		rec, ok := sl.Users[o.User]
-		if res, done, err := decided(tx, ch, sl, rec, ok, o.User, req); done || err != nil {
+		if res, done, err := decidedOnce(tx, ch, &sl, rec, ok, o.User, req); done || err != nil {
 			out = res
 			return err
 		}
@@ -396,7 +408,7 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 			return err
 		}
 		rec, ok := sl.Users[user]
-		if res, done, err := decided(tx, ch, sl, rec, ok, user, req); done || err != nil {
+		if res, done, err := decidedOnce(tx, ch, &sl, rec, ok, user, req); done || err != nil {
 			if res.NoChange {
 				refused = orders.ErrNoOrder // as the first delivery answered
 				return nil
@@ -538,7 +550,7 @@ func (s *Store) Abandon(ctx context.Context, ch orders.Channel, t orders.Target,
 			}
 		} else {
 			rec, ok := sl.Users[t.User]
-			if res, done, err := decided(tx, ch, sl, rec, ok, t.User, req); done || err != nil {
+			if res, done, err := decidedOnce(tx, ch, &sl, rec, ok, t.User, req); done || err != nil {
 				out = res
 				return err
 			}

@@ -43,9 +43,10 @@ func (s *Store) SetDeadline(ctx context.Context, ch orders.Channel, at time.Time
 		case r.DeadlineReq.Req != "" && !req.Newer(r.DeadlineReq.request()),
 			sl.DeadlineFloor > 0 && req.SignedAt().Unix() <= sl.DeadlineFloor:
 			// Older than the round's deadline request, or signed no later than a deadline
-			// request whose record was dropped (it may be that one, delivered again).
+			// request whose record was dropped (it may be that one, delivered again). It is
+			// recorded all the same: a delivery of it arriving later is stamped later.
 			out = orders.Result{Round: sl.open(ch), Outcome: orders.Superseded}
-			return nil
+			rec.Round = r.ID
 		default:
 			r.Deadline, r.DeadlineReq, rec.Round = at, requestRec{Req: req.ID, At: req.At}, r.ID
 			out = orders.Result{Round: sl.open(ch), Outcome: orders.Applied}

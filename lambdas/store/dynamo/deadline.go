@@ -54,15 +54,19 @@ func (s *Store) SetDeadline(ctx context.Context, ch orders.Channel, at time.Time
 		var out *dynamodb.UpdateItemOutput
 		switch last, ok := deadlineRecord(item); {
 		case r.ID == "" || (req.Round == "" && r.OpenedAt.After(req.At)):
-			err = s.recordEmpty(ctx, ch, deadlinePrefix, req, r.ID, trimmedRecords(item, deadlinePrefix))
+			err = s.recordEmpty(ctx, ch, deadlinePrefix, req, r.ID, orders.NoChange, trimmedRecords(item, deadlinePrefix))
 			if err == nil {
 				return orders.Result{}, orders.ErrNoOpenRound
 			}
 		case ok && !req.Newer(last), req.SignedAt().Unix() <= deadlineFloor(item):
 			// The round's deadline request only ever gets newer: this one never applies.
 			// Nor does one signed no later than a request whose record the trim dropped: it
-			// may be that request, delivered again (issue #21).
-			return orders.Result{Round: r, Outcome: orders.Superseded}, nil
+			// may be that request, delivered again (issue #21). Recorded all the same, with
+			// the round: a delivery of it arriving later is stamped later.
+			err = s.recordEmpty(ctx, ch, deadlinePrefix, req, r.ID, r.ID, trimmedRecords(item, deadlinePrefix))
+			if err == nil {
+				return orders.Result{Round: r, Outcome: orders.Superseded}, nil
+			}
 		default:
 			out, err = s.db.UpdateItem(ctx, s.deadlineInput(ch, item, r.ID, at, req))
 		}

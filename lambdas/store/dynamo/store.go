@@ -245,9 +245,36 @@ func (s *Store) decided(ctx context.Context, ch orders.Channel, item map[string]
 			return res, true, err
 		}
 		r, err := openRound(ch, item)
+		if err == nil && !seen(item, user, req) {
+			err = s.rememberSuperseded(ctx, ch, user, req)
+		}
 		return orders.Result{Round: r, Outcome: orders.Superseded}, true, err
 	}
 	return orders.Result{}, false, nil
+}
+
+// rememberSuperseded adds the key of a request found superseded to its user's recent keys:
+// it never applies, and a delivery of it arriving later — stamped later, so no longer
+// "older" — must be recognised too (issue #21). The condition is that it is still older
+// than the user's record, which only ever gets newer.
+func (s *Store) rememberSuperseded(ctx context.Context, ch orders.Channel, user string, req orders.Request) error {
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       s.slotKey(ch),
+		UpdateExpression:          aws.String("ADD #uk :keys"),
+		ConditionExpression:       aws.String("#ua > :at OR (#ua = :at AND #ur > :req)"),
+		ExpressionAttributeNames:  names(userNames(user), "#uk", "#ua", "#ur"),
+		ExpressionAttributeValues: pick(reqValues(req), ":keys", ":at", ":req"),
+		ReturnValues:              types.ReturnValueAllNew,
+	})
+	switch {
+	case conditionFailed(err):
+		return nil // the record is gone (forgotten): the request is too old to arrive again
+	case err != nil:
+		return fmt.Errorf("remember superseded request %s: %w", req.ID, err)
+	}
+	s.trimRecent(ctx, ch, out.Attributes, user)
+	return nil
 }
 
 // replayed is the outcome of a repeat of a recorded request that changed round id.
@@ -464,7 +491,7 @@ func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Re
 			return orders.Result{}, err
 		}
 		if r.ID == "" || (req.Round == "" && req.DeadlineBy == "" && r.OpenedAt.After(req.At)) {
-			err := s.recordEmpty(ctx, ch, closePrefix, req, r.ID, trim{})
+			err := s.recordEmpty(ctx, ch, closePrefix, req, r.ID, orders.NoChange, trim{})
 			switch {
 			case err == nil:
 				return orders.Result{}, orders.ErrNoOpenRound
@@ -537,9 +564,11 @@ func deadlineGone(item map[string]types.AttributeValue, req orders.Request) bool
 // else's). Recorded, so that another delivery of it cannot change a round opened since
 // by an order older than it — under the condition that the slot is still as read.
 // t names records to drop in the same write (see trimmedRecords).
-func (s *Store) recordEmpty(ctx context.Context, ch orders.Channel, prefix string, req orders.Request, rid string, t trim) error {
+// round is what the record names: orders.NoChange, or for a superseded deadline request
+// the round it could not change, whose deadline a repeat answers with.
+func (s *Store) recordEmpty(ctx context.Context, ch orders.Channel, prefix string, req orders.Request, rid, round string, t trim) error {
 	cond := "attribute_not_exists(#rid) AND attribute_not_exists(#c)"
-	values := map[string]types.AttributeValue{":c": recordAttr(req, orders.NoChange)}
+	values := map[string]types.AttributeValue{":c": recordAttr(req, round)}
 	names := map[string]string{"#rid": attrRoundID, "#c": prefix + req.ID}
 	if rid != "" {
 		cond = "#rid = :rid AND attribute_not_exists(#closed) AND attribute_not_exists(#c)"
