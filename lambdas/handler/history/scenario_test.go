@@ -86,7 +86,7 @@ type replayIntoNextRound struct{ orders.Store }
 func (s replayIntoNextRound) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order, req orders.Request, id string) (orders.Result, error) {
 	res, err := s.Store.SetOrder(ctx, ch, o, req, id)
 	if err == nil && res.Outcome == orders.Replayed && res.Round.ID != "" && !res.Round.Open() {
-		again := orders.Request{ID: req.ID + "-again", At: req.At}
+		again := orders.Request{ID: "again-" + req.ID, At: req.At}
 		if _, err := s.Store.SetOrder(ctx, ch, o, again, id+"-again"); err != nil {
 			return orders.Result{}, err
 		}
