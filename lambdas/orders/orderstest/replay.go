@@ -157,6 +157,9 @@ func testLaterReplayAfterMany(t *testing.T, s orders.Store) {
 		if err != nil && !errors.Is(err, orders.ErrNoOrder) {
 			t.Fatal(err)
 		}
+		if err == nil && res.Outcome != orders.Applied {
+			t.Fatalf("request %d: got %v, want applied", i, res.Outcome)
+		}
 	}
 	want := map[string]string{"U1": "mocha"} // the 40th (i=39) is a set
 	wantOpen(t, s, "after 41 requests", want)
