@@ -54,7 +54,7 @@ func (d Deps) commandHandler(function string, run func(context.Context, api.Even
 func OrderUpdate(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
 	return d.commandHandler("order-update", func(ctx context.Context, ev api.Event, cmd slackgo.SlashCommand, ch orders.Channel, log *slog.Logger) (*slackgo.Msg, error) {
 		req := requestOf(ev)
-		t := task{function: "order-update", ev: ev, responseURL: cmd.ResponseURL}
+		t := task{function: "order-update", ev: ev, responseURL: cmd.ResponseURL, channel: cmd.ChannelID, user: cmd.UserID}
 		kw, rest := slack.ParseKeyword(cmd.Text)
 		if rest != "" {
 			kw = slack.NoKeyword // a keyword followed by more words is an item
@@ -250,7 +250,7 @@ func (d Deps) abandonOrder(ctx context.Context, ch orders.Channel, user string, 
 func OrderList(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
 	scheduled := observe(d, "order-list", d.scheduled)
 	command := d.commandHandler("order-list", func(ctx context.Context, ev api.Event, cmd slackgo.SlashCommand, ch orders.Channel, log *slog.Logger) (*slackgo.Msg, error) {
-		t := task{function: "order-list", ev: ev, responseURL: cmd.ResponseURL}
+		t := task{function: "order-list", ev: ev, responseURL: cmd.ResponseURL, channel: cmd.ChannelID, user: cmd.UserID}
 		kw, rest := slack.ParseKeyword(cmd.Text)
 		if kw == slack.KeywordClose && rest != "" {
 			arg := parseDeadline(d.Messages, rest, d.now(), d.zone())

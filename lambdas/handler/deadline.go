@@ -338,7 +338,15 @@ func (d Deps) postToChannel(ctx context.Context, id string, f api.ScheduleFire, 
 		pctx, cancel := context.WithTimeout(ctx, respondTimeout)
 		defer cancel()
 		if urlOK {
-			return d.respond(pctx, f.ResponseURL, msg)
+			err := d.respond(pctx, f.ResponseURL, msg)
+			if !finalPost(err) {
+				return err
+			}
+			if !botOK || d.Poster == nil {
+				// Used up or expired early: no retry brings it back.
+				log.Error("deadline message not posted: the command's response_url refused it for good and no bot token is configured", "error", err.Error())
+				return nil
+			}
 		}
 		_, err := poster.PostMessage(pctx, f.Channel, msg)
 		return err

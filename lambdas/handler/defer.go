@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -89,6 +90,9 @@ type task struct {
 	// quiet hands over without a "working on it" reply: a click's HTTP answer is only an
 	// acknowledgement, and every message it causes goes to response_url.
 	quiet bool
+	// channel and user are where and to whom the answer goes with the bot token when the
+	// response_url refuses it for good (tellInstead).
+	channel, user string
 }
 
 // within runs a command inside the reply budget. Past the budget it waits Grace for the
@@ -157,7 +161,8 @@ func (d Deps) handOver(ctx context.Context, t task, log *slog.Logger, why string
 // only when the answer could not be delivered.
 func (d Deps) finish(ctx context.Context, t task, log *slog.Logger) (*slackgo.Msg, error) {
 	if err := d.checkResponseURL(t.responseURL); err != nil {
-		// Nobody can be told anything: drop it rather than have Lambda retry it.
+		// Not Slack's: drop it rather than have Lambda retry it (the synchronous path
+		// never hands such a request over).
 		log.Error("deferred run without a usable response_url", "error", err.Error())
 		return nil, nil
 	}
@@ -222,7 +227,12 @@ func (d Deps) respondOnce(ctx context.Context, t task, msg *slackgo.Msg, log *sl
 	return d.postOnce(ctx, requestOf(t.ev).ID, func(ctx context.Context) error {
 		rctx, cancel := context.WithTimeout(ctx, respondTimeout) // within the run's deadline when shorter
 		defer cancel()
-		return d.respond(rctx, t.responseURL, msg)
+		err := d.respond(rctx, t.responseURL, msg)
+		if finalPost(err) {
+			d.tellInstead(ctx, t, msg, err, log) // no retry storm: the URL will not come back
+			return nil
+		}
+		return err
 	}, api.ResponseURLValidity, log)
 }
 
@@ -264,11 +274,55 @@ func (d Deps) postOnce(ctx context.Context, id string, post func(context.Context
 	return nil
 }
 
+// respond is the one place that posts to a response_url, on every path (commands, clicks,
+// modal submissions, deferred runs, deadlines): the URL is checked first — it comes from
+// the signed body, but only Slack's may ever receive a POST (issue #21, finding 4).
+// An error for which finalPost holds cannot be retried away.
 func (d Deps) respond(ctx context.Context, url string, msg *slackgo.Msg) error {
+	if err := d.checkResponseURL(url); err != nil {
+		return fmt.Errorf("post to response_url: %w", err)
+	}
 	if d.Respond != nil {
 		return d.Respond(ctx, url, msg)
 	}
 	return slack.Respond(ctx, &http.Client{Timeout: respondTimeout}, url, msg)
+}
+
+// finalPost reports whether a response_url post failed for good: not Slack's URL, or
+// expired or used up (404). Retrying it — Lambda's retries, a hand-off — only repeats the
+// failure, so the answer goes through the bot token instead (tellInstead).
+func finalPost(err error) bool {
+	return errors.Is(err, slack.ErrResponseURL) || errors.Is(err, slack.ErrResponseURLGone)
+}
+
+// EphemeralPoster shows a message to one person in a channel with the bot token
+// (chat.postEphemeral).
+type EphemeralPoster interface {
+	PostEphemeral(ctx context.Context, channel, user string, msg *slackgo.Msg) error
+}
+
+// tellInstead shows msg to the person who asked, with the bot token, when the
+// response_url cannot take it (finalPost). Without a bot token, or when that fails too,
+// it is logged: the work is done either way, and retrying would not reach anyone.
+func (d Deps) tellInstead(ctx context.Context, t task, msg *slackgo.Msg, why error, log *slog.Logger) {
+	poster, ok := d.Poster.(EphemeralPoster)
+	if !ok || d.Poster == nil || t.channel == "" || t.user == "" {
+		log.Error("answer not delivered: response_url refused it for good and no bot token is configured", "error", why.Error())
+		return
+	}
+	plain := *msg
+	plain.ReplaceOriginal, plain.DeleteOriginal, plain.ResponseType = false, false, ""
+	timeout := respondTimeout
+	if !t.ev.Deferred {
+		timeout = clickPostTimeout // the synchronous path answers within API Gateway's budget
+	}
+	pctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := poster.PostEphemeral(pctx, t.channel, t.user, &plain); err != nil {
+		log.Error("answer not delivered: response_url refused it for good, chat.postEphemeral failed", "error", why.Error(), "fallback_error", err.Error())
+		return
+	}
+	log.Warn("answered with chat.postEphemeral: response_url refused it for good", "error", why.Error())
 }
 
 func (d Deps) checkResponseURL(u string) error {

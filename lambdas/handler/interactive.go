@@ -57,7 +57,7 @@ func (d Deps) click(ctx context.Context, ev api.Event, ic slackgo.InteractionCal
 		mu     sync.Mutex
 		update *slackgo.Msg // replaces the round message; nil leaves it
 	)
-	t := task{function: "interactive", ev: ev, responseURL: ic.ResponseURL, quiet: true}
+	t := task{function: "interactive", ev: ev, responseURL: ic.ResponseURL, quiet: true, channel: c.ch.Channel, user: c.user}
 	t.op = func(ctx context.Context) (*slackgo.Msg, error) {
 		reply, upd, err := d.act(ctx, c, log)
 		if err == nil && upd != nil && ev.Deferred {
@@ -110,6 +110,14 @@ func (d Deps) answerClick(ctx context.Context, t task, reply, update *slackgo.Ms
 	defer cancel()
 	for _, m := range msgs {
 		if err := d.respond(pctx, t.responseURL, m); err != nil {
+			if finalPost(err) {
+				// Never another host, never a retry storm: the clicker's answer goes with
+				// the bot token; the round message catches up with the next click.
+				if m == reply {
+					d.tellInstead(ctx, t, reply, err, log)
+				}
+				continue
+			}
 			if t.ev.Deferred || d.Deferrer == nil {
 				return api.Internal("answer click", err)
 			}
@@ -136,7 +144,7 @@ func (d Deps) submit(ctx context.Context, ev api.Event, ic slackgo.InteractionCa
 	}
 	ch := orders.Channel{Team: sub.Context.Team, Channel: sub.Context.Channel}
 	req := requestOf(ev)
-	t := task{function: "interactive", ev: ev, responseURL: sub.Context.ResponseURL, quiet: true}
+	t := task{function: "interactive", ev: ev, responseURL: sub.Context.ResponseURL, quiet: true, channel: sub.Context.Channel, user: sub.User}
 	t.op = func(ctx context.Context) (*slackgo.Msg, error) {
 		return d.set(ctx, ch, sub.User, ic.User.Name, sub.Item, req, log)
 	}
@@ -144,8 +152,8 @@ func (d Deps) submit(ctx context.Context, ev api.Event, ic slackgo.InteractionCa
 		return d.abandonOrder(ctx, ch, sub.User, req, d.Messages.OrderNotSaved(sub.Item), d.setReply(sub.Item, req))
 	}
 	reply, err := d.within(ctx, t, log)
-	if err != nil || reply == nil || d.checkResponseURL(t.responseURL) != nil {
-		return nil, err // the modal closes; a deferred run answers, or there is nowhere to
+	if err != nil || reply == nil {
+		return nil, err // the modal closes; a deferred run answers
 	}
 	return nil, d.answerClick(ctx, t, reply, nil, log)
 }

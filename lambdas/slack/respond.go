@@ -30,6 +30,10 @@ func Respond(ctx context.Context, client *http.Client, responseURL string, msg *
 		ReplaceOriginal: msg.ReplaceOriginal,
 		DeleteOriginal:  msg.DeleteOriginal,
 	})
+	var status slackgo.StatusCodeError
+	if errors.As(err, &status) && status.Code == http.StatusNotFound {
+		return fmt.Errorf("post to response_url: %w (%w)", ErrResponseURLGone, err)
+	}
 	if err != nil {
 		return fmt.Errorf("post to response_url: %w", err)
 	}
@@ -38,6 +42,14 @@ func Respond(ctx context.Context, client *http.Client, responseURL string, msg *
 
 // ErrResponseURL says a response_url is not one Slack hands out.
 var ErrResponseURL = errors.New("response_url is not https://hooks.slack.com/…")
+
+// ErrResponseURLGone says Slack answered a response_url with 404: it has expired (30
+// minutes), been used its 5 times, or never existed ("expired_url", "used_url",
+// "invalid_url"). No retry can change that: the answer must go another way. Slack: "you
+// can use a response_url five times within 30 minutes"
+// (https://api.slack.com/interactivity/handling#message_responses); local/slacksim's
+// stand-in answers those cases 404, as Slack does.
+var ErrResponseURLGone = errors.New("response_url expired or used up (404)")
 
 // CheckResponseURL accepts only Slack's response URLs (https, hooks.slack.com): the URL
 // comes from the signed body, but a deferred answer is a POST from inside the VPC-less

@@ -35,6 +35,7 @@ type slackSide struct {
 	store    orders.Store
 	statuses map[int]int
 	mu       sync.Mutex
+	posted   []string // every URL a handler posted a response_url answer to
 }
 
 const botToken = "xoxb-interactive-test"
@@ -53,6 +54,12 @@ func newSlackSide(t *testing.T, store orders.Store, budget time.Duration) *slack
 		Poster:               slack.NewPoster(botToken, srv.URL+"/api/"),
 		Log:                  slog.New(slog.NewTextHandler(io.Discard, nil)),
 		LoopbackResponseURLs: true,
+		Respond: func(ctx context.Context, u string, msg *slackgo.Msg) error {
+			s.mu.Lock()
+			s.posted = append(s.posted, u)
+			s.mu.Unlock()
+			return slack.Respond(ctx, &http.Client{Timeout: 5 * time.Second}, u, msg)
+		},
 	}
 	if budget > 0 {
 		deps.Budget = budget
