@@ -28,6 +28,12 @@ const DefaultBudget = 1500 * time.Millisecond
 // its way before it hands the work over: a result that arrives is kept, not thrown away.
 const Grace = 200 * time.Millisecond
 
+// HandOffTimeout bounds the self-invoke that hands a command over (issue #21, finding 5):
+// it starts after DefaultBudget + Grace (1.7 s), and API Gateway's integration gives up at
+// 2.5 s (infra: IntegrationTimeout), so the answer must leave by then whatever the
+// Invoke API does. Queuing an asynchronous invoke takes tens of milliseconds.
+const HandOffTimeout = 500 * time.Millisecond
+
 // Deferred runs: how long one attempt may take, and what is kept back from the function's
 // deadline for the answer (response_url, up to respondTimeout) and for giving up cleanly.
 const (
@@ -145,7 +151,18 @@ func (d Deps) handOver(ctx context.Context, t task, log *slog.Logger, why string
 	if err != nil {
 		return nil, api.Internal("encode deferred event", err)
 	}
-	if err := d.Deferrer.Defer(ctx, t.function, payload); err != nil {
+	hctx, cancel := context.WithTimeout(ctx, HandOffTimeout)
+	defer cancel()
+	if err := d.Deferrer.Defer(hctx, t.function, payload); err != nil {
+		if hctx.Err() != nil && ctx.Err() == nil {
+			// The hand-off ran out of its time: Lambda may or may not have queued it, and
+			// API Gateway will not wait. Say so, in time, rather than let Slack show a 504.
+			log.Error("hand-off timed out: the deferred run may or may not come", "error", err.Error())
+			if t.quiet {
+				return nil, nil
+			}
+			return d.Messages.HandOffUnknown(), nil
+		}
 		return nil, api.Internal("defer", err)
 	}
 	log.Warn("deferred", "reason", why, "budget_ms", d.Budget.Milliseconds())

@@ -25,6 +25,10 @@ const (
 	TargetMaxRetries  = 5
 )
 
+// CallTimeout bounds one Scheduler call (issue #21): it runs in a deferred or synchronous
+// command whose own deadline is the caller's ctx; this is the backstop.
+const CallTimeout = 5 * time.Second
+
 // AWS is EventBridge Scheduler's REST API (CreateSchedule, DeleteSchedule), each one call
 // signed with SigV4. Schedules go in Group, invoke TargetARN (a Lambda function,
 // asynchronously) as RoleARN, and delete themselves after they fire.

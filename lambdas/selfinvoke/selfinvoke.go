@@ -27,6 +27,11 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
+// CallTimeout bounds one Invoke call when no shorter deadline applies (issue #21): an
+// asynchronous invoke is only queued, which takes milliseconds; the synchronous path
+// gives it much less (handler's hand-off timeout, through ctx).
+const CallTimeout = 5 * time.Second
+
 // Deferrer invokes Self, the running function's name (AWS_LAMBDA_FUNCTION_NAME).
 type Deferrer struct {
 	AWS  aws.Config // region, credentials and optional BaseEndpoint

@@ -3,6 +3,8 @@ package slack
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"time"
 
 	slackgo "github.com/slack-go/slack"
 )
@@ -13,12 +15,18 @@ type Poster struct {
 	client *slackgo.Client
 }
 
+// WebAPITimeout bounds one Web API call.
+const WebAPITimeout = 5 * time.Second
+
 // NewPoster returns a Poster for token; apiURL overrides Slack's API base (tests, local).
 func NewPoster(token, apiURL string) *Poster {
 	var opts []slackgo.Option
 	if apiURL != "" {
 		opts = append(opts, slackgo.OptionAPIURL(apiURL))
 	}
+	// Every Web API call has a deadline (issue #21): the callers' contexts bound it to their
+	// path; this is the backstop for a caller without one.
+	opts = append(opts, slackgo.OptionHTTPClient(&http.Client{Timeout: WebAPITimeout}))
 	return &Poster{client: slackgo.New(token, opts...)}
 }
 

@@ -182,6 +182,10 @@ func (m Messages) NotClosed() *slackgo.Msg { return m.answer(i18n.NotClosed) }
 // unknown: the last resort, so that nobody who saw "Working on it…" is left in silence.
 func (m Messages) Unknown() *slackgo.Msg { return m.answer(i18n.Unknown) }
 
+// HandOffUnknown is the answer when handing a slow command to a deferred run did not
+// complete in time: it may or may not run.
+func (m Messages) HandOffUnknown() *slackgo.Msg { return m.answer(i18n.HandOffUnknown) }
+
 // NotRead answers a read (list, share) that kept failing.
 func (m Messages) NotRead() *slackgo.Msg { return m.answer(i18n.NotRead) }
 

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"context"
+	"net/http"
 
 	slackgo "github.com/slack-go/slack"
 
@@ -19,8 +20,15 @@ func deadlines(d *handler.Deps, c config.Config) {
 	d.Zone, d.Reminder = c.Zone, c.Reminder
 	if c.Schedule.Group != "" {
 		d.Scheduler = schedule.AWS{AWS: config.ForService(c.AWS, "SCHEDULER"), Group: c.Schedule.Group,
-			RoleARN: c.Schedule.RoleARN, TargetARN: c.Schedule.TargetARN}
+			RoleARN: c.Schedule.RoleARN, TargetARN: c.Schedule.TargetARN,
+			HTTP: &http.Client{Timeout: schedule.CallTimeout}}
 	}
+}
+
+// PostEphemeral shows msg to user in channel with the current bot token: the answer
+// when a response_url refuses it for good (expired, used up).
+func (p *livePoster) PostEphemeral(ctx context.Context, channel, user string, msg *slackgo.Msg) error {
+	return p.withToken(ctx, func(sp *slack.Poster) error { return sp.PostEphemeral(ctx, channel, user, msg) })
 }
 
 // PostMessage posts to a channel with the current bot token (a deadline's tally once the

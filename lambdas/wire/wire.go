@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"os"
 	"sync/atomic"
 	"time"
@@ -108,7 +109,8 @@ func build(c config.Config, withPoster bool, w overrides) handler.Deps {
 		}
 	}
 	if c.Self != "" {
-		d.Deferrer = selfinvoke.Deferrer{AWS: config.ForService(c.AWS, "LAMBDA"), Self: c.Self}
+		d.Deferrer = selfinvoke.Deferrer{AWS: config.ForService(c.AWS, "LAMBDA"), Self: c.Self,
+			HTTP: &http.Client{Timeout: selfinvoke.CallTimeout}}
 		d.Budget = c.ReplyBudget
 	}
 	return d

@@ -66,7 +66,9 @@ var en = map[ID]Text{
 		"The round is still open; please try `/order-list close` again."),
 	Unknown: S("Sorry — the database is not answering, and I cannot tell whether your request took effect. " +
 		"Check with `/order-list` in a minute."),
-	NotRead:         S("Sorry — I could not read the round: the database did not answer in time. Please try again."),
+	NotRead: S("Sorry — I could not read the round: the database did not answer in time. Please try again."),
+	HandOffUnknown: S("Sorry — this is taking longer than Slack waits, and I cannot tell yet whether your request took effect. " +
+		"Check with `/order-list` in a minute."),
 	OrderCancelled:  P("Your order is withdrawn — ${orders} left in this round.", orders(1)),
 	NothingToCancel: S("You have no order in this channel's round, so there is nothing to cancel."),
 	NoOpenRound:     S("No open round in this channel. Start one with `/order-update <item>`."),

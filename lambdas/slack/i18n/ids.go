@@ -31,12 +31,14 @@ const (
 	NotSavedWithdrawal  ID = "not_saved.withdrawal"
 	NotClosed           ID = "not_closed"
 	Unknown             ID = "unknown"
-	NotRead             ID = "not_read"
-	OrderCancelled      ID = "order.cancelled" // 1: orders left
-	NothingToCancel     ID = "nothing_to_cancel"
-	NoOpenRound         ID = "no_open_round"
-	WorkingOnIt         ID = "working_on_it"
-	MentionHelp         ID = "mention_help"
+	// HandOffUnknown: the hand-off to a deferred run did not answer in time (issue #21).
+	HandOffUnknown  ID = "unknown.hand_off"
+	NotRead         ID = "not_read"
+	OrderCancelled  ID = "order.cancelled" // 1: orders left
+	NothingToCancel ID = "nothing_to_cancel"
+	NoOpenRound     ID = "no_open_round"
+	WorkingOnIt     ID = "working_on_it"
+	MentionHelp     ID = "mention_help"
 
 	// The round message: titles, tally, its buttons and the close confirmation.
 	RoundEmpty        ID = "round.empty"
