@@ -35,10 +35,26 @@ func (m Messages) DeadlineTooFar(max time.Duration) string {
 	return m.text(i18n.ProblemDeadlineFar, int(max.Hours()))
 }
 
-// DeadlineSet announces a round's deadline in the channel.
-func (m Messages) DeadlineSet(at, now time.Time) *slackgo.Msg {
+// DeadlineSet announces a round's deadline in the channel; notes (DeadlineSkipped,
+// DeadlineTwice) go after it.
+func (m Messages) DeadlineSet(at, now time.Time, notes ...string) *slackgo.Msg {
 	text := m.text(i18n.DeadlineSet, m.ClockTime(at, now), minutesUntil(at, now))
+	for _, n := range notes {
+		text += "\n" + n
+	}
 	return message(slackgo.ResponseTypeInChannel, text, section(text))
+}
+
+// DeadlineSkipped says that typed (02:30) does not exist today — the clocks spring
+// forward over it — and which deadline was taken instead.
+func (m Messages) DeadlineSkipped(typed string, at, now time.Time) string {
+	return m.text(i18n.DeadlineSkipped, typed, m.ClockTime(at, now))
+}
+
+// DeadlineTwice says that typed comes twice today — the clocks fall back — which one was
+// taken, and the other.
+func (m Messages) DeadlineTwice(typed string, at, other, now time.Time) string {
+	return m.text(i18n.DeadlineTwice, typed, m.ClockTime(at, now), m.ClockTime(other, now))
 }
 
 // DeadlineRemoved says in the channel that the round has no deadline any more.

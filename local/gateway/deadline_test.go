@@ -333,3 +333,21 @@ func TestDeadlineThatCannotBeScheduledIsNotSet(t *testing.T) {
 		})
 	}
 }
+
+// TestDeadlineTypedAsPeopleWriteIt (issue #21, finding 7): `close at 11:30 PM` and
+// `마감 오후 3시 반` through the gateway set the deadline they name.
+func TestDeadlineTypedAsPeopleWriteIt(t *testing.T) {
+	d := newDeadlineRig(t, boltStore(t))
+	seoul, _ := time.LoadLocation("Asia/Seoul")
+	// The rig's clocks at 10:00 today in Seoul, so both times are ahead.
+	now := time.Now().In(seoul)
+	d.clock.advance(time.Until(time.Date(now.Year(), now.Month(), now.Day(), 10, 0, 0, 0, seoul)))
+	d.send("U1", "/order-update", "latte")
+	msg, _ := d.send("U1", "/order-list", "close at 11:30 PM")
+	wantContains(t, "12-hour deadline", msg.Text, "Orders close at", "23:30 KST")
+	msg, _ = d.send("U1", "/order-list", "마감 오후 3시 반")
+	wantContains(t, "Korean deadline", msg.Text, "Orders close at", "15:30 KST")
+	if r := d.round(); r.Deadline.In(seoul).Hour() != 15 || r.Deadline.In(seoul).Minute() != 30 {
+		t.Fatalf("round's deadline: got %v, want 15:30 KST", r.Deadline.In(seoul))
+	}
+}

@@ -86,6 +86,11 @@ const (
 	DeadlineSet         ID = "deadline.set"          // 1: the time, 2: minutes until it
 	DeadlineRemoved     ID = "deadline.removed"
 	DeadlineNotSaved    ID = "deadline.not_saved"
+	// Daylight-saving choices (issue #21). DeadlineSkipped: 1: the time typed (02:30),
+	// 2: the deadline chosen (03:30 EDT). DeadlineTwice: 1: the time typed, 2: the one
+	// chosen (01:30 EDT), 3: the other one (01:30 EST).
+	DeadlineSkipped ID = "deadline.skipped"
+	DeadlineTwice   ID = "deadline.twice"
 	// DeadlineNotScheduled: the schedules that close the round could not be created, so
 	// no deadline was set (issue #21).
 	DeadlineNotScheduled ID = "deadline.not_scheduled"
