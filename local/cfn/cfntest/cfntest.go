@@ -1,0 +1,106 @@
+// Package cfntest synthesizes the app's stack for the tests of the local stack: the real
+// CDK app (infra.NewApp), so that a test reads the template CloudFormation would deploy.
+// It links the CDK and starts Node.js: only tests import it.
+package cfntest
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/orderbot/orderbot/infra"
+)
+
+// Synth synthesizes the stack with cdk.json's context plus overrides into a new
+// directory under dir and returns that cloud assembly directory. buildDir holds the
+// bootstrap the functions' asset is made from (infra.CodeDir).
+func Synth(dir, buildDir string, overrides map[string]any) (string, error) {
+	ctx, err := cdkContext()
+	if err != nil {
+		return "", err
+	}
+	ctx[infra.KeyBuildDir] = buildDir
+	// The CLI sets this: each function's Metadata names its asset's directory.
+	ctx["aws:cdk:enable-asset-metadata"] = true
+	for k, v := range overrides {
+		ctx[k] = v
+	}
+	out, err := os.MkdirTemp(dir, "cdk.out-")
+	if err != nil {
+		return "", err
+	}
+	app, _, err := infra.NewApp(infra.AppOptions{Context: ctx, Outdir: out})
+	if err != nil {
+		return "", err
+	}
+	app.Synth(nil)
+	return out, nil
+}
+
+// cdkContext is cdk.json's context, found from the working directory upwards.
+func cdkContext() (map[string]any, error) {
+	dir, _ := os.Getwd()
+	for {
+		b, err := os.ReadFile(filepath.Join(dir, "cdk.json"))
+		if err == nil {
+			var cdk struct {
+				Context map[string]any `json:"context"`
+			}
+			if err := json.Unmarshal(b, &cdk); err != nil {
+				return nil, fmt.Errorf("cdk.json: %w", err)
+			}
+			return cdk.Context, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return nil, fmt.Errorf("no cdk.json above the working directory")
+		}
+		dir = parent
+	}
+}
+
+var (
+	once    sync.Once
+	defDir  string
+	defErr  error
+	tempDir string
+)
+
+// Default is the default stack's cloud assembly, synthesized once per test binary with a
+// placeholder bootstrap; Main removes it.
+func Default(t testing.TB) string {
+	t.Helper()
+	once.Do(func() {
+		if tempDir, defErr = os.MkdirTemp("", "orderbot-cfntest-"); defErr != nil {
+			return
+		}
+		build := filepath.Join(tempDir, "build")
+		code := infra.CodeDir(infra.Config{BuildDir: build})
+		if defErr = os.MkdirAll(code, 0o755); defErr != nil {
+			return
+		}
+		if defErr = os.WriteFile(filepath.Join(code, infra.HandlerName), []byte("#!/bin/false\n"), 0o755); defErr != nil {
+			return
+		}
+		defDir, defErr = Synth(tempDir, build, nil)
+	})
+	if defErr != nil {
+		t.Fatalf("synth: %v", defErr)
+	}
+	return defDir
+}
+
+// Main runs the tests, then stops the CDK's Node.js process and removes what Default made.
+func Main(m *testing.M) int {
+	code := m.Run()
+	jsii.Close()
+	if tempDir != "" {
+		os.RemoveAll(tempDir)
+	}
+	return code
+}
