@@ -55,6 +55,9 @@ func dev(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if !f.inProcess {
+		return devTemplate(ctx, f, secret, generated)
+	}
 	// The functions' settings, read as a function reads them (config.Parse): one path.
 	settings, err := config.Parse(os.Getenv)
 	if err != nil {
@@ -103,6 +106,13 @@ type devFlags struct {
 	latency      time.Duration
 	lostAcks     int
 	clockSpeed   float64
+	// Template mode (the default): the synthesized template, each function a process.
+	cdkOut, stack string
+	retryDelay    time.Duration
+	twice         bool
+	// inProcess serves the route table with in-process handlers instead: the unit-test
+	// harness of the gateway, kept for the tests that still use it.
+	inProcess bool
 }
 
 func parseDevFlags(args []string) (devFlags, error) {
@@ -114,6 +124,11 @@ func parseDevFlags(args []string) (devFlags, error) {
 	fs.DurationVar(&f.latency, "store-latency", 0, "make every store call wait this long first, like a throttled DynamoDB (e.g. 2s)")
 	fs.IntVar(&f.lostAcks, "store-lost-acks", 0, "make the next N store writes take effect but report a timeout, like a lost DynamoDB response")
 	fs.Float64Var(&f.clockSpeed, "clock-speed", 1, "run round deadlines and reminders this many times faster than real time (e.g. 60: a 20-minute deadline in 20 s)")
+	fs.StringVar(&f.cdkOut, "cdk-out", "", "serve this cloud assembly as it is (default: cdk.out, synthesized first when missing or stale)")
+	fs.StringVar(&f.stack, "stack", envOr("STACK", "Orderbot"), "the stack of the cloud assembly to serve (STACK)")
+	fs.DurationVar(&f.retryDelay, "async-retry-delay", time.Second, "wait before the first retry of a failed asynchronous run, twice that before the second (Lambda: about 1 and 2 minutes)")
+	fs.BoolVar(&f.twice, "schedules-twice", false, "fire every schedule twice, as EventBridge Scheduler's at-least-once delivery may")
+	fs.BoolVar(&f.inProcess, "in-process", false, "serve the route table with in-process handlers and the embedded store (the gateway's unit-test harness) instead of the template")
 	if err := fs.Parse(args); err != nil {
 		return f, usageError("%v", err)
 	}

@@ -55,7 +55,7 @@ func TestDevLostAck(t *testing.T) {
 	bin := buildOrderbot(t)
 	db := filepath.Join(t.TempDir(), "orders.db")
 	port := freePort(t)
-	cmd := exec.Command(bin, "dev", "--port", strconv.Itoa(port), "--db", db, "--quiet", "--store-lost-acks", "1")
+	cmd := exec.Command(bin, "dev", "--in-process", "--port", strconv.Itoa(port), "--db", db, "--quiet", "--store-lost-acks", "1")
 	cmd.Env = append(os.Environ(), "SLACK_SIGNING_SECRET="+procSecret, "SLACK_BOT_TOKEN=")
 	cmd.Dir = t.TempDir()
 	p := &devProcess{cmd: cmd, url: "http://127.0.0.1:" + strconv.Itoa(port), stderr: &lockedBuffer{}, exited: make(chan struct{})}

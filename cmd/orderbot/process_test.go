@@ -66,7 +66,7 @@ type devProcess struct {
 func startDev(t *testing.T, bin, db string) *devProcess {
 	t.Helper()
 	port := freePort(t)
-	cmd := exec.Command(bin, "dev", "--port", strconv.Itoa(port), "--db", db, "--quiet")
+	cmd := exec.Command(bin, "dev", "--in-process", "--port", strconv.Itoa(port), "--db", db, "--quiet")
 	cmd.Env = append(os.Environ(), "SLACK_SIGNING_SECRET="+procSecret, "SLACK_BOT_TOKEN=")
 	cmd.Dir = t.TempDir() // .orderbot/ of a generated secret never lands in the repository
 	p := &devProcess{cmd: cmd, url: "http://127.0.0.1:" + strconv.Itoa(port), stderr: &lockedBuffer{}, exited: make(chan struct{})}

@@ -56,7 +56,7 @@ var Settings = []Setting{
 	{EnvTimeZone, ByStack}, {EnvReminderMinutes, ByStack},
 	{EnvScheduleGroup, ByStackSchedule}, {EnvScheduleRoleARN, ByStackSchedule}, {EnvScheduleTargetARN, ByStackSchedule},
 	{EnvLambdaFunctionName, ByLambda}, {EnvLambdaLogLevel, ByLambda},
-	{EnvSigningSecret, ByLocal}, {EnvBotToken, ByLocal},
+	{EnvSigningSecret, ByLocal}, {EnvBotToken, ByLocal}, {EnvLocalSlack, ByLocal},
 }
 
 // SettingsFor is the names of the variables the stack sets on function, in Settings'
@@ -79,7 +79,15 @@ const (
 	// EnvSecretARN (tests, local runs).
 	EnvSigningSecret = "SLACK_SIGNING_SECRET"
 	EnvBotToken      = "SLACK_BOT_TOKEN"
+	// EnvLocalSlack is the base URL of `orderbot dev`'s Slack stand-in, set by the local
+	// stack only: the function calls its Web API (LocalSlackWebAPIPath) and accepts
+	// response_urls on this machine. Lambda never sets it.
+	EnvLocalSlack = "ORDERBOT_LOCAL_SLACK"
 )
+
+// LocalSlackWebAPIPath is where the local Slack stand-in serves the Web API, under
+// EnvLocalSlack.
+const LocalSlackWebAPIPath = "/_slack/api/"
 
 // Keys of the JSON object in the secret EnvSecretARN names.
 const (

@@ -72,6 +72,9 @@ type Config struct {
 	Source SecretSource
 	// SecretARN is the secret Source reads (SECRET_ARN); empty for the environment.
 	SecretARN string
+	// LocalSlack is the local stack's Slack stand-in (ORDERBOT_LOCAL_SLACK); empty in
+	// Lambda.
+	LocalSlack string
 }
 
 // Schedule is the EventBridge Scheduler configuration of the schedule function.
@@ -157,7 +160,7 @@ func Parse(getenv func(string) string) (Config, error) {
 	c := Config{
 		Function: v[api.EnvFunction], Self: v[api.EnvLambdaFunctionName],
 		TableName: v[api.EnvTableName], SecretARN: v[api.EnvSecretARN],
-		SigningSecret: v[api.EnvSigningSecret], BotToken: v[api.EnvBotToken],
+		SigningSecret: v[api.EnvSigningSecret], BotToken: v[api.EnvBotToken], LocalSlack: v[api.EnvLocalSlack],
 		LogLevel:    level(v[api.EnvLambdaLogLevel], v[api.EnvLogLevel]),
 		ReplyBudget: handler.DefaultBudget,
 		Schedule:    Schedule{Group: v[api.EnvScheduleGroup], RoleARN: v[api.EnvScheduleRoleARN], TargetARN: v[api.EnvScheduleTargetARN]},

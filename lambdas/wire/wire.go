@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -63,7 +64,13 @@ func Deps(ctx context.Context, withPoster bool) (handler.Deps, error) {
 	if err != nil {
 		return handler.Deps{}, err
 	}
-	d := build(c, withPoster, overrides{})
+	var w overrides
+	if c.LocalSlack != "" {
+		// The local stack: Slack's Web API and response_urls are its stand-ins.
+		w.slackAPI = strings.TrimRight(c.LocalSlack, "/") + api.LocalSlackWebAPIPath
+	}
+	d := build(c, withPoster, w)
+	d.LoopbackResponseURLs = c.LocalSlack != ""
 	d.Messages = messages
 	deadlines(&d, c)
 	return d, nil

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"net"
 	"net/http"
@@ -31,6 +32,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/local/lambdaenv"
 	"github.com/orderbot/orderbot/local/vtl"
 )
 
@@ -83,10 +85,19 @@ type route struct {
 	envs      *sync.Pool
 	requests  map[string]*vtl.Template // by media type
 	responses []response
+
+	// Set in template mode (NewFromStack): the function's processes, the integration's
+	// timeout and the stage's method throttling.
+	invokeFn           func(ctx context.Context, payload []byte) ([]byte, error)
+	integrationTimeout time.Duration
+	throttle           *bucket
 }
 
 // invoke runs one invocation on an environment of its own and returns a copy of the output.
 func (rt *route) invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	if rt.invokeFn != nil {
+		return rt.invokeFn(ctx, payload)
+	}
 	h := rt.envs.Get().(lambda.Handler)
 	defer rt.envs.Put(h)
 	out, err := h.Invoke(ctx, payload)
@@ -97,6 +108,7 @@ type response struct {
 	status   int
 	pattern  *regexp.Regexp // nil for the default response
 	template *vtl.Template
+	headers  map[string]string // ResponseParameters' static header values
 }
 
 // Options configure a Gateway.
@@ -145,26 +157,9 @@ var ErrEventTooOld = errors.New("event older than the maximum event age")
 // must have a handler and every template must parse: a broken contract fails here, not on
 // the first request.
 func New(handlers map[string]any, opts Options) (*Gateway, error) {
-	g := &Gateway{stage: opts.Stage, routes: map[string]*route{}, log: opts.AccessLog, now: opts.Now,
-		retryDelays: opts.RetryDelays, deadLetter: opts.DeadLetter, duplicate: opts.Duplicate, delay: opts.Delay,
-		asyncTimeout: opts.AsyncTimeout}
-	if g.stage == "" {
-		g.stage = "prod"
-	}
-	if g.now == nil {
-		g.now = time.Now
-	}
-	if g.retryDelays == nil {
-		g.retryDelays = DefaultRetryDelays
-	}
-	if g.deadLetter == nil {
-		g.deadLetter = func(function string, payload []byte, err error) {
-			slog.Error("async event dropped to the dead letter", "function", function, "payload_bytes", len(payload), "error", err.Error())
-		}
-	}
-	var err error
-	if g.accessLog, err = vtl.Parse("access-log", api.AccessLogFormat); err != nil {
-		return nil, fmt.Errorf("access log format: %w", err)
+	g, err := newGateway(opts, api.AccessLogFormat)
+	if err != nil {
+		return nil, err
 	}
 	for _, r := range api.Routes {
 		h, ok := handlers[r.Function]
@@ -268,6 +263,36 @@ func pathParams(resource, escaped string) (map[string]string, bool) {
 	return params, len(got) == len(want)
 }
 
+// newGateway is a gateway without routes, writing access-log lines in accessLogFormat.
+func newGateway(opts Options, accessLogFormat string) (*Gateway, error) {
+	g := &Gateway{stage: opts.Stage, routes: map[string]*route{}, log: opts.AccessLog, now: opts.Now,
+		retryDelays: opts.RetryDelays, deadLetter: opts.DeadLetter, duplicate: opts.Duplicate, delay: opts.Delay,
+		asyncTimeout: opts.AsyncTimeout}
+	if g.stage == "" {
+		g.stage = "prod"
+	}
+	if g.now == nil {
+		g.now = time.Now
+	}
+	if g.retryDelays == nil {
+		g.retryDelays = DefaultRetryDelays
+	}
+	if g.deadLetter == nil {
+		g.deadLetter = func(function string, payload []byte, err error) {
+			slog.Error("async event dropped to the dead letter", "function", function, "payload_bytes", len(payload), "error", err.Error())
+		}
+	}
+	if accessLogFormat == "" {
+		g.log = nil // the stage writes no access log
+		accessLogFormat = api.AccessLogFormat
+	}
+	var err error
+	if g.accessLog, err = vtl.Parse("access-log", accessLogFormat); err != nil {
+		return nil, fmt.Errorf("access log format: %w", err)
+	}
+	return g, nil
+}
+
 // exchange is one request's state, for the access log.
 type exchange struct {
 	requestID          string
@@ -292,6 +317,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctxVars["resourcePath"] = rt.Path
+	if rt.throttle != nil && !rt.throttle.take(time.Now()) {
+		// The stage's method throttling, answered as API Gateway answers it.
+		g.reply(w, x, http.StatusTooManyRequests, nil, `{"message":"Too Many Requests"}`, "Too Many Requests")
+		return
+	}
 	tmpl, ok := rt.requests[mediaType(r.Header.Get("Content-Type"))]
 	if !ok {
 		// Passthrough NEVER: no template for this content type.
@@ -335,6 +365,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if invokeErr != nil {
 		msg := invokeErr.Error()
 		out, _ = json.Marshal(map[string]string{"errorMessage": msg, "errorType": errorType(invokeErr)})
+		if fe, ok := errors.AsType[*lambdaenv.FunctionError](invokeErr); ok && len(fe.Payload) > 0 {
+			// Lambda hands the function's own error document to the integration.
+			out = fe.Payload
+		}
 		for _, cand := range rt.responses[1:] {
 			if cand.pattern.MatchString(msg) {
 				resp = cand
@@ -351,13 +385,22 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if res.Status != 0 {
 		status = res.Status
 	}
-	g.reply(w, x, status, res.Headers, res.Output, "")
+	headers := res.Headers
+	if len(resp.headers) > 0 {
+		headers = maps.Clone(resp.headers)
+		maps.Copy(headers, res.Headers)
+	}
+	g.reply(w, x, status, headers, res.Output, "")
 }
 
 // invoke calls the handler in-process as Lambda would: JSON in, JSON or an error out,
 // within the integration timeout, panics reported as errors.
 func (g *Gateway) invoke(ctx context.Context, rt *route, x *exchange, payload []byte) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, api.IntegrationTimeout)
+	timeout := api.IntegrationTimeout
+	if rt.integrationTimeout > 0 {
+		timeout = rt.integrationTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: newID(),
 		InvokedFunctionArn: "arn:aws:lambda:local:000000000000:function:" + rt.Function})

@@ -138,7 +138,21 @@ func (s *server) stop() {
 	<-s.exited
 }
 
-func start() (*server, error) {
+// Serve starts dynalite for a program that is not a test (the local stack of `orderbot
+// dev`): with dir, the tables persist in that directory (dynalite --path). stop ends it.
+func Serve(dir string) (endpoint string, stop func(), err error) {
+	var args []string
+	if dir != "" {
+		args = []string{"--path", dir}
+	}
+	s, err := start(args...)
+	if err != nil {
+		return "", nil, err
+	}
+	return s.endpoint, s.stop, nil
+}
+
+func start(args ...string) (*server, error) {
 	bin, err := dynalite()
 	if err != nil {
 		return nil, err
@@ -149,20 +163,20 @@ func start() (*server, error) {
 	// dynalite cannot take port 0 (it reads 0 as "default", 4567), so pick a free port;
 	// another process may grab it before dynalite binds, hence the retries.
 	for attempt := 1; ; attempt++ {
-		s, err := startOn(bin)
+		s, err := startOn(bin, args...)
 		if err == nil || attempt == 3 {
 			return s, err
 		}
 	}
 }
 
-func startOn(bin string) (*server, error) {
+func startOn(bin string, args ...string) (*server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "--host", "127.0.0.1", "--port", strconv.Itoa(port),
-		"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")
+	cmd := exec.Command(bin, append([]string{"--host", "127.0.0.1", "--port", strconv.Itoa(port),
+		"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"}, args...)...)
 	ready := &readyWriter{found: make(chan string, 1)}
 	cmd.Stdout = ready
 	cmd.Stderr = os.Stderr
