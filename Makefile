@@ -48,8 +48,8 @@ diff: deps build ## cdk diff against the deployed stack
 deploy: deps build ## cdk deploy
 	npx cdk deploy --require-approval never $(CDK_FLAGS)
 
-dev: ## run orderbot locally on 127.0.0.1:3000 (local gateway, same templates, embedded store)
-	$(GO) run ./cmd/orderbot dev
+dev: deps ## run the synthesized template locally on 127.0.0.1:3000 (synthesizes cdk.out first when missing or stale; each function its own process)
+	$(GO) run ./cmd/orderbot dev --stack $(STACK)
 
 smoke: ## smoke-test a deployed API: make smoke URL=https://…/prod SECRET=…
 	@test -n "$(URL)" || { echo "usage: make smoke URL=https://<api>/<stage> [SECRET=…]"; exit 2; }

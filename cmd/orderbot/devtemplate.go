@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/local/devstack"
 	"github.com/orderbot/orderbot/local/slacksim"
 )
@@ -49,6 +50,7 @@ func devTemplate(ctx context.Context, f devFlags, secret string, generated bool)
 		SigningSecret: secret, BotToken: token, ModuleDir: filepath.Join(root, "lambdas"),
 		AccessLog: access, Log: os.Stderr, RetryDelay: f.retryDelay,
 		StoreLatency: f.latency, StoreLostAcks: f.lostAcks, ClockSpeed: f.clockSpeed, Twice: f.twice,
+		Overrides: settingOverrides(),
 	})
 	if err != nil {
 		ln.Close()
@@ -153,4 +155,20 @@ func newerSource(root string, t time.Time) (string, error) {
 		}
 	}
 	return newer, nil
+}
+
+// settingOverrides are the functions' settings set in orderbot dev's own environment
+// (ORDERBOT_LOCALE=ko make dev): the stack's settings other than the resources' names.
+func settingOverrides() map[string]string {
+	out := map[string]string{}
+	for _, st := range api.Settings {
+		switch st.Name {
+		case api.EnvFunction, api.EnvTableName, api.EnvSecretARN:
+			continue
+		}
+		if v := os.Getenv(st.Name); v != "" && st.By == api.ByStack {
+			out[st.Name] = v
+		}
+	}
+	return out
 }

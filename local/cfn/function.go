@@ -1,6 +1,7 @@
 package cfn
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -65,7 +66,7 @@ func (s *Stack) function(id string, r Resource) error {
 		f.Reserved = int(n)
 	}
 	if f.Runtime != "provided.al2023" && f.Runtime != "provided.al2" {
-		return fail(fmt.Errorf("Runtime %q: the local stack runs OS-only runtimes (provided.al2023, provided.al2)", f.Runtime))
+		return fail(fmt.Errorf("property Runtime %q: the local stack runs OS-only runtimes (provided.al2023, provided.al2)", f.Runtime))
 	}
 	env, _ := p["Environment"].(map[string]any)
 	if err := checkKeys(id, "Environment", env, "Variables"); err != nil {
@@ -92,7 +93,7 @@ func (s *Stack) function(id string, r Resource) error {
 	}
 	asset := str(r.Metadata["aws:asset:path"])
 	if asset == "" || str(r.Metadata["aws:asset:property"]) != "Code" {
-		return fail(fmt.Errorf("Code: no local asset (Metadata aws:asset:path); the local stack runs code from the cloud assembly only"))
+		return fail(errors.New("property Code: no local asset (Metadata aws:asset:path); the local stack runs code from the cloud assembly only"))
 	}
 	f.AssetDir = filepath.Join(s.Dir, asset)
 	s.Functions[id] = f
@@ -132,7 +133,7 @@ func (s *Stack) eventInvokeConfig(id string, r Resource) error {
 		return fail(fmt.Errorf("FunctionName %v: not a function of the template", p["FunctionName"]))
 	}
 	if q := str(p["Qualifier"]); q != "$LATEST" {
-		return fail(fmt.Errorf("Qualifier %q: the local stack runs $LATEST only", q))
+		return fail(fmt.Errorf("property Qualifier %q: the local stack runs $LATEST only", q))
 	}
 	if v, ok := p["MaximumEventAgeInSeconds"].(float64); ok {
 		f.Async.MaxEventAge = time.Duration(v) * time.Second

@@ -96,7 +96,7 @@ func (s *Stack) intrinsic(fn string, arg any) (string, error) {
 		}
 		r, ok := s.res[name]
 		if !ok {
-			return "", fmt.Errorf("Ref %q: no such resource", name)
+			return "", fmt.Errorf("intrinsic Ref %q: no such resource", name)
 		}
 		return s.ref(name, r), nil
 	case "Fn::GetAtt":

@@ -104,8 +104,13 @@ func (q *asyncQueue) deadLetter(f *cfn.Function, id string, payload []byte, caus
 	}, "", "  ")
 	dir := filepath.Join(q.s.opts.DataDir, "sqs", queue.Name)
 	path := filepath.Join(dir, strconv.FormatInt(time.Now().UnixNano(), 10)+"-"+id+".json")
-	if err := os.MkdirAll(dir, 0o700); err == nil {
+	err := os.MkdirAll(dir, 0o700)
+	if err == nil {
 		err = os.WriteFile(path, msg, 0o600)
+	}
+	if err != nil {
+		q.s.logf("async event of %s lost: the dead-letter queue %s cannot be written: %v (the event's error: %v)", f.Name, queue.Name, err, cause)
+		return
 	}
 	q.s.logf("async event of %s sent to the dead-letter queue %s (%s): %v", f.Name, queue.Name, path, cause)
 }

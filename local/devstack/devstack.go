@@ -60,6 +60,9 @@ type Options struct {
 	// schedule twice, as Scheduler's at-least-once delivery may.
 	ClockSpeed float64
 	Twice      bool
+	// Overrides replace these variables in every function's environment (a developer's
+	// `ORDERBOT_LOCALE=ko make dev`, as `-c locale=ko` would set them); the banner says so.
+	Overrides map[string]string
 	// MaxEnvironments caps each function's execution environments where the template
 	// reserves no concurrency (10 when 0).
 	MaxEnvironments int
@@ -200,6 +203,9 @@ func (s *Stack) environment(f *cfn.Function) map[string]string {
 			lambdaSet["AWS_LAMBDA_LOG_LEVEL"] = f.AppLogLevel
 		}
 	}
+	for k, v := range s.opts.Overrides {
+		env[k] = v
+	}
 	for k, v := range lambdaSet {
 		env[k] = v
 	}
@@ -254,6 +260,9 @@ func (s *Stack) Banner(w io.Writer) {
 		f := s.Stack.FunctionNamed(n)
 		fmt.Fprintf(w, "  λ %-24s %s, timeout %v, %d MB, %s\n", n, f.Runtime, f.Timeout, f.MemoryMB, s.Code[n])
 	}
+	for _, k := range sortedKeys(s.opts.Overrides) {
+		fmt.Fprintf(w, "  every function: %s=%s (from the environment, over the template's)\n", k, s.opts.Overrides[k])
+	}
 	for _, m := range s.Stack.API.Methods {
 		fmt.Fprintf(w, "  %-6s %-14s → %s\n", m.HTTPMethod, m.Path, s.Stack.Functions[m.Function].Name)
 	}
@@ -281,6 +290,15 @@ func goArch(lambdaArch string) string {
 		return "amd64"
 	}
 	return lambdaArch
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func cmpOr(v, def int) int {

@@ -361,6 +361,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.reply(w, x, http.StatusGatewayTimeout, nil, `{"message": "Endpoint request timed out"}`, "Endpoint request timed out")
 		return
 	}
+	g.respond(w, r, x, rt, ctxVars, out, invokeErr)
+}
+
+// respond applies the integration response: the default one to an output, the first
+// whose selection pattern matches the whole errorMessage to an error (else the default),
+// rendered with its template, its status and headers.
+func (g *Gateway) respond(w http.ResponseWriter, r *http.Request, x *exchange, rt *route, ctxVars map[string]any, out []byte, invokeErr error) {
 	resp := rt.responses[0]
 	if invokeErr != nil {
 		msg := invokeErr.Error()

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -54,6 +55,7 @@ func cdkContext() (map[string]any, error) {
 			if err := json.Unmarshal(b, &cdk); err != nil {
 				return nil, fmt.Errorf("cdk.json: %w", err)
 			}
+			root = dir
 			return cdk.Context, nil
 		}
 		parent := filepath.Dir(dir)
@@ -64,6 +66,9 @@ func cdkContext() (map[string]any, error) {
 	}
 }
 
+// root is the repository root, where cdk.json is (set by cdkContext).
+var root string
+
 var (
 	once    sync.Once
 	defDir  string
@@ -71,8 +76,8 @@ var (
 	tempDir string
 )
 
-// Default is the default stack's cloud assembly, synthesized once per test binary with a
-// placeholder bootstrap; Main removes it.
+// Default is the default stack's cloud assembly, synthesized once per test binary with
+// the real bootstrap (linux/arm64); Main removes it.
 func Default(t testing.TB) string {
 	t.Helper()
 	once.Do(func() {
@@ -84,7 +89,7 @@ func Default(t testing.TB) string {
 		if defErr = os.MkdirAll(code, 0o755); defErr != nil {
 			return
 		}
-		if defErr = os.WriteFile(filepath.Join(code, infra.HandlerName), []byte("#!/bin/false\n"), 0o755); defErr != nil {
+		if defErr = buildBootstrap(filepath.Join(code, infra.HandlerName)); defErr != nil {
 			return
 		}
 		defDir, defErr = Synth(tempDir, build, nil)
@@ -93,6 +98,31 @@ func Default(t testing.TB) string {
 		t.Fatalf("synth: %v", defErr)
 	}
 	return defDir
+}
+
+// buildBootstrap builds the functions' bootstrap as `make build` does (linux/arm64), so
+// that the asset is the real one on any host.
+func buildBootstrap(out string) error {
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return err
+	}
+	if _, err := cdkContext(); err != nil { // sets root
+		return err
+	}
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", "-o", abs, "./cmd/bootstrap")
+	cmd.Dir = filepath.Join(root, "lambdas")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build bootstrap: %v\n%s", err, b)
+	}
+	return nil
+}
+
+// Root is the repository root (where cdk.json is).
+func Root() (string, error) {
+	_, err := cdkContext()
+	return root, err
 }
 
 // Main runs the tests, then stops the CDK's Node.js process and removes what Default made.

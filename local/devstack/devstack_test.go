@@ -1,0 +1,330 @@
+package devstack_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orderbot/orderbot/local/cfn/cfntest"
+	"github.com/orderbot/orderbot/local/devstack"
+	"github.com/orderbot/orderbot/local/slacksim"
+)
+
+func TestMain(m *testing.M) { os.Exit(cfntest.Main(m)) }
+
+const secret = "devstack-test-secret"
+
+type logBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// count is how many log lines of function fn contain s.
+func (l *logBuf) count(fn, s string) int {
+	n := 0
+	for _, line := range strings.Split(l.String(), "\n") {
+		if strings.HasPrefix(line, "[Orderbot-"+fn+"] ") && strings.Contains(line, s) {
+			n++
+		}
+	}
+	return n
+}
+
+type running struct {
+	st   *devstack.Stack
+	base string
+	log  *logBuf
+}
+
+func (r *running) client(user string) *slacksim.Client {
+	c := slacksim.New(r.base, []byte(secret))
+	c.User = user
+	c.ResponseBase = r.base + "/_slack/response_url"
+	return c
+}
+
+// resources is a template's Resources, to edit.
+type resources map[string]map[string]any
+
+func (res resources) props(typ, match string) map[string]any {
+	for id, r := range res {
+		if r["Type"] == typ && strings.Contains(id, match) {
+			return r["Properties"].(map[string]any)
+		}
+	}
+	panic("no " + typ + " " + match)
+}
+
+// start serves a copy of the default cloud assembly whose template edit changed, with
+// opts, on a loopback port.
+func start(t *testing.T, edit func(resources), opts devstack.Options) *running {
+	t.Helper()
+	src := cfntest.Default(t)
+	dir := t.TempDir()
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "asset.") {
+			os.Symlink(filepath.Join(src, e.Name()), filepath.Join(dir, e.Name()))
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(src, "Orderbot.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl map[string]any
+	json.Unmarshal(b, &tpl)
+	res := resources{}
+	for id, r := range tpl["Resources"].(map[string]any) {
+		res[id] = r.(map[string]any)
+	}
+	if edit != nil {
+		edit(res)
+	}
+	all := map[string]any{}
+	for id, r := range res {
+		all[id] = r
+	}
+	tpl["Resources"] = all
+	b, _ = json.Marshal(tpl)
+	if err := os.WriteFile(filepath.Join(dir, "Orderbot.template.json"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	root, err := cfntest.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &running{base: "http://" + ln.Addr().String(), log: &logBuf{}}
+	opts.CDKOut, opts.StackName, opts.DataDir, opts.BaseURL = dir, "Orderbot", filepath.Join(dir, ".orderbot"), r.base
+	opts.SigningSecret, opts.BotToken, opts.ModuleDir, opts.Log = secret, "xoxb-test", filepath.Join(root, "lambdas"), r.log
+	if opts.RetryDelay == 0 {
+		opts.RetryDelay = 50 * time.Millisecond
+	}
+	r.st, err = devstack.Start(context.Background(), opts)
+	if err != nil {
+		ln.Close()
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/_slack/response_url/", &slacksim.ResponseURLs{Open: true})
+	mux.Handle(devstack.AWSPath, r.st)
+	mux.Handle("/", r.st.Gateway)
+	srv := &http.Server{Handler: mux}
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		srv.Close()
+		r.st.Wait()
+		r.st.Close()
+		if t.Failed() {
+			t.Logf("dev stack log:\n%s", r.log)
+		}
+	})
+	return r
+}
+
+func command(t *testing.T, r *running, cmd, text string) *slacksim.Reply {
+	t.Helper()
+	reply, err := r.client("U1").Command(context.Background(), cmd, text)
+	if err != nil {
+		t.Fatalf("%s %s: %v", cmd, text, err)
+	}
+	return reply
+}
+
+func text(r *slacksim.Reply) string {
+	if r.Msg == nil {
+		return string(r.Body)
+	}
+	b, _ := json.Marshal(r.Msg)
+	return string(b)
+}
+
+// TestServesTheTemplate: commands go through the template's methods to the functions'
+// processes and DynamoDB, and back through the integration responses.
+func TestServesTheTemplate(t *testing.T) {
+	r := start(t, nil, devstack.Options{})
+	if reply := command(t, r, "/order-update", "iced americano"); reply.Status != 200 || !strings.Contains(text(reply), "iced americano") {
+		t.Fatalf("/order-update: got %d %s, want 200 with the order", reply.Status, text(reply))
+	}
+	if reply := command(t, r, "/order-list", ""); reply.Status != 200 || !strings.Contains(text(reply), "1 order") {
+		t.Errorf("/order-list: got %d %s, want the round with 1 order", reply.Status, text(reply))
+	}
+	bad := r.client("U1")
+	bad.Secret = []byte("wrong")
+	if reply, err := bad.Command(context.Background(), "/order-update", "x"); err != nil || reply.Status != 401 {
+		t.Errorf("forged signature: got %+v, %v, want 401 from the unauthorized:.* response", reply, err)
+	}
+	if got := r.st.ColdStarts("Orderbot-order-update"); got != 1 {
+		t.Errorf("order-update cold starts: got %d, want 1 (the second request is warm)", got)
+	}
+}
+
+// TestFollowsTemplateEdits: the local stack does what the edited template says.
+func TestFollowsTemplateEdits(t *testing.T) {
+	t.Run("locale of one function", func(t *testing.T) {
+		r := start(t, func(res resources) {
+			env := res.props("AWS::Lambda::Function", "Fnorderlist")["Environment"].(map[string]any)["Variables"].(map[string]any)
+			env["ORDERBOT_LOCALE"] = "ko"
+		}, devstack.Options{})
+		if reply := command(t, r, "/order-update", "latte"); !strings.Contains(text(reply), "Your order") {
+			t.Errorf("/order-update: got %s, want English", text(reply))
+		}
+		if reply := command(t, r, "/order-list", ""); !strings.Contains(text(reply), "주문") {
+			t.Errorf("/order-list: got %s, want Korean", text(reply))
+		}
+	})
+	t.Run("method removed", func(t *testing.T) {
+		r := start(t, func(res resources) {
+			for id, v := range res {
+				if v["Type"] == "AWS::ApiGateway::Method" && strings.Contains(id, "orderlist") {
+					delete(res, id)
+				}
+			}
+		}, devstack.Options{})
+		reply := command(t, r, "/order-list", "")
+		if reply.Status != 403 || !strings.Contains(string(reply.Body), "Missing Authentication Token") {
+			t.Errorf("/order-list: got %d %s, want 403 Missing Authentication Token", reply.Status, reply.Body)
+		}
+		if reply := command(t, r, "/order-update", "latte"); reply.Status != 200 {
+			t.Errorf("/order-update: got %d, want 200", reply.Status)
+		}
+	})
+	t.Run("selection pattern and status", func(t *testing.T) {
+		r := start(t, func(res resources) {
+			in := res.props("AWS::ApiGateway::Method", "orderupdatePOST")["Integration"].(map[string]any)
+			for _, v := range in["IntegrationResponses"].([]any) {
+				ir := v.(map[string]any)
+				if ir["SelectionPattern"] == "unauthorized:.*" {
+					ir["StatusCode"] = "418"
+					ir["ResponseTemplates"] = map[string]any{"application/json": `{"error":"teapot"}`}
+				}
+			}
+		}, devstack.Options{})
+		bad := r.client("U1")
+		bad.Secret = []byte("wrong")
+		reply, err := bad.Command(context.Background(), "/order-update", "x")
+		if err != nil || reply.Status != 418 || !strings.Contains(string(reply.Body), "teapot") {
+			t.Errorf("forged signature: got %+v, %v, want 418 teapot", reply, err)
+		}
+	})
+}
+
+// TestTimeoutRecyclesEnvironment: a 1-second Timeout with a 2-second store kills the
+// invocation (Lambda's timeout error, answered 500 by the default response) and the
+// next request starts a new environment.
+func TestTimeoutRecyclesEnvironment(t *testing.T) {
+	r := start(t, func(res resources) {
+		res.props("AWS::Lambda::Function", "Fnorderupdate")["Timeout"] = 1.0
+	}, devstack.Options{StoreLatency: 2 * time.Second})
+	for i := 1; i <= 2; i++ {
+		reply := command(t, r, "/order-update", "latte")
+		if reply.Status != 500 {
+			t.Errorf("request %d: got %d %s, want 500 (timed out)", i, reply.Status, reply.Body)
+		}
+		if got := r.st.ColdStarts("Orderbot-order-update"); got != i {
+			t.Errorf("after request %d: %d cold starts, want %d (a timed-out environment is discarded)", i, got, i)
+		}
+	}
+	if n := r.log.count("order-update", "Task timed out after 1.00 seconds"); n != 2 {
+		t.Errorf("got %d timeout lines, want 2", n)
+	}
+}
+
+// asyncInvoke invokes fn through the Lambda stand-in with InvocationType Event.
+func asyncInvoke(t *testing.T, r *running, fn string, payload string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, r.base+devstack.AWSPath+"lambda/2015-03-31/functions/"+fn+"/invocations", strings.NewReader(payload))
+	req.Header.Set("X-Amz-Invocation-Type", "Event")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("invoke: got %v, %v, want 202", resp, err)
+	}
+	resp.Body.Close()
+}
+
+// TestAsyncRetriesAndDeadLetters: a failing asynchronous event runs 1 + MaximumRetryAttempts
+// times and then lands in the dead-letter queue; with MaximumRetryAttempts 0 it goes
+// straight there.
+func TestAsyncRetriesAndDeadLetters(t *testing.T) {
+	for _, tc := range []struct {
+		retries float64
+		runs    int
+	}{{2, 3}, {0, 1}} {
+		r := start(t, func(res resources) {
+			res.props("AWS::Lambda::EventInvokeConfig", "Fnorderupdate")["MaximumRetryAttempts"] = tc.retries
+		}, devstack.Options{})
+		// Neither a request nor a deferred run nor a schedule: the handler refuses it.
+		asyncInvoke(t, r, "Orderbot-order-update", `{"unexpected":true}`)
+		r.st.Wait()
+		if n := r.log.count("order-update", "platform.start"); n != tc.runs {
+			t.Errorf("MaximumRetryAttempts %v: got %d runs, want %d", tc.retries, n, tc.runs)
+		}
+		var dlq []map[string]any
+		for id := range r.st.Stack.Queues {
+			msgs, err := r.st.DeadLetters(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dlq = append(dlq, msgs...)
+		}
+		if len(dlq) != 1 || dlq[0]["Body"] != `{"unexpected":true}` {
+			t.Errorf("MaximumRetryAttempts %v: dead letters %v, want the one event", tc.retries, dlq)
+		}
+	}
+}
+
+// TestScheduleFiresTwice: a deadline's schedule, created by the function through the
+// Scheduler stand-in and fired twice (at least once delivery), closes the round once.
+func TestScheduleFiresTwice(t *testing.T) {
+	r := start(t, nil, devstack.Options{ClockSpeed: 600, Twice: true})
+	command(t, r, "/order-update", "latte")
+	if reply := command(t, r, "/order-list", "close in 1m"); reply.Status != 200 {
+		t.Fatalf("close in 1m: got %d %s", reply.Status, reply.Body)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(r.log.String(), "fired") && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	r.st.Wait()
+	if n := strings.Count(r.log.String(), "/close-"); n != 1 {
+		t.Errorf("got %d close firings logged, want 1 (fired twice)", n)
+	}
+	if runs, applied := r.log.count("order-list", "round closed at its deadline"), r.log.count("order-list", `"outcome":"applied"`); runs != 2 || applied != 2 {
+		// applied twice: the deadline's own request, and the close
+		t.Errorf("close runs: got %d (applied lines %d), want 2 runs, one applying the close", runs, applied)
+	}
+	if n := r.log.count("order-list", `"msg":"reply sent"`); n != 1 {
+		t.Errorf("tally posts: got %d, want 1", n)
+	}
+	reply := command(t, r, "/order-list", "history")
+	if reply.Msg == nil || strings.Count(reply.Msg.Text, "latte") != 1 || !strings.Contains(reply.Msg.Text, "closed by its deadline") {
+		t.Errorf("history: got %s, want one round closed by its deadline with the latte", text(reply))
+	}
+}
