@@ -51,7 +51,7 @@ func TestAsyncInvokeConfig(t *testing.T) {
 			if got, want := p["Qualifier"], "$LATEST"; got != want {
 				t.Errorf("Qualifier: got %v, want %v", got, want)
 			}
-			dlq := "<" + def.ofType("AWS::SQS::Queue")[0] + ".Arn>"
+			dlq := "<" + deferredDLQ(t) + ".Arn>"
 			if got := render(get(def.res[rr.function].Properties, "DeadLetterConfig", "TargetArn")); got != dlq {
 				t.Errorf("DeadLetterConfig.TargetArn: got %s, want %s", got, dlq)
 			}
@@ -225,11 +225,11 @@ func TestSyncDurationLogContract(t *testing.T) {
 // A deferred run that fails every retry (or outlives its event age) lands in the
 // dead-letter queue, and an alarm fires as soon as one is there.
 func TestDeferredDLQAlarm(t *testing.T) {
-	queue := def.ofType("AWS::SQS::Queue")[0]
+	queue := deferredDLQ(t)
 	var found int
 	for _, id := range def.ofType("AWS::CloudWatch::Alarm") {
 		a := def.res[id].Properties
-		if a["Namespace"] != "AWS/SQS" {
+		if a["Namespace"] != "AWS/SQS" || strings.HasPrefix(id, "DeadlineDLQ") { // Scheduler's: TestSchedulerDeadLetterQueue
 			continue
 		}
 		found++

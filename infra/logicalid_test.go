@@ -27,6 +27,7 @@ var statefulLogicalIDs = map[string]string{
 	"FnorderupdateLogGroup510A3C9A": "AWS::Logs::LogGroup",
 	"FnorderlistLogGroup19E96A5F":   "AWS::Logs::LogGroup",
 	"DeferredDLQFE6A1B17":           "AWS::SQS::Queue",
+	"DeadlineDLQ7408A16D":           "AWS::SQS::Queue",
 	// Holds the pending deadline schedules (a new group would start empty: open rounds'
 	// deadlines would never fire), and its fixed name would collide.
 	"DeadlineSchedules": "AWS::Scheduler::ScheduleGroup",

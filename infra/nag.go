@@ -46,6 +46,9 @@ const (
 		"on-failure destination would be a second target for the same events."
 	reasonIsDLQ = "This queue is the dead-letter queue of the command functions' asynchronous " +
 		"self-invocations; a dead-letter queue of its own would have no consumer either."
+	reasonIsSchedulerDLQ = "This queue is the dead-letter queue of the deadline schedules' target " +
+		"(DeadLetterConfig of each schedule, created at run time, so cdk-nag cannot see the link); " +
+		"a dead-letter queue of its own would have no consumer either."
 	reasonNoRotation = "The signing secret and bot token are issued by Slack and can only be rotated " +
 		"in Slack's app settings; there is no API for a rotation Lambda to call."
 	reasonAccountRole = "This is API Gateway's account-wide CloudWatch role: API Gateway creates the " +
@@ -101,6 +104,8 @@ func (s *Stack) addSuppressions() {
 		}
 	}
 	s.suppress(s.DeferredWork.Queue, "Serverless-SQSRedrivePolicy", reasonIsDLQ)
+	s.suppress(s.Deadlines.DeadLetters, "Serverless-SQSRedrivePolicy", reasonIsSchedulerDLQ)
+	s.suppress(s.Deadlines.DeadLetters, "AwsSolutions-SQS3", reasonIsSchedulerDLQ)
 	if api.CloudWatchRole != nil {
 		s.suppress(api.CloudWatchRole, "AwsSolutions-IAM5", reasonAccountRole,
 			"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:API-Gateway-Execution-Logs_*",

@@ -2,8 +2,10 @@ package infra
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -13,6 +15,7 @@ import (
 // DeadlineSchedulesProps configures the rounds' deadline schedules.
 type DeadlineSchedulesProps struct {
 	Config Config
+	Alarms *Alarms
 }
 
 // DeadlineSchedules is where rounds' deadlines live: a schedule group for the one-time
@@ -28,6 +31,11 @@ type DeadlineSchedules struct {
 	// TargetARN is the schedule function's ARN (built from its fixed name, so the role
 	// does not depend on the function, whose policy names the role).
 	TargetARN string
+	// DeadLetters receives a firing Scheduler could not deliver within the target's retry
+	// policy (schedule.TargetMaxRetries, TargetMaxEventAge), and alarms at its first
+	// message (issue #21): a deadline is never dropped silently.
+	DeadLetters awssqs.Queue
+	Alarm       awscloudwatch.Alarm
 }
 
 // NewDeadlineSchedules creates the group "DeadlineSchedules" and the role
@@ -47,6 +55,16 @@ func NewDeadlineSchedules(scope constructs.Construct, p DeadlineSchedulesProps) 
 		Service: jsii.String("scheduler"), Resource: jsii.String("schedule-group"),
 		ResourceName: jsii.String(d.GroupName), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME,
 	})
+	d.DeadLetters = awssqs.NewQueue(scope, jsii.String("DeadlineDLQ"), &awssqs.QueueProps{
+		EnforceSSL:      jsii.Bool(true),
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	})
+	visible := d.DeadLetters.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
+		Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Maximum"),
+	})
+	d.Alarm = p.Alarms.Over(scope, "DeadlineDLQMessages", visible, 0,
+		"orderbot: Scheduler could not deliver a round's deadline or reminder; the firing is in the dead-letter queue")
 	d.Role = awsiam.NewRole(scope, jsii.String("DeadlineSchedulerRole"), &awsiam.RoleProps{
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String("scheduler.amazonaws.com"), &awsiam.ServicePrincipalOpts{
 			Conditions: &map[string]any{
@@ -60,6 +78,12 @@ func NewDeadlineSchedules(scope constructs.Construct, p DeadlineSchedulesProps) 
 				Sid:       jsii.String("InvokeScheduleFunction"),
 				Actions:   jsii.Strings("lambda:InvokeFunction"),
 				Resources: jsii.Strings(d.TargetARN),
+			}), awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				// Scheduler sends an undeliverable firing to the target's dead-letter queue
+				// as this role (https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html).
+				Sid:       jsii.String("DeadLetters"),
+				Actions:   jsii.Strings("sqs:SendMessage"),
+				Resources: jsii.Strings(*d.DeadLetters.QueueArn()),
 			})},
 		})},
 	})
@@ -100,5 +124,6 @@ func (d *DeadlineSchedules) environment() map[string]*string {
 		api.EnvScheduleGroup:     jsii.String(d.GroupName),
 		api.EnvScheduleRoleARN:   d.Role.RoleArn(),
 		api.EnvScheduleTargetARN: jsii.String(d.TargetARN),
+		api.EnvScheduleDLQARN:    d.DeadLetters.QueueArn(),
 	}
 }

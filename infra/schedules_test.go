@@ -27,9 +27,10 @@ func TestDeadlineSchedulesIAM(t *testing.T) {
 	pols := def.policies()
 	for _, st := range pols[schedRole] {
 		b, _ := json.Marshal(st)
-		if !strings.Contains(string(b), `"lambda:InvokeFunction"`) || !strings.Contains(string(b), "function:Orderbot-"+api.ScheduleFunction) ||
-			strings.Contains(string(b), "*") {
-			t.Errorf("scheduler role statement: got %s, want lambda:InvokeFunction on the %s function only", b, api.ScheduleFunction)
+		invoke := strings.Contains(string(b), `"lambda:InvokeFunction"`) && strings.Contains(string(b), "function:Orderbot-"+api.ScheduleFunction)
+		deadLetters := strings.Contains(string(b), `"sqs:SendMessage"`) && strings.Contains(string(b), "DeadlineDLQ")
+		if !invoke && !deadLetters || strings.Contains(string(b), "*") {
+			t.Errorf("scheduler role statement: got %s, want lambda:InvokeFunction on the %s function or sqs:SendMessage on the deadline DLQ only", b, api.ScheduleFunction)
 		}
 	}
 	for id, sts := range pols {
@@ -61,4 +62,51 @@ func schedulerRole(t *testing.T) string {
 	}
 	t.Fatal("no DeadlineSchedulerRole")
 	return ""
+}
+
+// TestSchedulerDeadLetterQueue (issue #21, finding 8): a firing Scheduler cannot deliver
+// goes to a dead-letter queue that the Scheduler role may send to and that alarms at its
+// first message; the schedule function is told the queue (SCHEDULE_DLQ_ARN).
+func TestSchedulerDeadLetterQueue(t *testing.T) {
+	var queue string
+	for _, id := range def.ofType("AWS::SQS::Queue") {
+		if strings.HasPrefix(id, "DeadlineDLQ") {
+			queue = id
+		}
+	}
+	if queue == "" {
+		t.Fatalf("queues: got %v, want a DeadlineDLQ", def.ofType("AWS::SQS::Queue"))
+	}
+	alarmed := false
+	for _, id := range def.ofType("AWS::CloudWatch::Alarm") {
+		b, _ := json.Marshal(def.res[id].Properties)
+		if strings.HasPrefix(id, "DeadlineDLQMessages") && strings.Contains(string(b), queue) &&
+			strings.Contains(string(b), "ApproximateNumberOfMessagesVisible") {
+			alarmed = true
+		}
+	}
+	if !alarmed {
+		t.Errorf("alarms: want DeadlineDLQMessages on %s's visible messages", queue)
+	}
+	sends := false
+	for _, st := range def.policies()[schedulerRole(t)] {
+		b, _ := json.Marshal(st)
+		sends = sends || strings.Contains(string(b), `"sqs:SendMessage"`) && strings.Contains(string(b), queue)
+	}
+	if !sends {
+		t.Errorf("scheduler role: want sqs:SendMessage on %s", queue)
+	}
+	found := false
+	for _, id := range def.ofType("AWS::Lambda::Function") {
+		b, _ := json.Marshal(def.res[id].Properties["Environment"])
+		if strings.Contains(string(b), api.EnvScheduleDLQARN) {
+			found = true
+			if !strings.Contains(string(b), queue) {
+				t.Errorf("%s: %s does not name %s: %s", id, api.EnvScheduleDLQARN, queue, b)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("functions: want the schedule function to get %s", api.EnvScheduleDLQARN)
+	}
 }

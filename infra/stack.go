@@ -84,7 +84,7 @@ func NewStack(scope constructs.Construct, cfg Config, props *awscdk.StackProps) 
 		AccountRole: cfg.CloudWatchRole, Alarms: s.Alarms,
 	})
 	s.DeferredWork = NewDeferredQueue(s.Stack, DeferredQueueProps{Alarms: s.Alarms})
-	s.Deadlines = NewDeadlineSchedules(s.Stack, DeadlineSchedulesProps{Config: cfg})
+	s.Deadlines = NewDeadlineSchedules(s.Stack, DeadlineSchedulesProps{Config: cfg, Alarms: s.Alarms})
 	for _, r := range api.Routes {
 		if err := s.addRoute(r); err != nil {
 			return nil, err

@@ -129,9 +129,9 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::Logs::LogGroup":            n + 1,   // one per function, one for access logs
 		"AWS::IAM::Role":                 n + 2,   // one per function, the API Gateway account role, Scheduler's
 		"AWS::Scheduler::ScheduleGroup":  1,       // rounds' deadlines
-		"AWS::CloudWatch::Alarm":         3*n + 2, // per function; API 5XX; deferred-work DLQ
-		"AWS::SQS::Queue":                1,       // dead letters of deferred (asynchronous) work
-		"AWS::SQS::QueuePolicy":          1,       // TLS only
+		"AWS::CloudWatch::Alarm":         3*n + 3, // per function; API 5XX; deferred-work DLQ; deadline DLQ
+		"AWS::SQS::Queue":                2,       // dead letters of deferred (asynchronous) work, of Scheduler's firings
+		"AWS::SQS::QueuePolicy":          2,       // TLS only
 		"AWS::Logs::MetricFilter":        2 * n,   // per function: rejected requests (Errors alarm), synchronous latency
 		"AWS::ApiGateway::RestApi":       1,
 		"AWS::ApiGateway::Stage":         1,
@@ -305,8 +305,8 @@ func TestRolesLeastPrivilege(t *testing.T) {
 						statement{Actions: []string{"iam:PassRole"}, Resources: []string{"<" + schedulerRole(t) + ".Arn>"},
 							Condition: render(map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "scheduler.amazonaws.com"}})})
 				}
-				want = append(want, statement{Actions: []string{"sqs:SendMessage"}, Resources: []string{"<" + def.ofType("AWS::SQS::Queue")[0] + ".Arn>"}})
-				if dlq := render(get(def.res[rr.function].Properties, "DeadLetterConfig", "TargetArn")); dlq != "<"+def.ofType("AWS::SQS::Queue")[0]+".Arn>" {
+				want = append(want, statement{Actions: []string{"sqs:SendMessage"}, Resources: []string{"<" + deferredDLQ(t) + ".Arn>"}})
+				if dlq := render(get(def.res[rr.function].Properties, "DeadLetterConfig", "TargetArn")); dlq != "<"+deferredDLQ(t)+".Arn>" {
 					t.Errorf("dead-letter target %s", dlq)
 				}
 			}
@@ -410,4 +410,16 @@ func sorted(s []string) []string {
 	s = slices.Clone(s)
 	sort.Strings(s)
 	return s
+}
+
+// deferredDLQ is the logical id of the deferred work's dead-letter queue.
+func deferredDLQ(t *testing.T) string {
+	t.Helper()
+	for _, id := range def.ofType("AWS::SQS::Queue") {
+		if strings.HasPrefix(id, "DeferredDLQ") {
+			return id
+		}
+	}
+	t.Fatal("no DeferredDLQ queue")
+	return ""
 }

@@ -55,6 +55,7 @@ var Settings = []Setting{
 	{EnvReplyBudget, ByStack}, {EnvLocale, ByStack}, {EnvHistoryDays, ByStack},
 	{EnvTimeZone, ByStack}, {EnvReminderMinutes, ByStack},
 	{EnvScheduleGroup, ByStackSchedule}, {EnvScheduleRoleARN, ByStackSchedule}, {EnvScheduleTargetARN, ByStackSchedule},
+	{EnvScheduleDLQARN, ByStackSchedule},
 	{EnvLambdaFunctionName, ByLambda}, {EnvLambdaLogLevel, ByLambda},
 	{EnvSigningSecret, ByLocal}, {EnvBotToken, ByLocal}, {EnvLocalSlack, ByLocal},
 }

@@ -49,6 +49,9 @@ const (
 	EnvScheduleRoleARN = "SCHEDULE_ROLE_ARN"
 	// EnvScheduleTargetARN is ScheduleFunction's ARN, the schedules' target.
 	EnvScheduleTargetARN = "SCHEDULE_TARGET_ARN"
+	// EnvScheduleDLQARN is the SQS queue a firing goes to when Scheduler cannot deliver it
+	// after its retries (issue #21): the schedules' dead-letter queue, with its alarm.
+	EnvScheduleDLQARN = "SCHEDULE_DLQ_ARN"
 	// EnvTimeZone is the team's time zone for deadlines typed as a time of day (IANA).
 	EnvTimeZone = "ORDERBOT_TIMEZONE"
 	// EnvReminderMinutes is how long before a deadline the channel is reminded (0: never).

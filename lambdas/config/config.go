@@ -80,6 +80,8 @@ type Config struct {
 // Schedule is the EventBridge Scheduler configuration of the schedule function.
 type Schedule struct {
 	Group, RoleARN, TargetARN string
+	// DLQARN is the queue a firing Scheduler cannot deliver goes to ("": none).
+	DLQARN string
 }
 
 // Secret is what the Secrets Manager secret holds: a JSON object with the keys
@@ -163,7 +165,8 @@ func Parse(getenv func(string) string) (Config, error) {
 		SigningSecret: v[api.EnvSigningSecret], BotToken: v[api.EnvBotToken], LocalSlack: v[api.EnvLocalSlack],
 		LogLevel:    level(v[api.EnvLambdaLogLevel], v[api.EnvLogLevel]),
 		ReplyBudget: handler.DefaultBudget,
-		Schedule:    Schedule{Group: v[api.EnvScheduleGroup], RoleARN: v[api.EnvScheduleRoleARN], TargetARN: v[api.EnvScheduleTargetARN]},
+		Schedule: Schedule{Group: v[api.EnvScheduleGroup], RoleARN: v[api.EnvScheduleRoleARN], TargetARN: v[api.EnvScheduleTargetARN],
+			DLQARN: v[api.EnvScheduleDLQARN]},
 	}
 	if s := v[api.EnvHistoryDays]; s != "" {
 		days, err := strconv.Atoi(s)

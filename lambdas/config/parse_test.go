@@ -33,7 +33,7 @@ func TestParseValues(t *testing.T) {
 		api.EnvFunction: "interactive", api.EnvTableName: "t", api.EnvSecretARN: "arn:s",
 		api.EnvLogLevel: "debug", api.EnvReplyBudget: "700", api.EnvLocale: "ko", api.EnvHistoryDays: "30",
 		api.EnvTimeZone: "Europe/Berlin", api.EnvReminderMinutes: "0",
-		api.EnvScheduleGroup: "g", api.EnvScheduleRoleARN: "arn:r", api.EnvScheduleTargetARN: "arn:f",
+		api.EnvScheduleGroup: "g", api.EnvScheduleRoleARN: "arn:r", api.EnvScheduleTargetARN: "arn:f", api.EnvScheduleDLQARN: "arn:q",
 		api.EnvLambdaFunctionName: "Orderbot-interactive",
 	}
 	c, err := Parse(func(k string) string { return env[k] })
@@ -43,7 +43,7 @@ func TestParseValues(t *testing.T) {
 	got := []any{c.Function, c.Self, c.TableName, c.SecretARN, c.LogLevel.String(), c.ReplyBudget, c.Locale,
 		c.HistoryTTL, c.Zone.String(), c.Reminder, c.Schedule}
 	want := []any{"interactive", "Orderbot-interactive", "t", "arn:s", "DEBUG", 700 * time.Millisecond, "ko",
-		30 * 24 * time.Hour, "Europe/Berlin", time.Duration(0), Schedule{"g", "arn:r", "arn:f"}}
+		30 * 24 * time.Hour, "Europe/Berlin", time.Duration(0), Schedule{"g", "arn:r", "arn:f", "arn:q"}}
 	for i := range want {
 		if got[i] != want[i] {
 			t.Errorf("field %d: got %v, want %v", i, got[i], want[i])

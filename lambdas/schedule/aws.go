@@ -37,7 +37,10 @@ type AWS struct {
 	Group     string
 	RoleARN   string
 	TargetARN string
-	HTTP      *http.Client // http.DefaultClient when nil
+	// DeadLetterARN, when set, is the SQS queue a firing goes to when Scheduler cannot
+	// deliver it within the retry policy: never dropped silently (issue #21).
+	DeadLetterARN string
+	HTTP          *http.Client // http.DefaultClient when nil
 }
 
 type createInput struct {
@@ -55,11 +58,16 @@ type createInput struct {
 type flexibleTimeWindow struct{ Mode string }
 
 type target struct {
-	Arn         string
-	RoleArn     string
-	Input       string
-	RetryPolicy retryPolicy
+	Arn              string
+	RoleArn          string
+	Input            string
+	RetryPolicy      retryPolicy
+	DeadLetterConfig *deadLetterConfig `json:",omitempty"`
 }
+
+// deadLetterConfig is the target's DeadLetterConfig: an SQS queue's ARN
+// (https://docs.aws.amazon.com/scheduler/latest/APIReference/API_DeadLetterConfig.html).
+type deadLetterConfig struct{ Arn string }
 
 type retryPolicy struct {
 	MaximumEventAgeInSeconds int
@@ -74,7 +82,7 @@ func Expression(t time.Time) string {
 // Create implements Scheduler: POST /schedules/{Name}. ConflictException (the name
 // exists) is success.
 func (a AWS) Create(ctx context.Context, s Schedule) error {
-	body, err := json.Marshal(createInput{
+	in := createInput{
 		ActionAfterCompletion: "DELETE",
 		ClientToken:           s.Name, // idempotent retries of the same call
 		Description:           "orderbot round deadline (" + s.At.UTC().Format(time.RFC3339) + ")",
@@ -84,7 +92,11 @@ func (a AWS) Create(ctx context.Context, s Schedule) error {
 		State: "ENABLED",
 		Target: target{Arn: a.TargetARN, RoleArn: a.RoleARN, Input: string(s.Input),
 			RetryPolicy: retryPolicy{MaximumEventAgeInSeconds: int(TargetMaxEventAge.Seconds()), MaximumRetryAttempts: TargetMaxRetries}},
-	})
+	}
+	if a.DeadLetterARN != "" {
+		in.Target.DeadLetterConfig = &deadLetterConfig{Arn: a.DeadLetterARN}
+	}
+	body, err := json.Marshal(in)
 	if err != nil {
 		return err
 	}

@@ -189,3 +189,26 @@ func TestLocalSpeed(t *testing.T) {
 		t.Fatalf("20 s into a 20-minute deadline at 60×: fired %v, want close-a", got)
 	}
 }
+
+// TestCreateNamesTheDeadLetterQueue (issue #21, finding 8): a firing Scheduler cannot
+// deliver within its retry policy goes to the dead-letter queue, never dropped silently.
+func TestCreateNamesTheDeadLetterQueue(t *testing.T) {
+	a, got := scheduler(t, http.StatusOK)
+	a.DeadLetterARN = "arn:aws:sqs:ap-northeast-2:111122223333:Orderbot-DeferredDLQ"
+	if err := a.Create(context.Background(), Schedule{Name: "close-abc", At: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	var in struct {
+		Target struct {
+			DeadLetterConfig struct{ Arn string }
+			RetryPolicy      struct{ MaximumRetryAttempts, MaximumEventAgeInSeconds int }
+		}
+	}
+	if err := json.Unmarshal([]byte((*got)[0].body), &in); err != nil {
+		t.Fatal(err)
+	}
+	if in.Target.DeadLetterConfig.Arn != a.DeadLetterARN || in.Target.RetryPolicy.MaximumRetryAttempts != TargetMaxRetries ||
+		in.Target.RetryPolicy.MaximumEventAgeInSeconds != int(TargetMaxEventAge.Seconds()) {
+		t.Fatalf("target: got %+v, want the dead-letter queue %s and the retry policy", in.Target, a.DeadLetterARN)
+	}
+}

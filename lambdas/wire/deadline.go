@@ -20,7 +20,7 @@ func deadlines(d *handler.Deps, c config.Config) {
 	d.Zone, d.Reminder = c.Zone, c.Reminder
 	if c.Schedule.Group != "" {
 		d.Scheduler = schedule.AWS{AWS: config.ForService(c.AWS, "SCHEDULER"), Group: c.Schedule.Group,
-			RoleARN: c.Schedule.RoleARN, TargetARN: c.Schedule.TargetARN,
+			RoleARN: c.Schedule.RoleARN, TargetARN: c.Schedule.TargetARN, DeadLetterARN: c.Schedule.DLQARN,
 			HTTP: &http.Client{Timeout: schedule.CallTimeout}}
 	}
 }
