@@ -91,9 +91,11 @@ func dev(ctx context.Context, args []string) error {
 	defer gw.Wait()
 	go sched.Run(ctx, 100*time.Millisecond)
 	mux := http.NewServeMux()
-	mux.Handle(ResponseURLPath+"/", &slacksim.ResponseURLs{Open: true})
+	responses := &slacksim.ResponseURLs{Open: true}
+	mux.Handle(ResponseURLPath+"/", responses)
 	mux.Handle(WebAPIPath+"/", http.StripPrefix(WebAPIPath, web))
 	mux.Handle("/", gw)
+	mountChannelPage(ctx, mux, base, secret, web, responses, settings)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
 	devBanner(base, f.dbPath, faults, secret, generated)
 	return serveUntilDone(ctx, srv, ln)
