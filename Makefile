@@ -11,10 +11,12 @@ STACK     ?= Orderbot
 URL       ?=
 CDK_FLAGS ?=
 TOOLS     := $(GO) tool -modfile=$(CURDIR)/tools/go.mod
+# The browser test (cmd/orderbot, TestChannelPageInBrowser) leaves its screenshots here.
+export ORDERBOT_TEST_ARTIFACTS ?= $(CURDIR)/.artifacts/browser
 # jsii prints a banner on Node 20 at every synth and infra test; Node 20 works.
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: help deps build test test-lambdas test-local test-infra synth diff deploy dev smoke manifest lint bench clean
+.PHONY: help deps build test test-lambdas test-local test-infra synth diff deploy dev smoke manifest lint bench clean screenshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -50,6 +52,9 @@ deploy: deps build ## cdk deploy
 
 dev: deps ## run the synthesized template locally on 127.0.0.1:3000 (synthesizes cdk.out first when missing or stale; each function its own process)
 	$(GO) run ./cmd/orderbot dev --stack $(STACK)
+
+screenshots: ## rerun the browser test and refresh docs/screenshots/round-{en,ko}.png (needs chromium)
+	ORDERBOT_UPDATE_DOCS=1 $(GO) test -count=1 -run TestChannelPageInBrowser -v ./cmd/orderbot
 
 smoke: ## smoke-test a deployed API: make smoke URL=https://…/prod SECRET=…
 	@test -n "$(URL)" || { echo "usage: make smoke URL=https://<api>/<stage> [SECRET=…]"; exit 2; }
