@@ -60,7 +60,10 @@ func startDevWith(t *testing.T, bin string, env []string, args ...string) *devPr
 	t.Helper()
 	port := freePort(t)
 	dir := t.TempDir()
-	args = append([]string{"dev", "--port", strconv.Itoa(port), "--db", filepath.Join(dir, "orders.db"), "--quiet"}, args...)
+	// --in-process: the route table's handlers in the dev server (seconds to start); the
+	// template mode mounts the same page with the same hook, behind processes that need a
+	// synthesized cloud assembly.
+	args = append([]string{"dev", "--in-process", "--port", strconv.Itoa(port), "--db", filepath.Join(dir, "orders.db"), "--quiet"}, args...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(append(os.Environ(), "SLACK_SIGNING_SECRET="+procSecret, "SLACK_BOT_TOKEN="), env...)
 	cmd.Dir = dir

@@ -60,10 +60,12 @@ func devTemplate(ctx context.Context, f devFlags, secret string, generated bool)
 	web := slacksim.NewWebAPI(token)
 	web.Open = true // send's trigger_ids are made in another process
 	mux := http.NewServeMux()
-	mux.Handle(ResponseURLPath+"/", &slacksim.ResponseURLs{Open: true})
+	responses := &slacksim.ResponseURLs{Open: true}
+	mux.Handle(ResponseURLPath+"/", responses)
 	mux.Handle(WebAPIPath+"/", http.StripPrefix(WebAPIPath, web))
 	mux.Handle(devstack.AWSPath, st)
 	mux.Handle("/", st.Gateway)
+	mountChannelPage(ctx, mux, base, secret, web, responses, templateSettings(st, settingOverrides()))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
 	fmt.Fprintf(os.Stderr, "orderbot dev: serving %s/%s.template.json on %s (ready in %v; data in %s)\n",
 		dir, f.stack, base, time.Since(start).Round(time.Millisecond), filepath.Dir(f.dbPath))
