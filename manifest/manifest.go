@@ -22,8 +22,11 @@ const (
 )
 
 // BotScopes are the bot token scopes the handlers need: slash commands, posting shared and
-// closed rounds, and receiving mentions.
-var BotScopes = []string{"commands", "chat:write", "app_mentions:read"}
+// closed rounds, and receiving mentions. chat:write.public lets a deadline's tally reach a
+// public channel the bot was never added to (slash commands work there; chat.postMessage
+// without it answers not_in_channel — https://api.slack.com/scopes/chat:write.public).
+// A private channel still needs `/invite @orderbot` (issue #21).
+var BotScopes = []string{"commands", "chat:write", "chat:write.public", "app_mentions:read"}
 
 // BotEvents are the Events API events the events route handles.
 var BotEvents = []string{"app_mention"}

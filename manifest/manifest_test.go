@@ -41,7 +41,7 @@ func TestBuildFollowsRouteTable(t *testing.T) {
 	if len(want) == 0 {
 		t.Error("slash commands in the route table: got none, want at least one")
 	}
-	if want := []string{"commands", "chat:write", "app_mentions:read"}; !slices.Equal(m.OAuthConfig.Scopes.Bot, want) {
+	if want := []string{"commands", "chat:write", "chat:write.public", "app_mentions:read"}; !slices.Equal(m.OAuthConfig.Scopes.Bot, want) {
 		t.Errorf("bot scopes: got %v, want %v", m.OAuthConfig.Scopes.Bot, want)
 	}
 	if want := []string{"app_mention"}; !slices.Equal(m.Settings.EventSubscriptions.BotEvents, want) {

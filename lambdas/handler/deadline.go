@@ -259,8 +259,17 @@ func (d Deps) deadlineTask(t *task, ev api.Event, cmd slackgo.SlashCommand, ch o
 		}
 		log.Info("deadline set", "team", ch.Team, "channel", ch.Channel, "round", res.Round.ID,
 			"deadline", res.Round.Deadline, "outcome", res.Outcome.String())
-		if arg.note != "" && res.Round.Open() && res.Round.DeadlineBy == req.ID {
-			return d.Messages.DeadlineSet(res.Round.Deadline.In(d.zone()), d.now(), arg.note), nil
+		var notes []string
+		if arg.note != "" {
+			notes = append(notes, arg.note)
+		}
+		if !arg.at.IsZero() && arg.at.Sub(req.At) >= api.ResponseURLValidity-respondTimeout {
+			// Past the command's response_url the tally goes with the bot token, which
+			// a private channel refuses until the bot is invited (issue #21, finding 3).
+			notes = append(notes, d.Messages.DeadlineInviteHint())
+		}
+		if len(notes) > 0 && res.Round.Open() && res.Round.DeadlineBy == req.ID {
+			return d.Messages.DeadlineSet(res.Round.Deadline.In(d.zone()), d.now(), notes...), nil
 		}
 		return d.deadlineReply(res.Round), nil
 	}
@@ -437,12 +446,34 @@ func (d Deps) postToChannel(ctx context.Context, id string, f api.ScheduleFire, 
 			}
 		}
 		_, err := poster.PostMessage(pctx, f.Channel, msg)
-		return err
+		if !cannotPostIn(err) {
+			return err
+		}
+		if f.Kind != api.ScheduleClose || f.User == "" {
+			log.Warn("reminder not postable in the channel: the bot is not in it", "error", err.Error())
+			return nil // final; the tally, when it comes, goes to the setter
+		}
+		// A channel the bot cannot post in (private and not invited; public without
+		// chat:write.public): no retry changes that. The setter hears it in the app's
+		// direct messages, with how to fix it (issue #21, finding 3).
+		log.Warn("deadline message not postable in the channel: sent to the setter", "error", err.Error())
+		if _, derr := poster.PostMessage(pctx, f.User, d.Messages.NotPostedInChannel(f.Channel, msg)); derr != nil {
+			log.Error("deadline message not delivered: the channel refused the bot and so did the setter's direct messages", "error", derr.Error())
+		}
+		return nil
 	}
 	if err := d.postOnce(ctx, id, post, orders.RequestMemory, log); err != nil {
 		return api.Internal("post deadline message", err)
 	}
 	return nil
+}
+
+// cannotPostIn reports whether Slack refused a chat.postMessage because the bot cannot post
+// in that channel: not_in_channel (a public channel, without chat:write.public) or
+// channel_not_found (a private channel it was not invited to, which Slack does not reveal).
+func cannotPostIn(err error) bool {
+	var e slackgo.SlackErrorResponse
+	return errors.As(err, &e) && (e.Err == "not_in_channel" || e.Err == "channel_not_found")
 }
 
 // ChannelPoster posts a message to a channel with the bot token (chat.postMessage); a

@@ -45,6 +45,21 @@ func (m Messages) DeadlineSet(at, now time.Time, notes ...string) *slackgo.Msg {
 	return message(slackgo.ResponseTypeInChannel, text, section(text))
 }
 
+// DeadlineInviteHint says that the tally will go with the bot token, and how to let it into
+// a private channel.
+func (m Messages) DeadlineInviteHint() string { return m.text(i18n.DeadlineInviteHint) }
+
+// NotPostedInChannel is msg for the setter's direct messages, after channel refused the
+// bot: what happened and how to fix it, then msg.
+func (m Messages) NotPostedInChannel(channel string, msg *slackgo.Msg) *slackgo.Msg {
+	head := m.text(i18n.NotPostedInChannel, channel)
+	blocks := append([]slackgo.Block{section(head)}, msg.Blocks.BlockSet...)
+	if len(blocks) > maxBlocks {
+		blocks = append(blocks[:1], blocks[2:]...) // the tally's title goes; head says what it is
+	}
+	return message(slackgo.ResponseTypeInChannel, head+"\n"+msg.Text, blocks...)
+}
+
 // DeadlineSkipped says that typed (02:30) does not exist today — the clocks spring
 // forward over it — and which deadline was taken instead.
 func (m Messages) DeadlineSkipped(typed string, at, now time.Time) string {

@@ -69,12 +69,22 @@ type deadlineRig struct {
 
 func newDeadlineRig(t *testing.T, store orders.Store) *deadlineRig {
 	t.Helper()
+	return newDeadlineRigPosting(t, store, nil)
+}
+
+// newDeadlineRigPosting is newDeadlineRig with web as the Web API (nil: a channelPoster
+// that records chat.postMessage and never refuses).
+func newDeadlineRigPosting(t *testing.T, store orders.Store, web handler.WebAPI) *deadlineRig {
+	t.Helper()
 	r := &rig{t: t, inner: store, clock: &offsetClock{}}
 	r.hooks = &slacksim.ResponseURLs{Now: r.clock.now}
 	hookSrv := httptest.NewServer(r.hooks)
 	t.Cleanup(hookSrv.Close)
 	r.hookAt = hookSrv.URL
 	d := &deadlineRig{rig: r, poster: &channelPoster{}}
+	if web == nil {
+		web = d.poster
+	}
 	d.sched = &recordingScheduler{created: map[string][]byte{}, Local: &schedule.Local{
 		Now: time.Now, Twice: true, // Scheduler delivers at least once: every schedule fires twice
 		Invoke: func(ctx context.Context, in []byte) error {
@@ -93,7 +103,7 @@ func newDeadlineRig(t *testing.T, store orders.Store) *deadlineRig {
 		Scheduler:            d.sched,
 		Zone:                 seoul,
 		Reminder:             5 * time.Minute,
-		Poster:               d.poster,
+		Poster:               web,
 		// As in AWS: a command that fails or runs long is handed to a deferred run.
 		Budget: 2 * time.Second,
 		Deferrer: handler.DeferFunc(func(ctx context.Context, fn string, p []byte) error {
@@ -101,7 +111,12 @@ func newDeadlineRig(t *testing.T, store orders.Store) *deadlineRig {
 		}),
 	}
 	r.gw, err = gateway.New(handler.Handlers(deps), gateway.Options{Now: r.clock.now,
-		RetryDelays: []time.Duration{50 * time.Millisecond}, AsyncTimeout: 5 * time.Second})
+		RetryDelays: []time.Duration{50 * time.Millisecond}, AsyncTimeout: 5 * time.Second,
+		DeadLetter: func(fn string, _ []byte, err error) {
+			r.mu.Lock()
+			r.dead = append(r.dead, fn+": "+err.Error())
+			r.mu.Unlock()
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,4 +365,39 @@ func TestDeadlineTypedAsPeopleWriteIt(t *testing.T) {
 	if r := d.round(); r.Deadline.In(seoul).Hour() != 15 || r.Deadline.In(seoul).Minute() != 30 {
 		t.Fatalf("round's deadline: got %v, want 15:30 KST", r.Deadline.In(seoul))
 	}
+}
+
+// TestDeadlineTallyReachesTheSetterWhenTheChannelRefusesTheBot (issue #21, finding 3): in
+// a private channel the bot was never invited to, the deadline's reply says how to let
+// it in, and at the deadline — past the command's response_url — chat.postMessage answers
+// channel_not_found as Slack does: the tally goes to the setter's direct messages, once,
+// and nothing is retried into the dead-letter queue.
+func TestDeadlineTallyReachesTheSetterWhenTheChannelRefusesTheBot(t *testing.T) {
+	eachStore(t, func(t *testing.T, s orders.Store) {
+		web := slacksim.NewWebAPI(botToken)
+		web.Channels = map[string]bool{"C0LOCAL": false}
+		web.Private = map[string]bool{"C0LOCAL": true}
+		web.WritePublic = true // as the manifest asks: no help in a private channel
+		api := httptest.NewServer(http.StripPrefix("/api", web))
+		t.Cleanup(api.Close)
+		d := newDeadlineRigPosting(t, s, slack.NewPoster(botToken, api.URL+"/api/"))
+		d.send("U1", "/order-update", "flat white")
+		msg, _ := d.send("U1", "/order-list", "close in 45m")
+		wantContains(t, "deadline reply", msg.Text, "Orders close at", "/invite @orderbot")
+		d.advance(40 * time.Minute)
+		d.advance(5 * time.Minute)
+		if r := d.round(); r.ID != "" {
+			t.Fatalf("round %s still open after its deadline", r.ID)
+		}
+		dm := web.Messages("U1")
+		if len(dm) != 1 || !strings.Contains(dm[0].Msg.Text, "/invite @orderbot") || !strings.Contains(dm[0].Msg.Text, "flat white") {
+			t.Fatalf("setter's direct messages: got %v, want the tally once, with how to invite the bot", dm)
+		}
+		d.mu.Lock()
+		dead := append([]string(nil), d.dead...)
+		d.mu.Unlock()
+		if len(dead) != 0 {
+			t.Fatalf("dead letters: got %v, want none", dead)
+		}
+	})
 }

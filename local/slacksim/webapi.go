@@ -52,9 +52,16 @@ type WebAPI struct {
 	Team, BotID, BotUser, AppID string // defaults T0LOCAL, DefaultBotID, DefaultBotUser, DefaultAppID
 
 	// Channels, when set, are the channels that exist, each mapped to whether the bot is a
-	// member (chat.* into a channel it is not in is not_in_channel). Nil: every channel
-	// exists and the bot is in all of them.
+	// member. Nil: every channel exists and the bot is in all of them. Into a channel the
+	// bot is not in, chat.* answers as Slack does: channel_not_found for a Private one (Slack
+	// does not reveal it), chat.postMessage succeeds in a public one when the app has
+	// chat:write.public (WritePublic), and everything else is not_in_channel. A user id as
+	// the channel of chat.postMessage posts in the app's direct messages with that user.
 	Channels map[string]bool
+	// Private names the private channels among Channels.
+	Private map[string]bool
+	// WritePublic: the app has the chat:write.public scope.
+	WritePublic bool
 
 	Now func() time.Time // time.Now when nil
 
@@ -493,10 +500,26 @@ func (s *WebAPI) channelProblem(channel string) *apiError {
 	if !ok {
 		return errCode("channel_not_found")
 	}
-	if !member {
-		return errCode("not_in_channel")
+	switch {
+	case member:
+		return nil
+	case s.Private[channel]:
+		return errCode("channel_not_found") // Slack does not reveal a private channel to a non-member
 	}
-	return nil
+	return errCode("not_in_channel")
+}
+
+// postProblem is channelProblem for chat.postMessage (ephemeral false) and
+// chat.postEphemeral, with Slack's answers for channels the bot is not in.
+func (s *WebAPI) postProblem(channel string, ephemeral bool) *apiError {
+	if !ephemeral && (strings.HasPrefix(channel, "U") || strings.HasPrefix(channel, "W")) {
+		return nil // the app's direct messages with that user
+	}
+	perr := s.channelProblem(channel)
+	if perr != nil && perr.code == "not_in_channel" && !ephemeral && s.WritePublic {
+		return nil // chat:write.public: a public channel without joining it
+	}
+	return perr
 }
 
 // messageArgs decodes and checks the text and blocks of a chat.* call.
@@ -534,7 +557,7 @@ func (s *WebAPI) chatPost(p url.Values, call *Call, ephemeral bool) ([]byte, *ap
 	channel := p.Get("channel")
 	msg, err := messageArgs(p)
 	call.Msg = msg
-	if perr := s.channelProblem(channel); perr != nil {
+	if perr := s.postProblem(channel, ephemeral); perr != nil {
 		return nil, perr
 	}
 	if ephemeral && p.Get("user") == "" {

@@ -468,3 +468,41 @@ func getJSON(t *testing.T, u string, into any) {
 		t.Fatalf("GET %s: got %v, want JSON", u, err)
 	}
 }
+
+// TestChannelsTheBotIsNotIn (issue #21, finding 3): chat.postMessage into a channel the bot
+// was never added to answers as Slack does — not_in_channel for a public one unless the
+// app has chat:write.public, channel_not_found for a private one whatever its scopes —
+// and a user id posts in the app's direct messages.
+func TestChannelsTheBotIsNotIn(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		channel     string
+		writePublic bool
+		want        string
+	}{
+		{"public, no chat:write.public", "CPUBLIC", false, "not_in_channel"},
+		{"public, chat:write.public", "CPUBLIC", true, ""},
+		{"private", "CPRIVATE", true, "channel_not_found"},
+		{"private, no chat:write.public", "CPRIVATE", false, "channel_not_found"},
+		{"member", "CMEMBER", false, ""},
+		{"direct message", "U0SETTER", false, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := NewWebAPI("xoxb-t")
+			s.Channels = map[string]bool{"CPUBLIC": false, "CPRIVATE": false, "CMEMBER": true}
+			s.Private = map[string]bool{"CPRIVATE": true}
+			s.WritePublic = c.writePublic
+			srv := httptest.NewServer(http.StripPrefix("/api", s))
+			defer srv.Close()
+			client := slackgo.New("xoxb-t", slackgo.OptionAPIURL(srv.URL+"/api/"))
+			_, _, err := client.PostMessage(c.channel, slackgo.MsgOptionText("tally", false))
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != c.want {
+				t.Fatalf("chat.postMessage to %s: got %q, want %q", c.channel, got, c.want)
+			}
+		})
+	}
+}

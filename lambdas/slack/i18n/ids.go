@@ -90,7 +90,12 @@ const (
 	// 2: the deadline chosen (03:30 EDT). DeadlineTwice: 1: the time typed, 2: the one
 	// chosen (01:30 EDT), 3: the other one (01:30 EST).
 	DeadlineSkipped ID = "deadline.skipped"
-	DeadlineTwice   ID = "deadline.twice"
+	// DeadlineInviteHint: the tally of a deadline past response_url's life goes with the
+	// bot token; NotPostedInChannel (1: the channel id) prefixes it in the setter's direct
+	// messages when the channel refused the bot (issue #21).
+	DeadlineInviteHint ID = "deadline.invite_hint"
+	NotPostedInChannel ID = "deadline.not_posted"
+	DeadlineTwice      ID = "deadline.twice"
 	// DeadlineNotScheduled: the schedules that close the round could not be created, so
 	// no deadline was set (issue #21).
 	DeadlineNotScheduled ID = "deadline.not_scheduled"
