@@ -316,6 +316,10 @@ func browserRoundEnglish(t *testing.T, bin string, browser context.Context, dir 
 
 	alex.send("/nope soon")
 	alex.waitText("/nope is not a valid command.")
+	alex.send("hi @orderbot, help?")
+	minji.waitText("hi @orderbot, help?")
+	minji.waitText("replied in a thread")
+	checkMrkdwn(t, alex)
 
 	alex.send("/order-list share")
 	for _, tb := range []*tab{alex, minji} {
@@ -352,7 +356,30 @@ func hostileOrder(t *testing.T, tb *tab) {
 	if n := tb.count(`[...document.querySelectorAll("#messages .body")].filter((b) => !b.querySelector(".command-echo") && b.innerText.includes("the CEO")).length`); n != 0 {
 		t.Fatalf("hostile item: got the label of <@U0LOCAL|the CEO> in %d messages, want the person's name only:\n%s", n, tb.text())
 	}
+	// 200 characters of Korean and emoji (UTF-16 units, the bot's limit) wrap, no sideways scroll.
+	long := strings.Repeat("가나다라마바사아자", 20) + strings.Repeat("🧋", 10)
+	tb.as("U05SEOYEON")
+	tb.send("/order-update " + long)
+	tb.waitText(long)
+	if wide := evalJS[bool](tb, `document.getElementById("messages").scrollWidth > document.getElementById("messages").clientWidth`); wide {
+		t.Fatal("a 200-character item: got the channel scrolling sideways, want it wrapped")
+	}
+	tb.send("/order-update cancel")
 	tb.as("U02MINJI")
+}
+
+// checkMrkdwn renders Slack's markup with the page's own renderer: each construct becomes
+// its element, and a link or mention is never raw markup.
+func checkMrkdwn(t *testing.T, tb *tab) {
+	got := evalJS[string](tb, `(() => {
+	  const n = mrkdwn("*b* _i_ ~s~ ` + "`c`" + ` &amp; :coffee:\n&gt; quoted\n• one\n• two\n<https://example.test/a?b=1|a link> <@U02MINJI> <#C0LOCAL> <!here>");
+	  const q = (sel) => [...n.querySelectorAll(sel)].map((e) => e.textContent).join("|");
+	  return [q("b"), q("i"), q("s"), q("code"), q("blockquote"), q("ul li"), q("a"), n.querySelector("a").getAttribute("href"), q(".mention"), n.textContent.includes("& :coffee:")].join(" / ");
+	})()`)
+	want := "b / i / s / c / quoted / one|two / a link / https://example.test/a?b=1 / @김민지|#orders|@here / true"
+	if got != want {
+		t.Fatalf("mrkdwn: got %q, want %q", got, want)
+	}
 }
 
 // browserModal: Sam (Alex's tab, switched) opens the order modal, submits it empty and
