@@ -372,7 +372,7 @@ func hostileOrder(t *testing.T, tb *tab) {
 // its element, and a link or mention is never raw markup.
 func checkMrkdwn(t *testing.T, tb *tab) {
 	got := evalJS[string](tb, `(() => {
-	  const n = mrkdwn("*b* _i_ ~s~ ` + "`c`" + ` &amp; :coffee:\n&gt; quoted\n• one\n• two\n<https://example.test/a?b=1|a link> <@U02MINJI> <#C0LOCAL> <!here>");
+	  const n = mrkdwn("*b* _i_ ~s~ `+"`c`"+` &amp; :coffee:\n&gt; quoted\n• one\n• two\n<https://example.test/a?b=1|a link> <@U02MINJI> <#C0LOCAL> <!here>");
 	  const q = (sel) => [...n.querySelectorAll(sel)].map((e) => e.textContent).join("|");
 	  return [q("b"), q("i"), q("s"), q("code"), q("blockquote"), q("ul li"), q("a"), n.querySelector("a").getAttribute("href"), q(".mention"), n.textContent.includes("& :coffee:")].join(" / ");
 	})()`)
