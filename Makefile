@@ -87,7 +87,7 @@ cfnschema: deps build ## check every synthesized template against CloudFormation
 	    -c apiGatewayCloudWatchRole=false -c githubRepo=acme/orderbot -c stageName=v1 \
 	    -c logRetentionDays=90 -c logLevel=DEBUG -c executionLogLevel=INFO \
 	    -c throttleRateLimit=5 -c throttleBurstLimit=8 -c tableDeletionProtection=false \
-	    -c locale=ko -c timezone=Europe/Berlin -c reminderMinutes=0 -c historyDays=30 & b=$$!; \
+	    -c locale=ko -c timezone=Europe/Berlin -c reminderMinutes=0 -c historyDays=30 -c wafRateLimit=300 & b=$$!; \
 	  rc=0; wait $$a || rc=1; wait $$b || rc=1; [ $$rc = 0 ]; \
 	  $(GO) run ./cmd/cfnschema "$$out"/*/*.template.json
 

@@ -36,6 +36,7 @@ const (
 	KeyTimeZone           = "timezone"
 	KeyReminderMinutes    = "reminderMinutes"
 	KeyHistoryDays        = "historyDays"
+	KeyWAFRateLimit       = "wafRateLimit"
 )
 
 // Defaults are the context values used when a key is not set.
@@ -79,6 +80,9 @@ var Defaults = map[string]any{
 	// How many days closed rounds stay in a channel's history (api.EnvHistoryDays), after
 	// which the table's TTL deletes them.
 	KeyHistoryDays: int(orders.DefaultHistoryTTL / (24 * time.Hour)),
+	// Requests one IP address may send in 5 minutes before an AWS WAF web ACL blocks it;
+	// 0: no web ACL (it costs a fixed ≈ $6 a month; README, "Per-client throttling").
+	KeyWAFRateLimit: 0,
 }
 
 // Fixed choices, not context: changing them changes the latency budget.
@@ -123,6 +127,7 @@ type Config struct {
 	TimeZone           string
 	ReminderMinutes    int
 	HistoryDays        int
+	WAFRateLimit       int
 }
 
 // retentions are the values CloudWatch Logs accepts.
@@ -164,6 +169,7 @@ func ConfigFrom(scope constructs.Construct) (Config, error) {
 		TimeZone:           r.str(KeyTimeZone),
 		ReminderMinutes:    int(r.num(KeyReminderMinutes)),
 		HistoryDays:        int(r.num(KeyHistoryDays)),
+		WAFRateLimit:       int(r.num(KeyWAFRateLimit)),
 	}
 	var ok bool
 	locale, localeErr := i18n.Check(r.str(KeyLocale))
@@ -186,6 +192,8 @@ func ConfigFrom(scope constructs.Construct) (Config, error) {
 		return c, fmt.Errorf("context %s=%d: want 1 to 3650 days", KeyHistoryDays, c.HistoryDays)
 	case c.ReminderMinutes < 0 || c.ReminderMinutes > 60:
 		return c, fmt.Errorf("context %s=%d: want 0 (no reminder) to 60", KeyReminderMinutes, c.ReminderMinutes)
+	case c.WAFRateLimit != 0 && (c.WAFRateLimit < 10 || c.WAFRateLimit > 2e9):
+		return c, fmt.Errorf("context %s=%d: want 0 (no web ACL) or 10 to 2,000,000,000 requests per IP in 5 minutes", KeyWAFRateLimit, c.WAFRateLimit)
 	}
 	if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "" || c.TimeZone == "Local" {
 		return c, fmt.Errorf("context %s=%q: want an IANA time zone such as %s", KeyTimeZone, c.TimeZone, api.DefaultTimeZone)

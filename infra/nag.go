@@ -34,8 +34,9 @@ const (
 		"the handler, which verifies the signature and then parses it; a gateway validator cannot " +
 		"check either, and requiring the signature headers would answer 400 where the contract says 401."
 	reasonNoWAF = "Requests without a valid Slack signature are rejected by the handler; stage " +
-		"throttling caps abuse. Slack's source addresses are not published, so a WAF IP rule cannot " +
-		"help, and a web ACL costs more than the whole bot at this scale."
+		"throttling caps abuse. Slack's source addresses are not published, so a WAF IP allow-list cannot " +
+		"help; a per-IP rate limit is available with context wafRateLimit, off by default because its " +
+		"web ACL costs more than the whole bot at this scale (about $6 a month)."
 	reasonXRay = "xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level " +
 		"permissions: AWS requires Resource \"*\" for them (active tracing)."
 	reasonNoDLQ = "API Gateway invokes the function synchronously and maps its error to the HTTP " +
@@ -83,7 +84,9 @@ func (s *Stack) suppress(c constructs.IConstruct, rule, reason string, appliesTo
 func (s *Stack) addSuppressions() {
 	api := s.API
 	s.suppress(api.Api, "AwsSolutions-APIG2", reasonNoValidator)
-	s.suppress(api.Api.DeploymentStage(), "AwsSolutions-APIG3", reasonNoWAF)
+	if s.WAF == nil {
+		s.suppress(api.Api.DeploymentStage(), "AwsSolutions-APIG3", reasonNoWAF)
+	}
 	for _, f := range s.Functions {
 		m := api.Methods[f.Route.Path]
 		s.suppress(m, "AwsSolutions-APIG4", reasonNoAuthorizer)

@@ -314,6 +314,7 @@ func variant(t *testing.T) *fixture {
 			KeyLogRetentionDays: "90", KeyStageName: "v1", KeyThrottleRate: "5",
 			// Every function's settings off their defaults (TestTimeZoneReachesEveryFunction).
 			KeyTimeZone: "Europe/Berlin", KeyLocale: "ko", KeyReminderMinutes: "0", KeyHistoryDays: "30",
+			KeyWAFRateLimit: "300",
 		})
 	})
 	if variantErr != nil {

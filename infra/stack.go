@@ -60,6 +60,8 @@ type Stack struct {
 	// DeferredWork keeps deferred command work (asynchronous self-invocations) that failed
 	// all of Lambda's retries.
 	DeferredWork *DeferredQueue
+	// WAF is the optional per-IP rate limit (context wafRateLimit); nil when off.
+	WAF *WAF
 	// Deadlines is the schedule group and Scheduler's role for rounds' deadlines.
 	Deadlines *DeadlineSchedules
 	// Suppressions are the cdk-nag findings accepted, each with its reason.
@@ -83,6 +85,7 @@ func NewStack(scope constructs.Construct, cfg Config, props *awscdk.StackProps) 
 		ExecutionLogLevel: cfg.ExecutionLogLevel, ThrottleRate: cfg.ThrottleRate, ThrottleBurst: cfg.ThrottleBurst,
 		AccountRole: cfg.CloudWatchRole, Alarms: s.Alarms,
 	})
+	s.WAF = NewWAF(s.Stack, WAFProps{RateLimit: cfg.WAFRateLimit, Stage: s.API.Api.DeploymentStage()})
 	s.DeferredWork = NewDeferredQueue(s.Stack, DeferredQueueProps{Alarms: s.Alarms})
 	s.Deadlines = NewDeadlineSchedules(s.Stack, DeadlineSchedulesProps{Config: cfg, Alarms: s.Alarms})
 	for _, r := range api.Routes {
