@@ -10,6 +10,9 @@ import (
 	"github.com/orderbot/orderbot/lambdas/slack"
 )
 
+// mentionID is the event record of one message mentioning the bot.
+func mentionID(channel, ts string) string { return "mention#" + channel + "#" + ts }
+
 // EventReply is the Events API answer: the challenge for url_verification, {} otherwise.
 type EventReply struct {
 	Challenge string `json:"challenge,omitempty"`
@@ -39,16 +42,30 @@ func Events(d Deps) func(context.Context, api.Event) (EventReply, error) {
 		}
 		log = log.With("event_id", e.ID, "event_type", e.Inner)
 		first, err := d.Orders.FirstDelivery(ctx, e.ID, EventTTL)
-		if err != nil {
-			return EventReply{}, api.Internal("de-duplicate event", err)
-		}
-		if !first {
+		switch {
+		case err != nil && ev.Headers.Retry() > 0:
+			// Slack's retry (X-Slack-Retry-Num) of an event an earlier delivery may have
+			// answered: without the record, dropping it is the safe side — a 500 would
+			// only bring the next retry, and an answer could be the second.
+			log.Warn("event retry dropped: its delivery record cannot be read", "error", err.Error(),
+				"slack_retry", ev.Headers.Retry(), "slack_retry_reason", string(ev.Headers.RetryReason))
+			return EventReply{}, nil
+		case err != nil:
+			return EventReply{}, api.Internal("de-duplicate event", err) // Slack retries it
+		case !first:
 			log.Info("duplicate event ignored")
 			return EventReply{}, nil
-		}
-		if e.Mention == nil {
+		case e.Mention == nil:
 			log.Info("event ignored")
 			return EventReply{}, nil
+		}
+		// Slack also delivers one message under several event_ids (node-slack-sdk #2141):
+		// a mention is answered once per message, channel + ts (issue #21).
+		if fresh, err := d.Orders.FirstDelivery(ctx, mentionID(e.Mention.Channel, e.Mention.TimeStamp), EventTTL); err == nil && !fresh {
+			log.Info("mention already answered under another event_id")
+			return EventReply{}, nil
+		} else if err != nil {
+			log.Warn("mention not de-duplicated on its message: answering", "error", err.Error())
 		}
 		if d.Poster == nil {
 			log.Warn("app_mention not answered: no bot token configured")

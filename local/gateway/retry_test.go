@@ -3,12 +3,14 @@ package gateway_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"sync"
 	"testing"
 
 	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/lambdas/store/faulty"
 )
 
 // TestSlackRetriesHandledOnce: Slack redelivers an event it thinks failed with
@@ -51,11 +53,11 @@ func TestSlackRetriesHandledOnce(t *testing.T) {
 			if n := h.poster.count(); n != 2 {
 				t.Errorf("thread replies for 2 events delivered 4 times each: got %d, want 2", n)
 			}
-			if n := len(h.store.events); n != 2 {
-				t.Errorf("first deliveries MarkEvent reported: got %d (%q), want 2", n, h.store.events)
+			if n := len(h.store.events); n != 4 { // each event id and each message
+				t.Errorf("first deliveries MarkEvent reported: got %d (%q), want 4", n, h.store.events)
 			}
-			if n := h.store.writes["MarkEvent"]; n != 8 {
-				t.Errorf("MarkEvent calls: got %d, want 8 (one per delivery)", n)
+			if n := h.store.writes["MarkEvent"]; n != 10 {
+				t.Errorf("MarkEvent calls: got %d, want 10 (one per delivery, one per message for its first)", n)
 			}
 			t.Logf("%s: 8 deliveries of 2 event ids → %d posts, %d first deliveries", st.name, h.poster.count(), len(h.store.events))
 		})
@@ -102,6 +104,73 @@ func TestDoubleSubmittedUpdateIsIdempotent(t *testing.T) {
 				if got := byUser(r); len(r.Orders) != 2 || got["U2"] != item || got["U1"] != "flat white" {
 					t.Errorf("concurrent=%v: got round %v, want U1 flat white and U2 %q", concurrent, got, item)
 				}
+			}
+		})
+	}
+}
+
+// TestMentionUnderTwoEventIDsIsAnsweredOnce (issue #21): Slack also delivers one message
+// under several event_ids (node-slack-sdk #2141); the mention is answered once per
+// message — channel and ts — not once per event_id.
+func TestMentionUnderTwoEventIDsIsAnsweredOnce(t *testing.T) {
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, st.new(t))
+			body, err := h.client.EventBody("app_mention")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ev map[string]any
+			if err := json.Unmarshal(body, &ev); err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range []string{"Ev0FIRST", "Ev0SECOND"} {
+				ev["event_id"] = id
+				b, _ := json.Marshal(ev)
+				if r, err := h.client.Post(context.Background(), "/", api.ContentTypeJSON, b, nil); err != nil || r.Status != 200 {
+					t.Fatalf("delivery as %s: got %v, %v; want 200", id, r, err)
+				}
+			}
+			if n := h.poster.count(); n != 1 {
+				t.Fatalf("thread replies to one message under two event ids: got %d, want 1", n)
+			}
+		})
+	}
+}
+
+// TestSlackRetryWithoutItsRecordIsDropped (issue #21): when the store cannot tell whether
+// an event was seen, a first delivery fails (500: Slack retries it), but a retry
+// (X-Slack-Retry-Num ≥ 1) is answered 200 and dropped — an earlier delivery may have
+// answered it, and a 500 would only bring the next retry.
+func TestSlackRetryWithoutItsRecordIsDropped(t *testing.T) {
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			t.Parallel()
+			broken := faulty.New(st.new(t))
+			broken.Plan = func(c faulty.Call) faulty.Fault {
+				if c.Method == faulty.MarkEvent {
+					return faulty.Fault{Kind: faulty.FailBeforeCommit}
+				}
+				return faulty.Fault{}
+			}
+			h := newHarness(t, broken)
+			body, err := h.client.EventBody("app_mention")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for retry, want := range []int{http.StatusInternalServerError, http.StatusOK, http.StatusOK} {
+				var extra http.Header
+				if retry > 0 {
+					extra = http.Header{"X-Slack-Retry-Num": {strconv.Itoa(retry)}, "X-Slack-Retry-Reason": {"http_error"}}
+				}
+				r, err := h.client.Post(context.Background(), "/", api.ContentTypeJSON, body, extra)
+				if err != nil || r.Status != want {
+					t.Fatalf("delivery %d: got %v, %v; want HTTP %d", retry, r, err, want)
+				}
+			}
+			if n := h.poster.count(); n != 0 {
+				t.Fatalf("thread replies: got %d, want none", n)
 			}
 		})
 	}

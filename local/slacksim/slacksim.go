@@ -10,6 +10,7 @@
 package slacksim
 
 import (
+	mrand "math/rand/v2"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -100,7 +101,8 @@ func (c *Client) EventBody(kind string) ([]byte, error) {
 	case "url_verification":
 		return json.Marshal(map[string]string{"token": "local", "type": "url_verification", "challenge": randomHex(20)})
 	case "app_mention":
-		ts := fmt.Sprintf("%d.000100", c.now().Unix())
+		// Unique per message, as Slack's are: the bot de-duplicates mentions on channel + ts.
+		ts := fmt.Sprintf("%d.%06d", c.now().Unix(), mrand.IntN(1_000_000))
 		return json.Marshal(map[string]any{
 			"token": "local", "team_id": c.Team, "api_app_id": "A0LOCAL", "type": "event_callback",
 			"event_id": "Ev" + strings.ToUpper(randomHex(8)), "event_time": c.now().Unix(),
