@@ -233,6 +233,10 @@ func (d Deps) abandonOrder(ctx context.Context, ch orders.Channel, user string, 
 	reply func(orders.Result, string) *slackgo.Msg) *slackgo.Msg {
 	res, err := d.Orders.Abandon(ctx, ch, orders.Target{User: user}, req)
 	switch {
+	case errors.Is(err, orders.ErrRefused):
+		// The store refuses this function's writes: the request was refused as the
+		// abandon is, so it cannot have taken effect.
+		return notSaved
 	case err != nil:
 		d.log().Error("abandon failed", "error", err.Error())
 		return d.Messages.Unknown()

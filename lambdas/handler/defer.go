@@ -101,6 +101,17 @@ type task struct {
 	channel, user string
 }
 
+// refusedAnswer is the answer to a command whose store refused it (orders.ErrRefused: not
+// authorised, not valid): nothing was written and retrying would change nothing, so the
+// person is told at once that it was not saved (giveUp) — never a success, never a 5xx.
+// Any other result passes through.
+func (t task) refusedAnswer(ctx context.Context, msg *slackgo.Msg, err error) (*slackgo.Msg, error) {
+	if errors.Is(err, orders.ErrRefused) && t.giveUp != nil {
+		return t.giveUp(ctx), nil
+	}
+	return msg, err
+}
+
 // within runs a command inside the reply budget. Past the budget it waits Grace for the
 // result already on its way; only then does it hand the whole signed event to an
 // asynchronous invocation and answer "working on it". Whether a write happened is never
@@ -110,7 +121,8 @@ func (d Deps) within(ctx context.Context, t task, log *slog.Logger) (*slackgo.Ms
 		return d.finish(ctx, t, log)
 	}
 	if d.Deferrer == nil || d.Budget <= 0 || d.checkResponseURL(t.responseURL) != nil {
-		return t.op(ctx)
+		msg, err := t.op(ctx)
+		return t.refusedAnswer(ctx, msg, err)
 	}
 	opCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -135,6 +147,9 @@ func (d Deps) within(ctx context.Context, t task, log *slog.Logger) (*slackgo.Ms
 			cancel()
 			return d.handOver(ctx, t, log, "reply budget exceeded")
 		}
+	}
+	if errors.Is(r.err, orders.ErrRefused) {
+		return t.refusedAnswer(ctx, r.msg, r.err)
 	}
 	if r.err != nil && api.CodeOf(r.err) == api.CodeInternal {
 		// The store failed fast (throttled, unreachable): the deferred run retries it.
@@ -202,6 +217,11 @@ func (d Deps) finish(ctx context.Context, t task, log *slog.Logger) (*slackgo.Ms
 				return nil, err
 			}
 			msg = m
+			break
+		}
+		if errors.Is(err, orders.ErrRefused) && t.giveUp != nil {
+			log.Error("deferred work refused by the store: not retried", "error", err.Error())
+			msg = t.giveUp(ctx)
 			break
 		}
 		log.Warn("deferred attempt failed", "attempt", attempt, "error", err.Error(), "cause", cause(err))

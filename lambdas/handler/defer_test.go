@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -248,5 +249,77 @@ func TestDeferredRunRejectsForeignResponseURL(t *testing.T) {
 		if (err == nil) != c.ok {
 			t.Errorf("CheckResponseURL(%q, loopback %v): got %v, want ok %v", c.url, c.loopback, err, c.ok)
 		}
+	}
+}
+
+// refusingStore refuses every write outright, as DynamoDB does a role without the action
+// (AccessDeniedException: orders.ErrRefused).
+type refusingStore struct{ orders.Store }
+
+func (refusingStore) SetOrder(context.Context, orders.Channel, orders.Order, orders.Request, string) (orders.Result, error) {
+	return orders.Result{}, fmt.Errorf("put order: %w: AccessDeniedException", orders.ErrRefused)
+}
+
+func (refusingStore) Abandon(context.Context, orders.Channel, orders.Target, orders.Request) (orders.Result, error) {
+	return orders.Result{}, fmt.Errorf("record abandoned request: %w: AccessDeniedException", orders.ErrRefused)
+}
+
+// TestRefusedWriteAnswersNotSaved: a write the store refuses is answered at once — the
+// order was not saved, nothing changed — with or without a deferrer, never handed over,
+// never a 500.
+func TestRefusedWriteAnswersNotSaved(t *testing.T) {
+	for _, deferrer := range []bool{true, false} {
+		f := newFixture(t)
+		f.deps.Orders = &orders.Service{Store: refusingStore{f.store}, Now: f.deps.Orders.Now}
+		f.deps.Budget = time.Second
+		d := &countingDeferrer{}
+		if deferrer {
+			f.deps.Deferrer = d
+		}
+		msg := f.update(t, "U1", "latte")
+		if !strings.Contains(msg.Text, "could not save your order *latte*") || !strings.Contains(msg.Text, "Nothing was changed") || d.n.Load() != 0 {
+			t.Errorf("deferrer %v: got reply %q after %d hand-overs, want not saved, nothing changed, no hand-over", deferrer, msg.Text, d.n.Load())
+		}
+	}
+}
+
+// slowRefusingStore answers late, and then refuses: the command is handed over first.
+type slowRefusingStore struct{ refusingStore }
+
+func (s slowRefusingStore) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order, req orders.Request, id string) (orders.Result, error) {
+	time.Sleep(300 * time.Millisecond)
+	return s.refusingStore.SetOrder(ctx, ch, o, req, id)
+}
+
+// TestDeferredRunRefusedAnswersNotSaved: a deferred run whose write the store refuses
+// does not retry for its whole run: it answers on response_url at once that the order
+// was not saved and nothing changed.
+func TestDeferredRunRefusedAnswersNotSaved(t *testing.T) {
+	f := newFixture(t)
+	f.deps.Orders = &orders.Service{Store: slowRefusingStore{refusingStore{f.store}}, Now: f.deps.Orders.Now}
+	f.deps.Budget = 50 * time.Millisecond
+	hooks := newResponseURL(t)
+	var hs map[string]func(context.Context, api.Event) (*slackgo.Msg, error)
+	f.deps.Deferrer = asyncInvoker(t, func() map[string]func(context.Context, api.Event) (*slackgo.Msg, error) { return hs })
+	hs = map[string]func(context.Context, api.Event) (*slackgo.Msg, error){"order-update": OrderUpdate(f.deps)}
+	form := strings.Replace(commandBody("/order-update", "U1", "latte"), "response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1%2F1%2Fx", "response_url="+hooks.srv.URL, 1)
+	msg, err := hs["order-update"](context.Background(), signed(form, now))
+	if err != nil || !strings.Contains(msg.Text, "Working on it") {
+		t.Fatalf("first answer: got %v, %v; want \"Working on it\"", msg, err)
+	}
+	start := time.Now()
+	select {
+	case <-hooks.got:
+	case <-time.After(5 * time.Second):
+		t.Fatal("deferred answer: got none within 5s, want one")
+	}
+	hooks.mu.Lock()
+	got := hooks.msgs[0].Text
+	hooks.mu.Unlock()
+	if !strings.Contains(got, "could not save your order *latte*") || !strings.Contains(got, "Nothing was changed") {
+		t.Errorf("deferred answer: got %q, want not saved, nothing changed", got)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("deferred answer after %v: want it at once, not after retries", took)
 	}
 }

@@ -31,6 +31,9 @@ var (
 	ErrNoRequest    = errors.New("a change needs the id and time of the request that asked for it")
 	ErrStale        = errors.New("the round the request was made on is no longer open")
 	ErrInvalidLimit = errors.New("a listing takes at least one round")
+	// ErrRefused: the store's service refused the request outright — not authorised, not
+	// valid — so it wrote nothing, and sending it again would change nothing either.
+	ErrRefused = errors.New("the store refused the request; nothing was written")
 )
 
 // MaxOrders caps a round. A round lives in one DynamoDB item (400 KB); 250 orders of the

@@ -58,7 +58,7 @@ func HistoryTTL(d time.Duration) Option {
 
 // New returns a store on table.
 func New(db API, table string, opts ...Option) *Store {
-	s := &Store{db: db, table: table, historyTTL: orders.DefaultHistoryTTL}
+	s := &Store{db: refusals{db}, table: table, historyTTL: orders.DefaultHistoryTTL}
 	for _, o := range opts {
 		o(s)
 	}
