@@ -68,7 +68,7 @@ func newRig(t *testing.T, inner orders.Store, o rigOptions) *rig {
 		Orders:   &orders.Service{Store: r.store, Now: r.clock.now},
 		Verifier: slack.Verifier{Secret: secret, Now: r.clock.now},
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Budget:   100 * time.Millisecond,
+		Budget:   400 * time.Millisecond, // well above a loaded machine's store call, well below the faults' delays
 		Deferrer: handler.DeferFunc(func(ctx context.Context, fn string, p []byte) error {
 			r.mu.Lock()
 			r.deferred = append(r.deferred, p)
@@ -203,7 +203,7 @@ func TestSlowClosePostsTallyOnce(t *testing.T) {
 		r := newRig(t, s, rigOptions{duplicate: func() bool { return true }})
 		r.send("U1", "/order-update", "latte")
 		r.send("U2", "/order-update", "mocha")
-		r.store.Plan = firstCall(faulty.CloseRound, faulty.Fault{Kind: faulty.DelayRaced, Delay: time.Second})
+		r.store.Plan = firstCall(faulty.CloseRound, faulty.Fault{Kind: faulty.DelayRaced, Delay: 2 * time.Second})
 		msg, url := r.send("U1", "/order-list", "close")
 		wantWorking(t, msg)
 		tally := r.only(url)
@@ -224,11 +224,11 @@ func TestLatteThenMochaEndsAsMocha(t *testing.T) {
 		var first atomic.Bool
 		r := newRig(t, s, rigOptions{queueDelay: func() time.Duration {
 			if first.CompareAndSwap(false, true) {
-				return 400 * time.Millisecond // the latte's deferred run waits in the queue
+				return 1500 * time.Millisecond // the latte's deferred run waits in the queue
 			}
 			return 0
 		}})
-		r.store.Plan = firstCall(faulty.SetOrder, faulty.Fault{Kind: faulty.Delay, Delay: time.Second})
+		r.store.Plan = firstCall(faulty.SetOrder, faulty.Fault{Kind: faulty.Delay, Delay: 2 * time.Second})
 		msg, latteURL := r.send("U1", "/order-update", "latte")
 		wantWorking(t, msg)
 		msg, _ = r.send("U1", "/order-update", "mocha")
@@ -249,7 +249,7 @@ func TestCommittedThenClosedLeavesNoPhantom(t *testing.T) {
 		var first atomic.Bool
 		r := newRig(t, s, rigOptions{queueDelay: func() time.Duration {
 			if first.CompareAndSwap(false, true) {
-				return 400 * time.Millisecond
+				return 1500 * time.Millisecond
 			}
 			return 0
 		}})
@@ -272,7 +272,7 @@ func TestDeferredCancelWithoutOrderSaysSo(t *testing.T) {
 	eachStore(t, func(t *testing.T, s orders.Store) {
 		r := newRig(t, s, rigOptions{})
 		r.send("U2", "/order-update", "tea")
-		r.store.Plan = firstCall(faulty.CancelOrder, faulty.Fault{Kind: faulty.Delay, Delay: time.Second})
+		r.store.Plan = firstCall(faulty.CancelOrder, faulty.Fault{Kind: faulty.Delay, Delay: 2 * time.Second})
 		msg, url := r.send("U1", "/order-update", "cancel")
 		wantWorking(t, msg)
 		wantContains(t, "deferred cancel without an order", r.only(url).Text, "nothing to cancel")
@@ -302,7 +302,7 @@ func TestRetryTenMinutesLaterSucceeds(t *testing.T) {
 			}
 			return 0
 		}
-		r.store.Plan = firstCall(faulty.SetOrder, faulty.Fault{Kind: faulty.Delay, Delay: time.Second})
+		r.store.Plan = firstCall(faulty.SetOrder, faulty.Fault{Kind: faulty.Delay, Delay: 2 * time.Second})
 		msg, url := r.send("U1", "/order-update", "latte")
 		wantWorking(t, msg)
 		wantContains(t, "answer of the retry", r.only(url).Text, "Your order: *latte*", "1 order")

@@ -49,9 +49,16 @@ func TestConcurrentUpdatesRacingClose(t *testing.T) {
 			var closeSent, closeDone time.Time
 			var closeText string
 			closeTrigger := make(chan struct{})
+			// workersDone lets the closer give up when failed workers never reach the
+			// halfway mark: the test then fails instead of hanging until the timeout.
+			workersDone := make(chan struct{})
 			var closeWG sync.WaitGroup
 			closeWG.Go(func() {
-				<-closeTrigger
+				select {
+				case <-closeTrigger:
+				case <-workersDone:
+					return
+				}
 				closeSent = time.Now()
 				r := mustCommand(t, h.as("UCLOSER"), "/order-list", "close")
 				closeDone = time.Now()
@@ -92,6 +99,7 @@ func TestConcurrentUpdatesRacingClose(t *testing.T) {
 				})
 			}
 			wg.Wait()
+			close(workersDone)
 			closeWG.Wait()
 			elapsed := time.Since(start)
 			if t.Failed() {

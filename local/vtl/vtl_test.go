@@ -261,8 +261,10 @@ func TestHostileTemplates(t *testing.T) {
 			if !errors.Is(err, ErrLimit) && !strings.Contains(err.Error(), "ConcurrentModification") {
 				t.Errorf("got %v, want a limit error", err)
 			}
-			if d := time.Since(start); d > 3*time.Second {
-				t.Errorf("took %v, want under 3s", d)
+			// A guard against a runaway, not a speed assertion (the machine may be busy;
+			// BenchmarkRender measures speed): unbounded, these run for hours.
+			if d := time.Since(start); d > 30*time.Second {
+				t.Errorf("took %v, want under 30s", d)
 			}
 			t.Logf("%v (%v)", err, time.Since(start).Round(time.Millisecond))
 		})
