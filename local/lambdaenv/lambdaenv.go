@@ -247,7 +247,11 @@ func (e *environment) exitError(id string) *FunctionError {
 		reason = "Runtime exited with error: " + e.exitErr.Error()
 	}
 	msg := "RequestId: " + id + " Error: " + reason
-	payload, _ := json.Marshal(map[string]string{"errorMessage": msg, "errorType": "Runtime.ExitError"})
+	// The field order is the runtime interface emulator's (TestSameAsRuntimeInterfaceEmulator).
+	payload, _ := json.Marshal(struct {
+		Type    string `json:"errorType"`
+		Message string `json:"errorMessage"`
+	}{"Runtime.ExitError", msg})
 	return &FunctionError{Message: msg, Type: "Runtime.ExitError", Payload: payload}
 }
 
