@@ -272,8 +272,8 @@ func (tb *tab) count(expr string) int {
 // go to artifactsDir (and to docs/screenshots with ORDERBOT_UPDATE_DOCS=1).
 func TestChannelPageInBrowser(t *testing.T) {
 	start := time.Now()
+	browser := newBrowser(t) // first: without Chromium, skip or fail before building anything
 	bin := buildOrderbot(t)
-	browser := newBrowser(t)
 	dir := artifactsDir(t)
 	t.Run("en", func(t *testing.T) { browserRoundEnglish(t, bin, browser, dir) })
 	t.Run("ko", func(t *testing.T) { browserRoundKorean(t, bin, browser, dir) })
