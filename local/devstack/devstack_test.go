@@ -328,3 +328,37 @@ func TestScheduleFiresTwice(t *testing.T) {
 		t.Errorf("history: got %s, want one round closed by its deadline with the latte", text(reply))
 	}
 }
+
+// TestAsyncEventAge: an event older than MaximumEventAgeInSeconds when its retry is due
+// is not run again: it goes to the dead-letter queue, saying why.
+func TestAsyncEventAge(t *testing.T) {
+	r := start(t, func(res resources) {
+		res.props("AWS::Lambda::EventInvokeConfig", "Fnorderupdate")["MaximumEventAgeInSeconds"] = 1.0
+	}, devstack.Options{RetryDelay: 1500 * time.Millisecond})
+	asyncInvoke(t, r, "Orderbot-order-update", `{"unexpected":true}`)
+	r.st.Wait()
+	if n := r.log.count("order-update", "platform.start"); n != 1 {
+		t.Errorf("got %d runs, want 1 (the retry would start after the event's maximum age)", n)
+	}
+	var dlq []map[string]any
+	for id := range r.st.Stack.Queues {
+		msgs, _ := r.st.DeadLetters(id)
+		dlq = append(dlq, msgs...)
+	}
+	if len(dlq) != 1 {
+		t.Fatalf("dead letters %v, want one", dlq)
+	}
+	attrs, _ := dlq[0]["MessageAttributes"].(map[string]any)
+	if msg, _ := attrs["ErrorMessage"].(string); !strings.Contains(msg, "older than MaximumEventAgeInSeconds") {
+		t.Errorf("dead letter's ErrorMessage %q, want it to say the event was too old", msg)
+	}
+}
+
+// TestSettingOverrides: a setting given to orderbot dev (ORDERBOT_LOCALE=ko make dev)
+// replaces the template's in every function.
+func TestSettingOverrides(t *testing.T) {
+	r := start(t, nil, devstack.Options{Overrides: map[string]string{"ORDERBOT_LOCALE": "ko"}})
+	if reply := command(t, r, "/order-update", "라떼"); !strings.Contains(text(reply), "내 주문") {
+		t.Errorf("/order-update: got %s, want Korean", text(reply))
+	}
+}
