@@ -91,7 +91,11 @@ cfnschema: deps build ## check every synthesized template against CloudFormation
 	  rc=0; wait $$a || rc=1; wait $$b || rc=1; [ $$rc = 0 ]; \
 	  $(GO) run ./cmd/cfnschema "$$out"/*/*.template.json
 
-bench: deps build ## benchmarks → docs/BENCHMARKS.md: cold start vs Bolt/Python (idle CPU, and Lambda-like: CPU quota, TLS, RTT; power tuning), warm, gateway load, sizes, cdk synth
+# The Lambda-like mode's Python peer uses Debian's boto3 (apt-get install python3-boto3);
+# Bolt's fixture, with the AWS SDK, is installed by the harness with npm ci.
+bench: deps build ## benchmarks → docs/BENCHMARKS.md: cold start vs Bolt/Python (idle CPU, and Lambda-like: calibrated init, CPU quota, TLS, RTT; power tuning), warm, gateway load, sizes, cdk synth
+	@py=$${PYTHON:-/usr/bin/python3}; $$py -c 'import boto3' 2>/dev/null || { echo "installing python3-boto3 for $$py"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-boto3 >/dev/null; }
 	$(GO) run ./bench/cmd/bench -lambda -out docs/BENCHMARKS.md
 
 clean: ## remove build outputs

@@ -29,6 +29,9 @@ type cpuQuotas struct {
 	Version int           // 1 or 2; 0 without a quota
 	Period  time.Duration // CFS period
 	Reason  string        // why there is no quota ("" when there is)
+	// WholePeriod is the period of a whole-process quota (init throttled too, the
+	// independent harness's shape); 0: Period.
+	WholePeriod time.Duration
 	parent  string        // our cgroup directory, removed by close
 	home    string        // v1: the cpu cgroup the harness runs in, where a spawning thread returns
 
@@ -104,8 +107,9 @@ type cgroup struct {
 	fd  int // v2: the directory, for CLONE_INTO_CGROUP
 }
 
-// child makes a cgroup with memory size mb's quota.
-func (q *cpuQuotas) child(mb int) (*cgroup, error) {
+// child makes a cgroup with memory size mb's quota, or with none when free (the init
+// phase of the calibrated model: see limit).
+func (q *cpuQuotas) child(mb int, free ...bool) (*cgroup, error) {
 	q.mu.Lock()
 	q.n++
 	g := &cgroup{dir: filepath.Join(q.parent, fmt.Sprintf("mem-%d-%d", mb, q.n)), fd: -1}
@@ -114,8 +118,14 @@ func (q *cpuQuotas) child(mb int) (*cgroup, error) {
 		return nil, fmt.Errorf("cgroup v%d: %w", q.Version, err)
 	}
 	period, quota := q.Period.Microseconds(), q.Quota(mb).Microseconds()
+	if len(free) > 0 && free[0] {
+		quota = -1
+	} else if q.WholePeriod > 0 {
+		period = q.WholePeriod.Microseconds()
+		quota = max(int64(float64(period)*float64(mb)/fullCPUMemoryMB), 1000)
+	}
 	if q.Version == 2 {
-		if err := writeFile(g.dir+"/cpu.max", fmt.Sprintf("%d %d", quota, period)); err != nil {
+		if err := writeFile(g.dir+"/cpu.max", quotaMax(quota, period)); err != nil {
 			removeCgroup(g.dir)
 			return nil, fmt.Errorf("cgroup v2: cpu.max: %w", err)
 		}
@@ -134,6 +144,24 @@ func (q *cpuQuotas) child(mb int) (*cgroup, error) {
 		}
 	}
 	return g, nil
+}
+
+func quotaMax(quota, period int64) string {
+	if quota < 0 {
+		return fmt.Sprintf("max %d", period)
+	}
+	return fmt.Sprintf("%d %d", quota, period)
+}
+
+// limit puts memory size mb's quota on a cgroup made free: the calibrated model's end of
+// the init phase, when Lambda's published figures show the function's CPU share applying
+// (init itself is nearly flat across memory sizes, so not throttled by it).
+func (q *cpuQuotas) limit(g *cgroup, mb int) error {
+	period, quota := q.Period.Microseconds(), q.Quota(mb).Microseconds()
+	if q.Version == 2 {
+		return writeFile(g.dir+"/cpu.max", quotaMax(quota, period))
+	}
+	return writeFile(g.dir+"/cpu.cfs_quota_us", strconv.FormatInt(quota, 10))
 }
 
 // remove adds a finished cgroup's counters to its memory size's and removes it.
@@ -156,14 +184,32 @@ func (q *cpuQuotas) remove(g *cgroup, mb int) {
 // no quota) and returns the moment just before the fork, where a cold start begins, and
 // release, which the caller calls once the process has been waited for.
 func (q *cpuQuotas) start(cmd *exec.Cmd, mb int) (at time.Time, release func(), err error) {
+	at, release, _, err = q.startFree(cmd, mb, false)
+	return at, release, err
+}
+
+// startFree is start that, when free, starts the process without a quota and returns
+// throttle, which puts the quota on (the end of the init phase); throttle does nothing
+// when not free or without cgroups.
+func (q *cpuQuotas) startFree(cmd *exec.Cmd, mb int, free bool) (at time.Time, release, throttle func(), err error) {
+	throttle = func() {}
 	if q.Version == 0 {
 		t := time.Now()
-		return t, func() {}, cmd.Start()
+		return t, func() {}, throttle, cmd.Start()
 	}
-	g, err := q.child(mb)
+	g, err := q.child(mb, free)
 	if err != nil {
-		return time.Time{}, nil, err
+		return time.Time{}, nil, nil, err
 	}
+	if free {
+		throttle = func() { q.limit(g, mb) }
+	}
+	at, release, err = q.spawn(cmd, g, mb)
+	return at, release, throttle, err
+}
+
+// spawn starts cmd inside cgroup g.
+func (q *cpuQuotas) spawn(cmd *exec.Cmd, g *cgroup, mb int) (at time.Time, release func(), err error) {
 	release = func() { q.remove(g, mb) }
 	if q.Version == 2 {
 		if cmd.SysProcAttr == nil {

@@ -12,6 +12,8 @@ type cpuQuotas struct {
 	Version int
 	Period  time.Duration
 	Reason  string
+	// WholePeriod is unused without cgroups.
+	WholePeriod time.Duration
 }
 
 type throttleStats struct {
@@ -28,6 +30,11 @@ func (q *cpuQuotas) Quota(int) time.Duration { return 0 }
 func (q *cpuQuotas) start(cmd *exec.Cmd, _ int) (time.Time, func(), error) {
 	t := time.Now()
 	return t, func() {}, cmd.Start()
+}
+
+func (q *cpuQuotas) startFree(cmd *exec.Cmd, mb int, _ bool) (time.Time, func(), func(), error) {
+	t, release, err := q.start(cmd, mb)
+	return t, release, func() {}, err
 }
 
 func (q *cpuQuotas) Stats(int) throttleStats { return throttleStats{} }

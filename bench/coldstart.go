@@ -110,7 +110,10 @@ type runtimeAPI struct {
 	addr string
 
 	queue chan invocation
-	mu    sync.Mutex
+	// onFirst runs when the function first asks for an invocation, before it gets it:
+	// the end of Lambda's init phase.
+	onFirst func()
+	mu      sync.Mutex
 	n     int       // invocations handed out
 	next  time.Time // when the latest was handed out
 	done  chan runtimeResult
@@ -185,6 +188,12 @@ func (r *runtimeAPI) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		case inv = <-r.queue:
 		case <-req.Context().Done(): // an idle sandbox: frozen until killed
 			return
+		}
+		r.mu.Lock()
+		first := r.n == 0
+		r.mu.Unlock()
+		if first && r.onFirst != nil {
+			r.onFirst()
 		}
 		now := time.Now()
 		r.mu.Lock()

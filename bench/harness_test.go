@@ -69,7 +69,8 @@ func TestHarnessSmoke(t *testing.T) {
 }
 
 // TestLambdaLikeSmoke runs the Lambda-like mode once: one cold start (and two warm
-// invocations) of orderbot and of the Go floor at 256 MB, under the CPU quota when the
+// invocations) of orderbot and of the floor of the work at 256 MB, the hello functions the
+// init model is fitted to, under the CPU quota when the
 // machine allows one, with Secrets Manager and DynamoDB behind the TLS proxies. It checks
 // that it works and reports numbers, not how fast it is.
 func TestLambdaLikeSmoke(t *testing.T) {
@@ -81,7 +82,7 @@ func TestLambdaLikeSmoke(t *testing.T) {
 		t.Skip("dynalite is not installed: run make deps")
 	}
 	cfg := Config{Root: root, LambdaOnly: true, Command: "go test ./bench",
-		Lambda: LambdaConfig{Runs: 1, Warm: 2, RTT: DefaultRTT, Period: DefaultCPUPeriod, Sizes: []int{StepMemory}}}
+		Lambda: LambdaConfig{Runs: 1, Warm: 2, RTT: DefaultRTT, Period: DefaultCPUPeriod, Sizes: []int{StepMemory}, Calibrate: true}}
 	if testing.Verbose() {
 		cfg.Log = os.Stderr
 	}
@@ -106,12 +107,20 @@ func TestLambdaLikeSmoke(t *testing.T) {
 		}
 		t.Logf("%s: cold %v (CPU %v), warm %v", c.Name, c.Samples[0].cold, c.Samples[0].cpu, c.Samples[0].warm)
 	}
-	calls := l.Contender(KindOrderbot, StepMemory).Calls()
-	if calls.Requests["secretsmanager.GetSecretValue"] != 1 || calls.Requests["DynamoDB_20120810.GetItem"] != 1 || calls.Conns < 2 {
-		t.Errorf("orderbot's cold start through the proxies: got %+v, want one GetSecretValue, one GetItem, two TLS connections or more", calls)
+	for _, kind := range []string{KindOrderbot, KindFloor} {
+		calls := l.Contender(kind, StepMemory).Calls()
+		if calls.Requests["secretsmanager.GetSecretValue"] != 1 || calls.Requests["DynamoDB_20120810.GetItem"] != 1 || calls.Conns < 2 {
+			t.Errorf("%s's cold start through the proxies: got %+v, want one GetSecretValue, one GetItem, two TLS connections or more", kind, calls)
+		}
+	}
+	if l.Model == nil {
+		t.Fatalf("calibration: got no model, want one fitted to the hello functions")
+	}
+	if c := l.Contender(KindOrderbot, StepMemory); c.Samples[0].model <= c.Samples[0].cold-c.Samples[0].init {
+		t.Errorf("orderbot's modelled cold start: got %v, want more than its first invocation (%v)", c.Samples[0].model, c.Samples[0].handler)
 	}
 	md := rep.Markdown()
-	for _, want := range []string{"## 7. Lambda-like", "orderbot 256 MB", "Go floor 256 MB"} {
+	for _, want := range []string{"## 7. Lambda-like", "orderbot 256 MB", "floor of the work 256 MB", "### Calibration against published Lambda figures"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report: got no %q, want it", want)
 		}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/orderbot/orderbot/lambdas/api"
@@ -21,20 +23,17 @@ type LambdaConfig struct {
 	RTT       time.Duration // injected network round trip to Secrets Manager and DynamoDB
 	Period    time.Duration // CFS period of the CPU quota
 	Sizes     []int         // memory sizes (MB) of orderbot and the Go floor
-	Foreign   bool          // the Python handler at 128 and 256 MB, Bolt at 512 and 1,024 MB
-	Steps     bool          // the cold-path changes, before and after, at StepSizes
+	Foreign   bool          // the peers doing orderbot's I/O: Python + boto3 at 256 and 1,024 MB, Bolt + AWS SDK at 512 and 1,024 MB
+	Calibrate bool          // the hello functions of Go, Python and Node at CalibrationSizes
+	Whole     bool          // the whole-process-throttled shape and the cold-path steps at StepMemory
 	Profile   int           // profiled cold starts of orderbot at StepMemory (0: none)
 	InitTrace int           // GODEBUG=inittrace=1 cold starts of orderbot at StepMemory (0: none)
 }
 
-// StepSizes are the sizes the cold-path changes are measured at: the stack's old default,
-// where the cold start is CPU-bound, and one full vCPU, where the round trips show.
-var StepSizes = []int{StepMemory, fullCPUMemoryMB}
-
 // DefaultLambdaConfig is what `make bench` runs.
 func DefaultLambdaConfig() LambdaConfig {
-	return LambdaConfig{Runs: 20, Warm: 10, RTT: DefaultRTT, Period: DefaultCPUPeriod, Sizes: []int{128, 256, 512, 1024},
-		Foreign: true, Steps: true, Profile: 30, InitTrace: 5}
+	return LambdaConfig{Runs: 12, Warm: 8, RTT: DefaultRTT, Period: DefaultCPUPeriod, Sizes: []int{128, 256, 512, 1024},
+		Foreign: true, Calibrate: true, Whole: true, Profile: 20, InitTrace: 5}
 }
 
 const (
@@ -48,18 +47,29 @@ const (
 	// as 20 ms (pwrdrvr/lambda-dispatch issue #246; pwrdrvr/lambda-throttling): a function
 	// that uses its share early in a 20 ms slice pauses until the slice ends.
 	DefaultCPUPeriod = 20 * time.Millisecond
+	// WholePeriod is the CFS period of the whole-process shape: the independent harness's
+	// (issue #24: 14 % of a core, 10 ms period).
+	WholePeriod = 10 * time.Millisecond
 	// StepMemory is the size the targets, the profile and the init trace are measured at.
 	StepMemory = 256
 )
 
 // Contender kinds.
 const (
-	KindOrderbot = "orderbot"
-	KindFloor    = "floor"
-	KindPython   = "python"
-	KindBolt     = "bolt"
-	KindStep     = "step"
+	KindOrderbot      = "orderbot"
+	KindFloor         = "floor" // the floor of the work: orderbot's I/O and nothing else
+	KindPython        = "python"
+	KindBolt          = "bolt"
+	KindStep          = "step"
+	KindHello         = "hello" // Go hello, a calibration point
+	KindPythonHello   = "python-hello"
+	KindNodeHello     = "node-hello"
+	KindWholeHello    = "whole-hello" // init throttled too: the independent harness's shape
+	KindWholeOrderbot = "whole-orderbot"
 )
+
+// CalibrationSizes are the sizes the hello functions run at, as published.
+var CalibrationSizes = []int{128, 1024}
 
 // LambdaContender is one function at one memory size.
 type LambdaContender struct {
@@ -77,6 +87,8 @@ type LambdaContender struct {
 type lambdaSample struct {
 	cold, init, handler time.Duration // spawn → reply, spawn → first GET /next, the rest
 	cpu                 time.Duration // CPU the process had used when it replied
+	initCPU             time.Duration // CPU it had used when its init ended
+	model, modelInit    time.Duration // the calibrated model's cold start and Init Duration (0: not modelled)
 	warm                []time.Duration
 	warmCPU             []time.Duration // CPU each warm invocation used
 	logBytes            int             // stderr written during the warm invocations
@@ -98,7 +110,8 @@ type LambdaReport struct {
 	InitTrace    []InitCost // orderbot's package inits under the quota (median clock)
 	InitTotal    time.Duration
 	Profile      ProfileSummary
-	AccessLog    int // bytes of one API Gateway access-log line
+	AccessLog    int    // bytes of one API Gateway access-log line
+	Model        *Model // the calibrated init phase; nil when the hello functions did not run
 	Errors       []string
 }
 
@@ -168,6 +181,7 @@ func runLambdaSuite(ctx context.Context, cfg Config) (LambdaReport, error) {
 	if err := interleaveLambda(ctx, rep.Contenders, lc.Runs, cfg); err != nil {
 		return rep, err
 	}
+	rep.applyModel()
 	for _, mb := range quotaSizes(lc) {
 		rep.Throttle[mb] = w.quotas.Stats(mb)
 	}
@@ -192,10 +206,13 @@ func runLambdaSuite(ctx context.Context, cfg Config) (LambdaReport, error) {
 func quotaSizes(lc LambdaConfig) []int {
 	sizes := slices.Clone(lc.Sizes)
 	if lc.Foreign {
-		sizes = append(sizes, 128, 256, 512, 1024)
+		sizes = append(sizes, 256, 512, 1024)
 	}
-	if lc.Steps {
-		sizes = append(sizes, StepSizes...)
+	if lc.Calibrate {
+		sizes = append(sizes, CalibrationSizes...)
+	}
+	if lc.Whole {
+		sizes = append(sizes, StepMemory)
 	}
 	if lc.Profile > 0 || lc.InitTrace > 0 {
 		sizes = append(sizes, StepMemory)
@@ -210,6 +227,7 @@ func startLambdaWorld(ctx context.Context, cfg Config, tmp string, rep *LambdaRe
 	lc := cfg.Lambda
 	w := &lambdaWorld{tmp: tmp}
 	w.quotas = newCPUQuotas(lc.Period)
+	w.quotas.WholePeriod = WholePeriod
 	rep.QuotaVersion = w.quotas.Version
 	if w.quotas.Reason != "" {
 		rep.Quota = "no CPU quota: " + w.quotas.Reason
@@ -260,7 +278,7 @@ func lateness(ps ...*tlsProxy) (p50, p95 time.Duration) {
 
 // lambdaBinaries are the programs the suite runs.
 type lambdaBinaries struct {
-	orderbot, hello, profiled string
+	orderbot, hello, floor, profiled string
 	steps                     []string // per LambdaReport.Steps; "" when it could not be built
 }
 
@@ -272,6 +290,10 @@ func buildLambdaBinaries(ctx context.Context, cfg Config, tmp string, rep *Lambd
 	if err := buildHostBootstrap(ctx, cfg.Root, "./bench/fixtures/hello", b.hello); err != nil {
 		return b, err
 	}
+	b.floor = filepath.Join(tmp, "floor")
+	if err := buildHostBootstrap(ctx, cfg.Root, "./bench/fixtures/floor", b.floor); err != nil {
+		return b, err
+	}
 	if cfg.Lambda.Profile > 0 {
 		b.profiled = filepath.Join(tmp, "profiled")
 		if err := buildHostBootstrap(ctx, cfg.Root, "./bench/fixtures/profiled", b.profiled); err != nil {
@@ -279,7 +301,7 @@ func buildLambdaBinaries(ctx context.Context, cfg Config, tmp string, rep *Lambd
 			b.profiled = ""
 		}
 	}
-	if cfg.Lambda.Steps {
+	if cfg.Lambda.Whole {
 		rep.Steps = coldPathSteps()
 		for i := range rep.Steps {
 			out := filepath.Join(tmp, "step-"+strconv.Itoa(i))
@@ -293,34 +315,91 @@ func buildLambdaBinaries(ctx context.Context, cfg Config, tmp string, rep *Lambd
 	return b, nil
 }
 
-// lambdaContenders lists the contenders: orderbot and the Go floor at every size, the
-// other stacks at the sizes their users run, and the cold-path steps.
+// lambdaContenders lists the contenders: orderbot and the floor of the work at every
+// size, the calibration functions (hello in Go, Python and Node at 128 and 1,024 MB), the
+// peers doing the same I/O at the sizes their users run, the whole-process shape of the
+// independent harness and the cold-path steps.
 func lambdaContenders(ctx context.Context, cfg Config, w *lambdaWorld, bins lambdaBinaries, rep *LambdaReport) []*LambdaContender {
 	lc := cfg.Lambda
 	var cs []*LambdaContender
-	goRun := func(bin string, mb int, env []string) func(*signedRequest) (lambdaSample, error) {
+	goRun := func(bin string, mb int, env []string, warm int, whole bool) func(*signedRequest) (lambdaSample, error) {
 		return func(sr *signedRequest) (lambdaSample, error) {
-			return runGoLambda(ctx, w, mb, bin, env, sr, lc.Warm)
+			return runGoLambda(ctx, w, mb, bin, env, sr, warm, whole)
 		}
 	}
+	add := func(kind, name string, mb int, detail string, run func(*signedRequest) (lambdaSample, error)) *LambdaContender {
+		c := &LambdaContender{Kind: kind, Name: fmt.Sprintf("%s %d MB", name, mb), MemoryMB: mb, Detail: detail, run: run}
+		cs = append(cs, c)
+		return c
+	}
 	for _, mb := range lc.Sizes {
-		cs = append(cs, &LambdaContender{Kind: KindOrderbot, Name: fmt.Sprintf("orderbot %d MB", mb), MemoryMB: mb,
-			Detail: "the bootstrap as built now: GetSecretValue and GetItem over TLS", run: goRun(bins.orderbot, mb, w.orderbotEnv())})
-		cs = append(cs, &LambdaContender{Kind: KindFloor, Name: fmt.Sprintf("Go floor %d MB", mb), MemoryMB: mb,
-			Detail: "aws-lambda-go only, fixed reply (bench/fixtures/hello)", run: goRun(bins.hello, mb, lambdaEnv())})
+		add(KindOrderbot, "orderbot", mb, "the bootstrap as built now: GetSecretValue and GetItem over TLS", goRun(bins.orderbot, mb, w.orderbotEnv(), lc.Warm, false))
+		add(KindFloor, "floor of the work", mb, "GetSecretValue and one GetItem over the same TLS, stdlib + the SDK's signer (bench/fixtures/floor)",
+			goRun(bins.floor, mb, w.orderbotEnv(), lc.Warm, false))
+	}
+	if lc.Calibrate {
+		for _, mb := range CalibrationSizes {
+			add(KindHello, "Go hello", mb, "aws-lambda-go only, fixed reply (bench/fixtures/hello)", goRun(bins.hello, mb, lambdaEnv(), 0, false))
+		}
+		cs = append(cs, helloLambda(ctx, cfg, w)...)
 	}
 	if lc.Foreign {
 		cs = append(cs, foreignLambda(ctx, cfg, w)...)
 	}
-	for _, mb := range stepSizes(lc, rep) {
-		if !slices.Contains(lc.Sizes, mb) {
-			cs = append(cs, &LambdaContender{Kind: KindOrderbot, Name: fmt.Sprintf("orderbot %d MB", mb), MemoryMB: mb,
-				Detail: "the bootstrap as built now, the last cold-path state", run: goRun(bins.orderbot, mb, w.orderbotEnv())})
-		}
+	if lc.Whole {
+		env := w.wholeEnv()
+		add(KindWholeHello, "Go hello, whole process throttled,", StepMemory, "the independent harness's shape: init under the quota too",
+			goRun(bins.hello, StepMemory, lambdaEnv(), 0, true))
+		add(KindWholeOrderbot, "orderbot, whole process throttled,", StepMemory,
+			"the independent harness's shape: init under the quota too; secret from the environment, dynalite on loopback",
+			goRun(bins.orderbot, StepMemory, env, 0, true))
 		for i, st := range rep.Steps {
-			c := &LambdaContender{Kind: KindStep, Step: i, Name: fmt.Sprintf("step %d %d MB: %s", i, mb, st.Name), MemoryMB: mb, Detail: st.Detail, Err: st.Err}
+			c := add(KindStep, fmt.Sprintf("step %d: %s,", i, st.Name), StepMemory, st.Detail, nil)
+			c.Step, c.Err = i, st.Err
 			if st.Err == "" {
-				c.run = goRun(bins.steps[i], mb, w.orderbotEnv())
+				c.run = goRun(bins.steps[i], StepMemory, env, 0, true)
+			}
+		}
+	}
+	return cs
+}
+
+// wholeEnv is orderbot as the independent harness runs it: the signing secret from the
+// environment and dynalite on loopback, without TLS or an injected RTT.
+func (w *lambdaWorld) wholeEnv() []string {
+	return lambdaEnv(api.EnvFunction+"=order-list", api.EnvTableName+"="+w.db.Table, "AWS_ENDPOINT_URL_DYNAMODB="+w.db.Endpoint,
+		"SLACK_SIGNING_SECRET="+coldSecret, "AWS_LAMBDA_LOG_LEVEL=INFO")
+}
+
+// foreignEnv is what a peer doing orderbot's I/O runs with: the secret's ARN, the table
+// and both endpoints behind the TLS proxies, whose CA Python reads from AWS_CA_BUNDLE and
+// Node from NODE_EXTRA_CA_CERTS.
+func (w *lambdaWorld) foreignEnv() []string {
+	return lambdaEnv("SECRET_ARN="+w.arn, api.EnvTableName+"="+w.db.Table, "AWS_ENDPOINT_URL_SECRETS_MANAGER="+w.sm.URL,
+		"AWS_ENDPOINT_URL_DYNAMODB="+w.ddb.URL, "AWS_CA_BUNDLE="+w.bundle, "NODE_EXTRA_CA_CERTS="+w.bundle, "NODE_ENV=production")
+}
+
+// helloLambda is the smallest Python and Node handlers at the calibration sizes.
+func helloLambda(ctx context.Context, cfg Config, w *lambdaWorld) []*LambdaContender {
+	var cs []*LambdaContender
+	fx := filepath.Join(cfg.Root, "bench", "fixtures")
+	python, perr := pythonInterpreter()
+	_, nerr := exec.LookPath("node")
+	for _, h := range []struct {
+		kind, name string
+		spec       stdioSpec
+		err        error
+	}{
+		{KindPythonHello, "Python hello", stdioSpec{dir: filepath.Join(fx, "python"), name: python, args: []string{"hello.py"}, env: lambdaEnv()}, perr},
+		{KindNodeHello, "Node hello", stdioSpec{dir: filepath.Join(fx, "node"), name: "node", args: []string{"hello.js"}, env: lambdaEnv()}, nerr},
+	} {
+		for _, mb := range CalibrationSizes {
+			c := &LambdaContender{Kind: h.kind, Name: fmt.Sprintf("%s %d MB", h.name, mb), MemoryMB: mb, Detail: "fixed reply (bench/fixtures)"}
+			if h.err != nil {
+				c.Err = h.err.Error()
+			} else {
+				spec := h.spec
+				c.run = func(sr *signedRequest) (lambdaSample, error) { return runStdioLambda(ctx, w, mb, spec, sr, 0) }
 			}
 			cs = append(cs, c)
 		}
@@ -328,22 +407,45 @@ func lambdaContenders(ctx context.Context, cfg Config, w *lambdaWorld, bins lamb
 	return cs
 }
 
-// foreignLambda is the seed-style Python handler at 128 and 256 MB and Bolt for
-// JavaScript at 512 and 1,024 MB, or each marked with why it cannot run.
+// foreignLambda is the Python handler with boto3 at 256 and 1,024 MB and Bolt for
+// JavaScript with the AWS SDK at 512 and 1,024 MB, both doing orderbot's I/O, or each
+// marked with why it cannot run.
 func foreignLambda(ctx context.Context, cfg Config, w *lambdaWorld) []*LambdaContender {
 	var cs []*LambdaContender
-	for _, f := range foreignVariants(ctx, cfg) {
-		kind, sizes := KindPython, []int{128, 256}
-		if f.Name == VariantBolt {
-			kind, sizes = KindBolt, []int{512, 1024}
+	fx := filepath.Join(cfg.Root, "bench", "fixtures")
+	python, perr := pythonInterpreter()
+	pyDetail := "boto3: GetSecretValue at init, HMAC check + GetItem per command (bench/fixtures/python/boto3_handler.py)"
+	if perr == nil {
+		if err := exec.CommandContext(ctx, python, "-c", "import boto3").Run(); err != nil {
+			perr = fmt.Errorf("%s cannot import boto3 (Debian: apt-get install python3-boto3)", python)
+		} else {
+			pyDetail += "; " + python + " " + strings.TrimPrefix(runOut(ctx, python, "--version"), "Python ") + ", boto3 " +
+				runOut(ctx, python, "-c", "import boto3; print(boto3.__version__)")
 		}
-		for _, mb := range sizes {
-			c := &LambdaContender{Kind: kind, Name: fmt.Sprintf("%s %d MB", f.Name, mb), MemoryMB: mb, Detail: f.Detail, Err: f.Err}
-			if f.Err == "" {
-				spec := f.stdio
-				c.run = func(sr *signedRequest) (lambdaSample, error) {
-					return runStdioLambda(ctx, w, mb, spec, sr, cfg.Lambda.Warm)
-				}
+	}
+	boltDir := filepath.Join(fx, "bolt")
+	_, berr := exec.LookPath("node")
+	if berr == nil {
+		berr = ensureBolt(ctx, boltDir, cfg.InstallBolt)
+	}
+	for _, f := range []struct {
+		kind, name, detail string
+		sizes              []int
+		spec               stdioSpec
+		err                error
+	}{
+		{KindPython, "Python + boto3", pyDetail, []int{256, 1024},
+			stdioSpec{dir: filepath.Join(fx, "python"), name: python, args: []string{"boto3_handler.py"}, env: w.foreignEnv()}, perr},
+		{KindBolt, VariantBolt + " + AWS SDK", "App + AwsLambdaReceiver; GetSecretValue at init, GetItem in the command (@aws-sdk v3; bench/fixtures/bolt/handler_io.js)",
+			[]int{512, 1024}, stdioSpec{dir: boltDir, name: "node", args: []string{"handler_io.js"}, env: w.foreignEnv()}, berr},
+	} {
+		for _, mb := range f.sizes {
+			c := &LambdaContender{Kind: f.kind, Name: fmt.Sprintf("%s %d MB", f.name, mb), MemoryMB: mb, Detail: f.detail}
+			if f.err != nil {
+				c.Err = f.err.Error()
+			} else {
+				spec := f.spec
+				c.run = func(sr *signedRequest) (lambdaSample, error) { return runStdioLambda(ctx, w, mb, spec, sr, cfg.Lambda.Warm) }
 			}
 			cs = append(cs, c)
 		}
@@ -381,8 +483,19 @@ func interleaveLambda(ctx context.Context, cs []*LambdaContender, runs int, cfg 
 	return nil
 }
 
-// ColdStats are the contender's spawn → reply durations.
+// ColdStats are the contender's cold starts as the calibrated model has Lambda run them
+// (modelled Init Duration + the first invocation), or spawn → reply where not modelled.
 func (c *LambdaContender) ColdStats() Stats {
+	return c.stat(func(s lambdaSample) time.Duration {
+		if s.model > 0 {
+			return s.model
+		}
+		return s.cold
+	})
+}
+
+// LocalColdStats are the contender's spawn → reply durations on this machine.
+func (c *LambdaContender) LocalColdStats() Stats {
 	return c.stat(func(s lambdaSample) time.Duration { return s.cold })
 }
 
@@ -475,14 +588,6 @@ func (r LambdaReport) Contender(kind string, mb int) *LambdaContender {
 func (r LambdaReport) ok(kind string, mb int) (*LambdaContender, bool) {
 	c := r.Contender(kind, mb)
 	return c, c != nil && len(c.Samples) > 0
-}
-
-// stepSizes are the sizes the steps run at (none without steps).
-func stepSizes(lc LambdaConfig, rep *LambdaReport) []int {
-	if !lc.Steps || len(rep.Steps) == 0 {
-		return nil
-	}
-	return StepSizes
 }
 
 // stepContender is step i's contender at size mb.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -14,8 +15,9 @@ import (
 // runGoLambda starts a Go function (the bootstrap, a cold-path step or the floor) in the
 // cgroup of memory size mb under a fresh Runtime API, times spawn → its reply to sr, then
 // sends warm more invocations, each after an idle CPU period so that it starts with a
-// full quota, as sparse traffic does.
-func runGoLambda(ctx context.Context, w *lambdaWorld, mb int, bin string, env []string, sr *signedRequest, warm int) (lambdaSample, error) {
+// full quota, as sparse traffic does. In the calibrated model the quota applies from the
+// first GET /next (the end of init); whole throttles the whole process, init included.
+func runGoLambda(ctx context.Context, w *lambdaWorld, mb int, bin string, env []string, sr *signedRequest, warm int, whole bool) (lambdaSample, error) {
 	rt, err := startRuntimeAPI(sr.event)
 	if err != nil {
 		return lambdaSample{}, err
@@ -26,10 +28,12 @@ func runGoLambda(ctx context.Context, w *lambdaWorld, mb int, bin string, env []
 	var stderr syncBuffer
 	cmd.Stderr = &stderr
 	before := w.counts()
-	start, release, err := w.quotas.start(cmd, mb)
+	start, release, throttle, err := w.quotas.startFree(cmd, mb, !whole)
 	if err != nil {
 		return lambdaSample{}, err
 	}
+	var initCPU time.Duration
+	rt.onFirst = func() { initCPU = onCPU(cmd.Process.Pid); throttle() }
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	defer func() {
@@ -48,7 +52,8 @@ func runGoLambda(ctx context.Context, w *lambdaWorld, mb int, bin string, env []
 	case <-ctx.Done():
 		return lambdaSample{}, ctx.Err()
 	}
-	s := lambdaSample{cold: res.at.Sub(start), init: res.delivered.Sub(start), handler: res.at.Sub(res.delivered), cpu: onCPU(cmd.Process.Pid)}
+	s := lambdaSample{cold: res.at.Sub(start), init: res.delivered.Sub(start), handler: res.at.Sub(res.delivered),
+		cpu: onCPU(cmd.Process.Pid), initCPU: initCPU}
 	s.calls, s.stderr = w.counts().sub(before), stderr.String()
 	if err := checkSlackReply(res); err != nil {
 		return lambdaSample{}, fmt.Errorf("%v (stderr: %s)", err, tail(stderr.String()))
@@ -89,11 +94,12 @@ func checkSlackReply(res runtimeResult) error {
 	return nil
 }
 
-// runStdioLambda is runGoLambda for a stdio handler (Bolt, Python): one proxy event per
-// line on stdin, one reply line each on stdout.
+// runStdioLambda is runGoLambda for a stdio handler (Bolt, Python, Node): one proxy event
+// per line on stdin, one reply line each on stdout, after a "ready" line where its init
+// ends (ORDERBOT_BENCH_READY=1), at which the quota goes on.
 func runStdioLambda(ctx context.Context, w *lambdaWorld, mb int, spec stdioSpec, sr *signedRequest, warm int) (lambdaSample, error) {
 	cmd := exec.Command(spec.name, spec.args...)
-	cmd.Dir, cmd.Env = spec.dir, spec.env
+	cmd.Dir, cmd.Env = spec.dir, append(slices.Clone(spec.env), "ORDERBOT_BENCH_READY=1")
 	var stderr syncBuffer
 	cmd.Stderr = &stderr
 	stdin, err := cmd.StdinPipe()
@@ -120,7 +126,8 @@ func runStdioLambda(ctx context.Context, w *lambdaWorld, mb int, spec stdioSpec,
 		}
 		return line, nil
 	}
-	start, release, err := w.quotas.start(cmd, mb)
+	before := w.counts()
+	start, release, throttle, err := w.quotas.startFree(cmd, mb, true)
 	if err != nil {
 		return lambdaSample{}, err
 	}
@@ -131,10 +138,17 @@ func runStdioLambda(ctx context.Context, w *lambdaWorld, mb int, spec stdioSpec,
 		cmd.Wait()
 		release()
 	}()
+	if line, err := out.ReadBytes('\n'); err != nil || string(line) != "ready\n" {
+		return lambdaSample{}, fmt.Errorf("%s: want a ready line, got %q, %v (stderr: %s)", spec.name, line, err, tail(stderr.String()))
+	}
+	ready := time.Now()
+	initCPU := onCPU(cmd.Process.Pid)
+	throttle()
 	if _, err := ask(sr.proxyEvent); err != nil {
 		return lambdaSample{}, err
 	}
-	s := lambdaSample{cold: answered.Sub(start), cpu: onCPU(cmd.Process.Pid)}
+	s := lambdaSample{cold: answered.Sub(start), init: ready.Sub(start), handler: answered.Sub(ready), cpu: onCPU(cmd.Process.Pid), initCPU: initCPU}
+	s.calls = w.counts().sub(before)
 	for range warm {
 		ev, err := newSignedRequest(ctx)
 		if err != nil {

@@ -475,9 +475,12 @@ func (r *Report) commandsSection(w writer) {
 	}
 	if l := r.Lambda; len(l.Contenders) > 0 {
 		w("# Lambda-like mode (-lambda): a cgroup per process (%s), TLS proxies with RTT %s in front of dynalite and the Secrets Manager stub\n", l.Quota, l.Config.RTT)
-		w("(cd lambdas && go build -overlay <tmp>/overlay.json … ./cmd/bootstrap)   # each cold-path state: later changes to %s reverse-applied (git diff <commit>^ <commit> | git apply -R)\n", stepPackage)
+		w("(cd lambdas && go build -overlay <tmp>/overlay.json … ./cmd/bootstrap)   # each cold-path state: later changes under %s/ reverse-applied (git diff <commit>^ <commit> | git apply -R)\n", stepModule)
 		w("CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags \"-s -w\" -o <tmp>/profiled ./bench/fixtures/profiled\n")
-		w("# %d × interleaved, %d warm invocations each: orderbot and the Go floor at %v MB, Python at 128/256, Bolt at 512/1024, the cold-path states at %d MB\n",
+		w("CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags \"-s -w\" -o <tmp>/floor ./bench/fixtures/floor\n")
+		w("(cd bench/fixtures/bolt && npm ci --no-audit --no-fund)   # Bolt + @aws-sdk/client-dynamodb, client-secrets-manager; Python's boto3: apt-get install python3-boto3\n")
+		w("# %d × interleaved, %d warm invocations each: orderbot and the floor of the work at %v MB, Python + boto3 at 256/1024, Bolt + AWS SDK at 512/1024;\n"+
+			"#   no warm invocations: the hello functions (Go, Python, Node) at 128/1024 MB, and at %d MB the whole-process-throttled Go hello, orderbot and the cold-path states\n",
 			l.Config.Runs, l.Config.Warm, l.Config.Sizes, StepMemory)
 		w("# then GODEBUG=inittrace=1 × %d and the profiled bootstrap × %d at %d MB; go tool pprof -top <tmp>/profiled <profiles>\n", l.Config.InitTrace, l.Config.Profile, StepMemory)
 	}

@@ -95,15 +95,16 @@ func lambdaFlags() func(*bench.Config) error {
 	rtt := flag.Duration("rtt", def.RTT, "round-trip time injected between a function and Secrets Manager / DynamoDB")
 	profile := flag.Int("lambda-profile", def.Profile, "profiled cold starts of orderbot in the Lambda-like mode (0: none)")
 	sizes := flag.String("lambda-sizes", joinInts(def.Sizes), "memory sizes (MB) of orderbot and the Go floor in the Lambda-like mode")
-	foreign := flag.Bool("lambda-foreign", def.Foreign, "Lambda-like mode: also Python at 128/256 MB and Bolt at 512/1024 MB")
-	steps := flag.Bool("lambda-steps", def.Steps, "Lambda-like mode: also the cold-path changes, before and after")
+	foreign := flag.Bool("lambda-foreign", def.Foreign, "Lambda-like mode: also the peers doing orderbot's I/O (Python + boto3 at 256/1024 MB, Bolt + AWS SDK at 512/1024 MB)")
+	calibrate := flag.Bool("lambda-calibrate", def.Calibrate, "Lambda-like mode: also the hello functions of Go, Python and Node the init model is fitted to")
+	whole := flag.Bool("lambda-whole", def.Whole, "Lambda-like mode: also the whole-process-throttled shape and the cold-path changes, before and after")
 	return func(cfg *bench.Config) error {
 		if !*on && !*only {
 			return nil
 		}
 		cfg.Lambda = def
 		cfg.Lambda.Runs, cfg.Lambda.Warm, cfg.Lambda.RTT, cfg.Lambda.Profile = *runs, *warm, *rtt, *profile
-		cfg.Lambda.Foreign, cfg.Lambda.Steps, cfg.LambdaOnly = *foreign, *steps, *only
+		cfg.Lambda.Foreign, cfg.Lambda.Calibrate, cfg.Lambda.Whole, cfg.LambdaOnly = *foreign, *calibrate, *whole, *only
 		var err error
 		if cfg.Lambda.Sizes, err = parseInts(*sizes); err != nil {
 			return fmt.Errorf("-lambda-sizes: %w", err)
