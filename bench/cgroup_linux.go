@@ -32,8 +32,8 @@ type cpuQuotas struct {
 	// WholePeriod is the period of a whole-process quota (init throttled too, the
 	// independent harness's shape); 0: Period.
 	WholePeriod time.Duration
-	parent  string        // our cgroup directory, removed by close
-	home    string        // v1: the cpu cgroup the harness runs in, where a spawning thread returns
+	parent      string // our cgroup directory, removed by close
+	home        string // v1: the cpu cgroup the harness runs in, where a spawning thread returns
 
 	mu    sync.Mutex
 	n     int                   // cgroups made so far

@@ -114,9 +114,9 @@ type runtimeAPI struct {
 	// the end of Lambda's init phase.
 	onFirst func()
 	mu      sync.Mutex
-	n     int       // invocations handed out
-	next  time.Time // when the latest was handed out
-	done  chan runtimeResult
+	n       int       // invocations handed out
+	next    time.Time // when the latest was handed out
+	done    chan runtimeResult
 }
 
 // invocation is one event for the function, with its request id.

@@ -279,7 +279,7 @@ func lateness(ps ...*tlsProxy) (p50, p95 time.Duration) {
 // lambdaBinaries are the programs the suite runs.
 type lambdaBinaries struct {
 	orderbot, hello, floor, profiled string
-	steps                     []string // per LambdaReport.Steps; "" when it could not be built
+	steps                            []string // per LambdaReport.Steps; "" when it could not be built
 }
 
 func buildLambdaBinaries(ctx context.Context, cfg Config, tmp string, rep *LambdaReport) (lambdaBinaries, error) {
@@ -445,7 +445,9 @@ func foreignLambda(ctx context.Context, cfg Config, w *lambdaWorld) []*LambdaCon
 				c.Err = f.err.Error()
 			} else {
 				spec := f.spec
-				c.run = func(sr *signedRequest) (lambdaSample, error) { return runStdioLambda(ctx, w, mb, spec, sr, cfg.Lambda.Warm) }
+				c.run = func(sr *signedRequest) (lambdaSample, error) {
+					return runStdioLambda(ctx, w, mb, spec, sr, cfg.Lambda.Warm)
+				}
 			}
 			cs = append(cs, c)
 		}

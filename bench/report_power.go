@@ -171,7 +171,6 @@ func (l LambdaReport) whereTimeGoes(w writer) {
 	l.profileTables(w)
 }
 
-
 func (l LambdaReport) profileTables(w writer) {
 	p := l.Profile
 	if p.Runs > 0 && p.Total > 0 {
