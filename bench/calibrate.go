@@ -31,7 +31,7 @@ const CalibrationTolerance = 0.25
 
 // Model is the calibrated init phase: Lambda's Init Duration of a function is
 // Platform + Speed × the CPU its init used here (unthrottled) + the time its init waited
-// here (round trips, not scaled). Platform is what Lambda counts in Init Duration that a
+// here for something other than a CPU (round trips, not scaled). Platform is what Lambda counts in Init Duration that a
 // local process start does not (the sandbox, the runtime's own start); Speed is this
 // machine's core against the CPU Lambda's init gets. Both are fitted, least squares, to the
 // published hello figures; the invocation that follows runs under the memory's CPU quota,
@@ -42,12 +42,12 @@ type Model struct {
 	Points   int // published figures the fit used
 }
 
-// initParts are a contender's median init CPU and init wait (wall − CPU, at least 0).
+// initParts are a contender's median init CPU and init wait (initWait).
 func (c *LambdaContender) initParts() (cpu, wait time.Duration) {
 	var cs, ws []time.Duration
 	for _, s := range c.Samples {
 		cs = append(cs, s.initCPU)
-		ws = append(ws, max(0, s.init-s.initCPU))
+		ws = append(ws, s.initWait())
 	}
 	if len(cs) == 0 {
 		return 0, 0
@@ -89,7 +89,13 @@ func (r LambdaReport) fitModel() (Model, bool) {
 
 // modelledInit is the Init Duration the model gives a sample.
 func (m Model) modelledInit(s lambdaSample) time.Duration {
-	return m.Platform + time.Duration(m.Speed*float64(s.initCPU)) + max(0, s.init-s.initCPU)
+	return m.Platform + time.Duration(m.Speed*float64(s.initCPU)) + s.initWait()
+}
+
+// initWait is the time the init waited for something other than a CPU: its wall clock
+// less its CPU and less its run-queue delay (other work on this machine running instead).
+func (s lambdaSample) initWait() time.Duration {
+	return max(0, s.init-s.initCPU-s.initDelay)
 }
 
 // modelled is the sample's cold start as the model has Lambda run it: the modelled init,
@@ -208,7 +214,8 @@ func (l LambdaReport) calibrationSection(w writer) {
 		"init phase is not throttled by the memory's share. **The model:** the init phase runs here without a CPU quota; the "+
 		"quota goes on when the function first asks for an invocation (Go: its first `GET /next`; Python and Node: the line "+
 		"they print once initialised) and applies to every invocation after. Lambda's Init Duration is then modelled as "+
-		"**%s + %.2f × the init's CPU here + the init's waiting here**, the two constants fitted (least squares, %d published "+
+		"**%s + %.2f × the init's CPU here + the init's waiting here** (wall clock less CPU less run-queue delay, from "+
+		"/proc/<pid>/task/*/schedstat: what it waited for besides a CPU, since this machine is shared), the two constants fitted (least squares, %d published "+
 		"figures) to the hello functions of Go, Python and Node at %d and %d MB: %s is what Lambda counts in Init Duration "+
 		"that a local process start does not (sandbox, runtime start), %.2f is this machine's core against the CPU Lambda's "+
 		"init gets. *Modelled cold* = modelled init + the first invocation as measured under the quota.\n\n",

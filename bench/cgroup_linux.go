@@ -370,22 +370,31 @@ func writeFile(path, s string) error {
 // onCPU is how long process pid has run on a CPU so far (all its threads), from
 // /proc/<pid>/task/*/schedstat in nanoseconds; 0 when it cannot be read.
 func onCPU(pid int) time.Duration {
+	cpu, _ := schedstat(pid)
+	return cpu
+}
+
+// schedstat is how long process pid has run on a CPU and waited on a run queue for one
+// (runnable, but the machine's other work ran: on a shared machine this is not the
+// function's waiting), all its threads summed.
+func schedstat(pid int) (cpu, runDelay time.Duration) {
 	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
 	if err != nil {
-		return 0
+		return 0, 0
 	}
-	var sum time.Duration
 	for _, t := range tasks {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", pid, t.Name()))
 		if err != nil {
 			continue
 		}
-		if f := strings.Fields(string(b)); len(f) > 0 {
+		if f := strings.Fields(string(b)); len(f) > 1 {
 			n, _ := strconv.ParseInt(f[0], 10, 64)
-			sum += time.Duration(n)
+			d, _ := strconv.ParseInt(f[1], 10, 64)
+			cpu += time.Duration(n)
+			runDelay += time.Duration(d)
 		}
 	}
-	return sum
+	return cpu, runDelay
 }
 
 // sleepUntil sleeps until t with nanosleep(2): the runtime's timers on Linux wake up to a

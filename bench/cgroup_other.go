@@ -43,4 +43,6 @@ func (q *cpuQuotas) close() {}
 
 func onCPU(int) time.Duration { return 0 }
 
+func schedstat(int) (time.Duration, time.Duration) { return 0, 0 }
+
 func sleepUntil(t time.Time) { time.Sleep(time.Until(t)) }

@@ -57,7 +57,44 @@ type ColdPathStep struct {
 	Commit string // the change's commit ("" for the baseline)
 	Detail string
 	Revert []ColdPathChange // the changes reverted from the current tree, newest first
+	Init   PackageInit      // its package initialisation, unthrottled
 	Err    string           // why it could not be built
+}
+
+// PackageInit is what a binary's package initialisation costs before main, from
+// GODEBUG=inittrace=1 on the idle CPU: allocations and bytes (the same every run) and
+// the median total clock of several runs.
+type PackageInit struct {
+	Allocs, Bytes int64
+	Clock         time.Duration
+	Runs          int
+}
+
+// packageInit runs bin runs times with GODEBUG=inittrace=1 and no function named, so it
+// exits right after package initialisation (wire.Start refuses an empty ORDERBOT_FUNCTION).
+func packageInit(ctx context.Context, bin string, runs int) PackageInit {
+	var p PackageInit
+	var clocks []time.Duration
+	for range runs {
+		cmd := exec.CommandContext(ctx, bin)
+		cmd.Env = lambdaEnv("GODEBUG=inittrace=1", api.EnvFunction+"=")
+		out, _ := cmd.CombinedOutput() // exits 1 by design
+		var clock time.Duration
+		p.Allocs, p.Bytes = 0, 0
+		for _, x := range parseInitTrace(string(out)) {
+			clock += x.Clock
+			p.Allocs += x.Allocs
+			p.Bytes += x.Bytes
+		}
+		if clock > 0 {
+			clocks = append(clocks, clock)
+		}
+	}
+	if len(clocks) > 0 {
+		slices.Sort(clocks)
+		p.Clock, p.Runs = median(clocks), len(clocks)
+	}
+	return p
 }
 
 // coldPathSteps are the states before the current one.

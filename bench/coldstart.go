@@ -362,9 +362,10 @@ type InitCost struct {
 	Package string
 	Clock   time.Duration
 	Bytes   int64
+	Allocs  int64
 }
 
-var initLine = regexp.MustCompile(`^init (\S+) @[0-9.]+ ms, ([0-9.]+) ms clock, (\d+) bytes`)
+var initLine = regexp.MustCompile(`^init (\S+) @[0-9.]+ ms, ([0-9.]+) ms clock, (\d+) bytes, (\d+) allocs`)
 
 // parseInitTrace returns the package inits, slowest first.
 func parseInitTrace(stderr string) []InitCost {
@@ -376,7 +377,8 @@ func parseInitTrace(stderr string) []InitCost {
 		}
 		f, _ := strconv.ParseFloat(m[2], 64)
 		n, _ := strconv.ParseInt(m[3], 10, 64)
-		res = append(res, InitCost{Package: m[1], Clock: time.Duration(f * float64(time.Millisecond)), Bytes: n})
+		a, _ := strconv.ParseInt(m[4], 10, 64)
+		res = append(res, InitCost{Package: m[1], Clock: time.Duration(f * float64(time.Millisecond)), Bytes: n, Allocs: a})
 	}
 	sort.SliceStable(res, func(i, j int) bool { return res[i].Clock > res[j].Clock })
 	return res

@@ -50,6 +50,8 @@ const (
 	// WholePeriod is the CFS period of the whole-process shape: the independent harness's
 	// (issue #24: 14 % of a core, 10 ms period).
 	WholePeriod = 10 * time.Millisecond
+	// initRuns is how many times packageInit runs a binary.
+	initRuns = 9
 	// StepMemory is the size the targets, the profile and the init trace are measured at.
 	StepMemory = 256
 )
@@ -88,6 +90,7 @@ type lambdaSample struct {
 	cold, init, handler time.Duration // spawn → reply, spawn → first GET /next, the rest
 	cpu                 time.Duration // CPU the process had used when it replied
 	initCPU             time.Duration // CPU it had used when its init ended
+	initDelay           time.Duration // time it had waited on a run queue by then (the shared machine)
 	model, modelInit    time.Duration // the calibrated model's cold start and Init Duration (0: not modelled)
 	warm                []time.Duration
 	warmCPU             []time.Duration // CPU each warm invocation used
@@ -112,6 +115,8 @@ type LambdaReport struct {
 	Profile      ProfileSummary
 	AccessLog    int    // bytes of one API Gateway access-log line
 	Model        *Model // the calibrated init phase; nil when the hello functions did not run
+	CurrentInit  PackageInit
+	HelloInit    PackageInit
 	Errors       []string
 }
 
@@ -302,12 +307,15 @@ func buildLambdaBinaries(ctx context.Context, cfg Config, tmp string, rep *Lambd
 		}
 	}
 	if cfg.Lambda.Whole {
+		rep.CurrentInit, rep.HelloInit = packageInit(ctx, b.orderbot, initRuns), packageInit(ctx, b.hello, initRuns)
 		rep.Steps = coldPathSteps()
 		for i := range rep.Steps {
 			out := filepath.Join(tmp, "step-"+strconv.Itoa(i))
 			if err := buildStep(ctx, cfg.Root, rep.Steps[i], out); err != nil {
 				rep.Steps[i].Err = err.Error()
 				out = ""
+			} else {
+				rep.Steps[i].Init = packageInit(ctx, out, initRuns)
 			}
 			b.steps = append(b.steps, out)
 		}

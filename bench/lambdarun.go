@@ -32,8 +32,8 @@ func runGoLambda(ctx context.Context, w *lambdaWorld, mb int, bin string, env []
 	if err != nil {
 		return lambdaSample{}, err
 	}
-	var initCPU time.Duration
-	rt.onFirst = func() { initCPU = onCPU(cmd.Process.Pid); throttle() }
+	var initCPU, initDelay time.Duration
+	rt.onFirst = func() { initCPU, initDelay = schedstat(cmd.Process.Pid); throttle() }
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	defer func() {
@@ -53,7 +53,7 @@ func runGoLambda(ctx context.Context, w *lambdaWorld, mb int, bin string, env []
 		return lambdaSample{}, ctx.Err()
 	}
 	s := lambdaSample{cold: res.at.Sub(start), init: res.delivered.Sub(start), handler: res.at.Sub(res.delivered),
-		cpu: onCPU(cmd.Process.Pid), initCPU: initCPU}
+		cpu: onCPU(cmd.Process.Pid), initCPU: initCPU, initDelay: initDelay}
 	s.calls, s.stderr = w.counts().sub(before), stderr.String()
 	if err := checkSlackReply(res); err != nil {
 		return lambdaSample{}, fmt.Errorf("%v (stderr: %s)", err, tail(stderr.String()))
@@ -142,12 +142,12 @@ func runStdioLambda(ctx context.Context, w *lambdaWorld, mb int, spec stdioSpec,
 		return lambdaSample{}, fmt.Errorf("%s: want a ready line, got %q, %v (stderr: %s)", spec.name, line, err, tail(stderr.String()))
 	}
 	ready := time.Now()
-	initCPU := onCPU(cmd.Process.Pid)
+	initCPU, initDelay := schedstat(cmd.Process.Pid)
 	throttle()
 	if _, err := ask(sr.proxyEvent); err != nil {
 		return lambdaSample{}, err
 	}
-	s := lambdaSample{cold: answered.Sub(start), init: ready.Sub(start), handler: answered.Sub(ready), cpu: onCPU(cmd.Process.Pid), initCPU: initCPU}
+	s := lambdaSample{cold: answered.Sub(start), init: ready.Sub(start), handler: answered.Sub(ready), cpu: onCPU(cmd.Process.Pid), initCPU: initCPU, initDelay: initDelay}
 	s.calls = w.counts().sub(before)
 	for range warm {
 		ev, err := newSignedRequest(ctx)

@@ -347,10 +347,10 @@ func (r *Report) synthSection(w writer) {
 
 // Published figures and prices the on-paper estimate uses.
 const (
-	pubInitGo     = 39 * time.Millisecond  // provided.al2023 arm64, mean Init Duration at 128 MB
-	pubInitPython = 71 * time.Millisecond  // python3.12
-	pubInitNode   = 116 * time.Millisecond // nodejs20.x
-	pubSource     = "maxday/lambda-perf, 2025-12-21"
+	pubInitGo     = 42100 * time.Microsecond  // provided.al2023 arm64, mean Init Duration at 128 MB (PublishedInit)
+	pubInitPython = 72800 * time.Microsecond  // python3.12
+	pubInitNode   = 122900 * time.Microsecond // nodejs20.x
+	pubSource     = "maxday/lambda-perf data/last.json, 2026-08-22"
 
 	priceRESTPerM   = 3.50
 	priceHTTPPerM   = 1.00
