@@ -361,7 +361,7 @@ const (
 	priceSecretPer  = 0.05 / 10000 // Secrets Manager API call
 	priceLogsPerGB  = 0.50         // CloudWatch Logs ingestion, standard class
 	priceDate       = "looked up 2026-11-25 (us-east-1 list prices; Secrets Manager API calls $0.05 per 10,000)"
-	memoryMB        = 1024 // infra.MemoryMB
+	memoryMB        = 256 // infra.MemoryMB
 	fullCPUMemoryMB = 1769
 
 	// Assumptions about AWS that this machine cannot measure.

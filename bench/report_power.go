@@ -22,8 +22,9 @@ func (l LambdaReport) powerSection(w writer) {
 		"as the proxy counted); Secrets Manager $0.05 per 10,000 calls, one GetSecretValue per cold start (counted); CloudWatch "+
 		"Logs ingestion $%.2f per GB: the function's own log lines at INFO (measured: %.0f bytes per warm invocation), Lambda's "+
 		"platform records (≈%d bytes, ≈%d more on a cold start; estimated for the JSON log format) and API Gateway's access-log "+
-		"line (%d bytes, rendered by the local gateway in the stage's format). Billed durations are the medians of this "+
-		"machine's throttled runs; the secret's $0.40 a month and storage do not depend on commands.\n\n",
+		"line (%d bytes, rendered by the local gateway in the stage's format). Billed durations are the modelled cold medians "+
+		"(init and first invocation: Lambda bills the init phase) and the measured warm medians; the secret's $0.40 a month and "+
+		"storage do not depend on commands.\n\n",
 		pricesSourceShort, priceGBs, priceReqPerM, priceRESTPerM, priceRRUPerM, priceWRUPerM, priceLogsPerGB,
 		l.warmLogBytes(), platformWarmBytes, platformColdBytes, l.AccessLog)
 	w("| memory | cold median | cold p95 | warm p50 | warm p99 | floor of the work cold | billed cold / warm | Lambda $/M cold | **$/M all cold** | **$/M all warm** | balanced score |\n")
@@ -55,9 +56,9 @@ func (l LambdaReport) powerSection(w writer) {
 		"cost of a million cold commands divided by the largest such cost, and the cold median divided by the largest cold "+
 		"median, averaged; the smallest score wins. Only Lambda's cost depends on the memory size — API Gateway, DynamoDB, "+
 		"Secrets Manager and the logs cost the same at every size — and commands are sparse, so nearly every one is a cold "+
-		"start: cold latency is what a person waits for. Between sizes the whole bill moves by cents per million commands while "+
-		"the cold start moves by the CPU share. The stack's default, `infra.MemoryMB`, is %d MB: the README's \"Cost per million "+
-		"commands\" says why.\n\n", rec.MemoryMB, balancedWeight, memoryMB)
+		"start: cold latency is what a person waits for. With the init phase calibrated (not throttled by the memory's share), "+
+		"the cold start barely moves between sizes while Lambda's cost grows with memory. The stack's default, `infra.MemoryMB`, "+
+		"is %d MB: the README's \"Cost per million commands\" says why.\n\n", rec.MemoryMB, balancedWeight, memoryMB)
 }
 
 func (l LambdaReport) warmLogBytes() float64 {

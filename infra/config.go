@@ -87,11 +87,13 @@ var Defaults = map[string]any{
 
 // Fixed choices, not context: changing them changes the latency budget.
 const (
-	// MemoryMB: Lambda gives CPU in proportion to memory. A Go function needs far less than
-	// 128 MB of RAM, but its cold start is CPU-bound: each doubling roughly halves it, for
-	// the same GB-seconds. 1,024 MB is the power-tuning choice (docs/BENCHMARKS.md, section
-	// 7; README, "Cost per million commands").
-	MemoryMB = 1024
+	// MemoryMB: Lambda gives CPU in proportion to memory (1,769 MB = one vCPU), but its
+	// published init durations are nearly flat across sizes: the share applies to
+	// invocations, not to the init phase. Calibrated on those figures, orderbot's cold start
+	// is about the same from 256 to 1,024 MB while GB-seconds grow with memory; at 128 MB a
+	// warm invocation overdraws its quota. 256 MB is the power-tuning choice
+	// (docs/BENCHMARKS.md, section 7; README, "Cost per million commands").
+	MemoryMB = 256
 	// DurationAlarmMs is the p99 handler time of synchronous requests that alarms: 2000 ms
 	// leaves 500 ms of the 2500 ms integration timeout for API Gateway and the network.
 	// Deferred runs are not measured: they answer through response_url, not the deadline.
