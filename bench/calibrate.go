@@ -58,9 +58,12 @@ func (c *LambdaContender) initParts() (cpu, wait time.Duration) {
 }
 
 // fitModel fits Platform and Speed to the published figures of the hello contenders that
-// ran; ok is false with fewer than two distinct points.
+// ran, minimising the squared relative error (weights 1/published²): what the model must
+// reproduce are ratios, and an error of 5 ms matters more on Go's 42 ms than on Node's
+// 123. ok is false with fewer than two distinct points.
 func (r LambdaReport) fitModel() (Model, bool) {
-	var xs, ys []float64
+	var sw, sx, sy, sxx, sxy float64
+	n := 0
 	for _, p := range PublishedInit {
 		for _, mb := range CalibrationSizes {
 			c, ok := r.ok(p.Kind, mb)
@@ -69,22 +72,18 @@ func (r LambdaReport) fitModel() (Model, bool) {
 				continue
 			}
 			cpu, wait := c.initParts()
-			xs = append(xs, float64(cpu)/1e6)
-			ys = append(ys, pub-float64(wait)/1e6)
+			x, y, w := float64(cpu)/1e6, pub-float64(wait)/1e6, 1/(pub*pub)
+			sw, sx, sy, sxx, sxy = sw+w, sx+w*x, sy+w*y, sxx+w*x*x, sxy+w*x*y
+			n++
 		}
 	}
-	n := float64(len(xs))
-	var sx, sy, sxx, sxy float64
-	for i := range xs {
-		sx, sy, sxx, sxy = sx+xs[i], sy+ys[i], sxx+xs[i]*xs[i], sxy+xs[i]*ys[i]
-	}
-	den := n*sxx - sx*sx
-	if len(xs) < 2 || math.Abs(den) < 1e-9 {
+	den := sw*sxx - sx*sx
+	if n < 2 || math.Abs(den) < 1e-18 {
 		return Model{}, false
 	}
-	k := (n*sxy - sx*sy) / den
-	p := (sy - k*sx) / n
-	return Model{Platform: time.Duration(p * 1e6), Speed: k, Points: len(xs)}, true
+	k := (sw*sxy - sx*sy) / den
+	p := (sy - k*sx) / sw
+	return Model{Platform: time.Duration(p * 1e6), Speed: k, Points: n}, true
 }
 
 // modelledInit is the Init Duration the model gives a sample.
@@ -215,7 +214,7 @@ func (l LambdaReport) calibrationSection(w writer) {
 		"quota goes on when the function first asks for an invocation (Go: its first `GET /next`; Python and Node: the line "+
 		"they print once initialised) and applies to every invocation after. Lambda's Init Duration is then modelled as "+
 		"**%s + %.2f × the init's CPU here + the init's waiting here** (wall clock less CPU less run-queue delay, from "+
-		"/proc/<pid>/task/*/schedstat: what it waited for besides a CPU, since this machine is shared), the two constants fitted (least squares, %d published "+
+		"/proc/<pid>/task/*/schedstat: what it waited for besides a CPU, since this machine is shared), the two constants fitted (least squares of the relative error, %d published "+
 		"figures) to the hello functions of Go, Python and Node at %d and %d MB: %s is what Lambda counts in Init Duration "+
 		"that a local process start does not (sandbox, runtime start), %.2f is this machine's core against the CPU Lambda's "+
 		"init gets. *Modelled cold* = modelled init + the first invocation as measured under the quota.\n\n",
