@@ -155,11 +155,8 @@ func buildStep(ctx context.Context, root string, step ColdPathStep, out string) 
 		}
 	}
 	for i, patch := range patches {
-		apply := exec.CommandContext(ctx, "git", "apply", "-R", "-")
-		apply.Dir, apply.Stdin = dir, bytes.NewReader(patch)
-		if b, err := apply.CombinedOutput(); err != nil {
-			c := step.Revert[i]
-			return fmt.Errorf("reverting %.12s (%s) from the current tree: %v: %s", c.Commit, c.Name, err, tail(string(b)))
+		if err := revert(ctx, root, dir, step.Revert[i], patch); err != nil {
+			return err
 		}
 	}
 	// Every touched file as the reverse patches left it: changed, deleted (a change added
@@ -183,6 +180,30 @@ func buildStep(ctx context.Context, root string, step ColdPathStep, out string) 
 		return fmt.Errorf("go build with the changes reverted to %s: %v: %s", step.Name, err, tail(string(b)))
 	}
 	return nil
+}
+
+// revert reverse-applies a change's patch in dir. When later work changed the lines
+// around it, the patch is made again without context (git diff -U0) and applied by its
+// changed lines alone; the build that follows checks the result.
+func revert(ctx context.Context, root, dir string, c ColdPathChange, patch []byte) error {
+	apply := exec.CommandContext(ctx, "git", "apply", "-R", "-")
+	apply.Dir, apply.Stdin = dir, bytes.NewReader(patch)
+	b, err := apply.CombinedOutput()
+	if err == nil {
+		return nil
+	}
+	zero, zerr := exec.CommandContext(ctx, "git", "-C", root, "diff", "-U0", c.Commit+"^", c.Commit, "--",
+		stepModule+"/**.go", ":!"+stepModule+"/**_test.go").Output()
+	if zerr == nil {
+		apply = exec.CommandContext(ctx, "git", "apply", "-R", "--unidiff-zero", "-")
+		apply.Dir, apply.Stdin = dir, bytes.NewReader(zero)
+		var zb []byte
+		if zb, zerr = apply.CombinedOutput(); zerr == nil {
+			return nil
+		}
+		b = append(b, zb...)
+	}
+	return fmt.Errorf("reverting %.12s (%s) from the current tree: %v: %s", c.Commit, c.Name, err, tail(string(b)))
 }
 
 // accessLogBytes is the length of the access-log line API Gateway writes for one
