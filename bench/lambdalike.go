@@ -541,11 +541,17 @@ func (c *LambdaContender) WarmStats() Percentiles {
 
 // WarmCPU is the CPU a warm invocation used, median over all.
 func (c *LambdaContender) WarmCPU() time.Duration {
+	return c.WarmCPUStats().P50
+}
+
+// WarmCPUStats are the percentiles of the CPU each warm invocation used: the function's
+// own work, without the waits for its quota or for this shared machine.
+func (c *LambdaContender) WarmCPUStats() Percentiles {
 	var d []time.Duration
 	for _, s := range c.Samples {
 		d = append(d, s.warmCPU...)
 	}
-	return percentiles(d).P50
+	return percentiles(d)
 }
 
 // LogBytesPerWarm is what the function writes to its log per warm invocation.

@@ -250,7 +250,8 @@ func (r *Report) lambdaTargets(w writer) {
 	for _, mb := range l.Config.Sizes {
 		if c, ok := l.ok(KindOrderbot, mb); ok {
 			p := c.WarmStats()
-			w("| %d MB: orderbot warm p99 ≤ %s with the injected RTT | %s (p50 %s, %d invocations) | %s |\n", mb, ms(TargetWarmP99), ms(p.P99), ms(p.P50), p.N, yes(p.P99 <= TargetWarmP99))
+			w("| %d MB: orderbot warm p99 ≤ %s with the injected RTT | %s (p50 %s, %d invocations; CPU p99 %s, quota %s per %s) | %s |\n", mb, ms(TargetWarmP99),
+				ms(p.P99), ms(p.P50), p.N, ms(c.WarmCPUStats().P99), ms(l.Quotas[mb]), l.Config.Period, yes(p.P99 <= TargetWarmP99))
 		}
 	}
 	ok := 0
