@@ -180,17 +180,11 @@ func (q *cpuQuotas) remove(g *cgroup, mb int) {
 	removeCgroup(g.dir)
 }
 
-// start starts cmd in a fresh cgroup with memory size mb's quota (as it is when there is
-// no quota) and returns the moment just before the fork, where a cold start begins, and
-// release, which the caller calls once the process has been waited for.
-func (q *cpuQuotas) start(cmd *exec.Cmd, mb int) (at time.Time, release func(), err error) {
-	at, release, _, err = q.startFree(cmd, mb, false)
-	return at, release, err
-}
-
-// startFree is start that, when free, starts the process without a quota and returns
-// throttle, which puts the quota on (the end of the init phase); throttle does nothing
-// when not free or without cgroups.
+// startFree starts cmd in a fresh cgroup with memory size mb's quota (as it is when
+// there is no quota) and returns the moment just before the fork, where a cold start
+// begins, and release, which the caller calls once the process has been waited for.
+// When free, the process starts without a quota and throttle puts it on (the end of the
+// init phase); throttle does nothing when not free or without cgroups.
 func (q *cpuQuotas) startFree(cmd *exec.Cmd, mb int, free bool) (at time.Time, release, throttle func(), err error) {
 	throttle = func() {}
 	if q.Version == 0 {

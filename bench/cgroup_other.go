@@ -27,14 +27,9 @@ func newCPUQuotas(period time.Duration) *cpuQuotas {
 
 func (q *cpuQuotas) Quota(int) time.Duration { return 0 }
 
-func (q *cpuQuotas) start(cmd *exec.Cmd, _ int) (time.Time, func(), error) {
+func (q *cpuQuotas) startFree(cmd *exec.Cmd, _ int, _ bool) (time.Time, func(), func(), error) {
 	t := time.Now()
-	return t, func() {}, cmd.Start()
-}
-
-func (q *cpuQuotas) startFree(cmd *exec.Cmd, mb int, _ bool) (time.Time, func(), func(), error) {
-	t, release, err := q.start(cmd, mb)
-	return t, release, func() {}, err
+	return t, func() {}, func() {}, cmd.Start()
 }
 
 func (q *cpuQuotas) Stats(int) throttleStats { return throttleStats{} }
