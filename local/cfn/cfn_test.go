@@ -47,8 +47,8 @@ func TestLoadServesTheStack(t *testing.T) {
 		if it.Timeout != api.IntegrationTimeout || it.Passthrough != "NEVER" || it.RequestTemplates[r.ContentType] == "" || len(it.Responses) != 4 {
 			t.Errorf("%s: integration %+v, want 2.5 s, NEVER, a template for %s, 4 responses", r.Path, it, r.ContentType)
 		}
-		if f.Timeout != r.Timeout || f.MemoryMB != 1024 || f.Arch != "arm64" || f.LogFormat != "JSON" {
-			t.Errorf("%s: function timeout %v, %d MB, %s, logs %s; want %v, 1024 MB, arm64, JSON", r.Path, f.Timeout, f.MemoryMB, f.Arch, f.LogFormat, r.Timeout)
+		if f.Timeout != r.Timeout || f.MemoryMB != 256 || f.Arch != "arm64" || f.LogFormat != "JSON" {
+			t.Errorf("%s: function timeout %v, %d MB, %s, logs %s; want %v, 256 MB (infra.MemoryMB), arm64, JSON", r.Path, f.Timeout, f.MemoryMB, f.Arch, f.LogFormat, r.Timeout)
 		}
 		if _, err := os.Stat(filepath.Join(f.AssetDir, "bootstrap")); err != nil {
 			t.Errorf("%s: asset: %v", r.Function, err)
