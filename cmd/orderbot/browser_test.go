@@ -58,36 +58,10 @@ func artifactsDir(t *testing.T) string {
 // channel page answers.
 func startDevWith(t *testing.T, bin string, env []string, args ...string) *devProcess {
 	t.Helper()
-	port := freePort(t)
-	dir := t.TempDir()
 	// --in-process: the route table's handlers in the dev server (seconds to start); the
-	// template mode mounts the same page with the same hook, behind processes that need a
-	// synthesized cloud assembly.
-	args = append([]string{"dev", "--in-process", "--port", strconv.Itoa(port), "--db", filepath.Join(dir, "orders.db"), "--quiet"}, args...)
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(append(os.Environ(), "SLACK_SIGNING_SECRET="+procSecret, "SLACK_BOT_TOKEN="), env...)
-	cmd.Dir = dir
-	p := &devProcess{cmd: cmd, url: "http://127.0.0.1:" + strconv.Itoa(port), stderr: &lockedBuffer{}, exited: make(chan struct{})}
-	cmd.Stderr = p.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		cmd.Wait()
-		close(p.exited)
-	}()
-	t.Cleanup(p.kill)
-	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(p.stderr.String(), "serving on"); {
-		select {
-		case <-p.exited:
-			t.Fatalf("orderbot dev: got an exit before serving, want it serving; stderr:\n%s", p.stderr.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("orderbot dev: not serving within 30s; stderr:\n%s", p.stderr.String())
-		}
-	}
-	return p
+	// template mode mounts the same page with the same hook, and TestScenariosBothModes
+	// runs the same flows (modal, click, deadline, Korean) through `orderbot send` there.
+	return startDevIn(t, inProcess, bin, env, args...)
 }
 
 // newBrowser starts headless Chromium with the flags that work on a machine without a

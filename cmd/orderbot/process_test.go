@@ -5,10 +5,10 @@ import (
 	"context"
 	"errors"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/orderbot/orderbot/lambdas/orders"
 	"github.com/orderbot/orderbot/lambdas/store/boltdb"
+	"github.com/orderbot/orderbot/local/cfn/cfntest"
 	"github.com/orderbot/orderbot/local/slacksim"
 )
 
@@ -62,13 +63,50 @@ type devProcess struct {
 	exited chan struct{}
 }
 
-// startDev runs `orderbot dev` on a free port with db and waits until it answers.
+// devMode is how a test runs `orderbot dev`: the route table's handlers in the dev
+// process (--in-process), or the synthesized template with each function its own process
+// and dynalite for the table (what deploys).
+type devMode struct {
+	name string
+	// args are the mode's flags; dir is the working directory (the template mode's host
+	// build of the bootstrap needs the module).
+	args func(t *testing.T) (args []string, dir string)
+}
+
+var (
+	inProcess = devMode{name: "in-process", args: func(t *testing.T) ([]string, string) {
+		return []string{"--in-process"}, t.TempDir() // .orderbot/ of a generated secret never lands in the repository
+	}}
+	// template shares one synthesized cloud assembly per test binary (cfntest.Default).
+	templateMode = devMode{name: "template", args: func(t *testing.T) ([]string, string) {
+		root, err := filepath.Abs("../..")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []string{"--cdk-out", cfntest.Default(t)}, root
+	}}
+	bothModes = []devMode{inProcess, templateMode}
+)
+
+// startDev runs `orderbot dev --in-process` on a free port with db and waits until it answers.
 func startDev(t *testing.T, bin, db string) *devProcess {
 	t.Helper()
+	return startDevIn(t, inProcess, bin, nil, "--db", db)
+}
+
+// startDevIn runs `orderbot dev` in mode on a free port with env and args (a --db in a
+// temporary directory unless args give one) and waits until it says it is serving.
+func startDevIn(t *testing.T, mode devMode, bin string, env []string, args ...string) *devProcess {
+	t.Helper()
 	port := freePort(t)
-	cmd := exec.Command(bin, "dev", "--in-process", "--port", strconv.Itoa(port), "--db", db, "--quiet")
-	cmd.Env = append(os.Environ(), "SLACK_SIGNING_SECRET="+procSecret, "SLACK_BOT_TOKEN=")
-	cmd.Dir = t.TempDir() // .orderbot/ of a generated secret never lands in the repository
+	modeArgs, dir := mode.args(t)
+	all := append([]string{"dev", "--port", strconv.Itoa(port), "--quiet"}, modeArgs...)
+	if !slices.Contains(args, "--db") {
+		all = append(all, "--db", filepath.Join(t.TempDir(), "orders.db"))
+	}
+	cmd := exec.Command(bin, append(all, args...)...)
+	cmd.Env = append(append(os.Environ(), "SLACK_SIGNING_SECRET="+procSecret, "SLACK_BOT_TOKEN="), env...)
+	cmd.Dir = dir
 	p := &devProcess{cmd: cmd, url: "http://127.0.0.1:" + strconv.Itoa(port), stderr: &lockedBuffer{}, exited: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
@@ -78,24 +116,21 @@ func startDev(t *testing.T, bin, db string) *devProcess {
 		cmd.Wait()
 		close(p.exited)
 	}()
-	t.Cleanup(func() { p.kill() })
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		// Any HTTP answer means it is serving (GET / is API Gateway's 403).
-		resp, err := http.Get(p.url + "/")
-		if err == nil {
-			resp.Body.Close()
-			return p
-		}
+	t.Cleanup(p.kill)
+	// Both modes print this line once they serve; the template mode may first build the
+	// bootstrap for the host and start dynalite.
+	deadline := time.Now().Add(90 * time.Second)
+	for !strings.Contains(p.stderr.String(), "orderbot dev: serving") {
 		select {
 		case <-p.exited:
-			t.Fatalf("orderbot dev: got an exit before serving, want it serving; stderr:\n%s", p.stderr.String())
+			t.Fatalf("orderbot dev (%s): got an exit before serving, want it serving; stderr:\n%s", mode.name, p.stderr.String())
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("orderbot dev: got no HTTP answer within 30s, want it serving; stderr:\n%s", p.stderr.String())
+			t.Fatalf("orderbot dev (%s): not serving within 90s; stderr:\n%s", mode.name, p.stderr.String())
 		}
 	}
+	return p
 }
 
 // kill sends SIGKILL (no shutdown, no deferred Close) and waits for the process to go.
