@@ -64,9 +64,10 @@ func TestDevLostAck(t *testing.T) {
 			// answers "working on it", the deferred run finds the order in the store's
 			// record, and `send` shows its answer from dev's response_url endpoint. In
 			// template mode the DynamoDB connection closes after the write commits, and the
-			// function's AWS SDK retries it ("the SDK will now retry all connection errors",
-			// aws-sdk-go-v2 CHANGELOG, release 2020-09-28): the retried conditional write
-			// finds its own record, so the answer may come at once. Either way: one order.
+			// function's AWS SDK retries it ("The SDK will now retry all connections error",
+			// aws-sdk-go-v2 CHANGELOG, "Update SDK retry behavior"): the retried conditional write
+			// finds its own record (logged as outcome replayed), so the answer comes at once.
+			// Either way: one order.
 			wants := []string{"Your order: *flat white* — 1 order in this round."}
 			if mode.name == inProcess.name {
 				wants = append(wants, "Working on it")
@@ -74,6 +75,9 @@ func TestDevLostAck(t *testing.T) {
 			s := newSender(t, bin, p)
 			s.want([]string{"--user", "U1", "/order-update", "flat white"}, wants...)
 			s.want([]string{"/order-list"}, "*1× flat white* — <@U1>")
+			if mode.name == templateMode.name && !strings.Contains(p.stderr.String(), `"outcome":"replayed"`) {
+				t.Errorf("function log: got\n%s\nwant order-update's write retried and recognized (outcome replayed)", p.stderr.String())
+			}
 			p.stop(t)
 			if mode.name == inProcess.name { // the bolt file: only the in-process mode has one
 				r := openRound(t, db)

@@ -23,6 +23,9 @@ func TestAcknowledgedOrdersSurviveSIGKILL(t *testing.T) {
 	const users, killAfter = 40, 400
 	bin := buildOrderbot(t)
 	db := filepath.Join(t.TempDir(), "orders.db")
+	// In-process only: the test is about the bbolt file the process holds (read directly
+	// after the kill); in template mode the table lives in dynalite, a separate process
+	// that SIGKILL of orderbot dev does not kill.
 	p := startDev(t, bin, db)
 
 	type state struct {

@@ -29,6 +29,9 @@ func TestLoad(t *testing.T) {
 	}
 	bin := buildOrderbot(t)
 	db := filepath.Join(t.TempDir(), "orders.db")
+	// In-process only: it measures the embedded store's path and checks the bbolt file at
+	// the end; the template mode's throughput is bounded by its function processes' cap
+	// (ReservedConcurrentExecutions or 10 each), a different question.
 	p := startDev(t, bin, db)
 	transport := &http.Transport{MaxIdleConnsPerHost: workers}
 	// Warm up (first requests parse nothing new, but fault in code and the database).
