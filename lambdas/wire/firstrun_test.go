@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"log/slog"
 	"net/http"
@@ -230,8 +231,10 @@ func (f *function) urlVerification(secret string) (handler.EventReply, error) {
 }
 
 func (f *function) mention(secret, eventID string) error {
+	// Each event id is another message: its own ts (the bot answers a message once).
+	ts := fmt.Sprintf("1700000000.%06d", crc32.ChecksumIEEE([]byte(eventID))%1_000_000)
 	body := `{"token":"x","team_id":"T1","api_app_id":"A1","type":"event_callback","event_id":"` + eventID + `","event_time":1,
-		"event":{"type":"app_mention","user":"U1","text":"<@B1> help","ts":"1700000000.000100","channel":"C1","event_ts":"1700000000.000100"}}`
+		"event":{"type":"app_mention","user":"U1","text":"<@B1> help","ts":"` + ts + `","channel":"C1","event_ts":"` + ts + `"}}`
 	_, err := handler.Events(f.deps)(context.Background(), f.event(secret, body))
 	return err
 }

@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -179,9 +180,27 @@ func (r *round) addChange(user string, req orders.Request) {
 	}
 	c := append(r.Changes[user], req.ID)
 	if len(c) > maxChanges {
-		c = append([]string(nil), c[len(c)-maxChanges/2:]...)
+		c = trimChanges(c, func(e string) bool { return strings.HasSuffix(e, noChangeMark) })
 	}
 	r.Changes[user] = c
+}
+
+// trimChanges keeps maxChanges/2 entries of a full change set, in order: the entries of
+// requests that changed nothing go first, then the oldest. A trimmed entry of a request
+// that changed nothing is answered "superseded" if the request comes again — also
+// "nothing changed" — while a trimmed applied one would be told it changed nothing
+// although it did, so those are kept longest (as in store/dynamo).
+func trimChanges(c []string, noChange func(string) bool) []string {
+	drop := len(c) - maxChanges/2
+	out := make([]string, 0, maxChanges/2)
+	for _, e := range c {
+		if drop > 0 && noChange(e) {
+			drop--
+			continue
+		}
+		out = append(out, e)
+	}
+	return out[drop:]
 }
 
 func (r *round) changed(user string, req orders.Request) bool {

@@ -677,7 +677,18 @@ func (s *Store) EventRecorded(ctx context.Context, id string, now time.Time) (bo
 func (s *Store) trimChanges(ctx context.Context, ch orders.Channel, item map[string]types.AttributeValue, user string) error {
 	all := changes(item, user)
 	slices.Sort(all) // "<nanoseconds>|<id>": by time
-	kept := all[len(all)-maxChanges/2:]
+	// Entries of requests that changed nothing go first, then the oldest: a trimmed
+	// applied entry would tell a repeat of its request that it changed nothing.
+	drop := len(all) - maxChanges/2
+	kept := make([]string, 0, maxChanges/2)
+	for _, c := range all {
+		if drop > 0 && strings.HasSuffix(c, noChangeMark) {
+			drop--
+			continue
+		}
+		kept = append(kept, c)
+	}
+	kept = kept[drop:]
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                &s.table,
 		Key:                      s.slotKey(ch),
