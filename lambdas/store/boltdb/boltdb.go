@@ -10,7 +10,8 @@
 // Layout: bucket "slots" maps team\x00channel to the channel's slot (JSON): the open
 // round and the records of recent requests (see slot); bucket "closed" maps
 // team\x00channel\x00roundID to each closed round; bucket "events" maps an event id to its
-// expiry (Unix nanoseconds, 8 bytes big-endian).
+// expiry (Unix nanoseconds, 8 bytes big-endian); bucket "recent" maps
+// team\x00channel\x00user to that user's recent request keys and floor (see recent).
 package boltdb
 
 import (
@@ -36,6 +37,7 @@ var (
 	bucketSlots  = []byte("slots")
 	bucketClosed = []byte("closed")
 	bucketEvents = []byte("events")
+	bucketRecent = []byte("recent") // see recent
 	// bucketLegacy held the open round itself before request records existed; a slot
 	// missing from bucketSlots is read from it once.
 	bucketLegacy = []byte("open")
@@ -72,7 +74,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketSlots, bucketClosed, bucketEvents, bucketLegacy} {
+		for _, b := range [][]byte{bucketSlots, bucketClosed, bucketEvents, bucketLegacy, bucketRecent} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -103,37 +105,57 @@ type slot struct {
 	Users     map[string]requestRec `json:"users,omitempty"`     // each user's latest order request
 	Closes    map[string]requestRec `json:"closes,omitempty"`    // close requests by request id
 	Deadlines map[string]requestRec `json:"deadlines,omitempty"` // deadline requests by request id
-	// Recent are the keys (orders.Request.Key) of each user's recent order requests, and
-	// Floors each user's floor: a request of the user signed at or before it (Unix
-	// seconds) never applies (see orders.MaxRecent). They are checked before a request is
-	// ordered by its receive time, so a delivery arriving later is still a repeat.
-	Recent map[string][]string `json:"recent,omitempty"`
-	Floors map[string]int64    `json:"floors,omitempty"`
 	// DeadlineFloor is the latest signed second of a deadline record dropped by
 	// trimRecords: a deadline request signed at or before it never applies.
 	DeadlineFloor int64 `json:"deadline_floor,omitempty"`
 }
 
-// seen reports whether user's request req is one the slot knows: its key is recent, or
-// it was signed at or before the user's floor.
-func (sl slot) seen(user string, req orders.Request) bool {
-	return slices.Contains(sl.Recent[user], req.Key()) || req.SignedAt().Unix() <= sl.Floors[user] && sl.Floors[user] > 0
+// recent is what bucket "recent" keeps per channel and user (key team\x00channel\x00user):
+// the keys (orders.Request.Key) of the user's recent order requests and the user's floor —
+// a request signed at or before it (Unix seconds) never applies (orders.MaxRecent). They
+// are checked before a request is ordered by its receive time, so a delivery arriving
+// later is still a repeat, and written in the transaction that records the request. A
+// bucket of their own rather than the slot: the slot is decoded and encoded by every
+// write, and a few hundred users' keys would double it.
+type recent struct {
+	Keys  []string `json:"keys"`
+	Floor int64    `json:"floor,omitempty"`
 }
 
-// remember records req's key among user's recent requests, in the write that records req.
-func (sl *slot) remember(user string, req orders.Request) {
-	if sl.Recent == nil {
-		sl.Recent = map[string][]string{}
+func recentKey(ch orders.Channel, user string) []byte {
+	return []byte(string(channelKey(ch)) + "\x00" + user)
+}
+
+func getRecent(tx *bolt.Tx, ch orders.Channel, user string) (recent, error) {
+	var r recent
+	if v := tx.Bucket(bucketRecent).Get(recentKey(ch, user)); v != nil {
+		if err := json.Unmarshal(v, &r); err != nil {
+			return recent{}, fmt.Errorf("decode recent requests of %s in %s: %w", user, ch, err)
+		}
 	}
-	if sl.Floors == nil {
-		sl.Floors = map[string]int64{}
+	return r, nil
+}
+
+// seen reports whether user's request req is one the store knows: its key is recent, or
+// it was signed at or before the user's floor.
+func seen(tx *bolt.Tx, ch orders.Channel, user string, req orders.Request) (bool, error) {
+	r, err := getRecent(tx, ch, user)
+	return slices.Contains(r.Keys, req.Key()) || r.Floor > 0 && req.SignedAt().Unix() <= r.Floor, err
+}
+
+// remember records req's key among user's recent requests, in the transaction that
+// records req.
+func remember(tx *bolt.Tx, ch orders.Channel, user string, req orders.Request) error {
+	r, err := getRecent(tx, ch, user)
+	if err != nil {
+		return err
 	}
-	keys := append(sl.Recent[user], req.Key())
-	keys, floor := orders.TrimRecent(keys, sl.Floors[user])
-	sl.Recent[user] = keys
-	if floor > 0 {
-		sl.Floors[user] = floor
+	r.Keys, r.Floor = orders.TrimRecent(append(r.Keys, req.Key()), r.Floor)
+	v, err := json.Marshal(r)
+	if err != nil {
+		return err
 	}
+	return tx.Bucket(bucketRecent).Put(recentKey(ch, user), v)
 }
 
 // requestRec is a request that took effect; Round is the round it changed, "" when it
@@ -312,10 +334,14 @@ func (sl slot) open(ch orders.Channel) orders.Round {
 // decided reports the outcome of a request the user's record already decides: a repeat
 // of the recorded request, or an older one.
 func decided(tx *bolt.Tx, ch orders.Channel, sl slot, rec requestRec, ok bool, user string, req orders.Request) (orders.Result, bool, error) {
+	known, err := seen(tx, ch, user, req)
+	if err != nil {
+		return orders.Result{}, true, err
+	}
 	switch {
 	case ok && rec.Req == req.ID:
 		return replayed(tx, ch, sl, rec.Round)
-	case sl.seen(user, req) || ok && !req.Newer(rec.request()):
+	case known || ok && !req.Newer(rec.request()):
 		// A request seen before (whatever its receive time: a delivery arriving later is
 		// stamped later), or older than the user's latest — it may have taken effect before
 		// that one was applied: in this round or in one that has closed since. Then it is
@@ -339,9 +365,10 @@ func decided(tx *bolt.Tx, ch orders.Channel, sl slot, rec requestRec, ok bool, u
 // stamped later, so no longer "older" — must be recognised too (issue #21).
 func decidedOnce(tx *bolt.Tx, ch orders.Channel, sl *slot, rec requestRec, ok bool, user string, req orders.Request) (orders.Result, bool, error) {
 	res, done, err := decided(tx, ch, *sl, rec, ok, user, req)
-	if err == nil && done && res.Outcome == orders.Superseded && !sl.seen(user, req) {
-		sl.remember(user, req)
-		err = putSlot(tx, ch, *sl)
+	if err == nil && done && res.Outcome == orders.Superseded {
+		if known, serr := seen(tx, ch, user, req); serr != nil || !known {
+			err = errors.Join(serr, remember(tx, ch, user, req))
+		}
 	}
 	return res, done, err
 }
@@ -410,7 +437,9 @@ func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order,
 		sl.Round.Orders[o.User] = order{UserName: o.UserName, Item: o.Item, At: req.At, Req: req.ID}
 		sl.Round.addChange(o.User, req)
 		sl.Users[o.User] = requestRec{Req: req.ID, At: req.At, Round: sl.Round.ID}
-		sl.remember(o.User, req)
+		if err := remember(tx, ch, o.User, req); err != nil {
+			return err
+		}
 		out = orders.Result{Round: sl.Round.domain(ch), Outcome: orders.Applied}
 		return putSlot(tx, ch, sl)
 	})
@@ -459,7 +488,9 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 			out = orders.Result{Round: sl.Round.domain(ch), Outcome: orders.Applied}
 		}
 		sl.Users[user] = newRec
-		sl.remember(user, req)
+		if err := remember(tx, ch, user, req); err != nil {
+			return err
+		}
 		return putSlot(tx, ch, sl)
 	})
 	if err == nil && refused != nil {
@@ -539,7 +570,11 @@ func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Re
 		}
 		sl.Round = nil
 		sl.Closes[req.ID] = requestRec{Req: req.ID, At: req.At, Round: r.ID}
-		sl.forget(at.Add(-orders.RequestMemory))
+		for _, user := range sl.forget(at.Add(-orders.RequestMemory)) {
+			if err := tx.Bucket(bucketRecent).Delete(recentKey(ch, user)); err != nil {
+				return err
+			}
+		}
 		out = orders.Result{Round: r.domain(ch), Outcome: orders.Applied}
 		return putSlot(tx, ch, sl)
 	})
@@ -574,7 +609,9 @@ func (s *Store) Abandon(ctx context.Context, ch orders.Channel, t orders.Target,
 				return err
 			}
 			sl.Users[t.User] = requestRec{Req: req.ID, At: req.At}
-			sl.remember(t.User, req)
+			if err := remember(tx, ch, t.User, req); err != nil {
+				return err
+			}
 		}
 		out = orders.Result{Round: sl.open(ch), Outcome: orders.Applied}
 		return putSlot(tx, ch, sl)
@@ -596,29 +633,16 @@ func (sl slot) records(t orders.Target) map[string]requestRec {
 
 // forget drops request records older than before that no open round needs: a request
 // that old is never run again.
-func (sl *slot) forget(before time.Time) {
+func (sl *slot) forget(before time.Time) (dropped []string) {
 	for user, rec := range sl.Users {
 		if rec.At.Before(before) && (sl.Round == nil || !hasOrder(sl.Round, user)) {
 			delete(sl.Users, user)
+			dropped = append(dropped, user) // its recent keys go too: too old to arrive again
 		}
 	}
 	for user := range sl.Idle {
 		if _, ok := sl.Users[user]; !ok {
 			delete(sl.Idle, user)
-		}
-	}
-	// A request this old can no longer arrive (orders.RequestMemory): its identity goes
-	// with its user's record.
-	for _, m := range []map[string][]string{sl.Recent} {
-		for user := range m {
-			if _, ok := sl.Users[user]; !ok {
-				delete(m, user)
-			}
-		}
-	}
-	for user := range sl.Floors {
-		if _, ok := sl.Users[user]; !ok {
-			delete(sl.Floors, user)
 		}
 	}
 	for _, records := range []map[string]requestRec{sl.Closes, sl.Deadlines} {
@@ -628,6 +652,7 @@ func (sl *slot) forget(before time.Time) {
 			}
 		}
 	}
+	return dropped
 }
 
 // EventRecorded implements orders.Store.
