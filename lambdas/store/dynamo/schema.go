@@ -57,8 +57,9 @@
 //
 //   - uq#<user> (SS): every request that set or withdrew the user's order in this round,
 //     added in the same write; it moves to history with the round, so a repeat of a
-//     request is recognised even after a newer one replaced its order. At 16 entries the
-//     older half is dropped (a compare-and-swap on the set), which bounds the item.
+//     request is recognised even after a newer one replaced its order. At maxChanges (8)
+//     entries half are dropped — those of requests that changed nothing first, then the
+//     oldest (a compare-and-swap on the set) — which bounds the item.
 //
 //   - uk#<user> (SS) and uf#<user> (N): a request's identity is checked before it is
 //     ordered (issue #21). The same signed request delivered again a minute later is
