@@ -1,0 +1,272 @@
+// Package awsfront is the local stack's one front for the AWS APIs the functions call
+// (DynamoDB, Secrets Manager, Lambda Invoke, EventBridge Scheduler, SQS). Every request
+// goes through what AWS does before a service acts on it:
+//
+//  1. its Signature Version 4 is verified with the credentials the dev server gave the
+//     calling function (Issue): a wrong signature, an unknown key, a session token that is
+//     not the key's, a date more than 5 minutes off are refused as AWS refuses them;
+//  2. the credentials name the function, the function its role in the template, and the
+//     role's identity-based policies decide each action the request needs (local/iam) —
+//     a denial answers AccessDeniedException in the service's own shape, and is logged
+//     with the role, the action, the resource and the statement that would allow it;
+//  3. the service's own rules on the request (rules.go) answer the service's validation
+//     errors;
+//
+// and only then is the request handed to the service's stand-in (Backends): dynalite for
+// DynamoDB, the dev server's stand-ins for the others. In Warn mode a denial is logged and
+// the request goes on.
+package awsfront
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/orderbot/orderbot/local/cfn"
+	"github.com/orderbot/orderbot/local/iam"
+)
+
+// Mode says what a denial does.
+type Mode int
+
+// Enforce answers a denied request as AWS does (the default); Warn logs it and lets it
+// through.
+const (
+	Enforce Mode = iota
+	Warn
+)
+
+// ParseMode reads --iam: enforce or warn.
+func ParseMode(s string) (Mode, error) {
+	switch s {
+	case "", "enforce":
+		return Enforce, nil
+	case "warn":
+		return Warn, nil
+	}
+	return Enforce, fmt.Errorf("--iam %q: want enforce or warn", s)
+}
+
+// Credentials are what a function process gets in AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, as Lambda gives its role's session's.
+type Credentials struct {
+	AccessKeyID, SecretAccessKey, SessionToken string
+}
+
+// maxBody bounds what the front reads of a request: above every service's own limit
+// (Lambda's 6 MB), so that the service's rule, not the front, answers.
+const maxBody = 8 << 20
+
+// Front is the front; set the exported fields, then Issue credentials and serve.
+type Front struct {
+	IAM *iam.Model
+	// Stack is the template the stand-ins are of: its tables' keys, secrets and queues.
+	Stack *cfn.Stack
+	Mode  Mode
+	// Log receives one line per refused or denied request.
+	Log io.Writer
+	// Backends are the stand-ins by signing name: dynamodb, secretsmanager, lambda,
+	// scheduler, sqs. A service without one answers 501.
+	Backends map[string]http.Handler
+	// Now is the clock signatures are checked against; time.Now when nil.
+	Now func() time.Time
+
+	mu      sync.Mutex
+	callers map[string]*caller // by access key id
+	denials []Denial
+	// itemLocks serialise the writes to one item (ddbWrite), striped by key.
+	itemLocks [itemLockStripes]sync.Mutex
+}
+
+type caller struct {
+	creds    Credentials
+	function string
+	role     *iam.Role
+}
+
+// Denial is one denied action, for tests and the least-privilege report.
+type Denial struct {
+	Function, Role, Action, Resource string
+	// Message is the AccessDeniedException's message.
+	Message string
+	// Hint is the statement that would allow the action, or why a statement that names
+	// it does not.
+	Hint string
+}
+
+// Issue makes the credentials of function's process; the function must have a role in
+// the template.
+func (f *Front) Issue(function string) (Credentials, error) {
+	fn := f.IAM.Functions[function]
+	if fn == nil {
+		return Credentials{}, fmt.Errorf("function %s: not a function of the template", function)
+	}
+	c := Credentials{AccessKeyID: "ASIA" + randomString(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
+		SecretAccessKey: randomString(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"),
+		SessionToken:    "IQoJb3JpZ2luX2VjE" + randomToken()}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.callers == nil {
+		f.callers = map[string]*caller{}
+	}
+	f.callers[c.AccessKeyID] = &caller{creds: c, function: function, role: fn.Role}
+	return c, nil
+}
+
+func randomString(n int, alphabet string) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+func randomToken() string {
+	b := make([]byte, 96)
+	rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// Denials are the denials so far.
+func (f *Front) Denials() []Denial {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Denial(nil), f.denials...)
+}
+
+func (f *Front) now() time.Time {
+	if f.Now != nil {
+		return f.Now()
+	}
+	return time.Now()
+}
+
+// ServeHTTP authenticates, authorises and checks a request, then hands it to its
+// service's stand-in.
+func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	svc := serviceOf(r)
+	if err != nil {
+		svc.fail(w, apiError{http.StatusBadRequest, "SerializationException", "reading the request: " + err.Error()})
+		return
+	}
+	c, aerr := f.authenticate(r, body, svc)
+	if aerr != nil {
+		f.logf("refused %s %s: %s: %s", r.Method, r.URL.Path, aerr.Code, aerr.Message)
+		svc.fail(w, *aerr)
+		return
+	}
+	op, aerr := svc.parse(f, r, body)
+	if aerr != nil {
+		svc.fail(w, *aerr)
+		return
+	}
+	for _, ch := range op.checks {
+		if aerr := f.authorize(c, ch); aerr != nil {
+			aerr.Status = svc.deniedStatus
+			svc.fail(w, *aerr)
+			return
+		}
+	}
+	if aerr := op.validate(); aerr != nil {
+		svc.fail(w, *aerr)
+		return
+	}
+	backend := f.Backends[svc.name]
+	if backend == nil {
+		svc.fail(w, apiError{http.StatusNotImplemented, "NotImplemented", "the local stack has no " + svc.name + " stand-in"})
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	if op.respond != nil {
+		op.respond(w, r, backend)
+		return
+	}
+	backend.ServeHTTP(w, r)
+}
+
+// authenticate finds the caller of a request and verifies its signature.
+func (f *Front) authenticate(r *http.Request, body []byte, svc *service) (*caller, *apiError) {
+	status := svc.deniedStatus
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return nil, &apiError{status, "MissingAuthenticationTokenException", "Request is missing Authentication Token"}
+	}
+	a, err := parseAuthorization(h)
+	if err != nil {
+		return nil, &apiError{status, "IncompleteSignatureException", err.Error()}
+	}
+	f.mu.Lock()
+	c := f.callers[a.accessKey]
+	f.mu.Unlock()
+	// Temporary credentials: a key AWS does not know, or a session token that is not the
+	// key's, is the same error (UnrecognizedClientException, as iann0036/iamlive#58 shows
+	// Lambda answering with 403).
+	if c == nil || !hmac.Equal([]byte(r.Header.Get("X-Amz-Security-Token")), []byte(c.creds.SessionToken)) {
+		return nil, &apiError{status, "UnrecognizedClientException", "The security token included in the request is invalid."}
+	}
+	stamp := r.Header.Get("X-Amz-Date")
+	if err := checkDate(stamp, f.now()); err != nil {
+		return nil, &apiError{status, "InvalidSignatureException", err.Error()}
+	}
+	if a.date != stamp[:8] {
+		return nil, &apiError{status, "InvalidSignatureException", fmt.Sprintf("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", a.date, stamp[:8], stamp)}
+	}
+	if a.region != cfn.Region || a.service != svc.name {
+		return nil, &apiError{status, "InvalidSignatureException", fmt.Sprintf("Credential should be scoped to a valid region and service (%s, %s), not %s/%s.", cfn.Region, svc.name, a.region, a.service)}
+	}
+	want := signature(r, body, a, stamp, c.creds.SecretAccessKey)
+	if !hmac.Equal([]byte(want), []byte(a.signature)) {
+		return nil, &apiError{status, "InvalidSignatureException", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."}
+	}
+	return c, nil
+}
+
+// authorize evaluates one action of c's request by its role's identity-based policies.
+func (f *Front) authorize(c *caller, ch check) *apiError {
+	req := iam.Request{Principal: c.role.Principal(c.function), Action: ch.action, Resource: ch.resource, Context: ch.ctx}
+	if req.Context == nil {
+		req.Context = map[string][]string{}
+	}
+	req.Context["aws:PrincipalArn"] = []string{c.role.ARN}
+	req.Context["aws:PrincipalAccount"] = []string{cfn.Account}
+	d := iam.Evaluate(req, c.role.Policies, nil)
+	if d.Allowed() {
+		return nil
+	}
+	msg := iam.DenyMessage(req, d, "identity-based")
+	hint := "add to role " + c.role.Name + ": " + iam.Suggest(req)
+	if len(d.Near) > 0 {
+		hint = strings.Join(d.Near, "; ")
+	}
+	if d.Outcome == iam.ExplicitDeny {
+		hint = "denied by " + d.Policy + ", " + d.Statement.Label(d.Index)
+	}
+	f.mu.Lock()
+	f.denials = append(f.denials, Denial{Function: c.function, Role: c.role.Name, Action: ch.action, Resource: ch.resource, Message: msg, Hint: hint})
+	f.mu.Unlock()
+	verdict := "DENIED"
+	if f.Mode == Warn {
+		verdict = "WOULD BE DENIED (--iam warn)"
+	}
+	f.logf("iam: %s: role %s, function %s: %s on %s; %s", verdict, c.role.Name, c.function, ch.action, ch.resource, hint)
+	if f.Mode == Warn {
+		return nil
+	}
+	return &apiError{Code: "AccessDeniedException", Message: msg}
+}
+
+func (f *Front) logf(format string, args ...any) {
+	if f.Log != nil {
+		fmt.Fprintf(f.Log, format+"\n", args...)
+	}
+}
