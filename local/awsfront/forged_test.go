@@ -22,9 +22,18 @@ import (
 func (e *env) signed(t *testing.T, creds awsfront.Credentials, service, path string, at time.Time, tamper func(*http.Request)) (int, map[string]string, http.Header) {
 	t.Helper()
 	body := []byte(`{"TableName":"` + e.table + `","Key":{"pk":{"S":"C#T1#C1"},"sk":{"S":"round"}}}`)
-	req, _ := http.NewRequest(http.MethodPost, e.url+path, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-	req.Header.Set("X-Amz-Target", "DynamoDB_20120810.GetItem")
+	h := http.Header{"Content-Type": {"application/x-amz-json-1.0"}, "X-Amz-Target": {"DynamoDB_20120810.GetItem"}}
+	return e.call(t, creds, service, http.MethodPost, path, h, body, at, tamper)
+}
+
+// call sends a request signed with creds at time at, after tamper changes it, and returns
+// the status, the error document (message under "message") and the headers.
+func (e *env) call(t *testing.T, creds awsfront.Credentials, service, method, path string, h http.Header, body []byte, at time.Time, tamper func(*http.Request)) (int, map[string]string, http.Header) {
+	t.Helper()
+	req, _ := http.NewRequest(method, e.url+path, bytes.NewReader(body))
+	for k, v := range h {
+		req.Header[k] = v
+	}
 	sum := sha256.Sum256(body)
 	err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey,
 		SessionToken: creds.SessionToken}, req, hex.EncodeToString(sum[:]), service, "us-east-1", at)
@@ -40,8 +49,14 @@ func (e *env) signed(t *testing.T, creds awsfront.Credentials, service, path str
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	var out map[string]string
-	json.Unmarshal(b, &out)
+	out := map[string]string{}
+	var raw map[string]any
+	json.Unmarshal(b, &raw)
+	for k, v := range raw {
+		if s, ok := v.(string); ok {
+			out[k] = s
+		}
+	}
 	if m, ok := out["Message"]; ok && out["message"] == "" {
 		out["message"] = m
 	}
