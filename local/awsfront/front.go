@@ -270,3 +270,71 @@ func (f *Front) logf(format string, args ...any) {
 		fmt.Fprintf(f.Log, format+"\n", args...)
 	}
 }
+
+// DeniedError is a denial of an action a service takes on a function's behalf.
+type DeniedError struct{ Message string }
+
+func (e *DeniedError) Error() string { return "AccessDeniedException: " + e.Message }
+
+// Authorize decides an action AWS takes with a function's role rather than the function's
+// own request — Lambda writing its logs (logs:CreateLogStream, logs:PutLogEvents), its
+// traces (xray:PutTraceSegments) and its dead letters (sqs:SendMessage) — for the
+// stand-ins that take them. A denial is logged as the front logs one; in Warn mode it is
+// logged and nil.
+func (f *Front) Authorize(function, action, resource string, ctx map[string][]string) error {
+	fn := f.IAM.Functions[function]
+	if fn == nil {
+		return fmt.Errorf("function %s: not a function of the template", function)
+	}
+	if aerr := f.authorize(&caller{function: function, role: fn.Role}, check{action: action, resource: resource, ctx: ctx}); aerr != nil {
+		return &DeniedError{aerr.Message}
+	}
+	return nil
+}
+
+// ServiceInvoke decides whether service (apigateway.amazonaws.com) may invoke function
+// on behalf of sourceARN, by the function's resource-based policy (its
+// AWS::Lambda::Permission resources). API Gateway answers a denial with 500 and
+// "Execution failed due to configuration error: Invalid permissions on Lambda function"
+// in its execution log.
+func (f *Front) ServiceInvoke(service, function, sourceARN string) error {
+	fn := f.IAM.Functions[function]
+	if fn == nil {
+		return fmt.Errorf("function %s: not a function of the template", function)
+	}
+	req := iam.Request{Principal: iam.Principal{Service: service}, Action: "lambda:InvokeFunction", Resource: fn.ARN,
+		Context: map[string][]string{"aws:SourceArn": {sourceARN}, "aws:SourceAccount": {cfn.Account}}}
+	return f.serviceDecision(req, nil, []iam.Policy{fn.Resource}, "resource-based")
+}
+
+// AssumeRole decides whether service (scheduler.amazonaws.com) may assume the role
+// roleARN for the resource sourceARN, by the role's trust policy.
+func (f *Front) AssumeRole(service, roleARN, sourceARN string) error {
+	role := f.IAM.RoleByARN(roleARN)
+	if role == nil {
+		return &DeniedError{fmt.Sprintf("%s is not authorized to perform: sts:AssumeRole on resource: %s", service, roleARN)}
+	}
+	req := iam.Request{Principal: iam.Principal{Service: service}, Action: "sts:AssumeRole", Resource: role.ARN,
+		Context: map[string][]string{"aws:SourceArn": {sourceARN}, "aws:SourceAccount": {cfn.Account}}}
+	return f.serviceDecision(req, nil, []iam.Policy{role.Trust}, "resource-based")
+}
+
+func (f *Front) serviceDecision(req iam.Request, identity, resource []iam.Policy, policyType string) error {
+	d := iam.Evaluate(req, identity, resource)
+	if d.Allowed() {
+		return nil
+	}
+	msg := iam.DenyMessage(req, d, policyType)
+	verdict := "DENIED"
+	if f.Mode == Warn {
+		verdict = "WOULD BE DENIED (--iam warn)"
+	}
+	f.logf("iam: %s: %s: %s on %s; %s", verdict, req.Principal.Service, req.Action, req.Resource, strings.Join(d.Near, "; "))
+	f.mu.Lock()
+	f.denials = append(f.denials, Denial{Role: req.Principal.Service, Action: req.Action, Resource: req.Resource, Message: msg, Hint: strings.Join(d.Near, "; ")})
+	f.mu.Unlock()
+	if f.Mode == Warn {
+		return nil
+	}
+	return &DeniedError{msg}
+}

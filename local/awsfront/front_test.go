@@ -150,7 +150,7 @@ func (e *env) cfg(t *testing.T, function string) aws.Config {
 	return e.cfgWith(c)
 }
 
-func (e *env) cfgWith(c awsfront.Credentials) aws.Config {
+func (e env) cfgWith(c awsfront.Credentials) aws.Config {
 	return aws.Config{Region: cfn.Region, BaseEndpoint: aws.String(e.url), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)}
 }

@@ -289,3 +289,35 @@ func ExecuteAPIArn(s *cfn.Stack, t cfn.Template, method, path string) (string, e
 	}
 	return "arn:aws:execute-api:" + cfn.Region + ":" + cfn.Account + ":" + apiID + "/" + stageName + "/" + method + path, nil
 }
+
+// Without is a copy of m whose role roleID lacks one permission: action of statement
+// stmt of its policy policy, or the whole statement when action is "" — for proving
+// least privilege by removal. m is not changed.
+func (m *Model) Without(roleID string, policy, stmt int, action string) *Model {
+	out := &Model{Roles: map[string]*Role{}, Functions: map[string]*Function{}}
+	for id, r := range m.Roles {
+		out.Roles[id] = r
+	}
+	old := m.Roles[roleID]
+	role := *old
+	role.Policies = slices.Clone(old.Policies)
+	p := role.Policies[policy]
+	p.Statements = slices.Clone(p.Statements)
+	if action == "" {
+		p.Statements = slices.Delete(p.Statements, stmt, stmt+1)
+	} else {
+		st := p.Statements[stmt]
+		st.Action = slices.DeleteFunc(slices.Clone(st.Action), func(a string) bool { return a == action })
+		p.Statements[stmt] = st
+	}
+	role.Policies[policy] = p
+	out.Roles[roleID] = &role
+	for name, f := range m.Functions {
+		fc := *f
+		if f.Role == old {
+			fc.Role = &role
+		}
+		out.Functions[name] = &fc
+	}
+	return out
+}
