@@ -157,7 +157,9 @@ func TestSchedulerRules(t *testing.T) {
 		{"Korean time zone", "round-1", func(m map[string]any) { m["ScheduleExpressionTimezone"] = "Asia/Seoul" }, 200, ""},
 		{"input 8,193 characters", "round-1", func(m map[string]any) { m["Target"].(map[string]any)["Input"] = strings.Repeat("가", 8193) }, 400, "ValidationException"},
 		{"input 8,192 characters", "round-1", func(m map[string]any) { m["Target"].(map[string]any)["Input"] = strings.Repeat("가", 8192) }, 200, ""},
-		{"retry age", "round-1", func(m map[string]any) { m["Target"].(map[string]any)["RetryPolicy"] = map[string]any{"MaximumEventAgeInSeconds": 59} }, 400, "ValidationException"},
+		{"retry age", "round-1", func(m map[string]any) {
+			m["Target"].(map[string]any)["RetryPolicy"] = map[string]any{"MaximumEventAgeInSeconds": 59}
+		}, 400, "ValidationException"},
 		{"unknown group", "round-1", func(m map[string]any) { m["GroupName"] = "Orderbot-other" }, 403, "AccessDeniedException"},
 	}
 	for _, c := range cases {
