@@ -77,6 +77,10 @@ type Front struct {
 	Backends map[string]http.Handler
 	// Now is the clock signatures are checked against; time.Now when nil.
 	Now func() time.Time
+	// Prefix is where the front is mounted: a request for service S comes to Prefix + S +
+	// the service's own path (the dev server's /_aws/lambda/2015-03-31/…), signed as sent;
+	// "" for a front that is each service's endpoint itself.
+	Prefix string
 
 	mu      sync.Mutex
 	callers map[string]*caller // by access key id
@@ -153,7 +157,7 @@ func (f *Front) now() time.Time {
 // service's stand-in.
 func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	svc := serviceOf(r)
+	svc := f.serviceOf(r)
 	if err != nil {
 		svc.fail(w, apiError{http.StatusBadRequest, "SerializationException", "reading the request: " + err.Error()})
 		return

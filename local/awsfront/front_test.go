@@ -309,3 +309,74 @@ func jsonBody(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// Mounted under a prefix (the dev server's /_aws/<service>), the front verifies the
+// signature over the path as sent and routes by the service's own path.
+func TestMountedUnderAPrefix(t *testing.T) {
+	e := newEnv(t, awsfront.Enforce)
+	e.front.Prefix = "/_aws/"
+	ctx := context.Background()
+	cfg := e.cfg(t, "Orderbot-order-update")
+	at := func(service string) aws.Config {
+		c := cfg
+		c.BaseEndpoint = aws.String(e.url + "/_aws/" + service)
+		return c
+	}
+	if _, err := dynamodb.NewFromConfig(at("dynamodb")).PutItem(ctx, &dynamodb.PutItemInput{TableName: &e.table, Item: item("C#T1#C1", "round", nil)}); err != nil {
+		t.Errorf("PutItem: %v", err)
+	}
+	if _, err := (config.SecretsManagerAPI{AWS: at("secretsmanager")}).GetSecretString(ctx, e.secret); err != nil {
+		t.Errorf("GetSecretValue: %v", err)
+	}
+	if err := (selfinvoke.Deferrer{AWS: at("lambda"), Self: "Orderbot-order-update"}).Defer(ctx, "order-update", []byte(`{}`)); err != nil {
+		t.Errorf("self-invoke: %v", err)
+	}
+	err := selfinvoke.Deferrer{AWS: at("lambda"), Self: "Orderbot-order-list"}.Defer(ctx, "order-list", []byte(`{}`))
+	if err == nil || !strings.Contains(err.Error(), "status 403") {
+		t.Errorf("invoking another function: got %v, want 403", err)
+	}
+	if got := e.lambda.reached(); len(got) != 1 || got[0] != "POST /_aws/lambda/2015-03-31/functions/Orderbot-order-update/invocations" {
+		t.Errorf("Lambda stand-in: got %v, want the one invoke, path as sent", got)
+	}
+}
+
+// The hooks for what AWS services do with a function's role or resource policy.
+func TestServiceHooks(t *testing.T) {
+	e := newEnv(t, awsfront.Enforce)
+	if err := e.front.Authorize("Orderbot-events", "xray:PutTraceSegments", "*", nil); err != nil {
+		t.Errorf("events sends traces: %v", err)
+	}
+	var de *awsfront.DeniedError
+	if err := e.front.Authorize("Orderbot-events", "sqs:SendMessage", "arn:aws:sqs:us-east-1:000000000000:q", nil); !errors.As(err, &de) {
+		t.Errorf("events sends a dead letter: got %v, want a DeniedError", err)
+	}
+	var fn string
+	for _, m := range e.stack.API.Methods {
+		if m.Path == "/order-update" {
+			fn = e.stack.Functions[m.Function].Name
+		}
+	}
+	src, err := iam.ExecuteAPIArn(e.stack, newLocal(t, dynamotest.Endpoint(t)).raw, "POST", "/order-update")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.front.ServiceInvoke("apigateway.amazonaws.com", fn, src); err != nil {
+		t.Errorf("API Gateway invokes %s from its method: %v", fn, err)
+	}
+	if err := e.front.ServiceInvoke("apigateway.amazonaws.com", fn, strings.Replace(src, "order-update", "order-list", 1)); !errors.As(err, &de) {
+		t.Errorf("API Gateway invokes %s from another method: got %v, want denied", fn, err)
+	}
+	var roleARN string
+	for _, r := range model.Roles {
+		if strings.Contains(r.LogicalID, "DeadlineSchedulerRole") {
+			roleARN = r.ARN
+		}
+	}
+	group := "arn:aws:scheduler:us-east-1:000000000000:schedule-group/Orderbot-deadlines"
+	if err := e.front.AssumeRole("scheduler.amazonaws.com", roleARN, group); err != nil {
+		t.Errorf("Scheduler assumes its role for the group: %v", err)
+	}
+	if err := e.front.AssumeRole("scheduler.amazonaws.com", roleARN, group+"x"); !errors.As(err, &de) {
+		t.Errorf("Scheduler assumes its role for another group: got %v, want denied", err)
+	}
+}

@@ -58,7 +58,7 @@ const (
 // Lambda: POST /2015-03-31/functions/{FunctionName}/invocations is lambda:InvokeFunction
 // on the function (and its qualifier).
 func parseLambda(f *Front, r *http.Request, body []byte) (op, *apiError) {
-	rest, ok := strings.CutPrefix(r.URL.Path, "/2015-03-31/functions/")
+	rest, ok := strings.CutPrefix(f.opPath(r, "lambda"), "/2015-03-31/functions/")
 	fnName, ok2 := strings.CutSuffix(rest, "/invocations")
 	if !ok || !ok2 || r.Method != http.MethodPost {
 		return op{}, &apiError{http.StatusNotFound, "UnknownOperationException", "the local stack implements Lambda's Invoke only"}

@@ -42,7 +42,7 @@ type scheduleInput struct {
 // scheduler.amazonaws.com: "Using identity-based policies for EventBridge Scheduler",
 // https://docs.aws.amazon.com/scheduler/latest/UserGuide/security_iam_id-based-policies.html).
 func parseScheduler(f *Front, r *http.Request, body []byte) (op, *apiError) {
-	name, ok := strings.CutPrefix(r.URL.Path, "/schedules/")
+	name, ok := strings.CutPrefix(f.opPath(r, "scheduler"), "/schedules/")
 	if !ok || name == "" {
 		return op{}, &apiError{http.StatusNotFound, "UnknownOperationException", "the local stack implements Scheduler's schedules only"}
 	}

@@ -68,10 +68,17 @@ var unknownService = &service{name: "unknown", deniedStatus: http.StatusBadReque
 	},
 	fail: failJSON11}
 
-// serviceOf places a request: by its credential scope, else by its target or path.
-func serviceOf(r *http.Request) *service {
+// serviceOf places a request: by its credential scope, else by the service its path
+// names under the prefix, else by its target or path.
+func (f *Front) serviceOf(r *http.Request) *service {
 	if a, err := parseAuthorization(r.Header.Get("Authorization")); err == nil {
 		if s := services[a.service]; s != nil {
+			return s
+		}
+	}
+	if f.Prefix != "" {
+		name, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, f.Prefix), "/")
+		if s := services[name]; s != nil {
 			return s
 		}
 	}
@@ -89,6 +96,17 @@ func serviceOf(r *http.Request) *service {
 		return services["scheduler"]
 	}
 	return unknownService
+}
+
+// opPath is the request's path as the service defines it: without Prefix and the
+// service's name.
+func (f *Front) opPath(r *http.Request, service string) string {
+	p := r.URL.Path
+	if f.Prefix != "" {
+		p = "/" + strings.TrimPrefix(strings.TrimPrefix(p, f.Prefix), service)
+		p = "/" + strings.TrimLeft(p, "/")
+	}
+	return p
 }
 
 func writeJSON(w http.ResponseWriter, contentType string, status int, v any) {
