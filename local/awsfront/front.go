@@ -342,3 +342,16 @@ func (f *Front) serviceDecision(req iam.Request, identity, resource []iam.Policy
 	}
 	return &DeniedError{msg}
 }
+
+// AuthorizeRole decides an action a service takes as a role it assumed — Scheduler
+// invoking a schedule's target as the schedule's role (session name: the schedule's).
+func (f *Front) AuthorizeRole(roleARN, session, action, resource string) error {
+	role := f.IAM.RoleByARN(roleARN)
+	if role == nil {
+		return fmt.Errorf("role %s: not a role of the template", roleARN)
+	}
+	if aerr := f.authorize(&caller{function: session, role: role}, check{action: action, resource: resource}); aerr != nil {
+		return &DeniedError{aerr.Message}
+	}
+	return nil
+}

@@ -287,6 +287,9 @@ func run(t *testing.T, endpoint string, r api.Route, removed func(l local) *iam.
 }
 
 func denied(err error) bool {
+	if err == nil {
+		return false
+	}
 	var ae smithy.APIError
 	var de *awsfront.DeniedError
 	return errors.As(err, &de) || (errors.As(err, &ae) && ae.ErrorCode() == "AccessDeniedException") ||
@@ -331,6 +334,51 @@ func TestLeastPrivilege(t *testing.T) {
 			}
 		}
 	}
+	rows = append(rows, schedulerRoleRows(t, endpoint)...)
 	sort.Strings(rows)
 	t.Logf("least privilege:\n| function (role) | statement | action | the call that needs it |\n|---|---|---|---|\n%s", strings.Join(rows, "\n"))
+}
+
+// schedulerRoleRows: the scheduler role's statements, each removed in turn, against what
+// Scheduler does with the role when a deadline fires — assume it (its trust policy), then
+// invoke the schedule function as it.
+func schedulerRoleRows(t *testing.T, endpoint string) []string {
+	t.Helper()
+	fire := func(l local, m *iam.Model) error {
+		f, _ := l.front(t, endpoint, m)
+		var role *iam.Role
+		for _, r := range m.Roles {
+			if strings.Contains(r.LogicalID, "DeadlineSchedulerRole") {
+				role = r
+			}
+		}
+		fn := l.stack.FunctionNamed("Orderbot-" + api.ScheduleFunction)
+		group := "arn:aws:scheduler:" + cfn.Region + ":" + cfn.Account + ":schedule-group/" + fn.Env[api.EnvScheduleGroup]
+		if err := f.AssumeRole("scheduler.amazonaws.com", role.ARN, group); err != nil {
+			return err
+		}
+		return f.AuthorizeRole(role.ARN, "round-1", "lambda:InvokeFunction", fn.ARN)
+	}
+	l := newLocal(t, endpoint)
+	if err := fire(l, l.model); err != nil {
+		t.Fatalf("a deadline fires with the whole scheduler role: %v", err)
+	}
+	var rows []string
+	for id, role := range l.model.Roles {
+		if !strings.Contains(id, "DeadlineSchedulerRole") {
+			continue
+		}
+		for pi, p := range role.Policies {
+			for si, st := range p.Statements {
+				needed := "UNUSED: nothing fails without it"
+				if err := fire(l, l.model.Without(id, pi, si, "")); denied(err) {
+					needed = "Scheduler fires a deadline: invokes " + api.ScheduleFunction + " as the role"
+				} else {
+					t.Errorf("scheduler role: statement %s: removing it fails nothing (%v)", st.Label(si), err)
+				}
+				rows = append(rows, fmt.Sprintf("| (scheduler role) | %s | %s | %s |", st.Label(si), strings.Join(st.Action, ","), needed))
+			}
+		}
+	}
+	return rows
 }
