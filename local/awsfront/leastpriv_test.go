@@ -201,21 +201,8 @@ func scheduler(w *workload) schedule.AWS {
 		TargetARN: w.fn.Env[api.EnvScheduleTargetARN]}
 }
 
-// logGroup is the ARN of the function's log group (LoggingConfig.LogGroup), streams
-// included.
-func logGroup(w *workload) string {
-	for id, f := range w.l.stack.Functions {
-		if f != w.fn {
-			continue
-		}
-		lc, _ := w.l.raw.Resources[id].Properties["LoggingConfig"].(map[string]any)
-		name, err := w.l.stack.Resolve(lc["LogGroup"])
-		if err == nil {
-			return "arn:aws:logs:" + cfn.Region + ":" + cfn.Account + ":log-group:" + name
-		}
-	}
-	return "arn:aws:logs:" + cfn.Region + ":" + cfn.Account + ":log-group:/aws/lambda/" + w.fn.Name
-}
+// logGroup is the ARN of the function's log group, streams included.
+func logGroup(w *workload) string { return w.front.IAM.Functions[w.fn.Name].LogGroupARN }
 
 // storeSteps are the function's store calls, each the store method a command runs.
 func storeSteps(r api.Route) []step {

@@ -36,6 +36,11 @@ type Function struct {
 	Name, ARN string
 	Role      *Role
 	Resource  Policy
+	// LogGroupARN is the ARN of the log group Lambda writes the function's logs to with its
+	// role (LoggingConfig.LogGroup; /aws/lambda/NAME by default), streams included.
+	LogGroupARN string
+	// Traced: TracingConfig Mode Active, Lambda sends traces to X-Ray with its role.
+	Traced bool
 }
 
 // Model is the IAM of a template as the local stack enforces it, every intrinsic resolved
@@ -118,8 +123,17 @@ func (m *Model) add(s *cfn.Stack, id string, r cfn.Resource) error {
 		if role == nil {
 			return fmt.Errorf("property Role %v: not a role of the template", props["Role"])
 		}
-		m.Functions[f.Name] = &Function{Name: f.Name, ARN: f.ARN, Role: role,
+		fn := &Function{Name: f.Name, ARN: f.ARN, Role: role,
 			Resource: Policy{Name: "function " + f.Name + ", resource-based policy"}}
+		lc, _ := props["LoggingConfig"].(map[string]any)
+		group := str(lc["LogGroup"])
+		if group == "" {
+			group = "/aws/lambda/" + f.Name
+		}
+		fn.LogGroupARN = "arn:aws:logs:" + cfn.Region + ":" + cfn.Account + ":log-group:" + group
+		tc, _ := props["TracingConfig"].(map[string]any)
+		fn.Traced = str(tc["Mode"]) == "Active"
+		m.Functions[f.Name] = fn
 	case "AWS::Lambda::Permission":
 		return m.permission(id, props)
 	}

@@ -185,3 +185,17 @@ func TestLambdaPermissions(t *testing.T) {
 		}
 	}
 }
+
+// Each function's log group and tracing, as Lambda uses them with its role.
+func TestFunctionLogsAndTracing(t *testing.T) {
+	m, _, _ := load(t)
+	for name, f := range m.Functions {
+		if !strings.HasPrefix(f.LogGroupARN, "arn:aws:logs:us-east-1:000000000000:log-group:Orderbot-Fn") || !f.Traced {
+			t.Errorf("%s: log group %s, traced %v; want its own log group, traced", name, f.LogGroupARN, f.Traced)
+		}
+		req := iam.Request{Principal: f.Role.Principal(name), Action: "logs:PutLogEvents", Resource: f.LogGroupARN + ":log-stream:s"}
+		if d := iam.Evaluate(req, f.Role.Policies, nil); !d.Allowed() {
+			t.Errorf("%s: PutLogEvents to its log group: got %v, want allowed", name, d.Outcome)
+		}
+	}
+}
