@@ -156,15 +156,30 @@ func (f *Front) now() time.Time {
 // ServeHTTP authenticates, authorises and checks a request, then hands it to its
 // service's stand-in.
 func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.serve(w, r, f.serviceOf(r))
+}
+
+// For is the front of one service at an endpoint of its own (no Prefix): every request
+// is that service's — DynamoDB's endpoint, whose unsigned GET / is the service's too.
+func (f *Front) For(service string) http.Handler {
+	svc := services[service]
+	if svc == nil {
+		svc = unknownService
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.serve(w, r, svc) })
+}
+
+func (f *Front) serve(w http.ResponseWriter, r *http.Request, svc *service) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	svc := f.serviceOf(r)
 	if err != nil {
 		svc.fail(w, apiError{http.StatusBadRequest, "SerializationException", "reading the request: " + err.Error()})
 		return
 	}
-	if svc.name == "dynamodb" && r.Method == http.MethodGet && r.Header.Get("Authorization") == "" {
-		// DynamoDB answers an unsigned GET / (config.Preconnect opens its connection so).
-		io.WriteString(w, "healthy: dynamodb."+cfn.Region+".amazonaws.com ")
+	if b := f.Backends["dynamodb"]; svc.name == "dynamodb" && r.Method == http.MethodGet && r.Header.Get("Authorization") == "" && b != nil {
+		// DynamoDB answers an unsigned GET / ("healthy: dynamodb.<region>.amazonaws.com";
+		// config.Preconnect opens its connection so): the stand-in answers it.
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		b.ServeHTTP(w, r)
 		return
 	}
 	c, aerr := f.authenticate(r, body, svc)

@@ -48,6 +48,9 @@ type Function struct {
 type Model struct {
 	Roles     map[string]*Role     // by logical id
 	Functions map[string]*Function // by function name
+	// StageARN is arn:aws:execute-api:REGION:ACCOUNT:API/STAGE of the template's REST API
+	// stage: a method's SourceArn is StageARN/METHOD/PATH; "" without an API.
+	StageARN string
 }
 
 // RoleByARN is the role with ARN arn, or nil.
@@ -88,6 +91,9 @@ func FromTemplate(t cfn.Template, s *cfn.Stack) (*Model, error) {
 			}
 		}
 	})
+	if a, err := ExecuteAPIArn(s, t, "", ""); err == nil {
+		m.StageARN = strings.TrimSuffix(a, "/")
+	}
 	// Roles first: policies and functions refer to them.
 	for _, kind := range []string{"AWS::IAM::Role", "AWS::IAM::Policy", "AWS::Lambda::Function", "AWS::Lambda::Permission"} {
 		for _, id := range ids {
@@ -308,7 +314,7 @@ func ExecuteAPIArn(s *cfn.Stack, t cfn.Template, method, path string) (string, e
 // stmt of its policy policy, or the whole statement when action is "" — for proving
 // least privilege by removal. m is not changed.
 func (m *Model) Without(roleID string, policy, stmt int, action string) *Model {
-	out := &Model{Roles: map[string]*Role{}, Functions: map[string]*Function{}}
+	out := &Model{Roles: map[string]*Role{}, Functions: map[string]*Function{}, StageARN: m.StageARN}
 	for id, r := range m.Roles {
 		out.Roles[id] = r
 	}
