@@ -23,6 +23,7 @@ import (
 	"github.com/orderbot/orderbot/lambdas/slack"
 	"github.com/orderbot/orderbot/lambdas/store/boltdb"
 	"github.com/orderbot/orderbot/lambdas/store/faulty"
+	"github.com/orderbot/orderbot/local/awsfront"
 	"github.com/orderbot/orderbot/local/gateway"
 	"github.com/orderbot/orderbot/local/slacksim"
 )
@@ -115,6 +116,8 @@ type devFlags struct {
 	// inProcess serves the route table with in-process handlers instead: the unit-test
 	// harness of the gateway, kept for the tests that still use it.
 	inProcess bool
+	// iam: what a call a function's role does not allow does (--iam enforce|warn).
+	iam awsfront.Mode
 }
 
 func parseDevFlags(args []string) (devFlags, error) {
@@ -131,7 +134,12 @@ func parseDevFlags(args []string) (devFlags, error) {
 	fs.DurationVar(&f.retryDelay, "async-retry-delay", time.Second, "wait before the first retry of a failed asynchronous run, twice that before the second (Lambda: about 1 and 2 minutes)")
 	fs.BoolVar(&f.twice, "schedules-twice", false, "fire every schedule twice, as EventBridge Scheduler's at-least-once delivery may")
 	fs.BoolVar(&f.inProcess, "in-process", false, "serve the route table with in-process handlers and the embedded store (the gateway's unit-test harness) instead of the template")
+	iamMode := fs.String("iam", "enforce", "a function's AWS call its role in the template does not allow: enforce (refused as AWS refuses it) or warn (logged, let through)")
 	if err := fs.Parse(args); err != nil {
+		return f, usageError("%v", err)
+	}
+	var err error
+	if f.iam, err = awsfront.ParseMode(*iamMode); err != nil {
 		return f, usageError("%v", err)
 	}
 	if f.clockSpeed < 1 {

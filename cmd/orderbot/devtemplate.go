@@ -50,7 +50,7 @@ func devTemplate(ctx context.Context, f devFlags, secret string, generated bool)
 		SigningSecret: secret, BotToken: token, ModuleDir: filepath.Join(root, "lambdas"),
 		AccessLog: access, Log: os.Stderr, RetryDelay: f.retryDelay,
 		StoreLatency: f.latency, StoreLostAcks: f.lostAcks, ClockSpeed: f.clockSpeed, Twice: f.twice,
-		Overrides: settingOverrides(),
+		Overrides: settingOverrides(), IAM: f.iam,
 	})
 	if err != nil {
 		ln.Close()

@@ -91,6 +91,10 @@ func (q *asyncQueue) deadLetter(f *cfn.Function, id string, payload []byte, caus
 		return
 	}
 	queue := q.s.Stack.Queues[queueID]
+	if err := q.s.deadLetterAllowed(f, queue.ARN); err != nil {
+		q.s.logf("async event of %s lost: Lambda may not send it to the dead-letter queue %s with the function's role: %v (the event's error: %v)", f.Name, queue.Name, err, cause)
+		return
+	}
 	code := "200"
 	var fe *lambdaenv.FunctionError
 	if errors.As(cause, &fe) {

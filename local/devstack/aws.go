@@ -3,7 +3,6 @@ package devstack
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -14,11 +13,15 @@ import (
 	"github.com/orderbot/orderbot/local/lambdaenv"
 )
 
-// ServeHTTP serves the AWS stand-ins under AWSPath: Secrets Manager's GetSecretValue,
-// Lambda's Invoke and EventBridge Scheduler's CreateSchedule and DeleteSchedule, each in
-// the service's own wire format. Signatures are not checked (IAM is not evaluated
-// locally), except that a schedule's role must be allowed to invoke its target.
-func (s *Stack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP serves the AWS APIs under AWSPath through the front (iam.go): DynamoDB,
+// Secrets Manager's GetSecretValue, Lambda's Invoke and EventBridge Scheduler's
+// CreateSchedule and DeleteSchedule, each in the service's own wire format, signed by the
+// calling function and allowed by its role.
+func (s *Stack) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.Front.ServeHTTP(w, r) }
+
+// serveStandIns serves the stand-ins of Secrets Manager, Lambda and Scheduler behind the
+// front.
+func (s *Stack) serveStandIns(w http.ResponseWriter, r *http.Request) {
 	rest := strings.TrimPrefix(r.URL.Path, AWSPath)
 	service, path, _ := strings.Cut(rest, "/")
 	body, err := io.ReadAll(io.LimitReader(r.Body, 7<<20))
@@ -155,7 +158,7 @@ func (s *Stack) createSchedule(ctx context.Context, name string, in createSchedu
 	if f == nil {
 		return http.StatusBadRequest, "ValidationException", "target " + in.Target.Arn + " is not a function of the template"
 	}
-	if err := s.roleMayInvoke(in.Target.RoleArn, f.ARN); err != nil {
+	if err := s.scheduleMayInvoke(in.GroupName, name, in.Target.RoleArn, f.ARN); err != nil {
 		return http.StatusBadRequest, "ValidationException", err.Error()
 	}
 	l := s.schedules(in.GroupName, f.LogicalID)
@@ -169,20 +172,6 @@ func mapValues(m map[string]string) []string {
 		out = append(out, v)
 	}
 	return out
-}
-
-// roleMayInvoke checks that the role the schedule names is a role of the template whose
-// policies allow lambda:InvokeFunction on the target: Scheduler invokes the target with
-// that role's permissions, so a role without them would fail every firing.
-func (s *Stack) roleMayInvoke(roleARN, target string) error {
-	for _, p := range s.Stack.RolePolicies(roleARN) {
-		for _, st := range p {
-			if st.Effect == "Allow" && st.Allows("lambda:InvokeFunction", target) {
-				return nil
-			}
-		}
-	}
-	return fmt.Errorf("role %s: not a role of the template allowed lambda:InvokeFunction on %s", roleARN, target)
 }
 
 // schedules is the local Scheduler of the group's schedules that target the function

@@ -24,6 +24,7 @@ import (
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/schedule"
 	"github.com/orderbot/orderbot/lambdas/store/dynamo/dynamotest"
+	"github.com/orderbot/orderbot/local/awsfront"
 	"github.com/orderbot/orderbot/local/cfn"
 	"github.com/orderbot/orderbot/local/gateway"
 	"github.com/orderbot/orderbot/local/lambdaenv"
@@ -66,6 +67,9 @@ type Options struct {
 	// MaxEnvironments caps each function's execution environments where the template
 	// reserves no concurrency (10 when 0).
 	MaxEnvironments int
+	// IAM is what a call the function's role does not allow does: refused as AWS refuses
+	// it (awsfront.Enforce, the default) or logged and let through (awsfront.Warn).
+	IAM awsfront.Mode
 }
 
 // Stack is a running template.
@@ -84,6 +88,10 @@ type Stack struct {
 	proxy   *storeProxy
 	built   string // the host build of the bootstrap, once made
 	runCtx  context.Context
+	// Front is where every AWS call of a function arrives (iam.go); dynamoURL its
+	// DynamoDB endpoint.
+	Front     *awsfront.Front
+	dynamoURL string
 }
 
 // Start loads the template and starts what it needs; Close stops it.
@@ -135,11 +143,14 @@ func (s *Stack) start(ctx context.Context) error {
 	for _, arn := range s.Stack.Secrets {
 		s.secrets[arn] = secret
 	}
+	if err := s.startFront(); err != nil {
+		return err
+	}
 	if err := s.startFunctions(); err != nil {
 		return err
 	}
 	s.async = newAsyncQueue(s, o.RetryDelay)
-	s.Gateway, err = gateway.NewFromStack(s.Stack, s.invoke, gateway.Options{AccessLog: o.AccessLog})
+	s.Gateway, err = gateway.NewFromStack(s.Stack, s.gatewayInvoke, gateway.Options{AccessLog: o.AccessLog})
 	return err
 }
 
@@ -166,13 +177,6 @@ func (s *Stack) startFunctions() error {
 	return nil
 }
 
-// LocalCredentials are the access key every function's role gets locally: the stand-ins
-// accept any signature, and no real credential ever reaches a function.
-const (
-	LocalAccessKeyID     = "AKIAORDERBOTLOCAL000"
-	LocalSecretAccessKey = "orderbot-local-secret-access-key"
-)
-
 // environment is exactly the template's Environment.Variables (intrinsics resolved to the
 // stand-ins), plus what Lambda sets in every execution environment
 // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime)
@@ -187,11 +191,10 @@ func (s *Stack) environment(f *cfn.Function) map[string]string {
 		"AWS_LAMBDA_FUNCTION_NAME": f.Name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(f.MemoryMB),
 		"AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_REGION": cfn.Region, "AWS_DEFAULT_REGION": cfn.Region,
 		"AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/" + f.Name, "AWS_LAMBDA_LOG_STREAM_NAME": "local/[$LATEST]0",
-		"AWS_ACCESS_KEY_ID": LocalAccessKeyID, "AWS_SECRET_ACCESS_KEY": LocalSecretAccessKey, "AWS_SESSION_TOKEN": "local",
 		"_HANDLER": f.Handler, "LAMBDA_TASK_ROOT": "/var/task", "LAMBDA_RUNTIME_DIR": "/var/runtime",
 		"TZ": ":UTC", "LANG": "en_US.UTF-8", "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
 		"AWS_XRAY_CONTEXT_MISSING":         "LOG_ERROR",
-		"AWS_ENDPOINT_URL_DYNAMODB":        s.proxy.url,
+		"AWS_ENDPOINT_URL_DYNAMODB":        s.dynamoURL,
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER": base + AWSPath + "secretsmanager",
 		"AWS_ENDPOINT_URL_LAMBDA":          base + AWSPath + "lambda",
 		"AWS_ENDPOINT_URL_SCHEDULER":       base + AWSPath + "scheduler",
@@ -205,6 +208,9 @@ func (s *Stack) environment(f *cfn.Function) map[string]string {
 	}
 	for k, v := range s.opts.Overrides {
 		env[k] = v
+	}
+	for k, v := range s.credentials(f) {
+		lambdaSet[k] = v
 	}
 	for k, v := range lambdaSet {
 		env[k] = v
