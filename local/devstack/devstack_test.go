@@ -3,6 +3,8 @@ package devstack_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -13,6 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/orderbot/orderbot/local/cfn"
 	"github.com/orderbot/orderbot/local/cfn/cfntest"
 	"github.com/orderbot/orderbot/local/devstack"
 	"github.com/orderbot/orderbot/local/slacksim"
@@ -256,11 +262,21 @@ func TestTimeoutRecyclesEnvironment(t *testing.T) {
 	}
 }
 
-// asyncInvoke invokes fn through the Lambda stand-in with InvocationType Event.
+// asyncInvoke invokes fn through the Lambda stand-in with InvocationType Event, signed
+// with fn's own credentials (its self-invoke).
 func asyncInvoke(t *testing.T, r *running, fn string, payload string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, r.base+devstack.AWSPath+"lambda/2015-03-31/functions/"+fn+"/invocations", strings.NewReader(payload))
 	req.Header.Set("X-Amz-Invocation-Type", "Event")
+	c, err := r.st.Front.Issue(fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(payload))
+	creds := aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), "lambda", cfn.Region, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("invoke: got %v, %v, want 202", resp, err)
