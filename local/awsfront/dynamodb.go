@@ -98,12 +98,15 @@ func (f *Front) table(name string) (cfn.Table, bool) {
 	return cfn.Table{}, false
 }
 
-var keyEquality = regexp.MustCompile(`^\(?\s*([#:A-Za-z0-9_.]+)\s*=\s*([#:A-Za-z0-9_.]+)\s*\)?$`)
+var (
+	keyEquality = regexp.MustCompile(`^\(?\s*([#:A-Za-z0-9_.]+)\s*=\s*([#:A-Za-z0-9_.]+)\s*\)?$`)
+	and         = regexp.MustCompile(`(?i)\s+AND\s+`)
+)
 
 // keyConditionValue is the value a Query's KeyConditionExpression requires of the
 // partition key ("#pk = :pk AND …").
 func keyConditionValue(req ddbRequest, partitionKey string) av {
-	for _, clause := range regexp.MustCompile(`(?i)\s+AND\s+`).Split(req.KeyConditionExpression, -1) {
+	for _, clause := range and.Split(req.KeyConditionExpression, -1) {
 		m := keyEquality.FindStringSubmatch(strings.TrimSpace(clause))
 		if m == nil {
 			continue

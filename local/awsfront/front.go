@@ -175,6 +175,10 @@ func (f *Front) serve(w http.ResponseWriter, r *http.Request, svc *service) {
 		svc.fail(w, apiError{http.StatusBadRequest, "SerializationException", "reading the request: " + err.Error()})
 		return
 	}
+	if len(body) > maxBody {
+		svc.fail(w, apiError{http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException", fmt.Sprintf("the request is larger than the %d bytes any of the services takes", maxBody)})
+		return
+	}
 	if b := f.Backends["dynamodb"]; svc.name == "dynamodb" && r.Method == http.MethodGet && r.Header.Get("Authorization") == "" && b != nil {
 		// DynamoDB answers an unsigned GET / ("healthy: dynamodb.<region>.amazonaws.com";
 		// config.Preconnect opens its connection so): the stand-in answers it.

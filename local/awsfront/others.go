@@ -35,8 +35,9 @@ func parseSecretsManager(f *Front, r *http.Request, body []byte) (op, *apiError)
 func (f *Front) secretARN(id string) (string, bool) {
 	if f.Stack != nil {
 		for _, a := range f.Stack.Secrets {
+			// A secret's ARN ends in its name, "-" and six random characters.
 			name := a[strings.Index(a, ":secret:")+len(":secret:"):]
-			if id == a || id+"-"+name[len(name)-6:] == name {
+			if id == a || (len(name) > 7 && id == name[:len(name)-7]) {
 				return a, true
 			}
 		}

@@ -104,7 +104,10 @@ func schedulerInvalid(field, value, constraint string) *apiError {
 	return validation(fmt.Sprintf("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, field, constraint))
 }
 
-var schedulerName = regexp.MustCompile(`^[0-9a-zA-Z-_.]+$`)
+var (
+	schedulerName = regexp.MustCompile(`^[0-9a-zA-Z-_.]+$`)
+	clientToken   = regexp.MustCompile(`^[a-zA-Z0-9-_]+$`)
+)
 
 // nameRule: a schedule's and a group's name, ^[0-9a-zA-Z-_.]+$, 1 to 64 characters
 // (API_CreateSchedule.html, URI Request Parameters; GroupName).
@@ -149,7 +152,7 @@ func scheduleRules(in scheduleInput) *apiError {
 	if in.Description != nil && utf8.RuneCountInString(*in.Description) > 512 {
 		return schedulerInvalid("description", *in.Description, "Member must have length less than or equal to 512")
 	}
-	if t := in.ClientToken; t != nil && (len(*t) < 1 || len(*t) > 64 || !regexp.MustCompile(`^[a-zA-Z0-9-_]+$`).MatchString(*t)) {
+	if t := in.ClientToken; t != nil && (len(*t) < 1 || len(*t) > 64 || !clientToken.MatchString(*t)) {
 		return schedulerInvalid("clientToken", *t, "Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+ and have length between 1 and 64")
 	}
 	return targetRule(in)

@@ -28,6 +28,13 @@ const (
 	MaxSkew = 5 * time.Minute
 )
 
+// awsMessage is an error whose text is AWS's own words (capitalised, as AWS writes them).
+type awsMessage string
+
+func (m awsMessage) Error() string { return string(m) }
+
+func awsf(format string, args ...any) error { return awsMessage(fmt.Sprintf(format, args...)) }
+
 // authorization is a parsed Authorization header.
 type authorization struct {
 	accessKey, date, region, service string
@@ -39,7 +46,7 @@ func parseAuthorization(h string) (authorization, error) {
 	var a authorization
 	rest, ok := strings.CutPrefix(h, algorithm+" ")
 	if !ok {
-		return a, fmt.Errorf("Authorization header requires the %s algorithm", algorithm)
+		return a, awsf("Authorization header requires the %s algorithm", algorithm)
 	}
 	for _, part := range strings.Split(rest, ",") {
 		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
@@ -47,7 +54,7 @@ func parseAuthorization(h string) (authorization, error) {
 		case "Credential":
 			scope := strings.Split(v, "/")
 			if len(scope) != 5 || scope[4] != "aws4_request" {
-				return a, fmt.Errorf("Credential should be scoped to a valid region. ")
+				return a, awsf("Credential should be scoped to a valid region. ")
 			}
 			a.accessKey, a.date, a.region, a.service = scope[0], scope[1], scope[2], scope[3]
 		case "SignedHeaders":
@@ -57,7 +64,7 @@ func parseAuthorization(h string) (authorization, error) {
 		}
 	}
 	if a.accessKey == "" || len(a.signedHeaders) == 0 || a.signature == "" {
-		return a, fmt.Errorf("Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters")
+		return a, awsf("Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters")
 	}
 	return a, nil
 }
@@ -68,14 +75,14 @@ func parseAuthorization(h string) (authorization, error) {
 func checkDate(stamp string, now time.Time) error {
 	t, err := time.Parse(amzDate, stamp)
 	if err != nil {
-		return fmt.Errorf("Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601", stamp)
+		return awsf("Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601", stamp)
 	}
 	now = now.UTC()
 	if t.Before(now.Add(-MaxSkew)) {
-		return fmt.Errorf("Signature expired: %s is now earlier than %s (%s - 5 min.)", stamp, now.Add(-MaxSkew).Format(amzDate), now.Format(amzDate))
+		return awsf("Signature expired: %s is now earlier than %s (%s - 5 min.)", stamp, now.Add(-MaxSkew).Format(amzDate), now.Format(amzDate))
 	}
 	if t.After(now.Add(MaxSkew)) {
-		return fmt.Errorf("Signature not yet current: %s is still later than %s (%s + 5 min.)", stamp, now.Add(MaxSkew).Format(amzDate), now.Format(amzDate))
+		return awsf("Signature not yet current: %s is still later than %s (%s + 5 min.)", stamp, now.Add(MaxSkew).Format(amzDate), now.Format(amzDate))
 	}
 	return nil
 }

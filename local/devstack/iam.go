@@ -90,7 +90,7 @@ func (s *Stack) gatewayInvoke(ctx context.Context, fn string, payload []byte) ([
 		}
 		src := s.Front.IAM.StageARN + "/" + m.HTTPMethod + m.Path
 		if err := s.Front.ServiceInvoke("apigateway.amazonaws.com", f.Name, src); err != nil {
-			return nil, fmt.Errorf("Execution failed due to configuration error: Invalid permissions on Lambda function: %w", err)
+			return nil, fmt.Errorf("API Gateway: Execution failed due to configuration error: Invalid permissions on Lambda function: %w", err)
 		}
 	}
 	return s.invoke(ctx, fn, payload)

@@ -134,7 +134,7 @@ func parseStatement(v any) (Statement, error) {
 		}
 	}
 	if s.Effect != "Allow" && s.Effect != "Deny" {
-		return s, fmt.Errorf("Effect %q: want Allow or Deny", s.Effect)
+		return s, fmt.Errorf("element Effect %q: want Allow or Deny", s.Effect)
 	}
 	if (len(s.Action) == 0) == (len(s.NotAction) == 0) {
 		return s, fmt.Errorf("want exactly one of Action and NotAction")
@@ -165,13 +165,13 @@ func (s *Statement) parsePrincipal(v any) error {
 func parseCondition(v any) (map[string]map[string][]string, error) {
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("Condition %v is not an object", v)
+		return nil, fmt.Errorf("element Condition %v is not an object", v)
 	}
 	out := map[string]map[string][]string{}
 	for op, keys := range m {
 		km, ok := keys.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("Condition.%s %v is not an object", op, keys)
+			return nil, fmt.Errorf("element Condition.%s %v is not an object", op, keys)
 		}
 		out[op] = map[string][]string{}
 		for key, vals := range km {

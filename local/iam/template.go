@@ -161,7 +161,7 @@ func (m *Model) role(s *cfn.Stack, id string, p map[string]any) error {
 	for i, v := range list(p["Policies"]) {
 		ip, _ := v.(map[string]any)
 		if err := allowKeys(ip, "PolicyName", "PolicyDocument"); err != nil {
-			return fmt.Errorf("Policies[%d]: %w", i, err)
+			return fmt.Errorf("property Policies[%d]: %w", i, err)
 		}
 		pol, err := ParsePolicy("role "+role.Name+", inline policy "+str(ip["PolicyName"]), ip["PolicyDocument"])
 		if err != nil {
