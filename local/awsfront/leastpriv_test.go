@@ -198,7 +198,7 @@ func steps(r api.Route) []step {
 
 func scheduler(w *workload) schedule.AWS {
 	return schedule.AWS{AWS: w.cfg().cfgWith(w.creds), Group: w.fn.Env[api.EnvScheduleGroup], RoleARN: w.fn.Env[api.EnvScheduleRoleARN],
-		TargetARN: w.fn.Env[api.EnvScheduleTargetARN]}
+		TargetARN: w.fn.Env[api.EnvScheduleTargetARN], DeadLetterARN: w.fn.Env[api.EnvScheduleDLQARN]}
 }
 
 // logGroup is the ARN of the function's log group, streams included.
@@ -327,11 +327,28 @@ func TestLeastPrivilege(t *testing.T) {
 }
 
 // schedulerRoleRows: the scheduler role's statements, each removed in turn, against what
-// Scheduler does with the role when a deadline fires — assume it (its trust policy), then
-// invoke the schedule function as it.
+// Scheduler does with the role — when a deadline fires, assume it (its trust policy) and
+// invoke the schedule function as it; when it cannot deliver a firing, send it to the
+// target's dead-letter queue as it (Target.DeadLetterConfig).
 func schedulerRoleRows(t *testing.T, endpoint string) []string {
 	t.Helper()
-	fire := func(l local, m *iam.Model) error {
+	type use struct {
+		name string
+		run  func(f *awsfront.Front, role *iam.Role, fn *cfn.Function) error
+	}
+	uses := []use{
+		{"Scheduler fires a deadline: invokes " + api.ScheduleFunction + " as the role", func(f *awsfront.Front, role *iam.Role, fn *cfn.Function) error {
+			group := "arn:aws:scheduler:" + cfn.Region + ":" + cfn.Account + ":schedule-group/" + fn.Env[api.EnvScheduleGroup]
+			if err := f.AssumeRole("scheduler.amazonaws.com", role.ARN, group); err != nil {
+				return err
+			}
+			return f.AuthorizeRole(role.ARN, "round-1", "lambda:InvokeFunction", fn.ARN)
+		}},
+		{"Scheduler sends an undeliverable firing to the dead-letter queue", func(f *awsfront.Front, role *iam.Role, fn *cfn.Function) error {
+			return f.AuthorizeRole(role.ARN, "round-1", "sqs:SendMessage", fn.Env[api.EnvScheduleDLQARN])
+		}},
+	}
+	fire := func(l local, m *iam.Model) string {
 		f, _ := l.front(t, endpoint, m)
 		var role *iam.Role
 		for _, r := range m.Roles {
@@ -340,15 +357,19 @@ func schedulerRoleRows(t *testing.T, endpoint string) []string {
 			}
 		}
 		fn := l.stack.FunctionNamed("Orderbot-" + api.ScheduleFunction)
-		group := "arn:aws:scheduler:" + cfn.Region + ":" + cfn.Account + ":schedule-group/" + fn.Env[api.EnvScheduleGroup]
-		if err := f.AssumeRole("scheduler.amazonaws.com", role.ARN, group); err != nil {
-			return err
+		for _, u := range uses {
+			if err := u.run(f, role, fn); err != nil {
+				if !denied(err) {
+					t.Fatalf("%s: %v", u.name, err)
+				}
+				return u.name
+			}
 		}
-		return f.AuthorizeRole(role.ARN, "round-1", "lambda:InvokeFunction", fn.ARN)
+		return ""
 	}
 	l := newLocal(t, endpoint)
-	if err := fire(l, l.model); err != nil {
-		t.Fatalf("a deadline fires with the whole scheduler role: %v", err)
+	if got := fire(l, l.model); got != "" {
+		t.Fatalf("with the whole scheduler role: %s denied, want no denial", got)
 	}
 	var rows []string
 	for id, role := range l.model.Roles {
@@ -357,11 +378,10 @@ func schedulerRoleRows(t *testing.T, endpoint string) []string {
 		}
 		for pi, p := range role.Policies {
 			for si, st := range p.Statements {
-				needed := "UNUSED: nothing fails without it"
-				if err := fire(l, l.model.Without(id, pi, si, "")); denied(err) {
-					needed = "Scheduler fires a deadline: invokes " + api.ScheduleFunction + " as the role"
-				} else {
-					t.Errorf("scheduler role: statement %s: removing it fails nothing (%v)", st.Label(si), err)
+				needed := fire(l, l.model.Without(id, pi, si, ""))
+				if needed == "" {
+					needed = "UNUSED: nothing fails without it"
+					t.Errorf("scheduler role: statement %s: removing it fails nothing", st.Label(si))
 				}
 				rows = append(rows, fmt.Sprintf("| (scheduler role) | %s | %s | %s |", st.Label(si), strings.Join(st.Action, ","), needed))
 			}
