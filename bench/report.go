@@ -117,6 +117,7 @@ func (r *Report) Markdown() string {
 		r.summary(w)
 		r.coldSection(w)
 		r.warmSection(w)
+		r.templateWarmSection(w)
 		r.loadSection(w)
 		r.sizeSection(w)
 		r.synthSection(w)

@@ -16,6 +16,9 @@ type SynthReport struct {
 	Skipped    string // why it did not run, or failed
 	Cold, Warm time.Duration
 	Command    string
+	// Template is the warm request in `orderbot dev`'s template mode, which needs the
+	// synthesized cloud assembly.
+	Template TemplateWarm
 }
 
 func runSynth(ctx context.Context, cfg Config) SynthReport {
@@ -49,5 +52,12 @@ func runSynth(ctx context.Context, cfg Config) SynthReport {
 		rep.Skipped = "second npx cdk synth failed: " + err.Error()
 	}
 	cfg.logf("synth cold %v warm %v", rep.Cold, rep.Warm)
+	// The template mode serves this cloud assembly while it exists.
+	if rep.Template, err = runTemplateWarm(ctx, cfg, filepath.Join(out, "cdk.out"), templateRequests); err != nil {
+		rep.Template.Skipped = err.Error()
+	}
 	return rep
 }
+
+// templateRequests is how many warm requests runTemplateWarm sends to each mode.
+const templateRequests = 200
