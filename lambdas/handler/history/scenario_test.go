@@ -86,7 +86,10 @@ type replayIntoNextRound struct{ orders.Store }
 func (s replayIntoNextRound) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order, req orders.Request, id string) (orders.Result, error) {
 	res, err := s.Store.SetOrder(ctx, ch, o, req, id)
 	if err == nil && res.Outcome == orders.Replayed && res.Round.ID != "" && !res.Round.Open() {
-		again := orders.Request{ID: "again-" + req.ID, At: req.At}
+		// A nanosecond later, so the copy is this user's newest request whatever the ids:
+		// at the same instant requests are ordered by id, and a random id could place the
+		// copy before the original (it then changed nothing, and the test flaked).
+		again := orders.Request{ID: "again-" + req.ID, At: req.At.Add(time.Nanosecond)}
 		if _, err := s.Store.SetOrder(ctx, ch, o, again, id+"-again"); err != nil {
 			return orders.Result{}, err
 		}
