@@ -89,7 +89,7 @@ func dev(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer gw.Wait()
+	defer gw.Close() // SIGINT: dead-letter what waits rather than sit out minutes of back-off
 	go sched.Run(ctx, 100*time.Millisecond)
 	mux := http.NewServeMux()
 	responses := &slacksim.ResponseURLs{Open: true}

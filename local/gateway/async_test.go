@@ -328,3 +328,44 @@ func TestAsyncUnknownFunction(t *testing.T) {
 		t.Error("got no error for an unknown function, want one")
 	}
 }
+
+// TestCloseDeadLettersWaitingRetries: Close, as a dev server calls it on SIGINT, lets a
+// failed run's retry wait no longer (Lambda's back-off is minutes): the event goes to the
+// dead letter as stopped, at once, and its queued payload is kept there.
+func TestCloseDeadLettersWaitingRetries(t *testing.T) {
+	errStore := errors.New("dynamodb: throttled")
+	rig := newAsyncRig(t, gateway.Options{RetryDelays: []time.Duration{time.Hour}},
+		func(context.Context, string, int) error { return errStore })
+	payload := eventPayload(t, "token=x&text=latte")
+	if err := rig.gw.InvokeAsync(context.Background(), "order-update", payload); err != nil {
+		t.Fatalf("InvokeAsync: got %v, want no error", err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		rig.mu.Lock()
+		n := len(rig.runs)
+		rig.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("got %d runs after 10s, want the first run", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	closed := make(chan struct{})
+	go func() { rig.gw.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close: got no return within 10s, want it at once (the retry waits an hour)")
+	}
+	rig.mu.Lock()
+	defer rig.mu.Unlock()
+	if len(rig.runs) != 1 {
+		t.Errorf("got %d runs, want 1: a stopped queue starts no retry", len(rig.runs))
+	}
+	if len(rig.deadLetters) != 1 || !errors.Is(rig.deadLetters[0].err, gateway.ErrStopped) ||
+		!bytes.Equal(rig.deadLetters[0].payload, payload) {
+		t.Fatalf("dead letters: got %+v, want one with the payload, wrapping ErrStopped", rig.deadLetters)
+	}
+}

@@ -73,6 +73,8 @@ type Gateway struct {
 	delay        func() time.Duration
 	faultMu      sync.Mutex // serialises duplicate and delay, which may share a *rand.Rand
 	asyncTimeout time.Duration
+	stop         chan struct{} // closed by Close: waiting deliveries give up
+	stopOnce     sync.Once
 }
 
 type route struct {
@@ -152,6 +154,10 @@ var DefaultRetryDelays = []time.Duration{time.Minute, 2 * time.Minute}
 // ErrEventTooOld is wrapped by the dead-letter error of an event that grew older than
 // api.MaxEventAge before a run could start.
 var ErrEventTooOld = errors.New("event older than the maximum event age")
+
+// ErrStopped is wrapped by the dead-letter error of an event still waiting when Close
+// stopped the queue.
+var ErrStopped = errors.New("the dev server stopped before the event's next run")
 
 // New builds a gateway over handlers, keyed by function name as in api.Routes. Every route
 // must have a handler and every template must parse: a broken contract fails here, not on
@@ -267,7 +273,7 @@ func pathParams(resource, escaped string) (map[string]string, bool) {
 func newGateway(opts Options, accessLogFormat string) (*Gateway, error) {
 	g := &Gateway{stage: opts.Stage, routes: map[string]*route{}, log: opts.AccessLog, now: opts.Now,
 		retryDelays: opts.RetryDelays, deadLetter: opts.DeadLetter, duplicate: opts.Duplicate, delay: opts.Delay,
-		asyncTimeout: opts.AsyncTimeout}
+		asyncTimeout: opts.AsyncTimeout, stop: make(chan struct{})}
 	if g.stage == "" {
 		g.stage = "prod"
 	}
@@ -489,6 +495,15 @@ func (g *Gateway) InvokeAsync(_ context.Context, function string, payload []byte
 // retries included.
 func (g *Gateway) Wait() { g.async.Wait() }
 
+// Close stops the asynchronous queue for a shutting-down dev server: runs in progress
+// finish, and every delivery still waiting (queued, or between retries, which back off
+// for minutes) is dead-lettered as stopped rather than held — so SIGINT ends the server
+// within a run's timeout, and no event is dropped without a word. It then waits as Wait.
+func (g *Gateway) Close() {
+	g.stopOnce.Do(func() { close(g.stop) })
+	g.async.Wait()
+}
+
 // asyncEvent is an event in the asynchronous queue.
 type asyncEvent struct {
 	rt      *route
@@ -505,7 +520,12 @@ func (g *Gateway) deliver(ev asyncEvent, wait time.Duration) {
 	var last error
 	for run := 0; ; run++ {
 		if wait > 0 {
-			time.Sleep(wait)
+			select {
+			case <-time.After(wait):
+			case <-g.stop:
+				g.deadLetter(fn, ev.payload, fmt.Errorf("%w after %d runs", ErrStopped, run))
+				return
+			}
 		}
 		if age := g.now().Sub(ev.queued); age > api.MaxEventAge {
 			err := fmt.Errorf("%w: queued %v ago, maximum %v", ErrEventTooOld, age, api.MaxEventAge)
