@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/local/devstack"
 	"github.com/orderbot/orderbot/local/slacksim"
+	slackgo "github.com/slack-go/slack"
 )
 
 // devTemplate serves the synthesized template (package devstack): the API of the
@@ -40,14 +42,20 @@ func devTemplate(ctx context.Context, f devFlags, secret string, generated bool)
 		return fmt.Errorf("listen on 127.0.0.1:%s: %w", f.port, err)
 	}
 	base := "http://" + ln.Addr().String()
-	token := devBotToken
+	// As --in-process does (webAPIOf): SLACK_BOT_TOKEN points the functions at a real
+	// workspace's Web API (SLACK_API_URL, else slack.com's); the token goes into the
+	// Secrets Manager stand-in's secret, never into a function's environment.
+	token, slackAPI := devBotToken, ""
+	if w := webAPIOf(base); w.token != devBotToken {
+		token, slackAPI = w.token, cmp.Or(w.url, slackgo.APIURL)
+	}
 	var access io.Writer = os.Stdout
 	if f.quiet {
 		access = nil
 	}
 	st, err := devstack.Start(ctx, devstack.Options{
 		CDKOut: dir, StackName: f.stack, DataDir: filepath.Dir(f.dbPath), BaseURL: base,
-		SigningSecret: secret, BotToken: token, ModuleDir: filepath.Join(root, "lambdas"),
+		SigningSecret: secret, BotToken: token, SlackAPI: slackAPI, ModuleDir: filepath.Join(root, "lambdas"),
 		AccessLog: access, Log: os.Stderr, RetryDelay: f.retryDelay,
 		StoreLatency: f.latency, StoreLostAcks: f.lostAcks, ClockSpeed: f.clockSpeed, Twice: f.twice,
 		Overrides: settingOverrides(), IAM: f.iam,
@@ -57,7 +65,7 @@ func devTemplate(ctx context.Context, f devFlags, secret string, generated bool)
 		return err
 	}
 	defer st.Close()
-	web := slacksim.NewWebAPI(token)
+	web := slacksim.NewWebAPI(devBotToken)
 	web.Open = true // send's trigger_ids are made in another process
 	mux := http.NewServeMux()
 	responses := &slacksim.ResponseURLs{Open: true}

@@ -57,7 +57,7 @@ var Settings = []Setting{
 	{EnvScheduleGroup, ByStackSchedule}, {EnvScheduleRoleARN, ByStackSchedule}, {EnvScheduleTargetARN, ByStackSchedule},
 	{EnvScheduleDLQARN, ByStackSchedule},
 	{EnvLambdaFunctionName, ByLambda}, {EnvLambdaLogLevel, ByLambda},
-	{EnvSigningSecret, ByLocal}, {EnvBotToken, ByLocal}, {EnvLocalSlack, ByLocal},
+	{EnvSigningSecret, ByLocal}, {EnvBotToken, ByLocal}, {EnvLocalSlack, ByLocal}, {EnvSlackAPI, ByLocal},
 }
 
 // SettingsFor is the names of the variables the stack sets on function, in Settings'
@@ -84,6 +84,11 @@ const (
 	// stack only: the function calls its Web API (LocalSlackWebAPIPath) and accepts
 	// response_urls on this machine. Lambda never sets it.
 	EnvLocalSlack = "ORDERBOT_LOCAL_SLACK"
+	// EnvSlackAPI is the base URL of the Slack Web API the function calls with the bot
+	// token, set by the local stack only when `orderbot dev` is given a real workspace's
+	// SLACK_BOT_TOKEN (the value of its SLACK_API_URL, else slack.com's): it wins over
+	// EnvLocalSlack's stand-in. Lambda never sets it (slack.com's).
+	EnvSlackAPI = "SLACK_API_URL"
 )
 
 // LocalSlackWebAPIPath is where the local Slack stand-in serves the Web API, under

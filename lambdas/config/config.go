@@ -75,6 +75,9 @@ type Config struct {
 	// LocalSlack is the local stack's Slack stand-in (ORDERBOT_LOCAL_SLACK); empty in
 	// Lambda.
 	LocalSlack string
+	// SlackAPI is the Web API the local stack points the function at instead of its
+	// stand-in (SLACK_API_URL); empty in Lambda.
+	SlackAPI string
 }
 
 // Schedule is the EventBridge Scheduler configuration of the schedule function.
@@ -163,6 +166,7 @@ func Parse(getenv func(string) string) (Config, error) {
 		Function: v[api.EnvFunction], Self: v[api.EnvLambdaFunctionName],
 		TableName: v[api.EnvTableName], SecretARN: v[api.EnvSecretARN],
 		SigningSecret: v[api.EnvSigningSecret], BotToken: v[api.EnvBotToken], LocalSlack: v[api.EnvLocalSlack],
+		SlackAPI:    v[api.EnvSlackAPI],
 		LogLevel:    level(v[api.EnvLambdaLogLevel], v[api.EnvLogLevel]),
 		ReplyBudget: handler.DefaultBudget,
 		Schedule: Schedule{Group: v[api.EnvScheduleGroup], RoleARN: v[api.EnvScheduleRoleARN], TargetARN: v[api.EnvScheduleTargetARN],

@@ -65,7 +65,11 @@ func Deps(ctx context.Context, withPoster bool) (handler.Deps, error) {
 		return handler.Deps{}, err
 	}
 	var w overrides
-	if c.LocalSlack != "" {
+	switch {
+	case c.SlackAPI != "":
+		// The local stack given a real workspace's bot token: its Web API.
+		w.slackAPI = c.SlackAPI
+	case c.LocalSlack != "":
 		// The local stack: Slack's Web API and response_urls are its stand-ins.
 		w.slackAPI = strings.TrimRight(c.LocalSlack, "/") + api.LocalSlackWebAPIPath
 	}

@@ -44,6 +44,10 @@ type Options struct {
 	BaseURL string
 	// SigningSecret and BotToken are the local secret's values.
 	SigningSecret, BotToken string
+	// SlackAPI is the Slack Web API the functions call with BotToken (a real workspace's,
+	// set in their environment as SLACK_API_URL); empty: the dev server's stand-in under
+	// BaseURL. The token itself reaches them only through the Secrets Manager stand-in.
+	SlackAPI string
 	// ModuleDir is the lambdas module, for the host build of the bootstrap when the
 	// asset's architecture is not the host's.
 	ModuleDir string
@@ -199,6 +203,9 @@ func (s *Stack) environment(f *cfn.Function) map[string]string {
 		"AWS_ENDPOINT_URL_LAMBDA":          base + AWSPath + "lambda",
 		"AWS_ENDPOINT_URL_SCHEDULER":       base + AWSPath + "scheduler",
 		api.EnvLocalSlack:                  base,
+	}
+	if s.opts.SlackAPI != "" {
+		lambdaSet[api.EnvSlackAPI] = s.opts.SlackAPI
 	}
 	if f.LogFormat == "JSON" {
 		lambdaSet["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
