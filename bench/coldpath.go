@@ -156,7 +156,11 @@ func buildStep(ctx context.Context, root string, step ColdPathStep, out string) 
 	}
 	for i, patch := range patches {
 		if err := revert(ctx, root, dir, step.Revert[i], patch); err != nil {
-			return err
+			// Later work rewrote the change's own lines, so it cannot be taken out of the
+			// current tree: build the state as it was committed instead. The changes landed
+			// as consecutive commits, so neighbouring rows still differ by one change alone.
+			fmt.Fprintf(os.Stderr, "cold-path step %q: %v; built at its commit instead\n", step.Name, err)
+			return buildAt(ctx, root, stepCommit(step), out)
 		}
 	}
 	// Every touched file as the reverse patches left it: changed, deleted (a change added
@@ -178,6 +182,45 @@ func buildStep(ctx context.Context, root string, step ColdPathStep, out string) 
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build with the changes reverted to %s: %v: %s", step.Name, err, tail(string(b)))
+	}
+	return nil
+}
+
+// stepCommit is the commit whose tree is step's state: the change's own commit, or for
+// the baseline the parent of the first change.
+func stepCommit(step ColdPathStep) string {
+	if step.Commit != "" {
+		return step.Commit
+	}
+	return ColdPathChanges[0].Commit + "^"
+}
+
+// buildAt builds the bootstrap from the lambdas module as it is at commit (git archive
+// into a temporary directory), with the flags the current build uses.
+func buildAt(ctx context.Context, root, commit, out string) error {
+	dir, err := os.MkdirTemp(filepath.Dir(out), "at-")
+	if err != nil {
+		return err
+	}
+	archive := exec.CommandContext(ctx, "git", "-C", root, "archive", commit, stepModule)
+	extract := exec.CommandContext(ctx, "tar", "-x", "-C", dir)
+	if extract.Stdin, err = archive.StdoutPipe(); err != nil {
+		return err
+	}
+	if err := archive.Start(); err != nil {
+		return fmt.Errorf("git archive %s: %w", commit, err)
+	}
+	if b, err := extract.CombinedOutput(); err != nil {
+		return fmt.Errorf("extract %s: %v: %s", commit, err, tail(string(b)))
+	}
+	if err := archive.Wait(); err != nil {
+		return fmt.Errorf("git archive %s: %w", commit, err)
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", "-o", out, "./cmd/bootstrap")
+	cmd.Dir = filepath.Join(dir, stepModule)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build at %.12s: %v: %s", commit, err, tail(string(b)))
 	}
 	return nil
 }

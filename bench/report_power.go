@@ -74,11 +74,12 @@ func (l LambdaReport) stepsSection(w writer) {
 	}
 	w("### Cold-path changes, before and after in this run\n\n")
 	w("Each state is the current bootstrap with the later changes reverted (their commits' diffs to `%s`, reverse-applied, "+
-		"through `go build -overlay`), so only these changes differ between the rows; the last row is the bootstrap as built "+
-		"now. They change package initialisation, which the calibrated model runs unthrottled, so they are measured where every "+
+		"through `go build -overlay`), so only these changes differ between the rows — or, where later work rewrote a change's "+
+		"own lines, the state built from `%s` as it was committed (the changes landed as consecutive commits, so neighbouring "+
+		"rows still differ by one change); the last row is the bootstrap as built now. They change package initialisation, which the calibrated model runs unthrottled, so they are measured where every "+
 		"millisecond of init counts: the independent harness's shape, the whole process under the %d MB quota (%.1f %% of a "+
 		"CPU), the signing secret from the environment and dynalite on loopback; interleaved with every other contender.\n\n",
-		stepModule, StepMemory, 100*float64(StepMemory)/fullCPUMemoryMB)
+		stepModule, stepModule, StepMemory, 100*float64(StepMemory)/fullCPUMemoryMB)
 	l.stepsTable(w, StepMemory)
 	for _, st := range l.Steps {
 		if st.Commit != "" {
