@@ -3,8 +3,6 @@ package vtl
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -31,19 +29,7 @@ type confFile struct {
 var knownFailures = map[string]string{}
 
 func loadConformance(t testing.TB) *confFile {
-	path := filepath.Join(apigwcases.RepoRoot(t), "..", "shared", "conformance", "vtl-aws-recorded.json")
-	data, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		// Locally the checkout may lack ../shared; in CI the conformance
-		// suite must run, so its absence is a failure there.
-		if os.Getenv("CI") != "" {
-			t.Fatalf("conformance data %s is absent; CI is set, so it must be present", path)
-		}
-		t.Skipf("conformance data %s is absent; skipping (set CI to make this fail)", path)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := apigwcases.ReadShared(t, "vtl-aws-recorded.json")
 	var cf confFile
 	if err := json.Unmarshal(data, &cf); err != nil {
 		t.Fatal(err)

@@ -62,7 +62,15 @@ func Load(t testing.TB) []Case {
 	return load(t, filepath.Join(RepoRoot(t), File))
 }
 
-func load(t testing.TB, path string) []Case {
+// ReadShared reads a file of ../shared/conformance beside the repository. Locally the
+// checkout may lack ../shared and the test is skipped; under CI the conformance suites
+// must run, so its absence fails the test.
+func ReadShared(t testing.TB, name string) []byte {
+	t.Helper()
+	return readData(t, filepath.Join(RepoRoot(t), "..", "shared", "conformance", name))
+}
+
+func readData(t testing.TB, path string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
@@ -74,6 +82,12 @@ func load(t testing.TB, path string) []Case {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return data
+}
+
+func load(t testing.TB, path string) []Case {
+	t.Helper()
+	data := readData(t, path)
 	var f file
 	if err := json.Unmarshal(data, &f); err != nil {
 		t.Fatalf("%s: %v", path, err)
