@@ -118,6 +118,8 @@ type devFlags struct {
 	inProcess bool
 	// iam: what a call a function's role does not allow does (--iam enforce|warn).
 	iam awsfront.Mode
+	// private: the channels the Web API stand-in treats as private (--private-channel).
+	private []privateChannel
 }
 
 func parseDevFlags(args []string) (devFlags, error) {
@@ -134,6 +136,7 @@ func parseDevFlags(args []string) (devFlags, error) {
 	fs.DurationVar(&f.retryDelay, "async-retry-delay", time.Second, "wait before the first retry of a failed asynchronous run, twice that before the second (Lambda: about 1 and 2 minutes)")
 	fs.BoolVar(&f.twice, "schedules-twice", false, "fire every schedule twice, as EventBridge Scheduler's at-least-once delivery may")
 	fs.BoolVar(&f.inProcess, "in-process", false, "serve the route table with in-process handlers and the embedded store (the gateway's unit-test harness) instead of the template")
+	fs.Func("private-channel", "treat this channel as private, the bot not in it (C123) or in it (C123:member); repeatable. Every other channel is public", f.addPrivateChannel)
 	iamMode := fs.String("iam", "enforce", "a function's AWS call its role in the template does not allow: enforce (refused as AWS refuses it) or warn (logged, let through)")
 	if err := fs.Parse(args); err != nil {
 		return f, usageError("%v", err)

@@ -65,9 +65,9 @@ func devTemplate(ctx context.Context, f devFlags, secret string, generated bool)
 		return err
 	}
 	defer st.Close()
-	web := slacksim.NewWebAPI(devBotToken)
-	web.Open = true // send's trigger_ids are made in another process
+	web := devWebAPI(f)
 	mux := http.NewServeMux()
+	mountSlackCalls(mux, web)
 	responses := &slacksim.ResponseURLs{Open: true}
 	mux.Handle(ResponseURLPath+"/", responses)
 	mux.Handle(WebAPIPath+"/", http.StripPrefix(WebAPIPath, web))

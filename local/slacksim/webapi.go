@@ -62,6 +62,14 @@ type WebAPI struct {
 	Private map[string]bool
 	// WritePublic: the app has the chat:write.public scope.
 	WritePublic bool
+	// PublicUnlisted makes a channel missing from Channels a public channel the bot is in,
+	// instead of one that does not exist: `orderbot dev` lists only the channels it was told
+	// are private (SetPrivate) and every other channel works as it always has.
+	PublicUnlisted bool
+
+	// RateLimits are the calls a minute each method serves (DefaultRateLimits when nil);
+	// a call over it is answered 429 ratelimited with Retry-After, as Slack does.
+	RateLimits map[string]int
 
 	Now func() time.Time // time.Now when nil
 
@@ -84,6 +92,8 @@ type WebAPI struct {
 	messages map[string][]*Message
 	seq      int
 	notify   chan struct{}
+	served   map[string][]time.Time // per method, when the calls inside RateWindow were served
+	homes    map[string]*slackgo.View
 }
 
 // NewWebAPI returns a WebAPI that accepts tokens.
@@ -99,7 +109,8 @@ type Call struct {
 	Error  string // "" when Slack would have said ok; the error code otherwise ("http 429" for an injected status)
 
 	Msg  *slackgo.Msg              // chat.*: the message as decoded
-	View *slackgo.ModalViewRequest // views.open: the view as decoded
+	View *slackgo.ModalViewRequest   // views.open: the view as decoded
+	Home *slackgo.HomeTabViewRequest // views.publish: the Home as decoded
 }
 
 // Message is a message the WebAPI holds, as Slack stores it.
@@ -281,6 +292,16 @@ func (s *WebAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.Fail != nil {
 		fail = s.Fail(method, n)
 	}
+	s.mu.Lock()
+	limited, retryAfter := s.rateLimited(method)
+	s.mu.Unlock()
+	if limited && fail == 0 {
+		call.Error = "ratelimited"
+		call.Params, _, _ = decodeCall(r)
+		s.record(call)
+		refuseRateLimited(w, retryAfter)
+		return
+	}
 	if fail > 0 {
 		call.Error = fmt.Sprintf("http %d", fail)
 		s.record(call)
@@ -403,6 +424,10 @@ func (s *WebAPI) serve(r *http.Request, method string, call *Call) ([]byte, *api
 		return s.chatPost(params, call, true)
 	case "chat.update":
 		return s.chatUpdate(params, call)
+	case "views.publish":
+		return s.viewsPublish(params, call)
+	case "conversations.history":
+		return s.conversationsHistory(params, call)
 	}
 	return nil, errCode("unknown_method")
 }
@@ -497,6 +522,9 @@ func (s *WebAPI) channelProblem(channel string) *apiError {
 		return nil
 	}
 	member, ok := s.Channels[channel]
+	if !ok && s.PublicUnlisted {
+		return nil
+	}
 	if !ok {
 		return errCode("channel_not_found")
 	}
