@@ -108,7 +108,7 @@ type Call struct {
 	At     time.Time
 	Error  string // "" when Slack would have said ok; the error code otherwise ("http 429" for an injected status)
 
-	Msg  *slackgo.Msg              // chat.*: the message as decoded
+	Msg  *slackgo.Msg                // chat.*: the message as decoded
 	View *slackgo.ModalViewRequest   // views.open: the view as decoded
 	Home *slackgo.HomeTabViewRequest // views.publish: the Home as decoded
 }
