@@ -30,9 +30,10 @@ type Local struct {
 	// Now is the real clock (time.Now when nil).
 	Now func() time.Time
 
-	mu      sync.Mutex
-	offset  time.Duration
-	pending map[string]localEntry
+	mu        sync.Mutex
+	offset    time.Duration
+	pending   map[string]localEntry
+	recurring map[string]*localRecurring // recurring.go
 }
 
 type localEntry struct {
@@ -73,15 +74,19 @@ func (l *Local) Delete(_ context.Context, name string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.pending, name)
+	delete(l.recurring, name)
 	return nil
 }
 
-// Pending returns the names of the schedules not yet fired, sorted.
+// Pending returns the names of the schedules not yet fired and of the recurring ones, sorted.
 func (l *Local) Pending() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var out []string
 	for n := range l.pending {
+		out = append(out, n)
+	}
+	for n := range l.recurring {
 		out = append(out, n)
 	}
 	sort.Strings(out)
@@ -110,6 +115,7 @@ func (l *Local) FireDue(ctx context.Context) []string {
 			delete(l.pending, n)
 		}
 	}
+	due = append(due, l.dueRecurring(now)...)
 	l.mu.Unlock()
 	sort.Slice(due, func(i, j int) bool {
 		if !due[i].At.Equal(due[j].At) {

@@ -153,6 +153,12 @@ func TestSchedulerRules(t *testing.T) {
 		{"rate(1 minutes)", "round-1", func(m map[string]any) { m["ScheduleExpression"] = "rate(1 minutes)" }, 400, "ValidationException"},
 		{"cron of five fields", "round-1", func(m map[string]any) { m["ScheduleExpression"] = "cron(0 12 * * ?)" }, 400, "ValidationException"},
 		{"cron of six fields", "round-1", func(m map[string]any) { m["ScheduleExpression"] = "cron(0 12 * * ? *)" }, 200, ""},
+		{"cron with both day fields ?", "round-1", func(m map[string]any) { m["ScheduleExpression"] = "cron(0 12 ? * ? *)" }, 400, "ValidationException"},
+		{"cron with both day fields *", "round-1", func(m map[string]any) { m["ScheduleExpression"] = "cron(0 12 * * * *)" }, 400, "ValidationException"},
+		{"cron hour 24", "round-1", func(m map[string]any) { m["ScheduleExpression"] = "cron(0 24 ? * MON-FRI *)" }, 400, "ValidationException"},
+		{"cron weekdays in Seoul", "round-1", func(m map[string]any) {
+			m["ScheduleExpression"], m["ScheduleExpressionTimezone"], m["ActionAfterCompletion"] = "cron(0 11 ? * MON-FRI *)", "Asia/Seoul", "NONE"
+		}, 200, ""},
 		{"time zone", "round-1", func(m map[string]any) { m["ScheduleExpressionTimezone"] = "Mars/Olympus" }, 400, "ValidationException"},
 		{"Korean time zone", "round-1", func(m map[string]any) { m["ScheduleExpressionTimezone"] = "Asia/Seoul" }, 200, ""},
 		{"input 8,193 characters", "round-1", func(m map[string]any) { m["Target"].(map[string]any)["Input"] = strings.Repeat("가", 8193) }, 400, "ValidationException"},

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/orderbot/orderbot/lambdas/schedule"
 )
 
 // scheduleInput is the part of CreateSchedule's (and UpdateSchedule's) body the rules read.
@@ -218,7 +220,7 @@ var (
 
 // expressionRule: at(yyyy-mm-ddThh:mm:ss) a real date and time, rate(value unit) with a
 // positive value and a unit in singular for 1 and plural otherwise, cron(…) of six
-// fields; at most 256 characters.
+// fields with Scheduler's wildcard rules (schedule.ParseCron); at most 256 characters.
 func expressionRule(e string) *apiError {
 	bad := validation("Invalid Schedule Expression " + e + ".")
 	if len(e) > 256 {
@@ -238,6 +240,9 @@ func expressionRule(e string) *apiError {
 		return nil
 	}
 	if cronExpr.MatchString(e) {
+		if _, err := schedule.ParseCron(e); err != nil {
+			return validation("Invalid Schedule Expression " + e + ": " + err.Error())
+		}
 		return nil
 	}
 	return bad

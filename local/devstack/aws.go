@@ -1,6 +1,7 @@
 package devstack
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -105,12 +106,14 @@ func (s *Stack) lambdaInvoke(w http.ResponseWriter, r *http.Request, path string
 
 // createSchedule is what CreateSchedule's body carries that the local Scheduler uses.
 type createSchedule struct {
-	GroupName          string
-	ScheduleExpression string
-	Target             struct{ Arn, RoleArn, Input string }
+	GroupName                  string
+	ScheduleExpression         string
+	ScheduleExpressionTimezone string
+	Target                     struct{ Arn, RoleArn, Input string }
 }
 
-// scheduler is POST and DELETE /schedules/{name}: one-time at() schedules in the
+// scheduler is POST and DELETE /schedules/{name}: one-time at() and recurring cron()
+// schedules (in ScheduleExpressionTimezone, UTC when unset, as Scheduler) in the
 // template's groups, fired (through the stack's schedule.Local, --clock-speed) as an
 // asynchronous invocation of their target.
 func (s *Stack) scheduler(w http.ResponseWriter, r *http.Request, path string, body []byte) {
@@ -150,9 +153,10 @@ func (s *Stack) createSchedule(ctx context.Context, name string, in createSchedu
 	if !slices.Contains(mapValues(s.Stack.ScheduleGroups), in.GroupName) {
 		return http.StatusNotFound, "ResourceNotFoundException", "Schedule group " + in.GroupName + " does not exist."
 	}
+	recurring := strings.HasPrefix(in.ScheduleExpression, "cron(")
 	at, err := time.Parse("at(2006-01-02T15:04:05)", in.ScheduleExpression)
-	if err != nil {
-		return http.StatusBadRequest, "ValidationException", "the local Scheduler implements one-time at(…) UTC schedules only: " + in.ScheduleExpression
+	if err != nil && !recurring {
+		return http.StatusBadRequest, "ValidationException", "the local Scheduler implements one-time at(…) UTC and cron(…) schedules only: " + in.ScheduleExpression
 	}
 	f := s.Stack.FunctionNamed(in.Target.Arn)
 	if f == nil {
@@ -162,6 +166,14 @@ func (s *Stack) createSchedule(ctx context.Context, name string, in createSchedu
 		return http.StatusBadRequest, "ValidationException", err.Error()
 	}
 	l := s.schedules(in.GroupName, f.LogicalID)
+	if recurring {
+		err := l.CreateRecurring(ctx, schedule.Recurring{Name: name, Cron: in.ScheduleExpression,
+			Timezone: cmp.Or(in.ScheduleExpressionTimezone, "UTC"), Input: []byte(in.Target.Input)})
+		if err != nil {
+			return http.StatusBadRequest, "ValidationException", err.Error()
+		}
+		return http.StatusOK, "", ""
+	}
 	l.Create(ctx, schedule.Schedule{Name: name, At: at, Input: []byte(in.Target.Input)})
 	return http.StatusOK, "", ""
 }
