@@ -43,8 +43,10 @@ var (
 const MaxOrders = 250
 
 // RequestMemory is how long a store remembers a user's latest request once the round it
-// changed is closed. A request older than this is never run again (deferred work gives
-// up after MaxDeferredAge), so older records cannot decide anything.
+// changed is closed. A request older than this is never run again — Lambda starts a
+// deferred run at most api.MaxEventAge (25 min) after the command and the run lasts at
+// most api.DeferredTimeout (30 s); a replay is refused after Slack's 5-minute signature
+// window — so older records cannot decide anything.
 const RequestMemory = time.Hour
 
 // DefaultHistoryTTL is how long a closed round stays in history (ClosedRounds) after it

@@ -318,6 +318,9 @@ func (sl slot) deadlineGone(req orders.Request) bool {
 	return req.DeadlineBy != "" && (sl.Round == nil || sl.Round.Deadline.IsZero() || sl.Round.DeadlineReq.Req != req.DeadlineBy)
 }
 
+// closeGone reports whether a close's precondition fails for good: stale, or its deadline gone.
+func (sl slot) closeGone(req orders.Request) bool { return sl.stale(req) || sl.deadlineGone(req) }
+
 // stale reports whether req's precondition fails: req.Round is set and is not the open
 // round. A closed round never reopens, so it never holds again once it fails.
 func (sl slot) stale(req orders.Request) bool {
@@ -412,65 +415,88 @@ func closedWith(tx *bolt.Tx, ch orders.Channel, user string, req orders.Request)
 	return orders.Result{}, false, nil
 }
 
-// SetOrder implements orders.Store.
-func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order, req orders.Request, newID string) (orders.Result, error) {
-	var out orders.Result
+// outcome is what a request's transaction answers: its result, or refused — the answer
+// of a request recorded although it changed nothing (orders.ErrNoOrder,
+// orders.ErrNoOpenRound), returned after the record commits.
+type outcome struct {
+	res     orders.Result
+	refused error
+}
+
+// change runs apply for req in one write transaction on ch's slot, after the prelude every
+// request shares: a request its records already decide — a repeat (Replayed) or, for an
+// order request, an older one (Superseded) — is answered from them, a repeat of one that
+// changed nothing with noChange, as its first delivery was; a request whose precondition
+// failed for good (gone) is orders.ErrStale and writes nothing. t says whose records
+// decide: the user's (t.User) or the per-request ones of closes and deadline changes.
+// apply's slot is written back.
+func (s *Store) change(ctx context.Context, ch orders.Channel, t orders.Target, req orders.Request, noChange error,
+	gone func(slot, orders.Request) bool, apply func(*bolt.Tx, *slot) (outcome, error)) (orders.Result, error) {
+	var out outcome
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		sl, err := getSlot(tx, ch)
 		if err != nil {
 			return err
 		}
-		rec, ok := sl.Users[o.User]
-		if res, done, err := decidedOnce(tx, ch, &sl, rec, ok, o.User, req); done || err != nil {
-			out = res
+		if res, done, err := sl.decided(tx, ch, t, req); done || err != nil {
+			out = outcome{res: res}
+			if res.NoChange && noChange != nil {
+				out = outcome{refused: noChange}
+			}
 			return err
 		}
-		if sl.stale(req) {
+		if gone != nil && gone(sl, req) {
 			return orders.ErrStale // the transaction rolls back: nothing written
 		}
+		if out, err = apply(tx, &sl); err != nil {
+			return err
+		}
+		return putSlot(tx, ch, sl)
+	})
+	if err == nil && out.refused != nil {
+		return orders.Result{}, out.refused
+	}
+	return out.res, err
+}
+
+// decided is what the records of t's requests decide about req (see change).
+func (sl *slot) decided(tx *bolt.Tx, ch orders.Channel, t orders.Target, req orders.Request) (orders.Result, bool, error) {
+	if records := sl.records(t); records != nil {
+		rec, ok := records[req.ID]
+		if !ok {
+			return orders.Result{}, false, nil
+		}
+		return replayed(tx, ch, *sl, rec.Round)
+	}
+	rec, ok := sl.Users[t.User]
+	return decidedOnce(tx, ch, sl, rec, ok, t.User, req)
+}
+
+// SetOrder implements orders.Store.
+func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order, req orders.Request, newID string) (orders.Result, error) {
+	return s.change(ctx, ch, orders.Target{User: o.User}, req, nil, slot.stale, func(tx *bolt.Tx, sl *slot) (outcome, error) {
 		if sl.Round == nil {
 			sl.Round = &round{ID: newID, OpenedAt: req.At, Orders: map[string]order{}, OpenedBy: o.User}
 		}
 		if _, has := sl.Round.Orders[o.User]; !has && len(sl.Round.Orders) >= orders.MaxOrders {
-			return orders.ErrRoundFull
+			return outcome{}, orders.ErrRoundFull
 		}
 		sl.Round.Orders[o.User] = order{UserName: o.UserName, Item: o.Item, At: req.At, Req: req.ID}
 		sl.Round.addChange(o.User, req)
 		sl.Users[o.User] = requestRec{Req: req.ID, At: req.At, Round: sl.Round.ID}
-		if err := remember(tx, ch, o.User, req); err != nil {
-			return err
-		}
-		out = orders.Result{Round: sl.Round.domain(ch), Outcome: orders.Applied}
-		return putSlot(tx, ch, sl)
+		return outcome{res: orders.Result{Round: sl.Round.domain(ch), Outcome: orders.Applied}}, remember(tx, ch, o.User, req)
 	})
-	return out, err
 }
 
-// CancelOrder implements orders.Store.
+// CancelOrder implements orders.Store. A cancel that finds no order is recorded all the
+// same (see store/dynamo).
 func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string, req orders.Request) (orders.Result, error) {
-	var out orders.Result
-	var refused error // the answer of a cancel that changed nothing but is recorded
-	err := s.update(ctx, func(tx *bolt.Tx) error {
-		sl, err := getSlot(tx, ch)
-		if err != nil {
-			return err
-		}
-		rec, ok := sl.Users[user]
-		if res, done, err := decidedOnce(tx, ch, &sl, rec, ok, user, req); done || err != nil {
-			if res.NoChange {
-				refused = orders.ErrNoOrder // as the first delivery answered
-				return nil
-			}
-			out = res
-			return err
-		}
-		if sl.stale(req) {
-			return orders.ErrStale
-		}
+	return s.change(ctx, ch, orders.Target{User: user}, req, orders.ErrNoOrder, slot.stale, func(tx *bolt.Tx, sl *slot) (outcome, error) {
+		var out outcome
 		newRec := requestRec{Req: req.ID, At: req.At, Round: orders.NoChange}
 		switch {
 		case sl.Round == nil:
-			refused = orders.ErrNoOpenRound
+			out.refused = orders.ErrNoOpenRound
 			if sl.Idle == nil {
 				sl.Idle = map[string][]string{}
 			}
@@ -479,24 +505,17 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 				sl.Idle[user] = append([]string(nil), sl.Idle[user][n-maxChanges/2:]...)
 			}
 		case !hasOrder(sl.Round, user):
-			refused = orders.ErrNoOrder
+			out.refused = orders.ErrNoOrder
 			sl.Round.addChange(user, orders.Request{ID: req.ID + noChangeMark})
 		default:
 			delete(sl.Round.Orders, user)
 			sl.Round.addChange(user, req)
 			newRec.Round = sl.Round.ID
-			out = orders.Result{Round: sl.Round.domain(ch), Outcome: orders.Applied}
+			out.res = orders.Result{Round: sl.Round.domain(ch), Outcome: orders.Applied}
 		}
 		sl.Users[user] = newRec
-		if err := remember(tx, ch, user, req); err != nil {
-			return err
-		}
-		return putSlot(tx, ch, sl)
+		return out, remember(tx, ch, user, req)
 	})
-	if err == nil && refused != nil {
-		return orders.Result{}, refused
-	}
-	return out, err
 }
 
 func hasOrder(r *round, user string) bool {
@@ -527,31 +546,12 @@ func (s *Store) OpenRound(ctx context.Context, ch orders.Channel) (orders.Round,
 // CloseRound implements orders.Store: the open round moves to the closed bucket in one
 // transaction, so an order is either in it or lands in the next round.
 func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Request, at time.Time) (orders.Result, error) {
-	var out orders.Result
-	noRound := false
-	err := s.update(ctx, func(tx *bolt.Tx) error {
-		sl, err := getSlot(tx, ch)
-		if err != nil {
-			return err
-		}
-		if rec, ok := sl.Closes[req.ID]; ok {
-			res, _, err := replayed(tx, ch, sl, rec.Round)
-			if res.NoChange {
-				noRound = true
-				return nil
-			}
-			out = res
-			return err
-		}
-		if sl.stale(req) || sl.deadlineGone(req) {
-			return orders.ErrStale
-		}
+	return s.change(ctx, ch, orders.Target{Close: true}, req, orders.ErrNoOpenRound, slot.closeGone, func(tx *bolt.Tx, sl *slot) (outcome, error) {
 		if sl.Round == nil || (req.Round == "" && req.DeadlineBy == "" && sl.Round.OpenedAt.After(req.At)) {
 			// Recorded, so that another delivery of this close cannot close a round
 			// opened since by an order older than it.
-			noRound = true
 			sl.Closes[req.ID] = requestRec{Req: req.ID, At: req.At, Round: orders.NoChange}
-			return putSlot(tx, ch, sl)
+			return outcome{refused: orders.ErrNoOpenRound}, nil
 		}
 		r := *sl.Round
 		r.ClosedAt, r.ClosedBy, r.ExpiresAt = at, req.User, at.Add(s.historyTTL)
@@ -560,63 +560,42 @@ func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Re
 		}
 		v, err := json.Marshal(r)
 		if err != nil {
-			return err
+			return outcome{}, err
 		}
 		if err := tx.Bucket(bucketClosed).Put(closedKey(ch, r.ID), v); err != nil {
-			return err
+			return outcome{}, err
 		}
 		if err := s.sweepClosed(tx, ch, at, 8); err != nil {
-			return err
+			return outcome{}, err
 		}
 		sl.Round = nil
 		sl.Closes[req.ID] = requestRec{Req: req.ID, At: req.At, Round: r.ID}
 		for _, user := range sl.forget(at.Add(-orders.RequestMemory)) {
 			if err := tx.Bucket(bucketRecent).Delete(recentKey(ch, user)); err != nil {
-				return err
+				return outcome{}, err
 			}
 		}
-		out = orders.Result{Round: r.domain(ch), Outcome: orders.Applied}
-		return putSlot(tx, ch, sl)
+		return outcome{res: orders.Result{Round: r.domain(ch), Outcome: orders.Applied}}, nil
 	})
-	if err == nil && noRound {
-		return orders.Result{}, orders.ErrNoOpenRound
-	}
-	return out, err
 }
 
-// Abandon implements orders.Store.
+// Abandon implements orders.Store: req is recorded so that it never applies — unless its
+// records say it already has.
 func (s *Store) Abandon(ctx context.Context, ch orders.Channel, t orders.Target, req orders.Request) (orders.Result, error) {
-	var out orders.Result
-	err := s.update(ctx, func(tx *bolt.Tx) error {
-		sl, err := getSlot(tx, ch)
-		if err != nil {
-			return err
-		}
+	return s.change(ctx, ch, t, req, nil, nil, func(tx *bolt.Tx, sl *slot) (outcome, error) {
 		if records := sl.records(t); records != nil {
-			if rec, ok := records[req.ID]; ok {
-				res, _, err := replayed(tx, ch, sl, rec.Round)
-				out = res
-				return err
-			}
 			records[req.ID] = requestRec{Req: req.ID, At: req.At, Signed: req.SignedAt().Unix()}
 			if t.Deadline && !t.Close {
 				sl.DeadlineFloor = max(sl.DeadlineFloor, trimRecords(records)) // never closes': a forgotten close could close again
 			}
 		} else {
-			rec, ok := sl.Users[t.User]
-			if res, done, err := decidedOnce(tx, ch, &sl, rec, ok, t.User, req); done || err != nil {
-				out = res
-				return err
-			}
 			sl.Users[t.User] = requestRec{Req: req.ID, At: req.At}
 			if err := remember(tx, ch, t.User, req); err != nil {
-				return err
+				return outcome{}, err
 			}
 		}
-		out = orders.Result{Round: sl.open(ch), Outcome: orders.Applied}
-		return putSlot(tx, ch, sl)
+		return outcome{res: orders.Result{Round: sl.open(ch), Outcome: orders.Applied}}, nil
 	})
-	return out, err
 }
 
 // records are the per-request records of t's requests (closes, deadline changes); nil for

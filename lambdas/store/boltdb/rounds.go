@@ -21,44 +21,27 @@ const maxRecords = 16
 
 // SetDeadline implements orders.Store.
 func (s *Store) SetDeadline(ctx context.Context, ch orders.Channel, at time.Time, req orders.Request) (orders.Result, error) {
-	var out orders.Result
-	noRound := false
-	err := s.update(ctx, func(tx *bolt.Tx) error {
-		sl, err := getSlot(tx, ch)
-		if err != nil {
-			return err
-		}
-		if rec, ok := sl.Deadlines[req.ID]; ok {
-			res, _, err := replayed(tx, ch, sl, rec.Round)
-			noRound, out = res.NoChange, res
-			return err
-		}
-		if sl.stale(req) {
-			return orders.ErrStale
-		}
+	return s.change(ctx, ch, orders.Target{Deadline: true}, req, orders.ErrNoOpenRound, slot.stale, func(_ *bolt.Tx, sl *slot) (outcome, error) {
+		var out outcome
 		rec := requestRec{Req: req.ID, At: req.At, Round: orders.NoChange, Signed: req.SignedAt().Unix()}
 		switch r := sl.Round; {
 		case r == nil || (req.Round == "" && r.OpenedAt.After(req.At)):
-			noRound = true // recorded, as a close that found no round is
+			out.refused = orders.ErrNoOpenRound // recorded, as a close that found no round is
 		case r.DeadlineReq.Req != "" && !req.Newer(r.DeadlineReq.request()),
 			sl.DeadlineFloor > 0 && req.SignedAt().Unix() <= sl.DeadlineFloor:
 			// Older than the round's deadline request, or signed no later than a deadline
 			// request whose record was dropped (it may be that one, delivered again). It is
 			// recorded all the same: a delivery of it arriving later is stamped later.
-			out = orders.Result{Round: sl.open(ch), Outcome: orders.Superseded}
+			out.res = orders.Result{Round: sl.open(ch), Outcome: orders.Superseded}
 			rec.Round = r.ID
 		default:
 			r.Deadline, r.DeadlineReq, rec.Round = at, requestRec{Req: req.ID, At: req.At}, r.ID
-			out = orders.Result{Round: sl.open(ch), Outcome: orders.Applied}
+			out.res = orders.Result{Round: sl.open(ch), Outcome: orders.Applied}
 		}
 		sl.Deadlines[req.ID] = rec
 		sl.DeadlineFloor = max(sl.DeadlineFloor, trimRecords(sl.Deadlines))
-		return putSlot(tx, ch, sl)
+		return out, nil
 	})
-	if err == nil && noRound {
-		return orders.Result{}, orders.ErrNoOpenRound
-	}
-	return out, err
 }
 
 // trimRecords drops the older half of records once they number maxRecords — never one

@@ -27,58 +27,42 @@ const maxRecords = 16
 // one read and req still being newer than the round's latest deadline request; the
 // same write records the request (d#<id>) so that a repeat finds the round it changed.
 func (s *Store) SetDeadline(ctx context.Context, ch orders.Channel, at time.Time, req orders.Request) (orders.Result, error) {
-	for attempt := 1; ; attempt++ {
-		item, err := s.slot(ctx, ch)
-		if err != nil {
-			return orders.Result{}, err
-		}
-		if res, done, err := s.recordDecided(ctx, ch, item, deadlinePrefix, req); done || err != nil {
-			if res.NoChange {
-				return orders.Result{}, orders.ErrNoOpenRound // as the first delivery answered
-			}
-			return res, err
-		}
-		if stale(item, req) {
-			return orders.Result{}, orders.ErrStale
-		}
-		if closed(item) {
-			if err := s.retire(ctx, item); err != nil {
-				return orders.Result{}, err
-			}
-			continue
-		}
-		r, err := openRound(ch, item)
-		if err != nil {
-			return orders.Result{}, err
-		}
-		var out *dynamodb.UpdateItemOutput
-		switch last, ok := deadlineRecord(item); {
-		case r.ID == "" || (req.Round == "" && r.OpenedAt.After(req.At)):
-			err = s.recordEmpty(ctx, ch, deadlinePrefix, req, r.ID, orders.NoChange, trimmedRecords(item, deadlinePrefix))
-			if err == nil {
-				return orders.Result{}, orders.ErrNoOpenRound
-			}
-		case ok && !req.Newer(last), req.SignedAt().Unix() <= deadlineFloor(item):
-			// The round's deadline request only ever gets newer: this one never applies.
-			// Nor does one signed no later than a request whose record the trim dropped: it
-			// may be that request, delivered again (issue #21). Recorded all the same, with
-			// the round: a delivery of it arriving later is stamped later.
-			err = s.recordEmpty(ctx, ch, deadlinePrefix, req, r.ID, r.ID, trimmedRecords(item, deadlinePrefix))
-			if err == nil {
-				return orders.Result{Round: r, Outcome: orders.Superseded}, nil
-			}
-		default:
-			out, err = s.db.UpdateItem(ctx, s.deadlineInput(ch, item, r.ID, at, req))
-		}
-		if conditionFailed(err) && attempt < maxAttempts {
-			continue
-		}
-		if err != nil {
-			return orders.Result{}, fmt.Errorf("set deadline of round %s: %w", r.ID, err)
-		}
-		r, err = decodeRound(ch, out.Attributes)
-		return orders.Result{Round: r, Outcome: orders.Applied}, err
+	gone := func(item map[string]types.AttributeValue) bool { return stale(item, req) }
+	return s.retry(ctx, ch, s.byRecord(ctx, ch, deadlinePrefix, req, gone, func(item map[string]types.AttributeValue) (orders.Result, error) {
+		return s.setDeadline(ctx, ch, item, at, req)
+	}))
+}
+
+// setDeadline changes the deadline of the slot's open round as read, or records a request
+// that cannot change it: no round (or one opened after the request was received), or a
+// request older than the round's deadline request.
+func (s *Store) setDeadline(ctx context.Context, ch orders.Channel, item map[string]types.AttributeValue, at time.Time, req orders.Request) (orders.Result, error) {
+	r, err := openRound(ch, item)
+	if err != nil {
+		return orders.Result{}, err
 	}
+	switch last, ok := deadlineRecord(item); {
+	case r.ID == "" || (req.Round == "" && r.OpenedAt.After(req.At)):
+		if err := s.recordEmpty(ctx, ch, deadlinePrefix, req, r.ID, orders.NoChange, trimmedRecords(item, deadlinePrefix)); err != nil {
+			return orders.Result{}, fmt.Errorf("record deadline request %s: %w", req.ID, err)
+		}
+		return orders.Result{}, orders.ErrNoOpenRound
+	case ok && !req.Newer(last), req.SignedAt().Unix() <= deadlineFloor(item):
+		// The round's deadline request only ever gets newer: this one never applies.
+		// Nor does one signed no later than a request whose record the trim dropped: it
+		// may be that request, delivered again (issue #21). Recorded all the same, with
+		// the round: a delivery of it arriving later is stamped later.
+		if err := s.recordEmpty(ctx, ch, deadlinePrefix, req, r.ID, r.ID, trimmedRecords(item, deadlinePrefix)); err != nil {
+			return orders.Result{}, fmt.Errorf("record deadline request %s: %w", req.ID, err)
+		}
+		return orders.Result{Round: r, Outcome: orders.Superseded}, nil
+	}
+	out, err := s.db.UpdateItem(ctx, s.deadlineInput(ch, item, r.ID, at, req))
+	if err != nil {
+		return orders.Result{}, fmt.Errorf("set deadline of round %s: %w", r.ID, err)
+	}
+	r, err = decodeRound(ch, out.Attributes)
+	return orders.Result{Round: r, Outcome: orders.Applied}, err
 }
 
 // deadlineInput is the write that sets (or removes) round rid's deadline and records req.

@@ -1,6 +1,7 @@
 package dynamo
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -124,51 +125,38 @@ const roomForChange = "(attribute_not_exists(#uq) OR size(#uq) < :maxq)"
 // repeated or superseded request is told apart, by reading the user's request record.
 func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order, req orders.Request, newID string) (orders.Result, error) {
 	add, replace := s.setInputs(ch, o, req, newID)
-	in := add
-	for attempt := 1; ; attempt++ {
-		out, err := s.db.UpdateItem(ctx, in)
-		if err == nil {
-			s.trimRecent(ctx, ch, out.Attributes, o.User)
-			r, err := decodeRound(ch, out.Attributes)
-			return orders.Result{Round: r, Outcome: orders.Applied}, err
-		}
-		if !conditionFailed(err) {
-			return orders.Result{}, fmt.Errorf("put order of %s: %w", o.User, err)
-		}
-		if attempt == maxAttempts {
-			return orders.Result{}, fmt.Errorf("put order of %s: round changed under it %d times in a row: %w", o.User, attempt, err)
-		}
-		item, err := s.slot(ctx, ch)
-		if err != nil {
-			return orders.Result{}, err
-		}
-		if res, done, err := s.decided(ctx, ch, item, o.User, req); done || err != nil {
-			return res, err
-		}
-		if stale(item, req) {
-			return orders.Result{}, orders.ErrStale
-		}
-		if isOpen(item) && len(changes(item, o.User)) >= maxChanges {
-			if err := s.trimChanges(ctx, ch, item, o.User); err != nil {
-				return orders.Result{}, err
+	return s.retry(ctx, ch, conditional{
+		what:  "put order of " + o.User,
+		blind: true,
+		decided: func(item map[string]types.AttributeValue) (orders.Result, bool, error) {
+			return s.decided(ctx, ch, item, o.User, req)
+		},
+		gone: func(item map[string]types.AttributeValue) bool { return stale(item, req) },
+		write: func(item map[string]types.AttributeValue) (orders.Result, error) {
+			in := add
+			switch {
+			case isOpen(item) && len(changes(item, o.User)) >= maxChanges:
+				return orders.Result{}, cmp.Or(s.trimChanges(ctx, ch, item, o.User), errAgain)
+			case isOpen(item) && item[orderPrefix+o.User] != nil:
+				in = replace
+			case isOpen(item) && count(item) >= orders.MaxOrders:
+				return orders.Result{}, orders.ErrRoundFull
 			}
-			continue
-		}
-		switch {
-		case closed(item):
-			// Move the closed round to history so the next attempt opens one.
-			if err := s.retire(ctx, item); err != nil {
-				return orders.Result{}, err
-			}
-			in = add
-		case isOpen(item) && item[orderPrefix+o.User] != nil:
-			in = replace
-		case isOpen(item) && count(item) >= orders.MaxOrders:
-			return orders.Result{}, orders.ErrRoundFull
-		default:
-			in = add
-		}
+			return s.applied(ctx, ch, in, o.User, "put order of "+o.User)
+		},
+	})
+}
+
+// applied makes an order write and answers it: Applied with the round as the write left
+// it, the user's recent keys trimmed if full.
+func (s *Store) applied(ctx context.Context, ch orders.Channel, in *dynamodb.UpdateItemInput, user, what string) (orders.Result, error) {
+	out, err := s.db.UpdateItem(ctx, in)
+	if err != nil {
+		return orders.Result{}, fmt.Errorf("%s: %w", what, err)
 	}
+	s.trimRecent(ctx, ch, out.Attributes, user)
+	r, err := decodeRound(ch, out.Attributes)
+	return orders.Result{Round: r, Outcome: orders.Applied}, err
 }
 
 // setInputs are SetOrder's two forms of write: add an order (counted against MaxOrders,
@@ -337,6 +325,39 @@ func (s *Store) closedWith(ctx context.Context, ch orders.Channel, user string, 
 // recorded as the user's latest request all the same, so that an older order request
 // arriving late cannot bring an order back.
 func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string, req orders.Request) (orders.Result, error) {
+	remove := s.removeInput(ch, user, req)
+	return s.retry(ctx, ch, conditional{
+		what:  "remove order of " + user,
+		blind: true,
+		decided: decidedAs(orders.ErrNoOrder, func(item map[string]types.AttributeValue) (orders.Result, bool, error) {
+			return s.decided(ctx, ch, item, user, req)
+		}),
+		gone: func(item map[string]types.AttributeValue) bool { return stale(item, req) },
+		write: func(item map[string]types.AttributeValue) (orders.Result, error) {
+			switch {
+			case len(changes(item, user)) >= maxChanges:
+				return orders.Result{}, cmp.Or(s.trimChanges(ctx, ch, item, user), errAgain)
+			case item == nil || isOpen(item) && item[orderPrefix+user] != nil:
+				return s.applied(ctx, ch, remove, user, "remove order of "+user)
+			}
+			answer, cond := orders.ErrNoOpenRound, "attribute_not_exists(#rid)"
+			if isOpen(item) {
+				answer, cond = orders.ErrNoOrder, "attribute_exists(#rid) AND attribute_not_exists(#closed) AND attribute_not_exists(#o)"
+				if req.Round != "" {
+					cond += " AND " + onRound
+				}
+			}
+			if err := s.record(ctx, ch, user, req, orders.NoChange, cond+" AND "+roomForChange); err != nil {
+				return orders.Result{}, fmt.Errorf("record cancel of %s: %w", user, err)
+			}
+			return orders.Result{}, answer
+		},
+	})
+}
+
+// removeInput is CancelOrder's write: remove the user's order from the open round (the
+// precondition req.Round in the same condition) and record req.
+func (s *Store) removeInput(ch orders.Channel, user string, req orders.Request) *dynamodb.UpdateItemInput {
 	values := reqValues(req)
 	values[":minus"] = num(-1)
 	cond := "attribute_exists(#rid) AND attribute_not_exists(#closed) AND attribute_exists(#o) AND " + roomForChange + " AND " + newerThanRecord
@@ -344,7 +365,7 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 		cond += " AND " + onRound
 		values[":want"] = str(req.Round)
 	}
-	remove := &dynamodb.UpdateItemInput{
+	return &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       s.slotKey(ch),
 		UpdateExpression:          aws.String("REMOVE #o SET #ua = :at, #ur = :req, #ui = #rid ADD #n :minus, #uq :change, #uk :keys"),
@@ -352,62 +373,6 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 		ExpressionAttributeNames:  names(userNames(user), append([]string{"#rid", "#closed", "#o", "#ui", "#n", "#uq"}, userRecordNames...)...),
 		ExpressionAttributeValues: values,
 		ReturnValues:              types.ReturnValueAllNew,
-	}
-	for attempt := 1; ; attempt++ {
-		out, err := s.db.UpdateItem(ctx, remove)
-		if err == nil {
-			s.trimRecent(ctx, ch, out.Attributes, user)
-			r, err := decodeRound(ch, out.Attributes)
-			return orders.Result{Round: r, Outcome: orders.Applied}, err
-		}
-		if !conditionFailed(err) {
-			return orders.Result{}, fmt.Errorf("remove order of %s: %w", user, err)
-		}
-		if attempt == maxAttempts {
-			return orders.Result{}, fmt.Errorf("remove order of %s: round changed under it %d times in a row: %w", user, attempt, err)
-		}
-		item, err := s.slot(ctx, ch)
-		if err != nil {
-			return orders.Result{}, err
-		}
-		if res, done, err := s.decided(ctx, ch, item, user, req); done || err != nil {
-			if res.NoChange {
-				return orders.Result{}, orders.ErrNoOrder // as the first delivery answered
-			}
-			return res, err
-		}
-		if stale(item, req) {
-			return orders.Result{}, orders.ErrStale
-		}
-		if closed(item) {
-			if err := s.retire(ctx, item); err != nil {
-				return orders.Result{}, err
-			}
-			continue
-		}
-		if len(changes(item, user)) >= maxChanges {
-			if err := s.trimChanges(ctx, ch, item, user); err != nil {
-				return orders.Result{}, err
-			}
-			continue
-		}
-		if isOpen(item) && item[orderPrefix+user] != nil {
-			continue // the order arrived after the write: try again
-		}
-		answer, cond := orders.ErrNoOpenRound, "attribute_not_exists(#rid)"
-		if isOpen(item) {
-			answer, cond = orders.ErrNoOrder, "attribute_exists(#rid) AND attribute_not_exists(#closed) AND attribute_not_exists(#o)"
-			if req.Round != "" {
-				cond += " AND " + onRound
-			}
-		}
-		err = s.record(ctx, ch, user, req, orders.NoChange, cond+" AND "+roomForChange)
-		if err == nil {
-			return orders.Result{}, answer
-		}
-		if !conditionFailed(err) {
-			return orders.Result{}, fmt.Errorf("record cancel of %s: %w", user, err)
-		}
 	}
 }
 
@@ -466,59 +431,39 @@ func (s *Store) OpenRound(ctx context.Context, ch orders.Channel) (orders.Round,
 // finds the round it closed. A precondition (req.Round) is checked against the slot as
 // read and kept by the write's condition on the round's id.
 func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Request, at time.Time) (orders.Result, error) {
-	for attempt := 1; ; attempt++ {
-		item, err := s.slot(ctx, ch)
-		if err != nil {
-			return orders.Result{}, err
-		}
-		if res, done, err := s.recordDecided(ctx, ch, item, closePrefix, req); done || err != nil {
-			if res.NoChange {
-				return orders.Result{}, orders.ErrNoOpenRound // as the first delivery answered
-			}
-			return res, err
-		}
-		if stale(item, req) || deadlineGone(item, req) {
-			return orders.Result{}, orders.ErrStale // written: nothing, not even the retirement
-		}
-		if closed(item) {
-			if err := s.retire(ctx, item); err != nil {
-				return orders.Result{}, err
-			}
-			continue
-		}
-		r, err := openRound(ch, item)
-		if err != nil {
-			return orders.Result{}, err
-		}
-		if r.ID == "" || (req.Round == "" && req.DeadlineBy == "" && r.OpenedAt.After(req.At)) {
-			err := s.recordEmpty(ctx, ch, closePrefix, req, r.ID, orders.NoChange, trim{})
-			switch {
-			case err == nil:
-				return orders.Result{}, orders.ErrNoOpenRound
-			case conditionFailed(err) && attempt < maxAttempts:
-				continue
-			default:
-				return orders.Result{}, fmt.Errorf("record close %s: %w", req.ID, err)
-			}
-		}
-		out, err := s.db.UpdateItem(ctx, s.closeInput(ch, req, r.ID, at))
-		if conditionFailed(err) && attempt < maxAttempts {
-			continue
-		}
-		if err != nil {
-			return orders.Result{}, fmt.Errorf("mark round %s closed: %w", r.ID, err)
-		}
-		if r, err = decodeRound(ch, out.Attributes); err != nil {
-			return orders.Result{}, err
-		}
-		// The round is closed and r is final whatever happens next. Moving it to history now
-		// spares the next writer the work; if this fails, that writer retries it, so the
-		// error must not turn a successful close into a reported failure.
-		if !s.closesLinger {
-			_ = s.retire(ctx, out.Attributes)
-		}
-		return orders.Result{Round: r, Outcome: orders.Applied}, nil
+	gone := func(item map[string]types.AttributeValue) bool { return stale(item, req) || deadlineGone(item, req) }
+	return s.retry(ctx, ch, s.byRecord(ctx, ch, closePrefix, req, gone, func(item map[string]types.AttributeValue) (orders.Result, error) {
+		return s.close(ctx, ch, item, req, at)
+	}))
+}
+
+// close closes the slot's open round as read (or records a close that finds none to
+// close: no round, or one opened after the request was received).
+func (s *Store) close(ctx context.Context, ch orders.Channel, item map[string]types.AttributeValue, req orders.Request, at time.Time) (orders.Result, error) {
+	r, err := openRound(ch, item)
+	if err != nil {
+		return orders.Result{}, err
 	}
+	if r.ID == "" || (req.Round == "" && req.DeadlineBy == "" && r.OpenedAt.After(req.At)) {
+		if err := s.recordEmpty(ctx, ch, closePrefix, req, r.ID, orders.NoChange, trim{}); err != nil {
+			return orders.Result{}, fmt.Errorf("record close %s: %w", req.ID, err)
+		}
+		return orders.Result{}, orders.ErrNoOpenRound
+	}
+	out, err := s.db.UpdateItem(ctx, s.closeInput(ch, req, r.ID, at))
+	if err != nil {
+		return orders.Result{}, fmt.Errorf("mark round %s closed: %w", r.ID, err)
+	}
+	if r, err = decodeRound(ch, out.Attributes); err != nil {
+		return orders.Result{}, err
+	}
+	// The round is closed and r is final whatever happens next. Moving it to history now
+	// spares the next writer the work; if this fails, that writer retries it, so the
+	// error must not turn a successful close into a reported failure.
+	if !s.closesLinger {
+		_ = s.retire(ctx, out.Attributes)
+	}
+	return orders.Result{Round: r, Outcome: orders.Applied}, nil
 }
 
 // closeInput is the write that closes round rid: it sets closed_at and closed_by and
@@ -608,54 +553,49 @@ func recordPrefix(t orders.Target) string {
 
 // Abandon records req so that it can never apply, unless it already has.
 func (s *Store) Abandon(ctx context.Context, ch orders.Channel, t orders.Target, req orders.Request) (orders.Result, error) {
-	for attempt := 1; ; attempt++ {
-		item, err := s.slot(ctx, ch)
-		if err != nil {
-			return orders.Result{}, err
-		}
-		var done bool
-		var res orders.Result
-		prefix := recordPrefix(t)
-		if prefix != "" {
-			res, done, err = s.recordDecided(ctx, ch, item, prefix, req)
-		} else {
-			res, done, err = s.decided(ctx, ch, item, t.User, req)
-		}
-		if done || err != nil {
-			return res, err
-		}
-		if closed(item) {
-			if err := s.retire(ctx, item); err != nil {
-				return orders.Result{}, err
+	prefix := recordPrefix(t)
+	return s.retry(ctx, ch, conditional{
+		what: "record abandoned request " + req.ID,
+		decided: func(item map[string]types.AttributeValue) (orders.Result, bool, error) {
+			if prefix != "" {
+				return s.recordDecided(ctx, ch, item, prefix, req)
 			}
-			continue
-		}
-		if prefix != "" {
-			names := map[string]string{"#closed": attrClosedAt, "#c": prefix + req.ID}
-			var t trim
-			if prefix == deadlinePrefix {
-				t = trimmedRecords(item, deadlinePrefix)
+			return s.decided(ctx, ch, item, t.User, req)
+		},
+		write: func(item map[string]types.AttributeValue) (orders.Result, error) {
+			var err error
+			if prefix != "" {
+				err = s.abandonRecord(ctx, ch, item, prefix, req)
+			} else {
+				err = s.record(ctx, ch, t.User, req, "", "attribute_not_exists(#closed)")
 			}
-			values := map[string]types.AttributeValue{":c": recordAttr(req, "")}
-			_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-				TableName:                 &s.table,
-				Key:                       s.slotKey(ch),
-				UpdateExpression:          aws.String("SET #c = :c" + t.clause(names, values)),
-				ConditionExpression:       aws.String("attribute_not_exists(#closed) AND attribute_not_exists(#c)"),
-				ExpressionAttributeNames:  names,
-				ExpressionAttributeValues: values,
-			})
-		} else {
-			err = s.record(ctx, ch, t.User, req, "", "attribute_not_exists(#closed)")
-		}
-		if err == nil {
+			if err != nil {
+				return orders.Result{}, fmt.Errorf("record abandoned request %s: %w", req.ID, err)
+			}
 			r, err := openRound(ch, item)
 			return orders.Result{Round: r, Outcome: orders.Applied}, err
-		}
-		if !conditionFailed(err) || attempt == maxAttempts {
-			return orders.Result{}, fmt.Errorf("record abandoned request %s: %w", req.ID, err)
-		}
+		},
+	})
+}
+
+// abandonRecord records a close or deadline request (prefix) as abandoned ("" round), so
+// that it never applies; deadline records are trimmed in the same write.
+func (s *Store) abandonRecord(ctx context.Context, ch orders.Channel, item map[string]types.AttributeValue, prefix string, req orders.Request) error {
+	names := map[string]string{"#closed": attrClosedAt, "#c": prefix + req.ID}
+	var t trim
+	if prefix == deadlinePrefix {
+		t = trimmedRecords(item, deadlinePrefix)
 	}
+	values := map[string]types.AttributeValue{":c": recordAttr(req, "")}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       s.slotKey(ch),
+		UpdateExpression:          aws.String("SET #c = :c" + t.clause(names, values)),
+		ConditionExpression:       aws.String("attribute_not_exists(#closed) AND attribute_not_exists(#c)"),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+	})
+	return err
 }
 
 // EventRecorded reports whether id is recorded and not expired at now.
