@@ -3,8 +3,6 @@ package config
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,7 +13,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/orderbot/orderbot/lambdas/awscall"
 )
 
 // SecretsManagerAPI is Secrets Manager's GetSecretValue without the SDK's client: one
@@ -69,27 +68,12 @@ type getSecretValueOutput struct {
 
 // getSecretValue makes one attempt; retry says whether another one may succeed.
 func (c SecretsManagerAPI) getSecretValue(ctx context.Context, body []byte) (out getSecretValueOutput, retry bool, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint()+"/", bytes.NewReader(body))
+	resp, err := awscall.Send(ctx, c.AWS, c.AWS.HTTPClient, awscall.Call{
+		Service: "secretsmanager", Method: http.MethodPost, URL: awscall.Endpoint(c.AWS, "secretsmanager") + "/", Body: body,
+		Header: http.Header{"Content-Type": {"application/x-amz-json-1.1"}, "X-Amz-Target": {"secretsmanager.GetSecretValue"}},
+	})
 	if err != nil {
-		return out, false, err
-	}
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", "secretsmanager.GetSecretValue")
-	creds, err := c.AWS.Credentials.Retrieve(ctx)
-	if err != nil {
-		return out, false, fmt.Errorf("credentials: %w", err)
-	}
-	sum := sha256.Sum256(body)
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "secretsmanager", c.AWS.Region, time.Now()); err != nil {
-		return out, false, fmt.Errorf("sign: %w", err)
-	}
-	client := c.AWS.HTTPClient
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return out, ctx.Err() == nil, fmt.Errorf("GetSecretValue: %w", err)
+		return out, ctx.Err() == nil && !errors.Is(err, awscall.ErrUnsigned), fmt.Errorf("GetSecretValue: %w", err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -103,18 +87,6 @@ func (c SecretsManagerAPI) getSecretValue(ctx context.Context, body []byte) (out
 		return out, false, fmt.Errorf("GetSecretValue: %w", err)
 	}
 	return out, false, nil
-}
-
-// endpoint is the regional endpoint, or BaseEndpoint (AWS_ENDPOINT_URL_SECRETS_MANAGER).
-func (c SecretsManagerAPI) endpoint() string {
-	if c.AWS.BaseEndpoint != nil {
-		return strings.TrimRight(*c.AWS.BaseEndpoint, "/")
-	}
-	host := "https://secretsmanager." + c.AWS.Region + ".amazonaws.com"
-	if strings.HasPrefix(c.AWS.Region, "cn-") {
-		host += ".cn"
-	}
-	return host
 }
 
 // serviceError is the exception a JSON 1.1 error response names: "__type" in the body

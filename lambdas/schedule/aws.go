@@ -3,18 +3,16 @@ package schedule
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/orderbot/orderbot/lambdas/awscall"
 )
 
 // Retry settings of a schedule's target. Scheduler retries a failed invoke with backoff;
@@ -127,37 +125,15 @@ func (a AWS) Delete(ctx context.Context, name string) error {
 // call makes one signed request and returns the status and, for an error, the start of
 // the body.
 func (a AWS) call(ctx context.Context, method, path string, q url.Values, body []byte) (int, string, error) {
-	base := "https://scheduler." + a.AWS.Region + ".amazonaws.com"
-	if strings.HasPrefix(a.AWS.Region, "cn-") {
-		base += ".cn"
-	}
-	if a.AWS.BaseEndpoint != nil {
-		base = strings.TrimRight(*a.AWS.BaseEndpoint, "/")
-	}
-	u := base + path
+	u := awscall.Endpoint(a.AWS, "scheduler") + path
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
-	if err != nil {
-		return 0, "", err
-	}
+	c := awscall.Call{Service: "scheduler", Method: method, URL: u, Body: body}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		c.Header = http.Header{"Content-Type": {"application/json"}}
 	}
-	creds, err := a.AWS.Credentials.Retrieve(ctx)
-	if err != nil {
-		return 0, "", fmt.Errorf("credentials: %w", err)
-	}
-	sum := sha256.Sum256(body)
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "scheduler", a.AWS.Region, time.Now()); err != nil {
-		return 0, "", fmt.Errorf("sign: %w", err)
-	}
-	client := a.HTTP
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
+	resp, err := awscall.Send(ctx, a.AWS, a.HTTP, c)
 	if err != nil {
 		return 0, "", err
 	}

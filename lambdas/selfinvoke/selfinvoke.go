@@ -5,8 +5,8 @@
 // "nothing lost" without a queue to run. The function's role holds lambda:InvokeFunction
 // on its own ARN only.
 //
-// The call is Lambda's documented Invoke REST endpoint signed with the SDK's SigV4 signer,
-// not the SDK's Lambda client: that client's generated schemas and endpoint tables take
+// The call is Lambda's documented Invoke REST endpoint signed with the SDK's SigV4 signer
+// (awscall), not the SDK's Lambda client: that client's generated schemas and endpoint tables take
 // 7–9 ms to initialise on every cold start of every command function (GODEBUG=inittrace)
 // and add 330 KB, for a call made only on the slow path.
 package selfinvoke
@@ -14,17 +14,15 @@ package selfinvoke
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/orderbot/orderbot/lambdas/awscall"
 )
 
 // CallTimeout bounds one Invoke call when no shorter deadline applies (issue #21): an
@@ -50,33 +48,11 @@ func (d Deferrer) Defer(ctx context.Context, function string, payload []byte) er
 }
 
 func (d Deferrer) invoke(ctx context.Context, payload []byte) error {
-	base := "https://lambda." + d.AWS.Region + ".amazonaws.com"
-	if strings.HasPrefix(d.AWS.Region, "cn-") {
-		base += ".cn"
-	}
-	if d.AWS.BaseEndpoint != nil {
-		base = strings.TrimRight(*d.AWS.BaseEndpoint, "/")
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost,
-		base+"/2015-03-31/functions/"+url.PathEscape(d.Self)+"/invocations", bytes.NewReader(payload))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Amz-Invocation-Type", "Event")
-	creds, err := d.AWS.Credentials.Retrieve(ctx)
-	if err != nil {
-		return fmt.Errorf("credentials: %w", err)
-	}
-	sum := sha256.Sum256(payload)
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "lambda", d.AWS.Region, time.Now()); err != nil {
-		return fmt.Errorf("sign: %w", err)
-	}
-	client := d.HTTP
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
+	resp, err := awscall.Send(ctx, d.AWS, d.HTTP, awscall.Call{
+		Service: "lambda", Method: http.MethodPost, Body: payload,
+		URL:    awscall.Endpoint(d.AWS, "lambda") + "/2015-03-31/functions/" + url.PathEscape(d.Self) + "/invocations",
+		Header: http.Header{"Content-Type": {"application/json"}, "X-Amz-Invocation-Type": {"Event"}},
+	})
 	if err != nil {
 		return err
 	}
