@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/lambdas/syncbuf"
 	"github.com/orderbot/orderbot/local/gateway"
 	"github.com/orderbot/orderbot/local/slacksim"
 )
@@ -247,7 +248,7 @@ func runOrderbotColdStderr(ctx context.Context, bootstrap string, env []string, 
 	defer rt.close()
 	cmd := exec.Command(bootstrap)
 	cmd.Env = append(env, "AWS_LAMBDA_RUNTIME_API="+rt.addr)
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	cmd.Stderr = &stderr
 	exited := make(chan error, 1)
 	start := time.Now()
@@ -337,24 +338,6 @@ func pythonInterpreter() (string, error) {
 		return "/usr/bin/python3", nil
 	}
 	return exec.LookPath("python3")
-}
-
-// syncBuffer is a bytes.Buffer that exec's copying goroutine and the harness can share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // InitCost is one package's init as GODEBUG=inittrace=1 reports it.

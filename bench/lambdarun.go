@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/orderbot/orderbot/lambdas/syncbuf"
 )
 
 // runGoLambda starts a Go function (the bootstrap, a cold-path step or the floor) in the
@@ -25,7 +27,7 @@ func runGoLambda(ctx context.Context, w *lambdaWorld, mb int, bin string, env []
 	defer rt.close()
 	cmd := exec.Command(bin)
 	cmd.Env = append(env, "AWS_LAMBDA_RUNTIME_API="+rt.addr, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(mb))
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	cmd.Stderr = &stderr
 	before := w.counts()
 	start, release, throttle, err := w.quotas.startFree(cmd, mb, !whole)
@@ -100,7 +102,7 @@ func checkSlackReply(res runtimeResult) error {
 func runStdioLambda(ctx context.Context, w *lambdaWorld, mb int, spec stdioSpec, sr *signedRequest, warm int) (lambdaSample, error) {
 	cmd := exec.Command(spec.name, spec.args...)
 	cmd.Dir, cmd.Env = spec.dir, append(slices.Clone(spec.env), "ORDERBOT_BENCH_READY=1")
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	cmd.Stderr = &stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

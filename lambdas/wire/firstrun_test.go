@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -25,6 +24,7 @@ import (
 	"github.com/orderbot/orderbot/lambdas/orders"
 	"github.com/orderbot/orderbot/lambdas/slack"
 	"github.com/orderbot/orderbot/lambdas/store/boltdb"
+	"github.com/orderbot/orderbot/lambdas/syncbuf"
 )
 
 // These tests play the first run of a deployed stack: a function starts against a
@@ -138,38 +138,20 @@ type testClock struct{ ns atomic.Int64 }
 func (c *testClock) Now() time.Time      { return time.Unix(0, c.ns.Load()) }
 func (c *testClock) Add(d time.Duration) { c.ns.Add(int64(d)) }
 
-// syncBuffer is a log sink several request goroutines may write to.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // function is one execution environment of a deployed function.
 type function struct {
 	deps  handler.Deps
 	sm    *secretsStub
 	slack *slackStub
 	clock *testClock
-	logs  *syncBuffer
+	logs  *syncbuf.Buffer
 }
 
 // coldStart starts a function against a secret holding value, the way main.go does
 // (Load, then the Deps), with a test clock, a captured log and a local Slack API.
 func coldStart(t *testing.T, value string, withPoster bool) *function {
 	t.Helper()
-	f := &function{sm: &secretsStub{value: value}, slack: &slackStub{valid: map[string]bool{}}, clock: &testClock{}, logs: &syncBuffer{}}
+	f := &function{sm: &secretsStub{value: value}, slack: &slackStub{valid: map[string]bool{}}, clock: &testClock{}, logs: &syncbuf.Buffer{}}
 	f.clock.ns.Store(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC).UnixNano())
 	sm := httptest.NewServer(f.sm)
 	t.Cleanup(sm.Close)

@@ -1,7 +1,6 @@
 package awsfront_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,6 +26,7 @@ import (
 	"github.com/orderbot/orderbot/lambdas/selfinvoke"
 	"github.com/orderbot/orderbot/lambdas/store/dynamo"
 	"github.com/orderbot/orderbot/lambdas/store/dynamo/dynamotest"
+	"github.com/orderbot/orderbot/lambdas/syncbuf"
 	"github.com/orderbot/orderbot/local/awsfront"
 	"github.com/orderbot/orderbot/local/cfn"
 	"github.com/orderbot/orderbot/local/cfn/cfntest"
@@ -36,24 +36,6 @@ import (
 func TestMain(m *testing.M) {
 	code := cfntest.Main(m)
 	os.Exit(code)
-}
-
-// syncBuf is a log the front and the test share.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // recorder is a stand-in that answers what the real service answers on success and
@@ -87,7 +69,7 @@ func (rc *recorder) reached() []string {
 type env struct {
 	front   *awsfront.Front
 	url     string
-	log     *syncBuf
+	log     *syncbuf.Buffer
 	direct  *dynamodb.Client // dynalite itself, past the front
 	table   string
 	secret  string
@@ -115,7 +97,7 @@ func newEnv(t *testing.T, mode awsfront.Mode) *env {
 	if setupErr != nil {
 		t.Fatal(setupErr)
 	}
-	e := &env{log: &syncBuf{}, lambda: &recorder{status: http.StatusAccepted}, sched: &recorder{status: http.StatusOK},
+	e := &env{log: &syncbuf.Buffer{}, lambda: &recorder{status: http.StatusAccepted}, sched: &recorder{status: http.StatusOK},
 		secrets: &recorder{status: http.StatusOK}, stack: stack}
 	for _, tb := range stack.Tables {
 		e.table = tb.Name

@@ -18,6 +18,7 @@ import (
 	"github.com/orderbot/orderbot/lambdas/slack"
 	"github.com/orderbot/orderbot/lambdas/store/dynamo"
 	"github.com/orderbot/orderbot/lambdas/store/dynamo/dynamotest"
+	"github.com/orderbot/orderbot/lambdas/syncbuf"
 	"github.com/orderbot/orderbot/local/awsfront"
 	"github.com/orderbot/orderbot/local/cfn"
 	"github.com/orderbot/orderbot/local/gateway"
@@ -115,7 +116,7 @@ func TestTemplateEditsDenyOrderUpdate(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			l := edited(t, endpoint, "Table", c.edit)
 			f, u := l.front(t, endpoint, l.model)
-			log := &syncBuf{}
+			log := &syncbuf.Buffer{}
 			f.Log = log
 			client := gatewayOf(t, l, f, u)
 			r, err := client.Command(context.Background(), "/order-update", "iced americano")

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode"
@@ -25,33 +24,17 @@ import (
 	"github.com/orderbot/orderbot/lambdas/orders"
 	"github.com/orderbot/orderbot/lambdas/slack"
 	"github.com/orderbot/orderbot/lambdas/store/boltdb"
+	"github.com/orderbot/orderbot/lambdas/syncbuf"
 	"github.com/orderbot/orderbot/local/gateway"
 	"github.com/orderbot/orderbot/local/slacksim"
 )
 
 var secret = []byte("e2e-signing-secret")
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) lines() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return strings.Split(strings.TrimSpace(s.b.String()), "\n")
-}
-
 type env struct {
 	client *slacksim.Client
 	store  *boltdb.Store
-	log    *syncBuffer
+	log    *syncbuf.Buffer
 	url    string
 }
 
@@ -70,7 +53,7 @@ func start(t *testing.T, override map[string]any) *env {
 	for k, v := range override {
 		handlers[k] = v
 	}
-	log := &syncBuffer{}
+	log := &syncbuf.Buffer{}
 	gw, err := gateway.New(handlers, gateway.Options{AccessLog: log})
 	if err != nil {
 		t.Fatal(err)
@@ -244,7 +227,7 @@ func TestAccessLog(t *testing.T) {
 		t.Fatalf("POST /order-update as text/plain: got error %v, want nil", err)
 	}
 	resp.Body.Close()
-	lines := e.log.lines()
+	lines := e.log.Lines()
 	if len(lines) != 2 {
 		t.Fatalf("access-log lines: got %d, want 2: %q", len(lines), lines)
 	}

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/orderbot/orderbot/lambdas/syncbuf"
 )
 
 var fnBin string
@@ -29,26 +31,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-type syncBuf struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func pool(t *testing.T, timeout time.Duration, envs int, env map[string]string) (*Pool, *syncBuf) {
+func pool(t *testing.T, timeout time.Duration, envs int, env map[string]string) (*Pool, *syncbuf.Buffer) {
 	t.Helper()
-	log := &syncBuf{}
+	log := &syncbuf.Buffer{}
 	p := New(Function{Name: "fn", ARN: "arn:aws:lambda:us-east-1:000000000000:function:fn", Exec: fnBin,
 		Env: env, Timeout: timeout, MemoryMB: 128, MaxEnvironments: envs, Log: log})
 	t.Cleanup(p.Close)
