@@ -31,7 +31,9 @@ type RecurringError struct {
 	Text string // what was written there
 }
 
-func (e *RecurringError) Error() string { return "recurring round: " + e.Part + " " + strconv.Quote(e.Text) }
+func (e *RecurringError) Error() string {
+	return "recurring round: " + e.Part + " " + strconv.Quote(e.Text)
+}
 
 func (e *RecurringError) Unwrap() error { return ErrRecurring }
 
