@@ -169,6 +169,22 @@ func (c *Checker) checkResource(t *template, id string) {
 		t.add(id, "-", "/Type", "a resource needs a Type string")
 		return
 	}
+	t.checkAttributes(id, typ, res)
+	props, ok := res["Properties"]
+	if !ok {
+		props = map[string]any{}
+	}
+	if _, isObj := props.(map[string]any); !isObj {
+		t.add(id, typ, "/Properties", "Properties must be an object")
+		return
+	}
+	t.checkRefs(id, typ, "/Properties", props)
+	c.checkProperties(t, id, typ, props)
+}
+
+// checkAttributes checks what CloudFormation itself defines for every resource: its
+// logical ID and attributes (DeletionPolicy, UpdateReplacePolicy, Condition, DependsOn).
+func (t *template) checkAttributes(id, typ string, res map[string]any) {
 	if !logicalID.MatchString(id) {
 		t.add(id, typ, "", "logical ID must be 1-255 letters and digits")
 	}
@@ -204,16 +220,10 @@ func (c *Checker) checkResource(t *template, id string) {
 			}
 		}
 	}
-	props, ok := res["Properties"]
-	if !ok {
-		props = map[string]any{}
-	}
-	if _, isObj := props.(map[string]any); !isObj {
-		t.add(id, typ, "/Properties", "Properties must be an object")
-		return
-	}
-	t.checkRefs(id, typ, "/Properties", props)
+}
 
+// checkProperties validates a resource's Properties against its type's schema.
+func (c *Checker) checkProperties(t *template, id, typ string, props any) {
 	rs, err := c.schemaOf(typ)
 	if err != nil {
 		t.add(id, typ, "/Type", err.Error())

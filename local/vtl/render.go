@@ -51,9 +51,29 @@ func (t *Template) Render(ctx context.Context, req Request) (res Result, err err
 		st.reset()
 		statePool.Put(st)
 	}()
+	ctxMap := st.bind(ctx, t, &req)
+	err = st.run(t.root)
+	if err == errStop || err == errBreak {
+		err = nil
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	res.Output = string(st.out)
+	if ctxMap != nil {
+		readOverrides(ctxMap, &res)
+	}
+	return res, nil
+}
+
+// bind prepares st to render t for req: the limits, the variables the request gives and
+// the built-ins ($input, $util, $stageVariables, $context, $foreach). It returns the
+// $context map, whose responseOverride the template may set (nil when the template never
+// names $context).
+func (st *state) bind(ctx context.Context, t *Template, req *Request) *Map {
 	st.ctx = ctx
 	st.t = t
-	st.req = &req
+	st.req = req
 	st.lim = t.limits
 	if req.Limits != nil {
 		st.lim = req.Limits.withDefaults()
@@ -88,19 +108,7 @@ func (t *Template) Render(ctx context.Context, req Request) (res Result, err err
 	if t.slotForeach >= 0 {
 		st.vars[t.slotForeach] = nil
 	}
-
-	err = st.run(t.root)
-	if err == errStop || err == errBreak {
-		err = nil
-	}
-	if err != nil {
-		return Result{}, err
-	}
-	res.Output = string(st.out)
-	if ctxMap != nil {
-		readOverrides(ctxMap, &res)
-	}
-	return res, nil
+	return ctxMap
 }
 
 func (st *state) reset() {

@@ -375,48 +375,9 @@ func appendJava(b []byte, v any, depth, max int) []byte {
 	case float64:
 		return append(b, formatFloat(x)...)
 	case *List:
-		if x.jsonArray {
-			// Bounded like the Java form: the remaining depth budget, and
-			// appendJSON stops once b passes max.
-			b, _ = appendJSON(b, x, jsonDepthLimit-(64-depth), max)
-			return b
-		}
-		b = append(b, '[')
-		for i, e := range x.items {
-			if i > 0 {
-				b = append(b, ", "...)
-			}
-			if e == any(x) {
-				b = append(b, "(this Collection)"...)
-				continue
-			}
-			b = appendJava(b, e, depth+1, max)
-			if len(b) > max {
-				return b
-			}
-		}
-		return append(b, ']')
+		return appendJavaList(b, x, depth, max)
 	case *Map:
-		if x.blank {
-			return b
-		}
-		b = append(b, '{')
-		for i, k := range x.keys {
-			if i > 0 {
-				b = append(b, ", "...)
-			}
-			b = append(b, k...)
-			b = append(b, '=')
-			if x.vals[i] == any(x) {
-				b = append(b, "(this Map)"...)
-				continue
-			}
-			b = appendJava(b, x.vals[i], depth+1, max)
-			if len(b) > max {
-				return b
-			}
-		}
-		return append(b, '}')
+		return appendJavaMap(b, x, depth, max)
 	case *entry:
 		b = append(b, x.k...)
 		b = append(b, '=')
@@ -431,6 +392,57 @@ func appendJava(b []byte, v any, depth, max int) []byte {
 		return append(b, "$util"...)
 	}
 	return b
+}
+
+// appendJavaList is a list as Java's AbstractCollection.toString prints it — or, for a
+// JSON array, as JSON.
+func appendJavaList(b []byte, x *List, depth, max int) []byte {
+	if x.jsonArray {
+		// Bounded like the Java form: the remaining depth budget, and
+		// appendJSON stops once b passes max.
+		b, _ = appendJSON(b, x, jsonDepthLimit-(64-depth), max)
+		return b
+	}
+	b = append(b, '[')
+	for i, e := range x.items {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		if e == any(x) {
+			b = append(b, "(this Collection)"...)
+			continue
+		}
+		b = appendJava(b, e, depth+1, max)
+		if len(b) > max {
+			return b
+		}
+	}
+	return append(b, ']')
+}
+
+// appendJavaMap is a map as Java's AbstractMap.toString prints it; a blank map prints
+// nothing.
+func appendJavaMap(b []byte, x *Map, depth, max int) []byte {
+	if x.blank {
+		return b
+	}
+	b = append(b, '{')
+	for i, k := range x.keys {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, k...)
+		b = append(b, '=')
+		if x.vals[i] == any(x) {
+			b = append(b, "(this Map)"...)
+			continue
+		}
+		b = appendJava(b, x.vals[i], depth+1, max)
+		if len(b) > max {
+			return b
+		}
+	}
+	return append(b, '}')
 }
 
 // javaString is toString() for values known to be small.

@@ -21,74 +21,76 @@ type NewStore func(t *testing.T) orders.Store
 
 var t0 = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 
+// suite is the conformance suite: each case gets a store of its own.
+var suite = []struct {
+	name string
+	fn   func(*testing.T, orders.Store)
+}{
+	{"NoOpenRound", testNoOpenRound},
+	{"SetOpensRound", testSetOpensRound},
+	{"SetReplacesOwnOrder", testSetReplaces},
+	{"ItemTextSurvives", testItemTextSurvives},
+	{"ChannelsAreSeparate", testChannelsSeparate},
+	{"Cancel", testCancel},
+	{"CloseReturnsTallyAndNextUpdateOpensNewRound", testClose},
+	{"CloseWithoutRound", testCloseWithoutRound},
+	{"CancelledRoundCanBeClosedEmpty", testCloseEmpty},
+	{"MarkEvent", testMarkEvent},
+	{"ConcurrentUpdatesAllLand", testConcurrentUpdates},
+	{"UpdatesRacingCloseLandExactlyOnce", testRaceClose},
+	{"ConcurrentSameUserLastWriteWins", testSameUser},
+	{"ConcurrentMarkEventOneWinner", testConcurrentMark},
+	{"ForgetEvent", testForgetEvent},
+	{"RepeatedSetIsReplayed", testSetReplay},
+	{"LatteThenMochaEndsAsMocha", testOlderSetSuperseded},
+	{"CommittedThenClosedLeavesNoPhantom", testReplayAfterClose},
+	{"OlderRequestAfterCloseOpensNothing", testOlderAfterClose},
+	{"CancelWithoutOrderStillOrdersRequests", testCancelRecorded},
+	{"RepeatedCancelIsReplayed", testCancelReplay},
+	{"RepeatedCloseReturnsTheRoundItClosed", testCloseReplay},
+	{"CloseLeavesRoundOpenedAfterTheRequest", testCloseLaterRound},
+	{"AbandonFencesTheRequest", testAbandonFences},
+	{"AbandonAfterApplyReportsIt", testAbandonAfterApply},
+	{"AbandonClose", testAbandonClose},
+	{"RoundFullRefusesCleanlyAndStillCloses", testRoundFull},
+	{"FullRoundTakesDeadlinesAndCloser", testFullRoundTakesDeadlinesAndCloser},
+	{"ConcurrentDeliveriesApplyOnce", testConcurrentDeliveries},
+	{"OvertakenRequestIsFoundInItsClosedRound", testOvertaken},
+	{"RepeatedEmptyCloseClosesNothingLater", testEmptyCloseRecorded},
+	{"EventRecorded", testEventRecorded},
+	{"ReplacedRequestIsReplayedInItsRound", testReplacedInRound},
+	{"AbandonFindsReplacedRequestInClosedRound", testAbandonReplacedThenClosed},
+	{"AbandonRacingDeliveriesNewerRequestAndClose", testAbandonRaces},
+	{"ClickOnItsOpenRoundApplies", testClickOnOpenRound},
+	{"StaleClicksAfterACloseChangeNothing", testStaleAfterClose},
+	{"StaleClicksOnANewerRoundChangeNothing", testStaleOnNewerRound},
+	{"AppliedClickIsReplayedAfterItsRoundClosed", testClickReplayAfterClose},
+	{"StaleClickIsNotRecordedAndCanBeAbandoned", testStaleNotRecorded},
+	{"ClickJoinsRacingACloseNeverOpenARound", testClickRaceClose},
+	{"ClosedRoundsNewestFirstWithOrders", testClosedRounds},
+	{"OpenedByAndClosedBy", testOpenedClosedBy},
+	{"ClosedRoundsLeaveOutExpiredHistory", testHistoryExpiry},
+	{"SetReplaceAndRemoveDeadline", testDeadline},
+	{"DeadlineWithoutItsRoundChangesNothing", testDeadlineNoRound},
+	{"DeadlineRequestReplayedAfterItsRoundClosedAndAbandoned", testDeadlineReplay},
+	{"ManyDeadlineChangesKeepWorking", testManyDeadlines},
+	{"DeadlineSurvivesOrderUpdates", testDeadlineSurvives},
+	{"ScheduleOfAReplacedOrRemovedDeadlineIsStale", testScheduleStale},
+	{"ScheduledCloseFiringTwiceClosesOnce", testScheduleTwice},
+	{"CloseByHandMakesTheScheduleStale", testScheduleAfterHandClose},
+	{"ReplayArrivingLaterNeverChangesState/Set", testLaterReplaySet},
+	{"ReplayArrivingLaterNeverChangesState/Cancel", testLaterReplayCancel},
+	{"ReplayArrivingLaterNeverChangesState/Click", testLaterReplayClick},
+	{"ReplayArrivingLaterNeverChangesState/AfterClose", testLaterReplayAfterClose},
+	{"ReplayArrivingLaterNeverChangesState/Abandoned", testLaterReplayAbandoned},
+	{"ReplayArrivingLaterNeverChangesState/AfterManyRequests", testLaterReplayAfterMany},
+	{"ReplayArrivingLaterNeverChangesState/Deadline", testLaterReplayDeadline},
+	{"ReplayArrivingLaterNeverChangesState/Superseded", testLaterReplaySuperseded},
+}
+
 // Run runs the suite.
 func Run(t *testing.T, newStore NewStore) {
-	tests := []struct {
-		name string
-		fn   func(*testing.T, orders.Store)
-	}{
-		{"NoOpenRound", testNoOpenRound},
-		{"SetOpensRound", testSetOpensRound},
-		{"SetReplacesOwnOrder", testSetReplaces},
-		{"ItemTextSurvives", testItemTextSurvives},
-		{"ChannelsAreSeparate", testChannelsSeparate},
-		{"Cancel", testCancel},
-		{"CloseReturnsTallyAndNextUpdateOpensNewRound", testClose},
-		{"CloseWithoutRound", testCloseWithoutRound},
-		{"CancelledRoundCanBeClosedEmpty", testCloseEmpty},
-		{"MarkEvent", testMarkEvent},
-		{"ConcurrentUpdatesAllLand", testConcurrentUpdates},
-		{"UpdatesRacingCloseLandExactlyOnce", testRaceClose},
-		{"ConcurrentSameUserLastWriteWins", testSameUser},
-		{"ConcurrentMarkEventOneWinner", testConcurrentMark},
-		{"ForgetEvent", testForgetEvent},
-		{"RepeatedSetIsReplayed", testSetReplay},
-		{"LatteThenMochaEndsAsMocha", testOlderSetSuperseded},
-		{"CommittedThenClosedLeavesNoPhantom", testReplayAfterClose},
-		{"OlderRequestAfterCloseOpensNothing", testOlderAfterClose},
-		{"CancelWithoutOrderStillOrdersRequests", testCancelRecorded},
-		{"RepeatedCancelIsReplayed", testCancelReplay},
-		{"RepeatedCloseReturnsTheRoundItClosed", testCloseReplay},
-		{"CloseLeavesRoundOpenedAfterTheRequest", testCloseLaterRound},
-		{"AbandonFencesTheRequest", testAbandonFences},
-		{"AbandonAfterApplyReportsIt", testAbandonAfterApply},
-		{"AbandonClose", testAbandonClose},
-		{"RoundFullRefusesCleanlyAndStillCloses", testRoundFull},
-		{"FullRoundTakesDeadlinesAndCloser", testFullRoundTakesDeadlinesAndCloser},
-		{"ConcurrentDeliveriesApplyOnce", testConcurrentDeliveries},
-		{"OvertakenRequestIsFoundInItsClosedRound", testOvertaken},
-		{"RepeatedEmptyCloseClosesNothingLater", testEmptyCloseRecorded},
-		{"EventRecorded", testEventRecorded},
-		{"ReplacedRequestIsReplayedInItsRound", testReplacedInRound},
-		{"AbandonFindsReplacedRequestInClosedRound", testAbandonReplacedThenClosed},
-		{"AbandonRacingDeliveriesNewerRequestAndClose", testAbandonRaces},
-		{"ClickOnItsOpenRoundApplies", testClickOnOpenRound},
-		{"StaleClicksAfterACloseChangeNothing", testStaleAfterClose},
-		{"StaleClicksOnANewerRoundChangeNothing", testStaleOnNewerRound},
-		{"AppliedClickIsReplayedAfterItsRoundClosed", testClickReplayAfterClose},
-		{"StaleClickIsNotRecordedAndCanBeAbandoned", testStaleNotRecorded},
-		{"ClickJoinsRacingACloseNeverOpenARound", testClickRaceClose},
-		{"ClosedRoundsNewestFirstWithOrders", testClosedRounds},
-		{"OpenedByAndClosedBy", testOpenedClosedBy},
-		{"ClosedRoundsLeaveOutExpiredHistory", testHistoryExpiry},
-		{"SetReplaceAndRemoveDeadline", testDeadline},
-		{"DeadlineWithoutItsRoundChangesNothing", testDeadlineNoRound},
-		{"DeadlineRequestReplayedAfterItsRoundClosedAndAbandoned", testDeadlineReplay},
-		{"ManyDeadlineChangesKeepWorking", testManyDeadlines},
-		{"DeadlineSurvivesOrderUpdates", testDeadlineSurvives},
-		{"ScheduleOfAReplacedOrRemovedDeadlineIsStale", testScheduleStale},
-		{"ScheduledCloseFiringTwiceClosesOnce", testScheduleTwice},
-		{"CloseByHandMakesTheScheduleStale", testScheduleAfterHandClose},
-		{"ReplayArrivingLaterNeverChangesState/Set", testLaterReplaySet},
-		{"ReplayArrivingLaterNeverChangesState/Cancel", testLaterReplayCancel},
-		{"ReplayArrivingLaterNeverChangesState/Click", testLaterReplayClick},
-		{"ReplayArrivingLaterNeverChangesState/AfterClose", testLaterReplayAfterClose},
-		{"ReplayArrivingLaterNeverChangesState/Abandoned", testLaterReplayAbandoned},
-		{"ReplayArrivingLaterNeverChangesState/AfterManyRequests", testLaterReplayAfterMany},
-		{"ReplayArrivingLaterNeverChangesState/Deadline", testLaterReplayDeadline},
-		{"ReplayArrivingLaterNeverChangesState/Superseded", testLaterReplaySuperseded},
-	}
-	for _, tc := range tests {
+	for _, tc := range suite {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tc.fn(t, newStore(t))
@@ -372,10 +374,43 @@ func testRaceClose(t *testing.T, s orders.Store) {
 	const users = 60
 	ctx := context.Background()
 	mustSet(t, s, ch, order("U-first", "opener", t0))
-	type ack struct {
-		user, round string
+	acks, closed := raceUpdatesWithClose(t, s, users)
+	inClosed := items(closed)
+	if _, ok := inClosed["U-first"]; !ok {
+		t.Fatal("closed tally lost the order placed before the race")
 	}
-	acks := make(chan ack, users)
+	next, err := s.OpenRound(ctx, ch)
+	if errors.Is(err, orders.ErrNoOpenRound) {
+		next = orders.Round{}
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	inNext := items(next)
+	for _, a := range acks {
+		_, c := inClosed[a.user]
+		_, o := inNext[a.user]
+		if c == o {
+			t.Errorf("%s: in closed round %v, in next round %v; want exactly one", a.user, c, o)
+		}
+		if (c && a.round != closed.ID) || (o && a.round != next.ID) {
+			t.Errorf("%s acknowledged in round %s but stored in the other", a.user, a.round)
+		}
+	}
+	if len(acks) != users || len(inClosed)+len(inNext) != users+1 {
+		t.Fatalf("acks %d, closed %d + next %d orders, want %d acks and %d orders", len(acks), len(inClosed), len(inNext), users, users+1)
+	}
+	t.Logf("race: %d orders in the closed round, %d in the next", len(inClosed), len(inNext))
+}
+
+// raceAck is one acknowledged order of raceUpdatesWithClose: the round it named.
+type raceAck struct {
+	user, round string
+}
+
+// raceUpdatesWithClose starts users' orders and a close of the open round at once and
+// returns the orders' acknowledgements and the round the close closed.
+func raceUpdatesWithClose(t *testing.T, s orders.Store, users int) ([]raceAck, orders.Round) {
+	acks := make(chan raceAck, users)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := range users {
@@ -383,15 +418,14 @@ func testRaceClose(t *testing.T, s orders.Store) {
 			<-start
 			u := fmt.Sprintf("U%02d", i)
 			res, err := set(s, ch, order(u, "item-"+u, t0.Add(time.Second)))
-			r := res.Round
 			if err != nil {
 				t.Errorf("SetOrder %s: %v", u, err)
 				return
 			}
-			if _, ok := items(r)[u]; !ok {
-				t.Errorf("SetOrder %s returned round %s without the order", u, r.ID)
+			if _, ok := items(res.Round)[u]; !ok {
+				t.Errorf("SetOrder %s returned round %s without the order", u, res.Round.ID)
 			}
-			acks <- ack{u, r.ID}
+			acks <- raceAck{u, res.Round.ID}
 		})
 	}
 	var closed orders.Round
@@ -406,33 +440,11 @@ func testRaceClose(t *testing.T, s orders.Store) {
 	if closeErr != nil {
 		t.Fatal(closeErr)
 	}
-	inClosed := items(closed)
-	if _, ok := inClosed["U-first"]; !ok {
-		t.Fatal("closed tally lost the order placed before the race")
-	}
-	next, err := s.OpenRound(ctx, ch)
-	if errors.Is(err, orders.ErrNoOpenRound) {
-		next = orders.Round{}
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	inNext := items(next)
-	n := 0
+	var out []raceAck
 	for a := range acks {
-		n++
-		_, c := inClosed[a.user]
-		_, o := inNext[a.user]
-		if c == o {
-			t.Errorf("%s: in closed round %v, in next round %v; want exactly one", a.user, c, o)
-		}
-		if (c && a.round != closed.ID) || (o && a.round != next.ID) {
-			t.Errorf("%s acknowledged in round %s but stored in the other", a.user, a.round)
-		}
+		out = append(out, a)
 	}
-	if n != users || len(inClosed)+len(inNext) != users+1 {
-		t.Fatalf("acks %d, closed %d + next %d orders, want %d acks and %d orders", n, len(inClosed), len(inNext), users, users+1)
-	}
-	t.Logf("race: %d orders in the closed round, %d in the next", len(inClosed), len(inNext))
+	return out, closed
 }
 
 // testSameUser: one user's concurrent updates leave exactly one order: the newest request's.
@@ -920,78 +932,91 @@ func testAbandonRaces(t *testing.T, s orders.Store) {
 }
 
 func abandonRace(t *testing.T, s orders.Store, i int) {
-	ctx := context.Background()
 	c := orders.Channel{Team: "T1", Channel: fmt.Sprintf("C-race-%02d", i)}
-	if _, err := s.SetOrder(ctx, c, order("U2", "opener", t0), req(t0), orders.NewRoundID(t0)); err != nil {
+	if _, err := s.SetOrder(context.Background(), c, order("U2", "opener", t0), req(t0), orders.NewRoundID(t0)); err != nil {
 		t.Error(err)
 		return
 	}
-	latte, mocha, closeReq := req(t0.Add(time.Second)), req(t0.Add(2*time.Second)), req(t0.Add(3*time.Second))
-	var (
-		mu             sync.Mutex
-		sets, abandons []orders.Result // every answer to a delivery of the latte, to Abandon
-		closed         orders.Result
-		failed         bool
-	)
-	call := func(what string, f func() (orders.Result, error), into *[]orders.Result) {
-		res, err := f()
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil {
-			t.Errorf("channel %d: %s: %v", i, what, err)
-			failed = true
-		} else if into != nil {
-			*into = append(*into, res)
-		}
-	}
-	setLatte := func() {
-		call("latte", func() (orders.Result, error) {
-			return s.SetOrder(ctx, c, order("U1", "latte", latte.At), latte, orders.NewRoundID(latte.At))
-		}, &sets)
-	}
-	abandon := func() {
-		call("abandon", func() (orders.Result, error) { return s.Abandon(ctx, c, orders.Target{User: "U1"}, latte) }, &abandons)
-	}
-	setMocha := func() {
-		call("mocha", func() (orders.Result, error) {
-			return s.SetOrder(ctx, c, order("U1", "mocha", mocha.At), mocha, orders.NewRoundID(mocha.At))
-		}, nil)
-	}
-	closeIt := func() {
-		var res orders.Result
-		call("close", func() (orders.Result, error) {
-			var err error
-			res, err = s.CloseRound(ctx, c, closeReq, closeReq.At)
-			return res, err
-		}, nil)
-		closed = res
-	}
+	a := &abandonRacer{t: t, s: s, c: c, i: i,
+		latte: req(t0.Add(time.Second)), mocha: req(t0.Add(2 * time.Second)), closeReq: req(t0.Add(3 * time.Second))}
 	// race runs fns at once and, until they have all returned, delivers the latte and
 	// abandons it over and over.
-	race := func(fns ...func()) { raceWhile(fns, setLatte, abandon) }
+	race := func(fns ...func()) { raceWhile(fns, a.setLatte, a.abandon) }
 	switch i % 3 {
 	case 0:
-		setLatte()
-		setMocha()
-		race(closeIt)
+		a.setLatte()
+		a.setMocha()
+		race(a.closeIt)
 	case 1:
-		race(setLatte)
-		setMocha()
-		closeIt()
+		race(a.setLatte)
+		a.setMocha()
+		a.closeIt()
 	default:
-		race(setMocha, closeIt)
+		race(a.setMocha, a.closeIt)
 	}
-	abandon() // a last delivery gives up
-	open, err := s.OpenRound(ctx, c)
+	a.abandon() // a last delivery gives up
+	open, err := s.OpenRound(context.Background(), c)
 	if err != nil && !errors.Is(err, orders.ErrNoOpenRound) {
 		t.Error(err)
 		return
 	}
-	if failed {
+	if a.failed {
 		return
 	}
+	checkAbandonRace(t, i, a.sets, a.abandons, a.closed.Round, open)
+}
 
-	checkAbandonRace(t, i, sets, abandons, closed.Round, open)
+// abandonRacer is one channel of testAbandonRaces: U1's latte (delivered and abandoned
+// over and over), U1's newer mocha and a close, each a step the arrangements order.
+type abandonRacer struct {
+	t                      *testing.T
+	s                      orders.Store
+	c                      orders.Channel
+	i                      int
+	latte, mocha, closeReq orders.Request
+
+	mu             sync.Mutex
+	sets, abandons []orders.Result // every answer to a delivery of the latte, to Abandon
+	closed         orders.Result
+	failed         bool
+}
+
+// call records f's answer in into (nil: nowhere), an error as the channel's failure.
+func (a *abandonRacer) call(what string, f func() (orders.Result, error), into *[]orders.Result) orders.Result {
+	res, err := f()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err != nil {
+		a.t.Errorf("channel %d: %s: %v", a.i, what, err)
+		a.failed = true
+	} else if into != nil {
+		*into = append(*into, res)
+	}
+	return res
+}
+
+func (a *abandonRacer) setLatte() {
+	a.call("latte", func() (orders.Result, error) {
+		return a.s.SetOrder(context.Background(), a.c, order("U1", "latte", a.latte.At), a.latte, orders.NewRoundID(a.latte.At))
+	}, &a.sets)
+}
+
+func (a *abandonRacer) abandon() {
+	a.call("abandon", func() (orders.Result, error) {
+		return a.s.Abandon(context.Background(), a.c, orders.Target{User: "U1"}, a.latte)
+	}, &a.abandons)
+}
+
+func (a *abandonRacer) setMocha() {
+	a.call("mocha", func() (orders.Result, error) {
+		return a.s.SetOrder(context.Background(), a.c, order("U1", "mocha", a.mocha.At), a.mocha, orders.NewRoundID(a.mocha.At))
+	}, nil)
+}
+
+func (a *abandonRacer) closeIt() {
+	a.closed = a.call("close", func() (orders.Result, error) {
+		return a.s.CloseRound(context.Background(), a.c, a.closeReq, a.closeReq.At)
+	}, nil)
 }
 
 // raceWhile runs fns at once and, until they have all returned, each of polls over and
@@ -1035,6 +1060,27 @@ func checkAbandonRace(t *testing.T, i int, sets, abandons []orders.Result, close
 		t.Helper()
 		t.Errorf("channel %d (arrangement %d, the latte applied %d times, in %q): %s", i, i%3, applied, appliedIn, fmt.Sprintf(format, args...))
 	}
+	checkLatteAnswers(fail, applied, appliedIn, sets, abandons)
+	mochaIn := 0
+	for _, r := range []orders.Round{closed, open} {
+		switch items(r)["U1"] {
+		case "latte":
+			if r.ID != appliedIn {
+				fail("round %s holds the latte", r.ID)
+			}
+		case "mocha":
+			mochaIn++
+		}
+	}
+	if mochaIn != 1 {
+		fail("the mocha is in %d rounds (closed %v, open %v), want 1", mochaIn, items(closed), items(open))
+	}
+}
+
+// checkLatteAnswers checks every answer about the latte of checkAbandonRace: applied at
+// most once, and every other answer says so — replayed in its round — or, when it never
+// applied, fenced at most once and never replayed.
+func checkLatteAnswers(fail func(string, ...any), applied int, appliedIn string, sets, abandons []orders.Result) {
 	describe := func(res orders.Result) string {
 		return fmt.Sprintf("%v in round %q (no change %v)", res.Outcome, res.Round.ID, res.NoChange)
 	}
@@ -1067,20 +1113,6 @@ func checkAbandonRace(t *testing.T, i int, sets, abandons []orders.Result, close
 				fail("an answer about a latte that never applied: got %s", describe(res))
 			}
 		}
-	}
-	mochaIn := 0
-	for _, r := range []orders.Round{closed, open} {
-		switch items(r)["U1"] {
-		case "latte":
-			if r.ID != appliedIn {
-				fail("round %s holds the latte", r.ID)
-			}
-		case "mocha":
-			mochaIn++
-		}
-	}
-	if mochaIn != 1 {
-		fail("the mocha is in %d rounds (closed %v, open %v), want 1", mochaIn, items(closed), items(open))
 	}
 }
 
@@ -1275,44 +1307,15 @@ func testClickRaceClose(t *testing.T, s orders.Store) {
 }
 
 func clickRace(t *testing.T, s orders.Store, c orders.Channel, users int) {
-	ctx := context.Background()
 	r := mustSet(t, s, c, order("U-first", "opener", t0))
-	at := t0.Add(time.Second)
-	type answer struct {
-		user string
-		res  orders.Result
-		err  error
-	}
-	answers := make(chan answer, 2*users)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range users {
-		u := fmt.Sprintf("U%02d", i)
-		join := click(r.ID, at)
-		for range 2 { // two deliveries of each click
-			wg.Go(func() {
-				<-start
-				res, err := s.SetOrder(ctx, c, order(u, "opener", at), join, orders.NewRoundID(at))
-				answers <- answer{u, res, err}
-			})
-		}
-	}
-	var closed orders.Result
-	var closeErr error
-	wg.Go(func() {
-		<-start
-		closed, closeErr = s.CloseRound(ctx, c, click(r.ID, at), at)
-	})
-	close(start)
-	wg.Wait()
-	close(answers)
+	answers, closed, closeErr := raceClicksWithClose(s, c, r.ID, users)
 	if closeErr != nil {
 		t.Errorf("%s: close: %v", c, closeErr)
 		return
 	}
 	tally := items(closed.Round)
 	joined := map[string]bool{}
-	for a := range answers {
+	for _, a := range answers {
 		switch {
 		case errors.Is(a.err, orders.ErrStale):
 		case a.err != nil:
@@ -1331,9 +1334,51 @@ func clickRace(t *testing.T, s orders.Store, c orders.Channel, users int) {
 	if len(tally) != len(joined)+1 {
 		t.Errorf("%s: the final tally holds %d orders, want the opener and the %d acknowledged joins", c, len(tally), len(joined))
 	}
-	if open, err := s.OpenRound(ctx, c); !errors.Is(err, orders.ErrNoOpenRound) {
+	if open, err := s.OpenRound(context.Background(), c); !errors.Is(err, orders.ErrNoOpenRound) {
 		t.Errorf("%s: a join opened round %s with %v (%v)", c, open.ID, items(open), err)
 	}
+}
+
+// clickAnswer is the store's answer to one delivery of a user's join click.
+type clickAnswer struct {
+	user string
+	res  orders.Result
+	err  error
+}
+
+// raceClicksWithClose delivers users' join clicks on round rid twice each and a close
+// made on it, all at once, and returns every answer.
+func raceClicksWithClose(s orders.Store, c orders.Channel, rid string, users int) ([]clickAnswer, orders.Result, error) {
+	ctx := context.Background()
+	at := t0.Add(time.Second)
+	answers := make(chan clickAnswer, 2*users)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range users {
+		u := fmt.Sprintf("U%02d", i)
+		join := click(rid, at)
+		for range 2 { // two deliveries of each click
+			wg.Go(func() {
+				<-start
+				res, err := s.SetOrder(ctx, c, order(u, "opener", at), join, orders.NewRoundID(at))
+				answers <- clickAnswer{u, res, err}
+			})
+		}
+	}
+	var closed orders.Result
+	var closeErr error
+	wg.Go(func() {
+		<-start
+		closed, closeErr = s.CloseRound(ctx, c, click(rid, at), at)
+	})
+	close(start)
+	wg.Wait()
+	close(answers)
+	var out []clickAnswer
+	for a := range answers {
+		out = append(out, a)
+	}
+	return out, closed, closeErr
 }
 
 // closeBy closes the open round of c at at on behalf of user.
