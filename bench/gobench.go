@@ -28,7 +28,7 @@ type GoBench struct {
 // without bound and measure page faults) of the handlers that do not fsync tells how much
 // of their tail is garbage collection.
 var goBenchSuites = []struct{ dir, pkg, pattern, env string }{
-	{"lambdas", "./slack", ".", ""},
+	{"lambdas", "./slackio", ".", ""},
 	{"lambdas", "./handler", ".", ""},
 	{"lambdas", "./handler", "OrderList/store=tmpfs|OrderUpdate/store=tmpfs|Events/url_verification", "GOGC=800"},
 	{".", "./local/vtl", "Template", ""},

@@ -22,7 +22,7 @@ import (
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/handler"
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 	"github.com/orderbot/orderbot/lambdas/store/boltdb"
 	"github.com/orderbot/orderbot/local/gateway"
 	"github.com/orderbot/orderbot/local/slacksim"
@@ -88,7 +88,7 @@ func startLocalGateway(dir string) (*localGateway, error) {
 	}
 	deps := handler.Deps{
 		Orders:   &orders.Service{Store: store},
-		Verifier: slack.Verifier{Secret: []byte(coldSecret)},
+		Verifier: slackio.Verifier{Secret: []byte(coldSecret)},
 		Log:      slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
 	gw, err := gateway.New(handler.Handlers(deps), gateway.Options{Stage: "local", AccessLog: io.Discard})

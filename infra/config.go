@@ -12,7 +12,7 @@ import (
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack/i18n"
+	"github.com/orderbot/orderbot/lambdas/say/i18n"
 )
 
 // Context keys: `cdk.json` lists every one with its default, `cdk -c key=value` overrides

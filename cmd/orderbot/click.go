@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/local/slacksim"
@@ -20,7 +20,7 @@ import (
 // a button of it or submit it.
 const (
 	lastMessageFile = ".orderbot/last-message.json" // slacksim.Posted: the last message with buttons
-	lastViewFile    = ".orderbot/last-view.json"    // slackgo.View: the last modal opened
+	lastViewFile    = ".orderbot/last-view.json"    // slack.View: the last modal opened
 )
 
 // remember keeps a reply with buttons as the message the next --click clicks, and lists
@@ -97,7 +97,7 @@ func click(ctx context.Context, c *slacksim.Client, actionID, value string, wait
 
 // answers waits for the first answer on a click's response_url, then briefly for the
 // rest (the round message's update and the clicker's answer arrive together).
-func answers(ctx context.Context, client *http.Client, responseURL string, wait time.Duration) ([]slackgo.WebhookMessage, error) {
+func answers(ctx context.Context, client *http.Client, responseURL string, wait time.Duration) ([]slack.WebhookMessage, error) {
 	first, err := pollAnswers(ctx, client, responseURL, 1, wait)
 	if err != nil || len(first) == 0 {
 		if err == nil {
@@ -108,7 +108,7 @@ func answers(ctx context.Context, client *http.Client, responseURL string, wait 
 	return pollAnswers(ctx, client, responseURL, len(first)+1, 500*time.Millisecond)
 }
 
-func pollAnswers(ctx context.Context, client *http.Client, responseURL string, min int, wait time.Duration) ([]slackgo.WebhookMessage, error) {
+func pollAnswers(ctx context.Context, client *http.Client, responseURL string, min int, wait time.Duration) ([]slack.WebhookMessage, error) {
 	ctx, cancel := context.WithTimeout(ctx, wait+5*time.Second)
 	defer cancel()
 	u := fmt.Sprintf("%s?wait=%s&min=%d", responseURL, wait, min)
@@ -123,15 +123,15 @@ func pollAnswers(ctx context.Context, client *http.Client, responseURL string, m
 		return nil, fmt.Errorf("wait for the answer: %w", err)
 	}
 	defer resp.Body.Close()
-	var msgs []slackgo.WebhookMessage
+	var msgs []slack.WebhookMessage
 	if err := json.NewDecoder(resp.Body).Decode(&msgs); err != nil {
 		return nil, fmt.Errorf("wait for the answer: %w", err)
 	}
 	return msgs, nil
 }
 
-func webhookMsg(m slackgo.WebhookMessage) slackgo.Msg {
-	msg := slackgo.Msg{Text: m.Text, ResponseType: m.ResponseType, ReplaceOriginal: m.ReplaceOriginal}
+func webhookMsg(m slack.WebhookMessage) slack.Msg {
+	msg := slack.Msg{Text: m.Text, ResponseType: m.ResponseType, ReplaceOriginal: m.ReplaceOriginal}
 	if m.Blocks != nil {
 		msg.Blocks = *m.Blocks
 	}
@@ -139,7 +139,7 @@ func webhookMsg(m slackgo.WebhookMessage) slackgo.Msg {
 }
 
 // renderAnswer prints an answer on a response_url as Slack would show it.
-func renderAnswer(m slackgo.WebhookMessage) string {
+func renderAnswer(m slack.WebhookMessage) string {
 	msg := webhookMsg(m)
 	head := "[new message]"
 	if m.ReplaceOriginal {
@@ -181,7 +181,7 @@ func showModal(ctx context.Context, c *slacksim.Client) {
 
 // submit submits the last modal with text typed into its order field.
 func submit(ctx context.Context, c *slacksim.Client, text string, wait time.Duration) error {
-	var v slackgo.View
+	var v slack.View
 	if err := readJSON(lastViewFile, &v); err != nil {
 		return usageError("no modal to submit: send /order-update with no text first (%v)", err)
 	}

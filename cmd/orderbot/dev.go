@@ -19,8 +19,9 @@ import (
 	"github.com/orderbot/orderbot/lambdas/config"
 	"github.com/orderbot/orderbot/lambdas/handler"
 	"github.com/orderbot/orderbot/lambdas/orders"
+	"github.com/orderbot/orderbot/lambdas/say"
 	"github.com/orderbot/orderbot/lambdas/schedule"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 	"github.com/orderbot/orderbot/lambdas/store/boltdb"
 	"github.com/orderbot/orderbot/lambdas/store/faulty"
 	"github.com/orderbot/orderbot/local/awsfront"
@@ -178,13 +179,13 @@ func devScheduler(speed float64) *schedule.Local {
 // gateway's asynchronous invoke, as EventBridge Scheduler invokes the function in Lambda.
 func devGatewayWith(c config.Config, store orders.Store, secret string, quiet bool, web webAPI, sched *schedule.Local) (*gateway.Gateway, error) {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	messages, err := slack.NewMessages(c.Locale)
+	messages, err := say.NewMessages(c.Locale)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", api.EnvLocale, err)
 	}
 	deps := handler.Deps{
 		Orders:   &orders.Service{Store: store},
-		Verifier: slack.Verifier{Secret: []byte(secret)},
+		Verifier: slackio.Verifier{Secret: []byte(secret)},
 		Log:      log,
 		// Deferred answers go to this server's response_url endpoint.
 		LoopbackResponseURLs: true,
@@ -193,7 +194,7 @@ func devGatewayWith(c config.Config, store orders.Store, secret string, quiet bo
 		Zone: c.Zone, Reminder: c.Reminder,
 	}
 	if web.token != "" {
-		deps.Poster = slack.NewPoster(web.token, web.url)
+		deps.Poster = slackio.NewPoster(web.token, web.url)
 	}
 	opts := gateway.Options{Stage: "local", AccessLog: os.Stdout, RetryDelays: devRetryDelays}
 	if quiet {

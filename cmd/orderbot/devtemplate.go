@@ -15,10 +15,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/local/devstack"
 	"github.com/orderbot/orderbot/local/slacksim"
-	slackgo "github.com/slack-go/slack"
 )
 
 // devTemplate serves the synthesized template (package devstack): the API of the
@@ -47,7 +48,7 @@ func devTemplate(ctx context.Context, f devFlags, secret string, generated bool)
 	// Secrets Manager stand-in's secret, never into a function's environment.
 	token, slackAPI := devBotToken, ""
 	if w := webAPIOf(base); w.token != devBotToken {
-		token, slackAPI = w.token, cmp.Or(w.url, slackgo.APIURL)
+		token, slackAPI = w.token, cmp.Or(w.url, slack.APIURL)
 	}
 	var access io.Writer = os.Stdout
 	if f.quiet {

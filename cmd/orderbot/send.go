@@ -13,10 +13,10 @@ import (
 	"strings"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/say"
 	"github.com/orderbot/orderbot/local/slacksim"
 	"github.com/orderbot/orderbot/manifest"
 )
@@ -127,7 +127,7 @@ func isLocal(base string) bool {
 }
 
 func isWorkingOnIt(r *slacksim.Reply) bool {
-	return r.Msg != nil && slack.IsWorkingOnIt(r.Msg.Text)
+	return r.Msg != nil && say.IsWorkingOnIt(r.Msg.Text)
 }
 
 // deferredAnswer waits for the answer a deferred run posts to responseURL.
@@ -270,12 +270,12 @@ func followPosts(ctx context.Context, client *http.Client, responseURL string, n
 		return fmt.Errorf("follow response_url: %w", err)
 	}
 	defer resp.Body.Close()
-	var msgs []slackgo.WebhookMessage
+	var msgs []slack.WebhookMessage
 	if err := json.NewDecoder(resp.Body).Decode(&msgs); err != nil {
 		return fmt.Errorf("follow response_url: %w", err)
 	}
 	for _, m := range msgs {
-		msg := slackgo.Msg{ResponseType: m.ResponseType, Text: m.Text}
+		msg := slack.Msg{ResponseType: m.ResponseType, Text: m.Text}
 		if m.Blocks != nil {
 			msg.Blocks = *m.Blocks
 		}

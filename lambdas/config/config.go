@@ -34,7 +34,7 @@ import (
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/handler"
-	"github.com/orderbot/orderbot/lambdas/slack/i18n"
+	"github.com/orderbot/orderbot/lambdas/say/i18n"
 )
 
 // Config is a function's configuration.

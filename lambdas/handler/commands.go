@@ -7,21 +7,22 @@ import (
 	"strings"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/say"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 )
 
 // command verifies and decodes a slash command.
-func (d Deps) command(ev api.Event) (slackgo.SlashCommand, orders.Channel, error) {
+func (d Deps) command(ev api.Event) (slack.SlashCommand, orders.Channel, error) {
 	if err := d.verify(ev); err != nil {
-		return slackgo.SlashCommand{}, orders.Channel{}, err
+		return slack.SlashCommand{}, orders.Channel{}, err
 	}
-	cmd, err := slack.ParseCommand(ev.Body)
+	cmd, err := slackio.ParseCommand(ev.Body)
 	if err != nil {
-		return slackgo.SlashCommand{}, orders.Channel{}, api.BadRequest(err.Error(), err)
+		return slack.SlashCommand{}, orders.Channel{}, api.BadRequest(err.Error(), err)
 	}
 	return cmd, orders.Channel{Team: cmd.TeamID, Channel: cmd.ChannelID}, nil
 }
@@ -29,10 +30,10 @@ func (d Deps) command(ev api.Event) (slackgo.SlashCommand, orders.Channel, error
 // commandHandler is what every slash command's handler does before its own work: answer
 // Slack's ssl_check, verify and decode, and refuse a command that is not this route's —
 // a signed `/order-list close` posted to /order-update must not order "close".
-func (d Deps) commandHandler(function string, run func(context.Context, api.Event, slackgo.SlashCommand, orders.Channel, *slog.Logger) (*slackgo.Msg, error)) func(context.Context, api.Event) (*slackgo.Msg, error) {
+func (d Deps) commandHandler(function string, run func(context.Context, api.Event, slack.SlashCommand, orders.Channel, *slog.Logger) (*slack.Msg, error)) func(context.Context, api.Event) (*slack.Msg, error) {
 	route, _ := api.RouteFor(function)
-	return observe(d, function, func(ctx context.Context, ev api.Event, log *slog.Logger) (*slackgo.Msg, error) {
-		if !ev.Deferred && slack.IsSSLCheck(ev.Body) {
+	return observe(d, function, func(ctx context.Context, ev api.Event, log *slog.Logger) (*slack.Msg, error) {
+		if !ev.Deferred && slackio.IsSSLCheck(ev.Body) {
 			log.Info("ssl_check answered")
 			return nil, nil // an empty 200 (response.vtl renders a null reply as nothing)
 		}
@@ -51,13 +52,13 @@ func (d Deps) commandHandler(function string, run func(context.Context, api.Even
 // OrderUpdate handles /order-update: `<item>` sets or replaces, `cancel` withdraws, empty or
 // `help` shows usage. Keywords count in every language (`취소`, `도움말`) and only alone:
 // `cancel fee` is an item.
-func OrderUpdate(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
-	return d.commandHandler("order-update", func(ctx context.Context, ev api.Event, cmd slackgo.SlashCommand, ch orders.Channel, log *slog.Logger) (*slackgo.Msg, error) {
+func OrderUpdate(d Deps) func(context.Context, api.Event) (*slack.Msg, error) {
+	return d.commandHandler("order-update", func(ctx context.Context, ev api.Event, cmd slack.SlashCommand, ch orders.Channel, log *slog.Logger) (*slack.Msg, error) {
 		req := requestOf(ev)
 		t := task{function: "order-update", ev: ev, responseURL: cmd.ResponseURL, channel: cmd.ChannelID, user: cmd.UserID}
-		kw, rest := slack.ParseKeyword(cmd.Text)
+		kw, rest := say.ParseKeyword(cmd.Text)
 		if rest != "" {
-			kw = slack.NoKeyword // a keyword followed by more words is an item
+			kw = say.NoKeyword // a keyword followed by more words is an item
 		}
 		switch {
 		case strings.TrimSpace(cmd.Text) == "":
@@ -65,16 +66,16 @@ func OrderUpdate(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) 
 				return nil, nil // the modal is the answer: an empty 200
 			}
 			return d.Messages.Usage(cmd.Command, ""), nil
-		case kw == slack.KeywordHelp:
+		case kw == say.KeywordHelp:
 			return d.Messages.Usage(cmd.Command, ""), nil
-		case kw == slack.KeywordCancel:
-			t.op = func(ctx context.Context) (*slackgo.Msg, error) { return d.cancel(ctx, ch, cmd.UserID, req) }
-			t.giveUp = func(ctx context.Context) *slackgo.Msg {
+		case kw == say.KeywordCancel:
+			t.op = func(ctx context.Context) (*slack.Msg, error) { return d.cancel(ctx, ch, cmd.UserID, req) }
+			t.giveUp = func(ctx context.Context) *slack.Msg {
 				return d.abandonOrder(ctx, ch, cmd.UserID, req, d.Messages.WithdrawalNotSaved(), d.cancelReply)
 			}
-		case kw == slack.KeywordAgain:
-			t.op = func(ctx context.Context) (*slackgo.Msg, error) { return d.again(ctx, ch, cmd, req, log) }
-			t.giveUp = func(ctx context.Context) *slackgo.Msg {
+		case kw == say.KeywordAgain:
+			t.op = func(ctx context.Context) (*slack.Msg, error) { return d.again(ctx, ch, cmd, req, log) }
+			t.giveUp = func(ctx context.Context) *slack.Msg {
 				item, _ := d.lastOrder(ctx, ch, cmd.UserID)
 				return d.abandonOrder(ctx, ch, cmd.UserID, req, d.Messages.OrderNotSaved(item), d.setReply(item, req))
 			}
@@ -83,10 +84,10 @@ func OrderUpdate(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) 
 			if err != nil {
 				return d.Messages.Usage(cmd.Command, d.Messages.ItemProblem(err)), nil
 			}
-			t.op = func(ctx context.Context) (*slackgo.Msg, error) {
+			t.op = func(ctx context.Context) (*slack.Msg, error) {
 				return d.set(ctx, ch, cmd.UserID, cmd.UserName, item, req, log)
 			}
-			t.giveUp = func(ctx context.Context) *slackgo.Msg {
+			t.giveUp = func(ctx context.Context) *slack.Msg {
 				return d.abandonOrder(ctx, ch, cmd.UserID, req, d.Messages.OrderNotSaved(item), d.setReply(item, req))
 			}
 		}
@@ -98,8 +99,8 @@ func OrderUpdate(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) 
 const historyRounds = 5
 
 // history lists the channel's last closed rounds.
-func (d Deps) history(ch orders.Channel) func(context.Context) (*slackgo.Msg, error) {
-	return func(ctx context.Context) (*slackgo.Msg, error) {
+func (d Deps) history(ch orders.Channel) func(context.Context) (*slack.Msg, error) {
+	return func(ctx context.Context) (*slack.Msg, error) {
 		rounds, err := d.Orders.ClosedRounds(ctx, ch, historyRounds)
 		if err != nil {
 			return nil, api.Internal("list closed rounds", err)
@@ -109,7 +110,7 @@ func (d Deps) history(ch orders.Channel) func(context.Context) (*slackgo.Msg, er
 }
 
 // again orders, for the person, what they ordered in the channel's last closed round.
-func (d Deps) again(ctx context.Context, ch orders.Channel, cmd slackgo.SlashCommand, req orders.Request, log *slog.Logger) (*slackgo.Msg, error) {
+func (d Deps) again(ctx context.Context, ch orders.Channel, cmd slack.SlashCommand, req orders.Request, log *slog.Logger) (*slack.Msg, error) {
 	item, err := d.lastOrder(ctx, ch, cmd.UserID)
 	switch {
 	case err != nil:
@@ -141,7 +142,7 @@ const modalTimeout = 1500 * time.Millisecond
 // openOrderModal opens the order modal, offering the items of this channel's round, when
 // the function has Slack's Web API (a bot token). It reports false when it could not, and
 // the caller answers with the usage instead.
-func (d Deps) openOrderModal(ctx context.Context, ch orders.Channel, cmd slackgo.SlashCommand, log *slog.Logger) bool {
+func (d Deps) openOrderModal(ctx context.Context, ch orders.Channel, cmd slack.SlashCommand, log *slog.Logger) bool {
 	if d.Poster == nil || cmd.TriggerID == "" {
 		return false
 	}
@@ -153,7 +154,7 @@ func (d Deps) openOrderModal(ctx context.Context, ch orders.Channel, cmd slackgo
 			recent = append(recent, g.Item)
 		}
 	}
-	m := slack.ModalContext{Team: ch.Team, Channel: ch.Channel, ResponseURL: cmd.ResponseURL}
+	m := say.ModalContext{Team: ch.Team, Channel: ch.Channel, ResponseURL: cmd.ResponseURL}
 	if err := d.Poster.OpenView(ctx, cmd.TriggerID, d.Messages.OrderModal(m, recent)); err != nil {
 		log.Warn("order modal not opened: answering with the usage", "error", err.Error())
 		return false
@@ -162,7 +163,7 @@ func (d Deps) openOrderModal(ctx context.Context, ch orders.Channel, cmd slackgo
 	return true
 }
 
-func (d Deps) set(ctx context.Context, ch orders.Channel, user, userName, item string, req orders.Request, log *slog.Logger) (*slackgo.Msg, error) {
+func (d Deps) set(ctx context.Context, ch orders.Channel, user, userName, item string, req orders.Request, log *slog.Logger) (*slack.Msg, error) {
 	res, err := d.Orders.Set(ctx, ch, user, userName, item, req)
 	switch {
 	case errors.Is(err, orders.ErrRoundFull):
@@ -176,9 +177,9 @@ func (d Deps) set(ctx context.Context, ch orders.Channel, user, userName, item s
 }
 
 // setReply words the outcome of an order request.
-func (d Deps) setReply(item string, req orders.Request) func(orders.Result, string) *slackgo.Msg {
+func (d Deps) setReply(item string, req orders.Request) func(orders.Result, string) *slack.Msg {
 	m := d.Messages
-	return func(res orders.Result, user string) *slackgo.Msg {
+	return func(res orders.Result, user string) *slack.Msg {
 		switch {
 		case res.Outcome == orders.Superseded:
 			return m.Superseded(res.Round, user)
@@ -204,7 +205,7 @@ func holds(r orders.Round, user string, req orders.Request) bool {
 	return false
 }
 
-func (d Deps) cancel(ctx context.Context, ch orders.Channel, user string, req orders.Request) (*slackgo.Msg, error) {
+func (d Deps) cancel(ctx context.Context, ch orders.Channel, user string, req orders.Request) (*slack.Msg, error) {
 	res, err := d.Orders.Cancel(ctx, ch, user, req)
 	switch {
 	case errors.Is(err, orders.ErrNoOpenRound), errors.Is(err, orders.ErrNoOrder):
@@ -215,7 +216,7 @@ func (d Deps) cancel(ctx context.Context, ch orders.Channel, user string, req or
 	return d.cancelReply(res, user), nil
 }
 
-func (d Deps) cancelReply(res orders.Result, user string) *slackgo.Msg {
+func (d Deps) cancelReply(res orders.Result, user string) *slack.Msg {
 	switch {
 	case res.Outcome == orders.Superseded:
 		return d.Messages.Superseded(res.Round, user)
@@ -229,8 +230,8 @@ func (d Deps) cancelReply(res orders.Result, user string) *slackgo.Msg {
 
 // abandonOrder gives up on an order request for good, unless it has taken effect after
 // all: then the answer is what it did. notSaved is the answer when the abandon applied.
-func (d Deps) abandonOrder(ctx context.Context, ch orders.Channel, user string, req orders.Request, notSaved *slackgo.Msg,
-	reply func(orders.Result, string) *slackgo.Msg) *slackgo.Msg {
+func (d Deps) abandonOrder(ctx context.Context, ch orders.Channel, user string, req orders.Request, notSaved *slack.Msg,
+	reply func(orders.Result, string) *slack.Msg) *slack.Msg {
 	res, err := d.Orders.Abandon(ctx, ch, orders.Target{User: user}, req)
 	switch {
 	case errors.Is(err, orders.ErrRefused):
@@ -251,15 +252,15 @@ func (d Deps) abandonOrder(ctx context.Context, ch orders.Channel, user string, 
 //
 // It is also the schedule function (api.ScheduleFunction): a schedule firing (a round's
 // deadline, its reminder) arrives as an event with only Schedule set; see deadline.go.
-func OrderList(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
+func OrderList(d Deps) func(context.Context, api.Event) (*slack.Msg, error) {
 	scheduled := observe(d, "order-list", d.scheduled)
-	command := d.commandHandler("order-list", func(ctx context.Context, ev api.Event, cmd slackgo.SlashCommand, ch orders.Channel, log *slog.Logger) (*slackgo.Msg, error) {
+	command := d.commandHandler("order-list", func(ctx context.Context, ev api.Event, cmd slack.SlashCommand, ch orders.Channel, log *slog.Logger) (*slack.Msg, error) {
 		t := task{function: "order-list", ev: ev, responseURL: cmd.ResponseURL, channel: cmd.ChannelID, user: cmd.UserID}
-		kw, rest := slack.ParseKeyword(cmd.Text)
-		if kw == slack.KeywordClose && rest != "" {
-			arg := parseDeadline(d.Messages, rest, d.now(), d.zone())
-			if arg.problem != "" {
-				return d.Messages.Usage(cmd.Command, arg.problem), nil
+		kw, rest := say.ParseKeyword(cmd.Text)
+		if kw == say.KeywordClose && rest != "" {
+			arg := d.Messages.ParseDeadline(rest, d.now(), d.zone())
+			if arg.Problem != "" {
+				return d.Messages.Usage(cmd.Command, arg.Problem), nil
 			}
 			d.deadlineTask(&t, ev, cmd, ch, arg, log)
 			return d.within(ctx, t, log)
@@ -268,9 +269,9 @@ func OrderList(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
 			return d.Messages.UnknownArgument(cmd.Command, cmd.Text), nil
 		}
 		switch kw {
-		case slack.NoKeyword, slack.KeywordShare: // NoKeyword without rest: no text
-			share := kw == slack.KeywordShare
-			t.op = func(ctx context.Context) (*slackgo.Msg, error) {
+		case say.NoKeyword, say.KeywordShare: // NoKeyword without rest: no text
+			share := kw == say.KeywordShare
+			t.op = func(ctx context.Context) (*slack.Msg, error) {
 				r, err := d.Orders.Current(ctx, ch)
 				if err != nil {
 					return nil, api.Internal("list round", err)
@@ -280,11 +281,11 @@ func OrderList(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
 				}
 				return d.Messages.Round(d.inZone(r), share, false), nil
 			}
-			t.giveUp = func(context.Context) *slackgo.Msg { return d.Messages.NotRead() }
-		case slack.KeywordClose:
+			t.giveUp = func(context.Context) *slack.Msg { return d.Messages.NotRead() }
+		case say.KeywordClose:
 			req := requestOf(ev)
 			req.User = cmd.UserID // the round records who closed it
-			t.op = func(ctx context.Context) (*slackgo.Msg, error) {
+			t.op = func(ctx context.Context) (*slack.Msg, error) {
 				res, err := d.Orders.Close(ctx, ch, req)
 				switch {
 				case errors.Is(err, orders.ErrNoOpenRound):
@@ -299,7 +300,7 @@ func OrderList(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
 				}
 				return d.closeReply(res), nil
 			}
-			t.giveUp = func(ctx context.Context) *slackgo.Msg {
+			t.giveUp = func(ctx context.Context) *slack.Msg {
 				res, err := d.Orders.Abandon(ctx, ch, orders.Target{Close: true}, req)
 				switch {
 				case err != nil:
@@ -310,16 +311,16 @@ func OrderList(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
 				}
 				return d.closeReply(res)
 			}
-		case slack.KeywordHelp:
+		case say.KeywordHelp:
 			return d.Messages.Usage(cmd.Command, ""), nil
-		case slack.KeywordHistory:
-			t.op, t.giveUp = d.history(ch), func(context.Context) *slackgo.Msg { return d.Messages.NotRead() }
+		case say.KeywordHistory:
+			t.op, t.giveUp = d.history(ch), func(context.Context) *slack.Msg { return d.Messages.NotRead() }
 		default:
 			return d.Messages.UnknownArgument(cmd.Command, cmd.Text), nil
 		}
 		return d.within(ctx, t, log)
 	})
-	return func(ctx context.Context, ev api.Event) (*slackgo.Msg, error) {
+	return func(ctx context.Context, ev api.Event) (*slack.Msg, error) {
 		if ev.Schedule != nil {
 			return scheduled(ctx, ev)
 		}
@@ -327,7 +328,7 @@ func OrderList(d Deps) func(context.Context, api.Event) (*slackgo.Msg, error) {
 	}
 }
 
-func (d Deps) closeReply(res orders.Result) *slackgo.Msg {
+func (d Deps) closeReply(res orders.Result) *slack.Msg {
 	switch {
 	case res.NoChange:
 		return d.Messages.NoOpenRound() // the earlier delivery found no round to close

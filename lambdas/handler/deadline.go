@@ -6,192 +6,17 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
-	"regexp"
-	"slices"
-	"strconv"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/orders"
+	"github.com/orderbot/orderbot/lambdas/say"
 	"github.com/orderbot/orderbot/lambdas/schedule"
-	"github.com/orderbot/orderbot/lambdas/slack"
 )
-
-// deadlineArg is what `/order-list close <arg>` asks for: a deadline, or none (remove).
-type deadlineArg struct {
-	at      time.Time // zero: remove the deadline
-	problem string    // the argument could not be taken; the usage reply says why
-	// note names a choice the time of day left open (a daylight-saving gap or overlap),
-	// for the reply: never a silent shift (issue #21).
-	note string
-}
-
-// The patterns compile at the first `close <arg>`, not at every cold start: a cold
-// /order-list never needs them (issue #24).
-var (
-	// 11:30, 11:30pm, 11:30 PM, 11 pm, 11 p.m. (lower-cased before matching).
-	clockPattern = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$`)
-	})
-	// 11시, 11시 30분, 3시 반, 오후 3시, 오전 11시 30분.
-	clockPatternKo = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^(?:(오전|오후)\s*)?(\d{1,2})\s*시(?:\s*(?:(\d{1,2})\s*분|(반)))?$`)
-	})
-	durationPattern = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^(?:(\d+)\s*(?:h|hr|hrs|hour|hours|시간))?\s*(?:(\d+)\s*(?:m|min|mins|minute|minutes|분))?$`)
-	})
-	neverWords = map[string]bool{"never": true, "none": true, "off": true, "없음": true, "해제": true, "취소": true, "cancel": true}
-)
-
-// parseDeadline reads close's argument, in English or Korean: `never` (없음, 해제)
-// removes the deadline; `[at] 11:30` (11시 30분) is that time today in zone, refused
-// when it has passed; `[in] 20m` / `1h30m` (20분, 1시간 30분, optionally followed by 후 or
-// 뒤) is that long from now. A deadline is at most api.MaxDeadline ahead.
-func parseDeadline(m slack.Messages, arg string, now time.Time, zone *time.Location) deadlineArg {
-	s := strings.ToLower(strings.Join(strings.Fields(arg), " "))
-	if neverWords[s] {
-		return deadlineArg{}
-	}
-	var at time.Time
-	var note string
-	switch rest, isAt := strings.CutPrefix(s, "at "); {
-	case isClock(rest):
-		h, mi, twelve, ok := clockOf(rest)
-		if !ok {
-			return deadlineArg{problem: m.DeadlineProblem(arg)}
-		}
-		var past bool
-		at, note, past = today(m, h, mi, now, zone)
-		if past && twelve {
-			// 3시 said without 오전/오후 is read on a 12-hour clock, as it is spoken: the
-			// afternoon one once the morning one has passed (the reply shows which).
-			at, note, past = today(m, h+12, mi, now, zone)
-		}
-		if past {
-			return deadlineArg{problem: m.DeadlinePast(at, now)}
-		}
-	case isAt:
-		return deadlineArg{problem: m.DeadlineProblem(arg)}
-	default:
-		d, ok := parseDuration(s)
-		if !ok {
-			return deadlineArg{problem: m.DeadlineProblem(arg)}
-		}
-		at = now.Add(d).Truncate(time.Second)
-	}
-	if at.Sub(now) > api.MaxDeadline {
-		return deadlineArg{problem: m.DeadlineTooFar(api.MaxDeadline)}
-	}
-	return deadlineArg{at: at, note: note}
-}
-
-// isClock reports whether s is written as a time of day: with a colon or am/pm, or
-// Korean 시; a bare number is not (a duration without its unit is refused).
-func isClock(s string) bool {
-	if g := clockPattern().FindStringSubmatch(s); g != nil {
-		return g[2] != "" || g[3] != ""
-	}
-	return clockPatternKo().MatchString(s)
-}
-
-// clockOf reads a time of day as people write it, into 24-hour h:mi: 11:30, 11:30pm,
-// 11:30 PM, 12am (00:00), 12pm (noon), 11시 30분, 3시 반 (3:30), 오후 3시 (15:00), 오전 11시.
-// With am/pm (오전/오후) the hour is 1–12. twelve marks a Korean hour of 1–11 said
-// without 오전/오후, which may mean the afternoon.
-func clockOf(s string) (h, mi int, twelve, ok bool) {
-	var half string
-	var hs, ms string
-	if g := clockPattern().FindStringSubmatch(s); g != nil {
-		hs, ms, half = g[1], g[2], strings.ReplaceAll(g[3], ".", "")
-	} else if g := clockPatternKo().FindStringSubmatch(s); g != nil {
-		hs, ms, half = g[2], g[3], map[string]string{"오전": "am", "오후": "pm"}[g[1]]
-		if g[4] != "" {
-			ms = "30" // 반: half past
-		}
-		twelve = g[1] == ""
-	} else {
-		return 0, 0, false, false
-	}
-	h, _ = strconv.Atoi(hs)
-	if ms != "" {
-		mi, _ = strconv.Atoi(ms)
-	}
-	if half != "" {
-		if h < 1 || h > 12 {
-			return 0, 0, false, false
-		}
-		h %= 12
-		if half == "pm" {
-			h += 12
-		}
-	}
-	return h, mi, twelve && h >= 1 && h <= 11, h <= 23 && mi <= 59
-}
-
-// today is h:mi today in zone, the next one still ahead when the clocks fall back and it
-// comes twice, with a note naming the choice; past reports that it has gone by (at is
-// then the latest one). A time the clocks skip (spring forward) is read on the clock
-// before the change, which the note says: 02:30 becomes 03:30 EDT.
-func today(m slack.Messages, h, mi int, now time.Time, zone *time.Location) (at time.Time, note string, past bool) {
-	local := now.In(zone)
-	typed := fmt.Sprintf("%02d:%02d", h, mi)
-	times := wallTimes(local.Year(), local.Month(), local.Day(), h, mi, zone)
-	switch len(times) {
-	case 0:
-		before := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, zone)
-		_, off := before.Zone()
-		at = time.Date(local.Year(), local.Month(), local.Day(), h, mi, 0, 0, time.FixedZone("", off)).In(zone)
-		return at, m.DeadlineSkipped(typed, at, now), !at.After(now)
-	case 1:
-		return times[0], "", !times[0].After(now)
-	}
-	for i, t := range times {
-		if t.After(now) {
-			return t, m.DeadlineTwice(typed, t, times[1-i], now), false
-		}
-	}
-	return times[len(times)-1], "", true
-}
-
-// wallTimes are the instants that read h:mi on day y-mo-d in zone: one, none (the clocks
-// skip it) or two (they fall back over it), earliest first.
-func wallTimes(y int, mo time.Month, d, h, mi int, zone *time.Location) []time.Time {
-	guess := time.Date(y, mo, d, h, mi, 0, 0, zone)
-	var out []time.Time
-	for _, shift := range []time.Duration{-2 * time.Hour, -time.Hour, -30 * time.Minute, 0, 30 * time.Minute, time.Hour, 2 * time.Hour} {
-		t := guess.Add(shift).In(zone)
-		if t.Day() == d && t.Hour() == h && t.Minute() == mi && !slices.ContainsFunc(out, t.Equal) {
-			out = append(out, t)
-		}
-	}
-	slices.SortFunc(out, time.Time.Compare)
-	return out
-}
-
-func parseDuration(s string) (time.Duration, bool) {
-	s = strings.TrimPrefix(s, "in ")
-	for _, suffix := range []string{" 후", " 뒤", "후", "뒤"} {
-		s = strings.TrimSuffix(s, suffix)
-	}
-	g := durationPattern().FindStringSubmatch(strings.TrimSpace(s))
-	if g == nil || (g[1] == "" && g[2] == "") {
-		return 0, false
-	}
-	h, _ := strconv.Atoi(g[1])
-	mi, _ := strconv.Atoi(g[2])
-	if h > 48 || mi > 48*60 {
-		return 0, false
-	}
-	d := time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute
-	return d, d > 0
-}
 
 // now is the orders service's clock (a test's), else the wall clock.
 func (d Deps) now() time.Time {
@@ -218,11 +43,11 @@ func (d Deps) inZone(r orders.Round) orders.Round {
 
 // deadlineTask is `/order-list close <arg>`: set, replace or remove the round's
 // deadline, then schedule its close (and reminder) and delete the replaced one's.
-func (d Deps) deadlineTask(t *task, ev api.Event, cmd slackgo.SlashCommand, ch orders.Channel, arg deadlineArg, log *slog.Logger) {
+func (d Deps) deadlineTask(t *task, ev api.Event, cmd slack.SlashCommand, ch orders.Channel, arg say.Deadline, log *slog.Logger) {
 	req := requestOf(ev)
 	req.User = cmd.UserID
 	var unscheduled atomic.Bool // the last attempt could not create the schedules
-	t.op = func(ctx context.Context) (*slackgo.Msg, error) {
+	t.op = func(ctx context.Context) (*slack.Msg, error) {
 		before, err := d.Orders.Current(ctx, ch)
 		if err != nil {
 			return nil, api.Internal("read round", err)
@@ -230,28 +55,28 @@ func (d Deps) deadlineTask(t *task, ev api.Event, cmd slackgo.SlashCommand, ch o
 		// The schedules first, the deadline after (issue #21): a deadline is never saved
 		// that nothing will close. A schedule whose deadline was never saved finds the
 		// round's deadline set by another request, or none, when it fires and does nothing.
-		if !arg.at.IsZero() && !arg.at.After(d.now()) {
+		if !arg.At.IsZero() && !arg.At.After(d.now()) {
 			// A run delayed past the deadline it was to set: saved now, it would never fire.
-			return d.passedDeadline(ctx, ch, req, arg.at)
+			return d.passedDeadline(ctx, ch, req, arg.At)
 		}
-		if !arg.at.IsZero() {
-			if err := d.scheduleDeadline(ctx, ch, cmd, req, arg.at); err != nil {
+		if !arg.At.IsZero() {
+			if err := d.scheduleDeadline(ctx, ch, cmd, req, arg.At); err != nil {
 				unscheduled.Store(true)
 				return nil, api.Internal("schedule deadline", err)
 			}
 			unscheduled.Store(false)
 		}
-		res, err := d.Orders.SetDeadline(ctx, ch, arg.at, req)
+		res, err := d.Orders.SetDeadline(ctx, ch, arg.At, req)
 		switch {
 		case errors.Is(err, orders.ErrNoOpenRound):
-			if !arg.at.IsZero() {
+			if !arg.At.IsZero() {
 				d.unschedule(ctx, req.ID, log)
 			}
 			return d.Messages.NoOpenRound(), nil
 		case err != nil:
 			return nil, api.Internal("set deadline", err)
 		}
-		if !arg.at.IsZero() && res.Round.DeadlineBy != req.ID {
+		if !arg.At.IsZero() && res.Round.DeadlineBy != req.ID {
 			d.unschedule(ctx, req.ID, log) // superseded: its schedules are tidied away
 		}
 		if before.DeadlineBy != "" && before.DeadlineBy != res.Round.DeadlineBy {
@@ -260,10 +85,10 @@ func (d Deps) deadlineTask(t *task, ev api.Event, cmd slackgo.SlashCommand, ch o
 		log.Info("deadline set", "team", ch.Team, "channel", ch.Channel, "round", res.Round.ID,
 			"deadline", res.Round.Deadline, "outcome", res.Outcome.String())
 		var notes []string
-		if arg.note != "" {
-			notes = append(notes, arg.note)
+		if arg.Note != "" {
+			notes = append(notes, arg.Note)
 		}
-		if !arg.at.IsZero() && arg.at.Sub(req.At) >= api.ResponseURLValidity-respondTimeout {
+		if !arg.At.IsZero() && arg.At.Sub(req.At) >= api.ResponseURLValidity-respondTimeout {
 			// Past the command's response_url the tally goes with the bot token, which
 			// a private channel refuses until the bot is invited (issue #21, finding 3).
 			notes = append(notes, d.Messages.DeadlineInviteHint())
@@ -273,7 +98,7 @@ func (d Deps) deadlineTask(t *task, ev api.Event, cmd slackgo.SlashCommand, ch o
 		}
 		return d.deadlineReply(res.Round), nil
 	}
-	t.giveUp = func(ctx context.Context) *slackgo.Msg {
+	t.giveUp = func(ctx context.Context) *slack.Msg {
 		res, err := d.Orders.Abandon(ctx, ch, orders.Target{Deadline: true}, req)
 		switch {
 		case err != nil:
@@ -290,7 +115,7 @@ func (d Deps) deadlineTask(t *task, ev api.Event, cmd slackgo.SlashCommand, ch o
 
 // passedDeadline answers a deadline request whose time passed before it could be set: it
 // is given up for good (Abandon), unless an earlier delivery set it — then the round says.
-func (d Deps) passedDeadline(ctx context.Context, ch orders.Channel, req orders.Request, at time.Time) (*slackgo.Msg, error) {
+func (d Deps) passedDeadline(ctx context.Context, ch orders.Channel, req orders.Request, at time.Time) (*slack.Msg, error) {
 	res, err := d.Orders.Abandon(ctx, ch, orders.Target{Deadline: true}, req)
 	switch {
 	case err != nil:
@@ -302,7 +127,7 @@ func (d Deps) passedDeadline(ctx context.Context, ch orders.Channel, req orders.
 }
 
 // deadlineReply says what the round's deadline is now.
-func (d Deps) deadlineReply(r orders.Round) *slackgo.Msg {
+func (d Deps) deadlineReply(r orders.Round) *slack.Msg {
 	if r.Deadline.IsZero() || !r.Open() {
 		return d.Messages.DeadlineRemoved()
 	}
@@ -311,7 +136,7 @@ func (d Deps) deadlineReply(r orders.Round) *slackgo.Msg {
 
 // scheduleDeadline creates the close at `at` and, when there is time for it, the
 // reminder d.Reminder before. Names are the request's, so a repeat creates nothing new.
-func (d Deps) scheduleDeadline(ctx context.Context, ch orders.Channel, cmd slackgo.SlashCommand, req orders.Request, at time.Time) error {
+func (d Deps) scheduleDeadline(ctx context.Context, ch orders.Channel, cmd slack.SlashCommand, req orders.Request, at time.Time) error {
 	if d.Scheduler == nil {
 		return errors.New("no scheduler configured")
 	}
@@ -368,7 +193,7 @@ func derivedID(kind api.ScheduleKind, by string) string {
 // api.Event.IsScheduleOnly). Scheduler and Lambda deliver at least once, so the close is
 // a request of its own (derivedID) that the store applies once, only while the round's
 // deadline is still the one that fired, and the post is claimed like a deferred answer.
-func (d Deps) scheduled(ctx context.Context, ev api.Event, log *slog.Logger) (*slackgo.Msg, error) {
+func (d Deps) scheduled(ctx context.Context, ev api.Event, log *slog.Logger) (*slack.Msg, error) {
 	if !ev.IsScheduleOnly() {
 		return nil, api.BadRequest("schedule field alongside a request", nil)
 	}
@@ -423,7 +248,7 @@ func (d Deps) remind(ctx context.Context, ch orders.Channel, f api.ScheduleFire,
 // the deadline-setting command's response_url while Slack still takes it, else with the
 // bot token (chat.postMessage). With neither, the round is closed all the same and the
 // error is logged: someone's /order-list shows the tally.
-func (d Deps) postToChannel(ctx context.Context, id string, f api.ScheduleFire, msg *slackgo.Msg, log *slog.Logger) error {
+func (d Deps) postToChannel(ctx context.Context, id string, f api.ScheduleFire, msg *slack.Msg, log *slog.Logger) error {
 	urlOK := f.ResponseURL != "" && d.checkResponseURL(f.ResponseURL) == nil &&
 		d.now().Sub(f.SetAt) < api.ResponseURLValidity-respondTimeout
 	poster, botOK := d.Poster.(ChannelPoster)
@@ -472,12 +297,12 @@ func (d Deps) postToChannel(ctx context.Context, id string, f api.ScheduleFire, 
 // in that channel: not_in_channel (a public channel, without chat:write.public) or
 // channel_not_found (a private channel it was not invited to, which Slack does not reveal).
 func cannotPostIn(err error) bool {
-	var e slackgo.SlackErrorResponse
+	var e slack.SlackErrorResponse
 	return errors.As(err, &e) && (e.Err == "not_in_channel" || e.Err == "channel_not_found")
 }
 
 // ChannelPoster posts a message to a channel with the bot token (chat.postMessage); a
 // Poster that has it posts deadline messages once the command's response_url expired.
 type ChannelPoster interface {
-	PostMessage(ctx context.Context, channel string, msg *slackgo.Msg) (string, error)
+	PostMessage(ctx context.Context, channel string, msg *slack.Msg) (string, error)
 }

@@ -12,11 +12,11 @@ import (
 	"strconv"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 )
 
 // DefaultBudget is how long a command may take before it answers "working on it" and
@@ -91,8 +91,8 @@ type task struct {
 	ev       api.Event
 	// responseURL is where a deferred run answers: the command's or the click's.
 	responseURL string
-	op          func(context.Context) (*slackgo.Msg, error)
-	giveUp      func(context.Context) *slackgo.Msg
+	op          func(context.Context) (*slack.Msg, error)
+	giveUp      func(context.Context) *slack.Msg
 	// quiet hands over without a "working on it" reply: a click's HTTP answer is only an
 	// acknowledgement, and every message it causes goes to response_url.
 	quiet bool
@@ -105,7 +105,7 @@ type task struct {
 // authorised, not valid): nothing was written and retrying would change nothing, so the
 // person is told at once that it was not saved (giveUp) — never a success, never a 5xx.
 // Any other result passes through.
-func (t task) refusedAnswer(ctx context.Context, msg *slackgo.Msg, err error) (*slackgo.Msg, error) {
+func (t task) refusedAnswer(ctx context.Context, msg *slack.Msg, err error) (*slack.Msg, error) {
 	if errors.Is(err, orders.ErrRefused) && t.giveUp != nil {
 		return t.giveUp(ctx), nil
 	}
@@ -116,7 +116,7 @@ func (t task) refusedAnswer(ctx context.Context, msg *slackgo.Msg, err error) (*
 // result already on its way; only then does it hand the whole signed event to an
 // asynchronous invocation and answer "working on it". Whether a write happened is never
 // decided here: the deferred run asks the store, by the request's id.
-func (d Deps) within(ctx context.Context, t task, log *slog.Logger) (*slackgo.Msg, error) {
+func (d Deps) within(ctx context.Context, t task, log *slog.Logger) (*slack.Msg, error) {
 	if t.ev.Deferred {
 		return d.finish(ctx, t, log)
 	}
@@ -127,7 +127,7 @@ func (d Deps) within(ctx context.Context, t task, log *slog.Logger) (*slackgo.Ms
 	opCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type result struct {
-		msg *slackgo.Msg
+		msg *slack.Msg
 		err error
 	}
 	done := make(chan result, 1)
@@ -159,7 +159,7 @@ func (d Deps) within(ctx context.Context, t task, log *slog.Logger) (*slackgo.Ms
 	return r.msg, r.err
 }
 
-func (d Deps) handOver(ctx context.Context, t task, log *slog.Logger, why string) (*slackgo.Msg, error) {
+func (d Deps) handOver(ctx context.Context, t task, log *slog.Logger, why string) (*slack.Msg, error) {
 	ev := t.ev
 	ev.Deferred, ev.DeferredAt = true, time.Now()
 	payload, err := json.Marshal(ev)
@@ -191,7 +191,7 @@ func (d Deps) handOver(ctx context.Context, t task, log *slog.Logger, why string
 // gives up (giveUp records the request as abandoned, or finds it applied), and answers
 // through response_url either way. It returns an error — so that Lambda retries the run —
 // only when the answer could not be delivered.
-func (d Deps) finish(ctx context.Context, t task, log *slog.Logger) (*slackgo.Msg, error) {
+func (d Deps) finish(ctx context.Context, t task, log *slog.Logger) (*slack.Msg, error) {
 	if err := d.checkResponseURL(t.responseURL); err != nil {
 		// Not Slack's: drop it rather than have Lambda retry it (the synchronous path
 		// never hands such a request over).
@@ -207,7 +207,7 @@ func (d Deps) finish(ctx context.Context, t task, log *slog.Logger) (*slackgo.Ms
 	total := time.Until(deadline)
 	answerReserve := min(respondTimeout, total/5)
 	workUntil := deadline.Add(-answerReserve - min(giveUpReserve, total/10))
-	var msg *slackgo.Msg
+	var msg *slack.Msg
 	for attempt, backoff := 1, 100*time.Millisecond; ; attempt, backoff = attempt+1, min(2*backoff, 2*time.Second) {
 		actx, cancel := context.WithDeadline(ctx, minTime(workUntil, time.Now().Add(attemptTimeout)))
 		m, err := t.op(actx)
@@ -238,7 +238,7 @@ func (d Deps) finish(ctx context.Context, t task, log *slog.Logger) (*slackgo.Ms
 			return nil, api.Internal("deferred run", ctx.Err())
 		}
 	}
-	if !t.quiet && msg.ResponseType != slackgo.ResponseTypeInChannel {
+	if !t.quiet && msg.ResponseType != slack.ResponseTypeInChannel {
 		// A command's ephemeral answer takes the place of its "working on it".
 		replacing := *msg
 		replacing.ReplaceOriginal = true
@@ -260,7 +260,7 @@ func (d Deps) finish(ctx context.Context, t task, log *slog.Logger) (*slackgo.Ms
 //     the first's "sent" record, and takes over when the lease lapses without one;
 //   - when the store cannot say (an error), the answer is posted anyway: twice is better
 //     than never.
-func (d Deps) respondOnce(ctx context.Context, t task, msg *slackgo.Msg, log *slog.Logger) error {
+func (d Deps) respondOnce(ctx context.Context, t task, msg *slack.Msg, log *slog.Logger) error {
 	return d.postOnce(ctx, requestOf(t.ev).ID, func(ctx context.Context) error {
 		rctx, cancel := context.WithTimeout(ctx, respondTimeout) // within the run's deadline when shorter
 		defer cancel()
@@ -315,33 +315,33 @@ func (d Deps) postOnce(ctx context.Context, id string, post func(context.Context
 // modal submissions, deferred runs, deadlines): the URL is checked first — it comes from
 // the signed body, but only Slack's may ever receive a POST (issue #21, finding 4).
 // An error for which finalPost holds cannot be retried away.
-func (d Deps) respond(ctx context.Context, url string, msg *slackgo.Msg) error {
+func (d Deps) respond(ctx context.Context, url string, msg *slack.Msg) error {
 	if err := d.checkResponseURL(url); err != nil {
 		return fmt.Errorf("post to response_url: %w", err)
 	}
 	if d.Respond != nil {
 		return d.Respond(ctx, url, msg)
 	}
-	return slack.Respond(ctx, &http.Client{Timeout: respondTimeout}, url, msg)
+	return slackio.Respond(ctx, &http.Client{Timeout: respondTimeout}, url, msg)
 }
 
 // finalPost reports whether a response_url post failed for good: not Slack's URL, or
 // expired or used up (404). Retrying it — Lambda's retries, a hand-off — only repeats the
 // failure, so the answer goes through the bot token instead (tellInstead).
 func finalPost(err error) bool {
-	return errors.Is(err, slack.ErrResponseURL) || errors.Is(err, slack.ErrResponseURLGone)
+	return errors.Is(err, slackio.ErrResponseURL) || errors.Is(err, slackio.ErrResponseURLGone)
 }
 
 // EphemeralPoster shows a message to one person in a channel with the bot token
 // (chat.postEphemeral).
 type EphemeralPoster interface {
-	PostEphemeral(ctx context.Context, channel, user string, msg *slackgo.Msg) error
+	PostEphemeral(ctx context.Context, channel, user string, msg *slack.Msg) error
 }
 
 // tellInstead shows msg to the person who asked, with the bot token, when the
 // response_url cannot take it (finalPost). Without a bot token, or when that fails too,
 // it is logged: the work is done either way, and retrying would not reach anyone.
-func (d Deps) tellInstead(ctx context.Context, t task, msg *slackgo.Msg, why error, log *slog.Logger) {
+func (d Deps) tellInstead(ctx context.Context, t task, msg *slack.Msg, why error, log *slog.Logger) {
 	poster, ok := d.Poster.(EphemeralPoster)
 	if !ok || d.Poster == nil || t.channel == "" || t.user == "" {
 		log.Error("answer not delivered: response_url refused it for good and no bot token is configured", "error", why.Error())
@@ -363,7 +363,7 @@ func (d Deps) tellInstead(ctx context.Context, t task, msg *slackgo.Msg, why err
 }
 
 func (d Deps) checkResponseURL(u string) error {
-	return slack.CheckResponseURL(u, d.LoopbackResponseURLs)
+	return slackio.CheckResponseURL(u, d.LoopbackResponseURLs)
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -14,11 +14,11 @@ import (
 	"testing"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 )
 
 // slowStore delays every write, as a throttled DynamoDB would, and honours cancellation.
@@ -54,7 +54,7 @@ func (s *slowStore) CloseRound(ctx context.Context, ch orders.Channel, req order
 type responseURL struct {
 	srv  *httptest.Server
 	mu   sync.Mutex
-	msgs []slackgo.WebhookMessage
+	msgs []slack.WebhookMessage
 	got  chan struct{}
 }
 
@@ -62,7 +62,7 @@ func newResponseURL(t *testing.T) *responseURL {
 	r := &responseURL{got: make(chan struct{}, 10)}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		b, _ := io.ReadAll(req.Body)
-		var m slackgo.WebhookMessage
+		var m slack.WebhookMessage
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Errorf("decoding response_url body %s: got error %v, want nil", b, err)
 		}
@@ -77,7 +77,7 @@ func newResponseURL(t *testing.T) *responseURL {
 }
 
 // asyncInvoker plays Lambda's asynchronous invocation: JSON in, handler run later.
-func asyncInvoker(t *testing.T, handlers func() map[string]func(context.Context, api.Event) (*slackgo.Msg, error)) DeferFunc {
+func asyncInvoker(t *testing.T, handlers func() map[string]func(context.Context, api.Event) (*slack.Msg, error)) DeferFunc {
 	return func(_ context.Context, function string, payload []byte) error {
 		var ev api.Event
 		if err := json.Unmarshal(payload, &ev); err != nil {
@@ -99,11 +99,11 @@ func TestSlowStoreDefersAndLosesNothing(t *testing.T) {
 	f.deps.Orders = &orders.Service{Store: slow, Now: f.deps.Orders.Now}
 	f.deps.Budget = 100 * time.Millisecond
 	hooks := newResponseURL(t)
-	var hs map[string]func(context.Context, api.Event) (*slackgo.Msg, error)
-	f.deps.Deferrer = asyncInvoker(t, func() map[string]func(context.Context, api.Event) (*slackgo.Msg, error) { return hs })
-	hs = map[string]func(context.Context, api.Event) (*slackgo.Msg, error){"order-update": OrderUpdate(f.deps), "order-list": OrderList(f.deps)}
+	var hs map[string]func(context.Context, api.Event) (*slack.Msg, error)
+	f.deps.Deferrer = asyncInvoker(t, func() map[string]func(context.Context, api.Event) (*slack.Msg, error) { return hs })
+	hs = map[string]func(context.Context, api.Event) (*slack.Msg, error){"order-update": OrderUpdate(f.deps), "order-list": OrderList(f.deps)}
 
-	send := func(command, user, text string) (*slackgo.Msg, time.Duration) {
+	send := func(command, user, text string) (*slack.Msg, time.Duration) {
 		form := commandBody(command, user, text)
 		form = strings.Replace(form, "response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1%2F1%2Fx", "response_url="+hooks.srv.URL, 1)
 		start := time.Now()
@@ -114,7 +114,7 @@ func TestSlowStoreDefersAndLosesNothing(t *testing.T) {
 		}
 		return msg, time.Since(start)
 	}
-	await := func() slackgo.WebhookMessage {
+	await := func() slack.WebhookMessage {
 		t.Helper()
 		select {
 		case <-hooks.got:
@@ -127,7 +127,7 @@ func TestSlowStoreDefersAndLosesNothing(t *testing.T) {
 	}
 
 	msg, took := send("/order-update", "U1", "iced americano")
-	if !strings.Contains(msg.Text, "Working on it") || msg.ResponseType != slackgo.ResponseTypeEphemeral {
+	if !strings.Contains(msg.Text, "Working on it") || msg.ResponseType != slack.ResponseTypeEphemeral {
 		t.Fatalf("slow update: got reply %q (%s), want an ephemeral \"Working on it\"", msg.Text, msg.ResponseType)
 	}
 	if limit := f.deps.Budget + Grace + 250*time.Millisecond; took > limit {
@@ -146,7 +146,7 @@ func TestSlowStoreDefersAndLosesNothing(t *testing.T) {
 		t.Fatalf("slow close: got reply %q, want \"Working on it\"", msg.Text)
 	}
 	final = await()
-	if !strings.Contains(final.Text, "Round closed") || !strings.Contains(final.Text, "1× iced americano") || final.ResponseType != slackgo.ResponseTypeInChannel || final.ReplaceOriginal {
+	if !strings.Contains(final.Text, "Round closed") || !strings.Contains(final.Text, "1× iced americano") || final.ResponseType != slack.ResponseTypeInChannel || final.ReplaceOriginal {
 		t.Fatalf("deferred close: got %+v, want an in_channel \"Round closed\" tally with 1× iced americano, not replacing the original", final)
 	}
 	if r := f.openRound(t); r.ID != "" {
@@ -245,7 +245,7 @@ func TestDeferredRunRejectsForeignResponseURL(t *testing.T) {
 		{"http://[::1]:3000/x", true, true},
 		{"http://169.254.169.254/latest/meta-data", true, false},
 	} {
-		err := slack.CheckResponseURL(c.url, c.loopback)
+		err := slackio.CheckResponseURL(c.url, c.loopback)
 		if (err == nil) != c.ok {
 			t.Errorf("CheckResponseURL(%q, loopback %v): got %v, want ok %v", c.url, c.loopback, err, c.ok)
 		}
@@ -299,9 +299,9 @@ func TestDeferredRunRefusedAnswersNotSaved(t *testing.T) {
 	f.deps.Orders = &orders.Service{Store: slowRefusingStore{refusingStore{f.store}}, Now: f.deps.Orders.Now}
 	f.deps.Budget = 50 * time.Millisecond
 	hooks := newResponseURL(t)
-	var hs map[string]func(context.Context, api.Event) (*slackgo.Msg, error)
-	f.deps.Deferrer = asyncInvoker(t, func() map[string]func(context.Context, api.Event) (*slackgo.Msg, error) { return hs })
-	hs = map[string]func(context.Context, api.Event) (*slackgo.Msg, error){"order-update": OrderUpdate(f.deps)}
+	var hs map[string]func(context.Context, api.Event) (*slack.Msg, error)
+	f.deps.Deferrer = asyncInvoker(t, func() map[string]func(context.Context, api.Event) (*slack.Msg, error) { return hs })
+	hs = map[string]func(context.Context, api.Event) (*slack.Msg, error){"order-update": OrderUpdate(f.deps)}
 	form := strings.Replace(commandBody("/order-update", "U1", "latte"), "response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1%2F1%2Fx", "response_url="+hooks.srv.URL, 1)
 	msg, err := hs["order-update"](context.Background(), signed(form, now))
 	if err != nil || !strings.Contains(msg.Text, "Working on it") {

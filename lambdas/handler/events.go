@@ -7,7 +7,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/orderbot/orderbot/lambdas/api"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 )
 
 // mentionID is the event record of one message mentioning the bot.
@@ -29,7 +29,7 @@ func Events(d Deps) func(context.Context, api.Event) (EventReply, error) {
 		if err := d.verify(ev); err != nil {
 			return EventReply{}, err
 		}
-		e, err := slack.ParseEvent(ev.Body)
+		e, err := slackio.ParseEvent(ev.Body)
 		if err != nil {
 			return EventReply{}, api.BadRequest(err.Error(), err)
 		}

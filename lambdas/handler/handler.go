@@ -12,12 +12,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/orders"
+	"github.com/orderbot/orderbot/lambdas/say"
 	"github.com/orderbot/orderbot/lambdas/schedule"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 )
 
 // EventTTL is how long an event id is remembered. Slack retries three times within about
@@ -30,13 +31,13 @@ type WebAPI interface {
 	PostThread(ctx context.Context, channel, threadTS, text string) error
 	// OpenView opens a modal for the person whose command or click carried triggerID
 	// (views.open; Slack takes a trigger for 3 seconds).
-	OpenView(ctx context.Context, triggerID string, v slackgo.ModalViewRequest) error
+	OpenView(ctx context.Context, triggerID string, v slack.ModalViewRequest) error
 }
 
 // Deps is what the handlers need; main.go and the local gateway fill it.
 type Deps struct {
 	Orders   *orders.Service
-	Verifier slack.Verifier
+	Verifier slackio.Verifier
 	// Poster calls Slack's Web API; nil when no bot token is configured: mentions are
 	// logged, not answered, and /order-update alone answers with its usage, not a modal.
 	Poster WebAPI
@@ -45,14 +46,14 @@ type Deps struct {
 	// without a Deferrer commands always run to the end.
 	Deferrer Deferrer
 	Budget   time.Duration
-	// Respond posts a deferred answer to a response_url; slack.Respond when nil.
-	Respond func(ctx context.Context, responseURL string, msg *slackgo.Msg) error
+	// Respond posts a deferred answer to a response_url; slackio.Respond when nil.
+	Respond func(ctx context.Context, responseURL string, msg *slack.Msg) error
 	// LoopbackResponseURLs also accepts response_urls on this machine (local gateway,
 	// tests); in AWS only Slack's https://hooks.slack.com/ is.
 	LoopbackResponseURLs bool
 	// Messages words every message in the configured language (ORDERBOT_LOCALE); the
 	// zero value is English.
-	Messages slack.Messages
+	Messages say.Messages
 	// Scheduler creates and deletes the schedules of rounds' deadlines (the schedule
 	// function's only); nil: deadlines are refused.
 	Scheduler schedule.Scheduler
@@ -116,7 +117,7 @@ func (d Deps) verify(ev api.Event) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, slack.ErrNoSecret):
+	case errors.Is(err, slackio.ErrNoSecret):
 		return api.Internal("signing secret not configured", err)
 	default:
 		return api.Unauthorized(err.Error(), err)

@@ -18,7 +18,7 @@ import (
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/handler"
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 	"github.com/orderbot/orderbot/lambdas/store/boltdb"
 )
 
@@ -65,7 +65,7 @@ func benchDeps(b *testing.B, dir string) handler.Deps {
 	clock := func() time.Time { return benchNow }
 	return handler.Deps{
 		Orders:   &orders.Service{Store: s, Now: clock},
-		Verifier: slack.Verifier{Secret: benchSecret, Now: clock},
+		Verifier: slackio.Verifier{Secret: benchSecret, Now: clock},
 		// Production logs one JSON line per request at INFO; keep that cost in the numbers.
 		Log: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	}
@@ -76,7 +76,7 @@ func signedEvent(body []byte) api.Event {
 	return api.Event{
 		Body: body,
 		Headers: api.Headers{
-			Signature:   []byte(slack.Sign(benchSecret, ts, body)),
+			Signature:   []byte(slackio.Sign(benchSecret, ts, body)),
 			Timestamp:   []byte(ts),
 			ContentType: []byte(api.ContentTypeForm),
 		},

@@ -15,11 +15,11 @@ import (
 	"testing"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 	"github.com/orderbot/orderbot/lambdas/store/boltdb"
 )
 
@@ -39,10 +39,10 @@ type fakePoster struct {
 	posts []string
 	// modals opens views when set; otherwise views.open fails (no modal in the test).
 	modals bool
-	views  []slackgo.ModalViewRequest
+	views  []slack.ModalViewRequest
 }
 
-func (p *fakePoster) OpenView(_ context.Context, triggerID string, v slackgo.ModalViewRequest) error {
+func (p *fakePoster) OpenView(_ context.Context, triggerID string, v slack.ModalViewRequest) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.modals {
@@ -73,7 +73,7 @@ func newFixture(t *testing.T) *fixture {
 		poster: p,
 		deps: Deps{
 			Orders:   &orders.Service{Store: s, Now: clock},
-			Verifier: slack.Verifier{Secret: secret, Now: clock},
+			Verifier: slackio.Verifier{Secret: secret, Now: clock},
 			Poster:   p,
 			Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 			// Tests answer deferred work on an httptest server.
@@ -92,7 +92,7 @@ func signed(body string, ts time.Time) api.Event {
 	return api.Event{
 		Body: []byte(body),
 		Headers: api.Headers{
-			Signature: []byte(slack.Sign(secret, stamp, []byte(body))),
+			Signature: []byte(slackio.Sign(secret, stamp, []byte(body))),
 			Timestamp: []byte(stamp),
 		},
 		Context: api.Context{RequestID: "req-1", RequestTimeEpoch: strconv.FormatInt(ts.UnixMilli()+received.Add(1), 10)},
@@ -109,7 +109,7 @@ func commandBody(command, user, text string) string {
 	}.Encode()
 }
 
-func (f *fixture) update(t *testing.T, user, text string) *slackgo.Msg {
+func (f *fixture) update(t *testing.T, user, text string) *slack.Msg {
 	t.Helper()
 	msg, err := OrderUpdate(f.deps)(context.Background(), signed(commandBody("/order-update", user, text), now))
 	if err != nil {
@@ -118,7 +118,7 @@ func (f *fixture) update(t *testing.T, user, text string) *slackgo.Msg {
 	return msg
 }
 
-func (f *fixture) list(t *testing.T, user, text string) *slackgo.Msg {
+func (f *fixture) list(t *testing.T, user, text string) *slack.Msg {
 	t.Helper()
 	msg, err := OrderList(f.deps)(context.Background(), signed(commandBody("/order-list", user, text), now))
 	if err != nil {
@@ -139,7 +139,7 @@ func (f *fixture) openRound(t *testing.T) orders.Round {
 	return r
 }
 
-func wantText(t *testing.T, msg *slackgo.Msg, responseType string, parts ...string) {
+func wantText(t *testing.T, msg *slack.Msg, responseType string, parts ...string) {
 	t.Helper()
 	if msg.ResponseType != responseType {
 		t.Errorf("response_type: got %q, want %q (text %q)", msg.ResponseType, responseType, msg.Text)
@@ -168,38 +168,38 @@ func TestHandlersCoverRouteTable(t *testing.T) {
 
 func TestOrderRound(t *testing.T) {
 	f := newFixture(t)
-	wantText(t, f.update(t, "U1", "iced americano"), slackgo.ResponseTypeEphemeral, "*iced americano*", "1 order in this round")
-	wantText(t, f.update(t, "U2", "  Iced   Americano "), slackgo.ResponseTypeEphemeral, "2 orders")
-	wantText(t, f.update(t, "U3", "<b>&tea</b>"), slackgo.ResponseTypeEphemeral, "&lt;b&gt;&amp;tea&lt;/b&gt;", "3 orders")
-	wantText(t, f.update(t, "U3", "latte"), slackgo.ResponseTypeEphemeral, "*latte*", "3 orders")
+	wantText(t, f.update(t, "U1", "iced americano"), slack.ResponseTypeEphemeral, "*iced americano*", "1 order in this round")
+	wantText(t, f.update(t, "U2", "  Iced   Americano "), slack.ResponseTypeEphemeral, "2 orders")
+	wantText(t, f.update(t, "U3", "<b>&tea</b>"), slack.ResponseTypeEphemeral, "&lt;b&gt;&amp;tea&lt;/b&gt;", "3 orders")
+	wantText(t, f.update(t, "U3", "latte"), slack.ResponseTypeEphemeral, "*latte*", "3 orders")
 
-	wantText(t, f.list(t, "U1", ""), slackgo.ResponseTypeEphemeral,
+	wantText(t, f.list(t, "U1", ""), slack.ResponseTypeEphemeral,
 		"3 orders, 2 items", "2× iced americano — <@U1>, <@U2>", "1× latte — <@U3>")
-	wantText(t, f.list(t, "U1", "share"), slackgo.ResponseTypeInChannel, "2× iced americano")
+	wantText(t, f.list(t, "U1", "share"), slack.ResponseTypeInChannel, "2× iced americano")
 
-	wantText(t, f.update(t, "U2", "cancel"), slackgo.ResponseTypeEphemeral, "withdrawn", "2 orders left")
-	wantText(t, f.update(t, "U2", "CANCEL"), slackgo.ResponseTypeEphemeral, "nothing to cancel")
+	wantText(t, f.update(t, "U2", "cancel"), slack.ResponseTypeEphemeral, "withdrawn", "2 orders left")
+	wantText(t, f.update(t, "U2", "CANCEL"), slack.ResponseTypeEphemeral, "nothing to cancel")
 
-	wantText(t, f.list(t, "U1", "close"), slackgo.ResponseTypeInChannel, "Round closed", "1× iced americano — <@U1>", "1× latte — <@U3>")
+	wantText(t, f.list(t, "U1", "close"), slack.ResponseTypeInChannel, "Round closed", "1× iced americano — <@U1>", "1× latte — <@U3>")
 	if r := f.openRound(t); r.ID != "" {
 		t.Fatalf("open round after close: got %+v, want none", r)
 	}
-	wantText(t, f.list(t, "U1", "close"), slackgo.ResponseTypeEphemeral, "No open round")
-	wantText(t, f.list(t, "U1", ""), slackgo.ResponseTypeEphemeral, "No orders yet")
-	wantText(t, f.update(t, "U4", "mocha"), slackgo.ResponseTypeEphemeral, "1 order in this round")
+	wantText(t, f.list(t, "U1", "close"), slack.ResponseTypeEphemeral, "No open round")
+	wantText(t, f.list(t, "U1", ""), slack.ResponseTypeEphemeral, "No orders yet")
+	wantText(t, f.update(t, "U4", "mocha"), slack.ResponseTypeEphemeral, "1 order in this round")
 }
 
 func TestUsageRepliesStoreNothing(t *testing.T) {
 	f := newFixture(t)
 	for _, text := range []string{"", "   ", "help", "HELP", strings.Repeat("가", orders.MaxItemRunes+1), "bell\a", "tab\there"} {
 		msg := f.update(t, "U1", text)
-		wantText(t, msg, slackgo.ResponseTypeEphemeral, "/order-update <item>")
+		wantText(t, msg, slack.ResponseTypeEphemeral, "/order-update <item>")
 	}
 	if r := f.openRound(t); r.ID != "" {
 		t.Fatalf("open round after usage replies: got %+v, want none", r)
 	}
-	wantText(t, f.list(t, "U1", "bogus <x>"), slackgo.ResponseTypeEphemeral, "I don't know `bogus &lt;x&gt;`", "/order-list close")
-	wantText(t, f.update(t, "U1", strings.Repeat("가", orders.MaxItemRunes)), slackgo.ResponseTypeEphemeral, "1 order")
+	wantText(t, f.list(t, "U1", "bogus <x>"), slack.ResponseTypeEphemeral, "I don't know `bogus &lt;x&gt;`", "/order-list close")
+	wantText(t, f.update(t, "U1", strings.Repeat("가", orders.MaxItemRunes)), slack.ResponseTypeEphemeral, "1 order")
 }
 
 func TestItemTextArrivesIntact(t *testing.T) {
@@ -237,7 +237,7 @@ func TestRejectedRequestsChangeNothing(t *testing.T) {
 		{"missing fields", missing, api.CodeBadRequest},
 	}
 	for _, tc := range tests {
-		for name, h := range map[string]func(context.Context, api.Event) (*slackgo.Msg, error){"update": OrderUpdate(f.deps), "list": OrderList(f.deps)} {
+		for name, h := range map[string]func(context.Context, api.Event) (*slack.Msg, error){"update": OrderUpdate(f.deps), "list": OrderList(f.deps)} {
 			_, err := h(context.Background(), tc.ev)
 			if api.CodeOf(err) != tc.code || err == nil {
 				t.Errorf("%s %s: got error %v (code %q), want code %q", name, tc.name, err, api.CodeOf(err), tc.code)

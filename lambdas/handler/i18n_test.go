@@ -13,24 +13,25 @@ import (
 	"strings"
 	"testing"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/say"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 )
 
 // koFixture is a fixture whose handlers speak Korean (ORDERBOT_LOCALE=ko), recording
 // what they post to response_urls.
-func koFixture(t *testing.T) (*fixture, *[]*slackgo.Msg) {
+func koFixture(t *testing.T) (*fixture, *[]*slack.Msg) {
 	t.Helper()
 	f := newFixture(t)
-	m, err := slack.NewMessages("ko")
+	m, err := say.NewMessages("ko")
 	if err != nil {
 		t.Fatalf("NewMessages(ko): got error %v, want nil", err)
 	}
 	f.deps.Messages = m
-	var posts []*slackgo.Msg
-	f.deps.Respond = func(_ context.Context, _ string, msg *slackgo.Msg) error {
+	var posts []*slack.Msg
+	f.deps.Respond = func(_ context.Context, _ string, msg *slack.Msg) error {
 		posts = append(posts, msg)
 		return nil
 	}
@@ -41,7 +42,7 @@ func koFixture(t *testing.T) (*fixture, *[]*slackgo.Msg) {
 // Korean and one in English, help, an unknown argument, close and after.
 func TestKoreanRound(t *testing.T) {
 	f, _ := koFixture(t)
-	eph, ch := slackgo.ResponseTypeEphemeral, slackgo.ResponseTypeInChannel
+	eph, ch := slack.ResponseTypeEphemeral, slack.ResponseTypeInChannel
 	wantText(t, f.update(t, "U1", "아이스 아메리카노"), eph, "내 주문: *아이스 아메리카노* — 이번 취합의 주문은 1건이에요.")
 	wantText(t, f.update(t, "U2", "라떼"), eph, "주문은 2건이에요.")
 	wantText(t, f.update(t, "U3", "  아이스   아메리카노 "), eph, "주문은 3건이에요.")
@@ -80,12 +81,12 @@ func TestKeywordsInEitherLanguage(t *testing.T) {
 	for _, locale := range []string{"en", "ko"} {
 		t.Run(locale, func(t *testing.T) {
 			f := newFixture(t)
-			m, err := slack.NewMessages(locale)
+			m, err := say.NewMessages(locale)
 			if err != nil {
 				t.Fatal(err)
 			}
 			f.deps.Messages = m
-			eph := slackgo.ResponseTypeEphemeral
+			eph := slack.ResponseTypeEphemeral
 			for _, cancel := range []string{"cancel", "취소", "Cancel"} {
 				f.update(t, "U1", "latte")
 				wantText(t, f.update(t, "U1", cancel), eph, m.OrderCancelled(orders.Round{}).Text[:12])
@@ -106,12 +107,12 @@ func TestKeywordsInEitherLanguage(t *testing.T) {
 			}
 			wantText(t, f.update(t, "U3", "again please"), eph, "*again please*")
 			for _, share := range []string{"share", "공유"} {
-				if got := f.list(t, "U1", share); got.ResponseType != slackgo.ResponseTypeInChannel {
+				if got := f.list(t, "U1", share); got.ResponseType != slack.ResponseTypeInChannel {
 					t.Errorf("%q: got %s %q, want the round in the channel", share, got.ResponseType, got.Text)
 				}
 			}
 			closed := f.list(t, "U1", map[string]string{"en": "마감", "ko": "close"}[locale])
-			if closed.ResponseType != slackgo.ResponseTypeInChannel || f.openRound(t).ID != "" {
+			if closed.ResponseType != slack.ResponseTypeInChannel || f.openRound(t).ID != "" {
 				t.Errorf("close in the other language: got %s %q and round %+v, want the final tally", closed.ResponseType, closed.Text, f.openRound(t))
 			}
 		})
@@ -124,18 +125,18 @@ func TestKoreanClicksAndModal(t *testing.T) {
 	f, posts := koFixture(t)
 	f.update(t, "U1", "라떼")
 	shared := f.list(t, "U1", "공유")
-	join := koButton(t, shared, slack.ActionJoin)
+	join := koButton(t, shared, say.ActionJoin)
 	koClick(t, f, "U2", join)
 	if len(*posts) != 2 || !strings.Contains((*posts)[0].Text, "주문 취합 — 주문 2건, 메뉴 1개") || !strings.Contains((*posts)[1].Text, "내 주문: *라떼*") {
 		t.Fatalf("join: got posts %s, want the round updated and the Korean confirmation", postTexts(*posts))
 	}
 	*posts = nil
-	koClick(t, f, "U1", koButton(t, shared, slack.ActionClose))
+	koClick(t, f, "U1", koButton(t, shared, say.ActionClose))
 	if len(*posts) != 2 || !strings.Contains((*posts)[0].Text, "취합 마감 — 최종 집계: 주문 2건") || !strings.Contains((*posts)[1].Text, "취합을 마감했어요 (주문 2건)") {
 		t.Fatalf("close: got posts %s, want the final tally and the Korean confirmation", postTexts(*posts))
 	}
 	*posts = nil
-	koClick(t, f, "U3", koButton(t, shared, slack.ActionClose))
+	koClick(t, f, "U3", koButton(t, shared, say.ActionClose))
 	if len(*posts) != 1 || !strings.Contains((*posts)[0].Text, "이미 마감된 취합이라 바뀐 것은 없어요") {
 		t.Fatalf("stale click: got posts %s, want the Korean answer", postTexts(*posts))
 	}
@@ -145,11 +146,11 @@ func TestKoreanClicksAndModal(t *testing.T) {
 		t.Fatalf("/order-update alone: got %q, want the modal", msg.Text)
 	}
 	v := f.poster.views[len(f.poster.views)-1]
-	if err := slack.ValidateView(v); err != nil || v.Title.Text != "내 주문" || v.Submit.Text != "주문하기" || v.Close.Text != "취소" {
+	if err := slackio.ValidateView(v); err != nil || v.Title.Text != "내 주문" || v.Submit.Text != "주문하기" || v.Close.Text != "취소" {
 		t.Fatalf("modal: got %v, title %q, submit %q, close %q, want a valid Korean modal", err, v.Title.Text, v.Submit.Text, v.Close.Text)
 	}
 	reply, err := Interactive(f.deps)(context.Background(), signed(koSubmit("U2", v, " "), now))
-	if err != nil || reply == nil || reply.Errors[slack.BlockText] != "최근 메뉴를 고르거나 직접 입력해 주세요." {
+	if err != nil || reply == nil || reply.Errors[say.BlockText] != "최근 메뉴를 고르거나 직접 입력해 주세요." {
 		t.Fatalf("empty submission: got %+v, %v, want the Korean field error", reply, err)
 	}
 }
@@ -158,9 +159,9 @@ func TestKoreanClicksAndModal(t *testing.T) {
 // in Korean.
 func TestKoreanRepliesWithinBlockKitLimits(t *testing.T) {
 	f, _ := koFixture(t)
-	valid := func(what string, msg *slackgo.Msg, phrase string) {
+	valid := func(what string, msg *slack.Msg, phrase string) {
 		t.Helper()
-		if err := slack.Validate(msg); err != nil {
+		if err := slackio.Validate(msg); err != nil {
 			t.Fatalf("%s: Validate: got error %v, want nil", what, err)
 		}
 		if !strings.Contains(msg.Text, phrase) {
@@ -189,24 +190,13 @@ func TestKoreanRepliesWithinBlockKitLimits(t *testing.T) {
 	}
 }
 
-// TestHandlersWordThroughMessages: the handlers' code never calls slack's English-only
-// functions (english.go): every message goes through Deps.Messages.
+// TestHandlersWordThroughMessages: the handlers' code never words a message in a language
+// of its own choosing — no say.Messages{} (the zero value is English) and no
+// say.NewMessages: every message goes through Deps.Messages, the configured language.
 func TestHandlersWordThroughMessages(t *testing.T) {
 	fset := token.NewFileSet()
-	english, err := parser.ParseFile(fset, filepath.Join("..", "slack", "english.go"), nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	banned := map[string]bool{}
-	for _, d := range english.Decls {
-		if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv == nil {
-			banned[fn.Name.Name] = true
-		}
-	}
-	if len(banned) < 20 {
-		t.Fatalf("english.go: got %d functions, want the English messages (20 or more)", len(banned))
-	}
 	files, _ := filepath.Glob("*.go")
+	checked := 0
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
 			continue
@@ -215,18 +205,30 @@ func TestHandlersWordThroughMessages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		checked++
 		ast.Inspect(f, func(n ast.Node) bool {
-			if sel, ok := n.(*ast.SelectorExpr); ok {
-				if id, ok := sel.X.(*ast.Ident); ok && id.Name == "slack" && banned[sel.Sel.Name] {
-					t.Errorf("%s: got slack.%s, want d.Messages.%s (the configured language)", fset.Position(sel.Pos()), sel.Sel.Name, sel.Sel.Name)
-				}
+			var sel *ast.SelectorExpr
+			switch n := n.(type) {
+			case *ast.CompositeLit:
+				sel, _ = n.Type.(*ast.SelectorExpr)
+			case *ast.CallExpr:
+				sel, _ = n.Fun.(*ast.SelectorExpr)
+			}
+			if sel == nil {
+				return true
+			}
+			if id, ok := sel.X.(*ast.Ident); ok && id.Name == "say" && (sel.Sel.Name == "Messages" || sel.Sel.Name == "NewMessages") {
+				t.Errorf("%s: got say.%s, want d.Messages (the configured language)", fset.Position(sel.Pos()), sel.Sel.Name)
 			}
 			return true
 		})
 	}
+	if checked < 5 {
+		t.Fatalf("checked %d handler files, want every one (5 or more)", checked)
+	}
 }
 
-func blockTexts(msg *slackgo.Msg) string {
+func blockTexts(msg *slack.Msg) string {
 	b, _ := json.Marshal(msg.Blocks)
 	var s string
 	for _, part := range strings.Split(string(b), `"text":"`)[1:] {
@@ -238,7 +240,7 @@ func blockTexts(msg *slackgo.Msg) string {
 	return s
 }
 
-func postTexts(posts []*slackgo.Msg) string {
+func postTexts(posts []*slack.Msg) string {
 	var out []string
 	for _, p := range posts {
 		out = append(out, strconv.Quote(p.Text))
@@ -248,18 +250,18 @@ func postTexts(posts []*slackgo.Msg) string {
 
 type koBtn struct{ actionID, value string }
 
-func koButton(t *testing.T, msg *slackgo.Msg, kind string) koBtn {
+func koButton(t *testing.T, msg *slack.Msg, kind string) koBtn {
 	t.Helper()
 	for _, b := range msg.Blocks.BlockSet {
-		var btns []*slackgo.ButtonBlockElement
+		var btns []*slack.ButtonBlockElement
 		switch b := b.(type) {
-		case *slackgo.SectionBlock:
+		case *slack.SectionBlock:
 			if b.Accessory != nil && b.Accessory.ButtonElement != nil {
 				btns = append(btns, b.Accessory.ButtonElement)
 			}
-		case *slackgo.ActionBlock:
+		case *slack.ActionBlock:
 			for _, e := range b.Elements.ElementSet {
-				if btn, ok := e.(*slackgo.ButtonBlockElement); ok {
+				if btn, ok := e.(*slack.ButtonBlockElement); ok {
 					btns = append(btns, btn)
 				}
 			}
@@ -298,7 +300,7 @@ func koClick(t *testing.T, f *fixture, user string, b koBtn) {
 }
 
 // koSubmit is the order modal's view_submission with typed text.
-func koSubmit(user string, v slackgo.ModalViewRequest, typed string) string {
+func koSubmit(user string, v slack.ModalViewRequest, typed string) string {
 	payload, _ := json.Marshal(map[string]any{
 		"type": "view_submission", "api_app_id": "A1", "token": "legacy", "trigger_id": "1.2." + strconv.FormatInt(received.Add(1), 10),
 		"team": map[string]any{"id": "T1", "domain": "acme"},
@@ -306,7 +308,7 @@ func koSubmit(user string, v slackgo.ModalViewRequest, typed string) string {
 		"view": map[string]any{
 			"id": "V1", "type": "modal", "callback_id": v.CallbackID, "private_metadata": v.PrivateMetadata, "hash": "h",
 			"state": map[string]any{"values": map[string]any{
-				slack.BlockText: map[string]any{"text": map[string]any{"type": "plain_text_input", "value": typed}},
+				say.BlockText: map[string]any{"text": map[string]any{"type": "plain_text_input", "value": typed}},
 			}},
 		},
 		"response_urls": []any{},

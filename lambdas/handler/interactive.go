@@ -7,11 +7,12 @@ import (
 	"sync"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/say"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 )
 
 // clickPostTimeout bounds the response_url posts a click makes before it acknowledges;
@@ -22,20 +23,20 @@ const clickPostTimeout = 800 * time.Millisecond
 // (block_actions) and the order modal's submission (view_submission). Every message a
 // click causes goes to its response_url; the HTTP answer is an empty acknowledgement,
 // except a modal's field errors (response_action: errors).
-func Interactive(d Deps) func(context.Context, api.Event) (*slack.ViewResponse, error) {
-	return observe(d, "interactive", func(ctx context.Context, ev api.Event, log *slog.Logger) (*slack.ViewResponse, error) {
+func Interactive(d Deps) func(context.Context, api.Event) (*slackio.ViewResponse, error) {
+	return observe(d, "interactive", func(ctx context.Context, ev api.Event, log *slog.Logger) (*slackio.ViewResponse, error) {
 		if err := d.verify(ev); err != nil {
 			return nil, err
 		}
-		ic, err := slack.ParseInteraction(ev.Body)
+		ic, err := slackio.ParseInteraction(ev.Body)
 		switch {
-		case errors.Is(err, slack.ErrUnsupportedInteraction):
+		case errors.Is(err, slackio.ErrUnsupportedInteraction):
 			log.Info("interaction ignored", "reason", err.Error())
 			return nil, nil
 		case err != nil:
 			return nil, api.BadRequest(err.Error(), err)
 		}
-		if ic.Type == slackgo.InteractionTypeViewSubmission {
+		if ic.Type == slack.InteractionTypeViewSubmission {
 			return d.submit(ctx, ev, ic, log)
 		}
 		return nil, d.click(ctx, ev, ic, log)
@@ -45,9 +46,9 @@ func Interactive(d Deps) func(context.Context, api.Event) (*slack.ViewResponse, 
 // click acts on a round message's button: the store decides, by the click's request,
 // whether it already happened; the round message is replaced with the round as it is
 // now and the clicker gets an ephemeral confirmation.
-func (d Deps) click(ctx context.Context, ev api.Event, ic slackgo.InteractionCallback, log *slog.Logger) error {
+func (d Deps) click(ctx context.Context, ev api.Event, ic slack.InteractionCallback, log *slog.Logger) error {
 	ba := ic.ActionCallback.BlockActions[0]
-	a, err := slack.DecodeAction(ba.ActionID, ba.Value)
+	a, err := say.DecodeAction(ba.ActionID, ba.Value)
 	if err != nil {
 		return api.BadRequest(err.Error(), err)
 	}
@@ -55,10 +56,10 @@ func (d Deps) click(ctx context.Context, ev api.Event, ic slackgo.InteractionCal
 	log = log.With("action", a.Kind, "round", a.Round)
 	var (
 		mu     sync.Mutex
-		update *slackgo.Msg // replaces the round message; nil leaves it
+		update *slack.Msg // replaces the round message; nil leaves it
 	)
 	t := task{function: "interactive", ev: ev, responseURL: ic.ResponseURL, quiet: true, channel: c.ch.Channel, user: c.user}
-	t.op = func(ctx context.Context) (*slackgo.Msg, error) {
+	t.op = func(ctx context.Context) (*slack.Msg, error) {
 		reply, upd, err := d.act(ctx, c, log)
 		if err == nil && upd != nil && ev.Deferred {
 			// The message first, then the clicker's answer (which finish posts, once): a
@@ -71,7 +72,7 @@ func (d Deps) click(ctx context.Context, ev api.Event, ic slackgo.InteractionCal
 		mu.Unlock()
 		return reply, err
 	}
-	t.giveUp = func(ctx context.Context) *slackgo.Msg { return d.giveUpClick(ctx, c, log) }
+	t.giveUp = func(ctx context.Context) *slack.Msg { return d.giveUpClick(ctx, c, log) }
 	reply, err := d.within(ctx, t, log)
 	if err != nil || reply == nil {
 		return err // failed, or handed over to a deferred run (which answers)
@@ -84,20 +85,20 @@ func (d Deps) click(ctx context.Context, ev api.Event, ic slackgo.InteractionCal
 
 // updateMessage replaces the message a click's response_url belongs to. A failure is
 // only logged: the click has taken effect, and the message catches up with the next one.
-func (d Deps) updateMessage(ctx context.Context, responseURL string, msg *slackgo.Msg, log *slog.Logger) {
+func (d Deps) updateMessage(ctx context.Context, responseURL string, msg *slack.Msg, log *slog.Logger) {
 	ctx, cancel := context.WithTimeout(ctx, respondTimeout)
 	defer cancel()
-	if err := d.respond(ctx, responseURL, slack.LiveUpdate(msg)); err != nil {
+	if err := d.respond(ctx, responseURL, say.LiveUpdate(msg)); err != nil {
 		log.Warn("round message not updated", "error", err.Error())
 	}
 }
 
 // answerClick posts a click's update and, unless a deferred run already posted it (once),
 // its reply. A synchronous attempt that cannot post in time hands the click over.
-func (d Deps) answerClick(ctx context.Context, t task, reply, update *slackgo.Msg, log *slog.Logger) error {
-	msgs := []*slackgo.Msg{}
+func (d Deps) answerClick(ctx context.Context, t task, reply, update *slack.Msg, log *slog.Logger) error {
+	msgs := []*slack.Msg{}
 	if update != nil {
-		msgs = append(msgs, slack.LiveUpdate(update))
+		msgs = append(msgs, say.LiveUpdate(update))
 	}
 	if !t.ev.Deferred {
 		msgs = append(msgs, reply)
@@ -132,9 +133,9 @@ func (d Deps) answerClick(ctx context.Context, t task, reply, update *slackgo.Ms
 // submit sets the order the modal was submitted with. What the person entered is checked
 // first, synchronously, so that a problem shows in the modal; the order is then set like
 // a typed one, and the answer goes to the command's response_url.
-func (d Deps) submit(ctx context.Context, ev api.Event, ic slackgo.InteractionCallback, log *slog.Logger) (*slack.ViewResponse, error) {
+func (d Deps) submit(ctx context.Context, ev api.Event, ic slack.InteractionCallback, log *slog.Logger) (*slackio.ViewResponse, error) {
 	sub, err := d.Messages.ParseOrderSubmission(ic)
-	var fe *slack.FieldError
+	var fe *slackio.FieldError
 	switch {
 	case errors.As(err, &fe):
 		r := fe.Response()
@@ -145,10 +146,10 @@ func (d Deps) submit(ctx context.Context, ev api.Event, ic slackgo.InteractionCa
 	ch := orders.Channel{Team: sub.Context.Team, Channel: sub.Context.Channel}
 	req := requestOf(ev)
 	t := task{function: "interactive", ev: ev, responseURL: sub.Context.ResponseURL, quiet: true, channel: sub.Context.Channel, user: sub.User}
-	t.op = func(ctx context.Context) (*slackgo.Msg, error) {
+	t.op = func(ctx context.Context) (*slack.Msg, error) {
 		return d.set(ctx, ch, sub.User, ic.User.Name, sub.Item, req, log)
 	}
-	t.giveUp = func(ctx context.Context) *slackgo.Msg {
+	t.giveUp = func(ctx context.Context) *slack.Msg {
 		return d.abandonOrder(ctx, ch, sub.User, req, d.Messages.OrderNotSaved(sub.Item), d.setReply(sub.Item, req))
 	}
 	reply, err := d.within(ctx, t, log)
@@ -160,7 +161,7 @@ func (d Deps) submit(ctx context.Context, ev api.Event, ic slackgo.InteractionCa
 
 // clickOf is what a click asks for, and of whom.
 type clickReq struct {
-	action    slack.Action
+	action    say.Action
 	ch        orders.Channel
 	user      string
 	userName  string
@@ -168,7 +169,7 @@ type clickReq struct {
 	req       orders.Request
 }
 
-func clickOf(ic slackgo.InteractionCallback, a slack.Action, req orders.Request) clickReq {
+func clickOf(ic slack.InteractionCallback, a say.Action, req orders.Request) clickReq {
 	req.Round = a.Round
 	req.User = ic.User.ID // a close records who closed the round
 	return clickReq{
@@ -181,11 +182,11 @@ func clickOf(ic slackgo.InteractionCallback, a slack.Action, req orders.Request)
 // reply and the round message's update. The store decides, in the same conditional
 // write, whether that round is still open (req.Round) and whether the click already
 // took effect: a repeat is answered as the first delivery was, never as stale.
-func (d Deps) act(ctx context.Context, c clickReq, log *slog.Logger) (reply, update *slackgo.Msg, err error) {
+func (d Deps) act(ctx context.Context, c clickReq, log *slog.Logger) (reply, update *slack.Msg, err error) {
 	switch c.action.Kind {
-	case slack.ActionJoin:
+	case say.ActionJoin:
 		return d.join(ctx, c, log)
-	case slack.ActionCancel:
+	case say.ActionCancel:
 		res, err := d.Orders.Cancel(ctx, c.ch, c.user, c.req)
 		switch {
 		case errors.Is(err, orders.ErrStale):
@@ -203,7 +204,7 @@ func (d Deps) act(ctx context.Context, c clickReq, log *slog.Logger) (reply, upd
 
 // join orders the item the button names for the clicker, spelled as the round shows it.
 // The button carries only the item's key: an item nobody has any more is not ordered.
-func (d Deps) join(ctx context.Context, c clickReq, log *slog.Logger) (reply, update *slackgo.Msg, err error) {
+func (d Deps) join(ctx context.Context, c clickReq, log *slog.Logger) (reply, update *slack.Msg, err error) {
 	cur, err := d.Orders.Current(ctx, c.ch)
 	if err != nil {
 		return nil, nil, api.Internal("read round", err)
@@ -233,7 +234,7 @@ func (d Deps) join(ctx context.Context, c clickReq, log *slog.Logger) (reply, up
 	return reply, d.liveRound(ctx, c), nil
 }
 
-func (d Deps) closeByClick(ctx context.Context, c clickReq, log *slog.Logger) (reply, update *slackgo.Msg, err error) {
+func (d Deps) closeByClick(ctx context.Context, c clickReq, log *slog.Logger) (reply, update *slack.Msg, err error) {
 	res, err := d.Orders.Close(ctx, c.ch, c.req)
 	switch {
 	case errors.Is(err, orders.ErrStale), errors.Is(err, orders.ErrNoOpenRound):
@@ -254,7 +255,7 @@ func (d Deps) closeByClick(ctx context.Context, c clickReq, log *slog.Logger) (r
 
 // liveRound is the round message as it is now, or nil when it cannot be read (the click
 // has taken effect; the message catches up with the next click).
-func (d Deps) liveRound(ctx context.Context, c clickReq) *slackgo.Msg {
+func (d Deps) liveRound(ctx context.Context, c clickReq) *slack.Msg {
 	r, err := d.Orders.Current(ctx, c.ch)
 	if err != nil {
 		return nil
@@ -263,11 +264,11 @@ func (d Deps) liveRound(ctx context.Context, c clickReq) *slackgo.Msg {
 }
 
 // giveUpClick makes sure a click that kept failing never takes effect, and says so.
-func (d Deps) giveUpClick(ctx context.Context, c clickReq, log *slog.Logger) *slackgo.Msg {
+func (d Deps) giveUpClick(ctx context.Context, c clickReq, log *slog.Logger) *slack.Msg {
 	switch c.action.Kind {
-	case slack.ActionJoin:
+	case say.ActionJoin:
 		return d.abandonOrder(ctx, c.ch, c.user, c.req, d.Messages.OrderNotSaved(c.action.Key), d.setReply(c.action.Key, c.req))
-	case slack.ActionCancel:
+	case say.ActionCancel:
 		return d.abandonOrder(ctx, c.ch, c.user, c.req, d.Messages.WithdrawalNotSaved(), d.cancelReply)
 	}
 	res, err := d.Orders.Abandon(ctx, c.ch, orders.Target{Close: true}, c.req)

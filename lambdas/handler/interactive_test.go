@@ -9,10 +9,11 @@ import (
 	"sync"
 	"testing"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/say"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 )
 
 // posted records what the handlers post to response_urls.
@@ -23,10 +24,10 @@ type posted struct {
 
 type postedMsg struct {
 	url string
-	msg slackgo.Msg
+	msg slack.Msg
 }
 
-func (p *posted) respond(_ context.Context, u string, msg *slackgo.Msg) error {
+func (p *posted) respond(_ context.Context, u string, msg *slack.Msg) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.msgs = append(p.msgs, postedMsg{u, *msg})
@@ -54,18 +55,18 @@ func interactiveFixture(t *testing.T) (*fixture, *posted) {
 type clickable struct{ actionID, value, blockID string }
 
 // buttonsOf lists msg's buttons: section accessories and actions blocks' elements.
-func buttonsOf(msg *slackgo.Msg) []clickable {
+func buttonsOf(msg *slack.Msg) []clickable {
 	var out []clickable
 	for i, b := range msg.Blocks.BlockSet {
 		id := "b" + strconv.Itoa(i)
 		switch b := b.(type) {
-		case *slackgo.SectionBlock:
+		case *slack.SectionBlock:
 			if b.Accessory != nil && b.Accessory.ButtonElement != nil {
 				out = append(out, clickable{b.Accessory.ButtonElement.ActionID, b.Accessory.ButtonElement.Value, id})
 			}
-		case *slackgo.ActionBlock:
+		case *slack.ActionBlock:
 			for _, e := range b.Elements.ElementSet {
-				if btn, ok := e.(*slackgo.ButtonBlockElement); ok {
+				if btn, ok := e.(*slack.ButtonBlockElement); ok {
 					out = append(out, clickable{btn.ActionID, btn.Value, id})
 				}
 			}
@@ -76,7 +77,7 @@ func buttonsOf(msg *slackgo.Msg) []clickable {
 
 // button finds the button whose action_id starts with prefix and, for a join, whose
 // value names key.
-func button(t *testing.T, msg *slackgo.Msg, prefix, key string) clickable {
+func button(t *testing.T, msg *slack.Msg, prefix, key string) clickable {
 	t.Helper()
 	for _, b := range buttonsOf(msg) {
 		if strings.HasPrefix(b.actionID, prefix) && (key == "" || strings.Contains(b.value, strconv.Quote(key)[1:len(strconv.Quote(key))-1])) {
@@ -148,7 +149,7 @@ func wantPosts(t *testing.T, got []postedMsg, update, reply string) {
 		}
 		i++
 	}
-	if m := got[i].msg; m.ReplaceOriginal || m.ResponseType != slackgo.ResponseTypeEphemeral || !strings.Contains(m.Text, reply) {
+	if m := got[i].msg; m.ReplaceOriginal || m.ResponseType != slack.ResponseTypeEphemeral || !strings.Contains(m.Text, reply) {
 		t.Errorf("reply: got replace_original %v, %s, text %q; want a new ephemeral message containing %q", m.ReplaceOriginal, m.ResponseType, m.Text, reply)
 	}
 }
@@ -158,32 +159,32 @@ func TestClicksRunARound(t *testing.T) {
 	f.update(t, "U1", "Iced Latte")
 	shared := f.list(t, "U1", "share")
 
-	f.click(t, "U2", button(t, shared, slack.ActionJoin, "iced latte"), false)
+	f.click(t, "U2", button(t, shared, say.ActionJoin, "iced latte"), false)
 	if got := f.orderOf(t, "U2"); got != "Iced Latte" {
 		t.Fatalf("U2's order after +1 same: got %q, want %q (the round's spelling)", got, "Iced Latte")
 	}
 	wantPosts(t, p.take(), "2 orders", "*Iced Latte*")
 
 	// A double click: a second payload of the same button changes nothing more.
-	f.click(t, "U2", button(t, shared, slack.ActionJoin, "iced latte"), false)
+	f.click(t, "U2", button(t, shared, say.ActionJoin, "iced latte"), false)
 	if n := len(f.openRound(t).Orders); n != 2 {
 		t.Fatalf("orders after a double click: got %d, want 2", n)
 	}
 	wantPosts(t, p.take(), "2 orders", "*Iced Latte*")
 
-	f.click(t, "U2", button(t, shared, slack.ActionCancel, ""), false)
+	f.click(t, "U2", button(t, shared, say.ActionCancel, ""), false)
 	if got := f.orderOf(t, "U2"); got != "" {
 		t.Fatalf("U2's order after Cancel mine: got %q, want none", got)
 	}
 	wantPosts(t, p.take(), "1 order", "withdrawn")
 
-	f.click(t, "U3", button(t, shared, slack.ActionClose, ""), false)
+	f.click(t, "U3", button(t, shared, say.ActionClose, ""), false)
 	if r := f.openRound(t); r.ID != "" {
 		t.Fatalf("open round after Close round: got %s, want none", r.ID)
 	}
 	got := p.take()
 	wantPosts(t, got, "final tally", "You closed the round")
-	if got[0].msg.ResponseType != slackgo.ResponseTypeInChannel {
+	if got[0].msg.ResponseType != slack.ResponseTypeInChannel {
 		t.Errorf("final tally: got %s, want in_channel", got[0].msg.ResponseType)
 	}
 	if n := len(buttonsOf(&got[0].msg)); n != 0 {
@@ -199,7 +200,7 @@ func TestClickOnAClosedRoundChangesNothing(t *testing.T) {
 	shared := f.list(t, "U1", "share")
 	f.list(t, "U1", "close")
 
-	for _, b := range []clickable{button(t, shared, slack.ActionJoin, "mocha"), button(t, shared, slack.ActionCancel, ""), button(t, shared, slack.ActionClose, "")} {
+	for _, b := range []clickable{button(t, shared, say.ActionJoin, "mocha"), button(t, shared, say.ActionCancel, ""), button(t, shared, say.ActionClose, "")} {
 		f.click(t, "U2", b, false)
 		if r := f.openRound(t); r.ID != "" {
 			t.Fatalf("%s on a closed round: got round %s opened with %+v, want no open round", b.actionID, r.ID, r.Orders)
@@ -209,7 +210,7 @@ func TestClickOnAClosedRoundChangesNothing(t *testing.T) {
 
 	// And a round opened since is not the message's round either.
 	f.update(t, "U3", "tea")
-	f.click(t, "U2", button(t, shared, slack.ActionClose, ""), false)
+	f.click(t, "U2", button(t, shared, say.ActionClose, ""), false)
 	if r := f.openRound(t); r.ID == "" || len(r.Orders) != 1 {
 		t.Fatalf("round after a stale close click: got %+v, want the new round open with U3's tea", r)
 	}
@@ -220,7 +221,7 @@ func TestClickOnEphemeralListingClosesIntoTheChannel(t *testing.T) {
 	f, p := interactiveFixture(t)
 	f.update(t, "U1", "chai")
 	listing := f.list(t, "U1", "")
-	f.click(t, "U1", button(t, listing, slack.ActionClose, ""), true)
+	f.click(t, "U1", button(t, listing, say.ActionClose, ""), true)
 	got := p.take()
 	if len(got) != 2 {
 		t.Fatalf("posts: got %d %+v, want the listing replaced and the tally posted anew", len(got), got)
@@ -228,7 +229,7 @@ func TestClickOnEphemeralListingClosesIntoTheChannel(t *testing.T) {
 	if m := got[0].msg; !m.ReplaceOriginal || !strings.Contains(m.Text, "You closed the round") {
 		t.Errorf("listing: got replace_original %v, text %q; want it replaced with the confirmation", m.ReplaceOriginal, m.Text)
 	}
-	if m := got[1].msg; m.ReplaceOriginal || m.ResponseType != slackgo.ResponseTypeInChannel || !strings.Contains(m.Text, "final tally") {
+	if m := got[1].msg; m.ReplaceOriginal || m.ResponseType != slack.ResponseTypeInChannel || !strings.Contains(m.Text, "final tally") {
 		t.Errorf("tally: got replace_original %v, %s, text %q; want a new in_channel final tally", m.ReplaceOriginal, m.ResponseType, m.Text)
 	}
 }
@@ -237,11 +238,11 @@ func TestRefusedInteractionsChangeNothing(t *testing.T) {
 	f, p := interactiveFixture(t)
 	f.update(t, "U1", "latte")
 	shared := f.list(t, "U1", "share")
-	join := button(t, shared, slack.ActionJoin, "latte")
+	join := button(t, shared, say.ActionJoin, "latte")
 	body := clickBody("U2", join, false)
 
 	forged := signed(body, now)
-	forged.Headers.Signature = []byte(slack.Sign([]byte("not-the-secret"), string(forged.Headers.Timestamp), forged.Body))
+	forged.Headers.Signature = []byte(slackio.Sign([]byte("not-the-secret"), string(forged.Headers.Timestamp), forged.Body))
 	stale := signed(body, now.Add(-6*60e9))
 	tampered := signed(body, now)
 	tampered.Body = []byte(strings.Replace(body, "U2", "U9", 1))
@@ -282,7 +283,7 @@ func TestRefusedInteractionsChangeNothing(t *testing.T) {
 }
 
 // submitBody is the view_submission of the order modal v with typed text.
-func submitBody(user string, v slackgo.ModalViewRequest, typed string) string {
+func submitBody(user string, v slack.ModalViewRequest, typed string) string {
 	payload := map[string]any{
 		"type": "view_submission", "api_app_id": "A1", "token": "legacy", "trigger_id": "1.2." + strconv.FormatInt(received.Add(1), 10),
 		"team": map[string]any{"id": "T1", "domain": "acme"},
@@ -290,7 +291,7 @@ func submitBody(user string, v slackgo.ModalViewRequest, typed string) string {
 		"view": map[string]any{
 			"id": "V1", "type": "modal", "callback_id": v.CallbackID, "private_metadata": v.PrivateMetadata, "hash": "h",
 			"state": map[string]any{"values": map[string]any{
-				slack.BlockText: map[string]any{"text": map[string]any{"type": "plain_text_input", "value": typed}},
+				say.BlockText: map[string]any{"text": map[string]any{"type": "plain_text_input", "value": typed}},
 			}},
 		},
 		"response_urls": []any{},
@@ -313,7 +314,7 @@ func TestOrderModal(t *testing.T) {
 		t.Fatalf("views opened: got %d, want 1", len(f.poster.views))
 	}
 	v := f.poster.views[0]
-	if err := slack.ValidateView(v); err != nil {
+	if err := slackio.ValidateView(v); err != nil {
 		t.Fatalf("modal: got invalid view %v, want a valid one", err)
 	}
 	if !strings.Contains(mustJSON(t, v), "flat white") {
@@ -321,8 +322,8 @@ func TestOrderModal(t *testing.T) {
 	}
 
 	reply, err := Interactive(f.deps)(context.Background(), signed(submitBody("U2", v, "  "), now))
-	if err != nil || reply == nil || reply.ResponseAction != "errors" || reply.Errors[slack.BlockText] == "" {
-		t.Fatalf("empty submission: got %+v, %v; want field errors under %s", reply, err, slack.BlockText)
+	if err != nil || reply == nil || reply.ResponseAction != "errors" || reply.Errors[say.BlockText] == "" {
+		t.Fatalf("empty submission: got %+v, %v; want field errors under %s", reply, err, say.BlockText)
 	}
 	if reply, err := Interactive(f.deps)(context.Background(), signed(submitBody("U2", v, "oat latte"), now)); reply != nil || err != nil {
 		t.Fatalf("submission: got %+v, %v; want the modal closed", reply, err)

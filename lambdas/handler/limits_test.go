@@ -6,10 +6,10 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 )
 
 // maximalItem is the i-th of orders.MaxOrders distinct items of orders.MaxItemRunes runes,
@@ -33,9 +33,9 @@ func maximalItem(i int) string {
 // longest arguments, and checks every reply against Slack's Block Kit limits.
 func TestRepliesWithinBlockKitLimits(t *testing.T) {
 	f := newFixture(t)
-	valid := func(what string, msg *slackgo.Msg, phrases ...string) {
+	valid := func(what string, msg *slack.Msg, phrases ...string) {
 		t.Helper()
-		if err := slack.Validate(msg); err != nil {
+		if err := slackio.Validate(msg); err != nil {
 			t.Fatalf("%s: Validate: got error %v, want nil", what, err)
 		}
 		for _, p := range phrases {
@@ -71,14 +71,14 @@ func TestRepliesWithinBlockKitLimits(t *testing.T) {
 
 	closed := f.list(t, users[0], "close")
 	valid("close", closed, "Round closed — final tally")
-	if closed.ResponseType != slackgo.ResponseTypeInChannel {
-		t.Fatalf("final tally response_type: got %q, want %q", closed.ResponseType, slackgo.ResponseTypeInChannel)
+	if closed.ResponseType != slack.ResponseTypeInChannel {
+		t.Fatalf("final tally response_type: got %q, want %q", closed.ResponseType, slack.ResponseTypeInChannel)
 	}
 	// The blocks cannot hold 250 items of 1,000 characters; the text fallback still names
 	// everyone, with items shortened.
 	for _, u := range users {
 		if !strings.Contains(closed.Text, "<@"+u+">") {
-			t.Fatalf("final tally's text (%d characters): got no mention of %s, want <@%s>", slack.Chars(closed.Text), u, u)
+			t.Fatalf("final tally's text (%d characters): got no mention of %s, want <@%s>", slackio.Chars(closed.Text), u, u)
 		}
 	}
 	valid("close again", f.list(t, users[0], "close"), "No open round")

@@ -4,12 +4,12 @@ import (
 	"context"
 	"net/http"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/config"
 	"github.com/orderbot/orderbot/lambdas/handler"
 	"github.com/orderbot/orderbot/lambdas/schedule"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 )
 
 // deadlines configures rounds' deadlines from the configuration: every function gets the
@@ -27,15 +27,15 @@ func deadlines(d *handler.Deps, c config.Config) {
 
 // PostEphemeral shows msg to user in channel with the current bot token: the answer
 // when a response_url refuses it for good (expired, used up).
-func (p *livePoster) PostEphemeral(ctx context.Context, channel, user string, msg *slackgo.Msg) error {
-	return p.withToken(ctx, func(sp *slack.Poster) error { return sp.PostEphemeral(ctx, channel, user, msg) })
+func (p *livePoster) PostEphemeral(ctx context.Context, channel, user string, msg *slack.Msg) error {
+	return p.withToken(ctx, func(sp *slackio.Poster) error { return sp.PostEphemeral(ctx, channel, user, msg) })
 }
 
 // PostMessage posts to a channel with the current bot token (a deadline's tally once the
 // command's response_url has expired).
-func (p *livePoster) PostMessage(ctx context.Context, channel string, msg *slackgo.Msg) (string, error) {
+func (p *livePoster) PostMessage(ctx context.Context, channel string, msg *slack.Msg) (string, error) {
 	var ts string
-	err := p.withToken(ctx, func(sp *slack.Poster) error {
+	err := p.withToken(ctx, func(sp *slackio.Poster) error {
 		var err error
 		ts, err = sp.PostMessage(ctx, channel, msg)
 		return err

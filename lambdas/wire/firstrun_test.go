@@ -22,7 +22,7 @@ import (
 	"github.com/orderbot/orderbot/lambdas/config"
 	"github.com/orderbot/orderbot/lambdas/handler"
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 	"github.com/orderbot/orderbot/lambdas/store/boltdb"
 	"github.com/orderbot/orderbot/lambdas/syncbuf"
 )
@@ -198,7 +198,7 @@ func (f *function) event(secret, body string) api.Event {
 	stamp := strconv.FormatInt(f.clock.Now().Unix(), 10)
 	return api.Event{
 		Body:    []byte(body),
-		Headers: api.Headers{Signature: []byte(slack.Sign([]byte(secret), stamp, []byte(body))), Timestamp: []byte(stamp)},
+		Headers: api.Headers{Signature: []byte(slackio.Sign([]byte(secret), stamp, []byte(body))), Timestamp: []byte(stamp)},
 		Context: api.Context{RequestID: "req-1", RequestTimeEpoch: strconv.FormatInt(f.clock.Now().UnixMilli(), 10)},
 	}
 }
@@ -265,7 +265,7 @@ func TestFirstRunSecretFilledInLater(t *testing.T) {
 				t.Fatalf("GetSecretValue calls within the interval of the cold start: got %d, want 0", got)
 			}
 
-			f.clock.Add(slack.DefaultRefreshInterval)
+			f.clock.Add(slackio.DefaultRefreshInterval)
 			reply, err := f.urlVerification(signing)
 			if err != nil || reply.Challenge != challenge {
 				t.Fatalf("url_verification after the interval: got %+v, %v, want the challenge", reply, err)
@@ -306,7 +306,7 @@ func TestFirstRunBotTokenFilledInLater(t *testing.T) {
 		t.Fatalf("log: got %s, want the unanswered mention explained", f.logs.String())
 	}
 	f.sm.put(secretJSON(signing, botToken))
-	f.clock.Add(slack.DefaultRefreshInterval)
+	f.clock.Add(slackio.DefaultRefreshInterval)
 	if err := f.mention(signing, "Ev2"); err != nil {
 		t.Fatalf("mention after the token is put: got %v, want nil", err)
 	}
@@ -317,7 +317,7 @@ func TestFirstRunBotTokenFilledInLater(t *testing.T) {
 	// The app is reinstalled: Slack refuses the old token, the secret has a new one.
 	f.slack.accept(botToken2)
 	f.sm.put(secretJSON(signing, botToken2))
-	f.clock.Add(slack.DefaultRefreshInterval)
+	f.clock.Add(slackio.DefaultRefreshInterval)
 	if err := f.mention(signing, "Ev3"); err != nil {
 		t.Fatalf("mention after the token is rotated: got %v, want nil", err)
 	}
@@ -333,7 +333,7 @@ func TestFirstRunBotTokenFilledInLater(t *testing.T) {
 // (b) A flood of forged requests re-reads the secret at most once per interval.
 func TestForgedFloodReadsOncePerInterval(t *testing.T) {
 	f := coldStart(t, secretJSON(signing, botToken), false)
-	f.clock.Add(slack.DefaultRefreshInterval) // the next failure may read
+	f.clock.Add(slackio.DefaultRefreshInterval) // the next failure may read
 	// 1000 forged requests within 29.97 s.
 	for i := 0; i < 1000; i++ {
 		wantCode(t, fmt.Sprintf("forged request %d", i), f.orderList("forged-secret"), api.CodeUnauthorized, "signature does not match")
@@ -363,7 +363,7 @@ func TestConcurrentForgedFloodOneRead(t *testing.T) {
 	f.sm.mu.Lock()
 	f.sm.delay = 50 * time.Millisecond
 	f.sm.mu.Unlock()
-	f.clock.Add(slack.DefaultRefreshInterval)
+	f.clock.Add(slackio.DefaultRefreshInterval)
 	var wg sync.WaitGroup
 	var refused atomic.Int64
 	for w := 0; w < 50; w++ {
@@ -419,7 +419,7 @@ func TestRereadFailureKeepsSecret(t *testing.T) {
 	f.sm.mu.Lock()
 	f.sm.errType = "AccessDeniedException"
 	f.sm.mu.Unlock()
-	f.clock.Add(slack.DefaultRefreshInterval)
+	f.clock.Add(slackio.DefaultRefreshInterval)
 	wantCode(t, "forged request", f.orderList("forged-secret"), api.CodeUnauthorized, "signature does not match")
 	if err := f.orderList(signing); err != nil {
 		t.Fatalf("valid request after a failed read: got %v, want nil", err)
@@ -432,7 +432,7 @@ func TestRereadFailureKeepsSecret(t *testing.T) {
 	f.sm.errType = ""
 	f.sm.mu.Unlock()
 	f.sm.put(rotated)
-	f.clock.Add(slack.DefaultRefreshInterval)
+	f.clock.Add(slackio.DefaultRefreshInterval)
 	wantCode(t, "request signed with a non-JSON secret", f.orderList(rotated), api.CodeUnauthorized, "signature does not match")
 	if logs := f.logs.String(); !strings.Contains(logs, "not a JSON object") {
 		t.Fatalf("log: got %s, want the malformed secret reported", logs)

@@ -16,14 +16,15 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/config"
 	"github.com/orderbot/orderbot/lambdas/handler"
 	"github.com/orderbot/orderbot/lambdas/orders"
+	"github.com/orderbot/orderbot/lambdas/say"
 	"github.com/orderbot/orderbot/lambdas/selfinvoke"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 	"github.com/orderbot/orderbot/lambdas/store/dynamo"
 )
 
@@ -51,16 +52,16 @@ func Start() {
 // DynamoDB store, the verifier, the asynchronous self-invoke for slow commands and, when
 // wanted, the poster.
 //
-// With a SecretSource (SECRET_ARN) the verifier and the poster share a slack.Refresher:
+// With a SecretSource (SECRET_ARN) the verifier and the poster share a slackio.Refresher:
 // a request that fails verification, a mention to answer without a bot token, or a post
 // Slack refuses the token of, re-reads the secret — at most once per
-// slack.DefaultRefreshInterval per execution environment, one read at a time.
+// slackio.DefaultRefreshInterval per execution environment, one read at a time.
 func Deps(ctx context.Context, withPoster bool) (handler.Deps, error) {
 	c, err := config.Load(ctx)
 	if err != nil {
 		return handler.Deps{}, err
 	}
-	messages, err := slack.NewMessages(c.Locale)
+	messages, err := say.NewMessages(c.Locale)
 	if err != nil {
 		return handler.Deps{}, err
 	}
@@ -84,7 +85,7 @@ func Deps(ctx context.Context, withPoster bool) (handler.Deps, error) {
 type overrides struct {
 	now      func() time.Time // time.Now when nil
 	log      *slog.Logger     // Config.Logger() when nil
-	interval time.Duration    // slack.DefaultRefreshInterval when 0
+	interval time.Duration    // slackio.DefaultRefreshInterval when 0
 	slackAPI string           // Slack's API base; slack.com's when ""
 }
 
@@ -98,16 +99,16 @@ func build(c config.Config, withPoster bool, w overrides) handler.Deps {
 		Log:    log,
 	}
 	if c.Source == nil {
-		d.Verifier = slack.Verifier{Secret: []byte(c.SigningSecret), Now: w.now}
+		d.Verifier = slackio.Verifier{Secret: []byte(c.SigningSecret), Now: w.now}
 		if withPoster && c.BotToken != "" {
-			d.Poster = slack.NewPoster(c.BotToken, w.slackAPI)
+			d.Poster = slackio.NewPoster(c.BotToken, w.slackAPI)
 		}
 	} else {
-		r := slack.NewRefresher(
-			slack.Credentials{SigningSecret: []byte(c.SigningSecret), BotToken: c.BotToken},
+		r := slackio.NewRefresher(
+			slackio.Credentials{SigningSecret: []byte(c.SigningSecret), BotToken: c.BotToken},
 			fetchFrom(c.Source),
-			slack.RefreshOptions{Interval: w.interval, Now: w.now, Log: log})
-		d.Verifier = slack.Verifier{Refresher: r, Now: w.now}
+			slackio.RefreshOptions{Interval: w.interval, Now: w.now, Log: log})
+		d.Verifier = slackio.Verifier{Refresher: r, Now: w.now}
 		if c.SigningSecret == "" {
 			log.Warn("signing_secret is not set in the secret yet: requests get 500 until it is")
 		}
@@ -127,45 +128,45 @@ func build(c config.Config, withPoster bool, w overrides) handler.Deps {
 	return d
 }
 
-func fetchFrom(src config.SecretSource) func(context.Context) (slack.Credentials, error) {
-	return func(ctx context.Context) (slack.Credentials, error) {
+func fetchFrom(src config.SecretSource) func(context.Context) (slackio.Credentials, error) {
+	return func(ctx context.Context) (slackio.Credentials, error) {
 		signing, token, err := src.Fetch(ctx)
 		if err != nil {
-			return slack.Credentials{}, err
+			return slackio.Credentials{}, err
 		}
-		return slack.Credentials{SigningSecret: []byte(signing), BotToken: token}, nil
+		return slackio.Credentials{SigningSecret: []byte(signing), BotToken: token}, nil
 	}
 }
 
 // errNoBotToken is a mention's reply failing while the secret has no bot_token.
 var errNoBotToken = errors.New("no bot token configured: set " + api.SecretKeyBotToken + " in the secret " + api.EnvSecretARN + " names")
 
-// livePoster posts with the Refresher's current bot token, building a slack.Poster once per
+// livePoster posts with the Refresher's current bot token, building a slackio.Poster once per
 // token.
 type livePoster struct {
-	creds  *slack.Refresher
+	creds  *slackio.Refresher
 	apiURL string
 	cur    atomic.Pointer[tokenPoster]
 }
 
 type tokenPoster struct {
 	token  string
-	poster *slack.Poster
+	poster *slackio.Poster
 }
 
 func (p *livePoster) PostThread(ctx context.Context, channel, threadTS, text string) error {
-	return p.withToken(ctx, func(sp *slack.Poster) error { return sp.PostThread(ctx, channel, threadTS, text) })
+	return p.withToken(ctx, func(sp *slackio.Poster) error { return sp.PostThread(ctx, channel, threadTS, text) })
 }
 
 // OpenView opens a modal with the current bot token, reading the secret again when there
 // is none yet or Slack refuses it (a trigger lasts 3 seconds: one retry at most).
-func (p *livePoster) OpenView(ctx context.Context, triggerID string, v slackgo.ModalViewRequest) error {
-	return p.withToken(ctx, func(sp *slack.Poster) error { return sp.OpenView(ctx, triggerID, v) })
+func (p *livePoster) OpenView(ctx context.Context, triggerID string, v slack.ModalViewRequest) error {
+	return p.withToken(ctx, func(sp *slackio.Poster) error { return sp.OpenView(ctx, triggerID, v) })
 }
 
 // withToken calls fn with a poster for the current bot token and, when Slack refuses
 // that token and the secret has a different one, once more with that.
-func (p *livePoster) withToken(ctx context.Context, fn func(*slack.Poster) error) error {
+func (p *livePoster) withToken(ctx context.Context, fn func(*slackio.Poster) error) error {
 	c := p.creds.Current()
 	if c.BotToken == "" {
 		if c = p.creds.Refresh(ctx, c); c.BotToken == "" {
@@ -183,18 +184,18 @@ func (p *livePoster) withToken(ctx context.Context, fn func(*slack.Poster) error
 	return fn(p.poster(fresh.BotToken))
 }
 
-func (p *livePoster) poster(token string) *slack.Poster {
+func (p *livePoster) poster(token string) *slackio.Poster {
 	if tp := p.cur.Load(); tp != nil && tp.token == token {
 		return tp.poster
 	}
-	tp := &tokenPoster{token: token, poster: slack.NewPoster(token, p.apiURL)}
+	tp := &tokenPoster{token: token, poster: slackio.NewPoster(token, p.apiURL)}
 	p.cur.Store(tp)
 	return tp.poster
 }
 
 // tokenRefused reports whether Slack refused the bot token itself.
 func tokenRefused(err error) bool {
-	var e slackgo.SlackErrorResponse
+	var e slack.SlackErrorResponse
 	if !errors.As(err, &e) {
 		return false
 	}

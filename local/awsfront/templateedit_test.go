@@ -15,7 +15,7 @@ import (
 	"github.com/orderbot/orderbot/lambdas/config"
 	"github.com/orderbot/orderbot/lambdas/handler"
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 	"github.com/orderbot/orderbot/lambdas/store/dynamo"
 	"github.com/orderbot/orderbot/lambdas/store/dynamo/dynamotest"
 	"github.com/orderbot/orderbot/lambdas/syncbuf"
@@ -74,7 +74,7 @@ func gatewayOf(t *testing.T, l local, f *awsfront.Front, frontURL string) *slack
 			t.Fatal(err)
 		}
 		db := dynamodb.NewFromConfig(env{url: frontURL}.cfgWith(creds))
-		deps := handler.Deps{Orders: &orders.Service{Store: dynamo.New(db, l.table)}, Verifier: slack.Verifier{Secret: signingSecret},
+		deps := handler.Deps{Orders: &orders.Service{Store: dynamo.New(db, l.table)}, Verifier: slackio.Verifier{Secret: signingSecret},
 			Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 		handlers[r.Function] = handler.Handlers(deps)[r.Function]
 	}

@@ -9,7 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/local/slacksim"
@@ -112,9 +112,9 @@ func failed(cmd, code string) string {
 	return "`" + cmd + "` failed with the error \"" + code + "\""
 }
 
-func replyItem(m *slackgo.Msg, user, channel string) *Item {
+func replyItem(m *slack.Msg, user, channel string) *Item {
 	it := &Item{Channel: channel, Kind: kindBot, To: user, Text: m.Text, Blocks: m.Blocks.BlockSet}
-	if m.ResponseType == slackgo.ResponseTypeInChannel {
+	if m.ResponseType == slack.ResponseTypeInChannel {
 		it.To = ""
 	}
 	return it

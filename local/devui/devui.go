@@ -22,7 +22,7 @@ import (
 	"sync"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/local/slacksim"
@@ -89,7 +89,7 @@ type UI struct {
 	urls      map[string]*tracked
 	triggers  map[string]string // trigger_id → the user whose action issued it
 	viewsSeen int
-	views     map[string]*slackgo.View // user → the modal in front of them
+	views     map[string]*slack.View // user → the modal in front of them
 	subs      map[*sub]struct{}
 	seq       int
 }
@@ -111,7 +111,7 @@ func New(o Options) *UI {
 	return &UI{
 		o: o, done: make(chan struct{}), channels: append([]Channel(nil), o.Channels...),
 		items: map[string][]*Item{}, byID: map[string]*Item{}, web: map[string]*Item{},
-		urls: map[string]*tracked{}, triggers: map[string]string{}, views: map[string]*slackgo.View{},
+		urls: map[string]*tracked{}, triggers: map[string]string{}, views: map[string]*slack.View{},
 		subs: map[*sub]struct{}{},
 	}
 }

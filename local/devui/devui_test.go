@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 	"github.com/orderbot/orderbot/local/slacksim"
 )
 
@@ -31,7 +31,7 @@ type fakeApp struct {
 
 func (a *fakeApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	v := slack.Verifier{Secret: []byte(testSecret)}
+	v := slackio.Verifier{Secret: []byte(testSecret)}
 	if err := v.Verify(r.Header.Get("X-Slack-Request-Timestamp"), r.Header.Get("X-Slack-Signature"), body); err != nil {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return

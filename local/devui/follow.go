@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/local/slacksim"
 )
@@ -53,8 +53,8 @@ func (u *UI) syncAnswers() {
 }
 
 // answer applies one answer on t's response_url; u.mu is held.
-func (u *UI) answer(t *tracked, m slackgo.WebhookMessage) {
-	var blocks []slackgo.Block
+func (u *UI) answer(t *tracked, m slack.WebhookMessage) {
+	var blocks []slack.Block
 	if m.Blocks != nil {
 		blocks = m.Blocks.BlockSet
 	}
@@ -67,7 +67,7 @@ func (u *UI) answer(t *tracked, m slackgo.WebhookMessage) {
 		u.replace(orig, m.Text, blocks, false)
 	default:
 		to := t.user
-		if m.ResponseType == slackgo.ResponseTypeInChannel {
+		if m.ResponseType == slack.ResponseTypeInChannel {
 			to = ""
 		}
 		u.add(&Item{Channel: t.channel, Kind: kindBot, To: to, Text: m.Text, Blocks: blocks})

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"sort"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/local/slacksim"
 )
@@ -50,10 +50,10 @@ func (u *UI) submit(r *http.Request, in submitIn) (any, error) {
 		return nil, fmt.Errorf("view_submission: %w", err)
 	}
 	defer u.syncAnswers()
-	if resp != nil && resp.ResponseAction == slackgo.RAErrors {
+	if resp != nil && resp.ResponseAction == slack.RAErrors {
 		return map[string]any{"errors": resp.Errors}, nil
 	}
-	if resp != nil && (resp.ResponseAction == slackgo.RAUpdate || resp.ResponseAction == slackgo.RAPush) {
+	if resp != nil && (resp.ResponseAction == slack.RAUpdate || resp.ResponseAction == slack.RAPush) {
 		next := updatedView(*v, resp.View)
 		u.mu.Lock()
 		u.views[in.User] = &next
@@ -65,7 +65,7 @@ func (u *UI) submit(r *http.Request, in submitIn) (any, error) {
 }
 
 // updatedView is v after response_action update with m: the same view id, m's content.
-func updatedView(v slackgo.View, m *slackgo.ModalViewRequest) slackgo.View {
+func updatedView(v slack.View, m *slack.ModalViewRequest) slack.View {
 	v.Title, v.Submit, v.Close, v.Blocks = m.Title, m.Submit, m.Close, m.Blocks
 	v.PrivateMetadata, v.CallbackID = m.PrivateMetadata, m.CallbackID
 	return v

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/local/slacksim"
 )
@@ -20,18 +20,18 @@ const (
 
 // Item is one message of a channel as the page shows it.
 type Item struct {
-	ID       string          `json:"id"`
-	Channel  string          `json:"channel"`
-	Seq      int             `json:"seq"`
-	TS       string          `json:"ts"`
-	Kind     string          `json:"kind"`
-	Author   string          `json:"author,omitempty"` // a person's user id
-	To       string          `json:"to,omitempty"`     // an ephemeral message's only reader
-	Text     string          `json:"text"`
-	Blocks   []slackgo.Block `json:"blocks,omitempty"`
-	ThreadTS string          `json:"thread_ts,omitempty"`
-	Edited   bool            `json:"edited,omitempty"`
-	Deleted  bool            `json:"deleted,omitempty"`
+	ID       string        `json:"id"`
+	Channel  string        `json:"channel"`
+	Seq      int           `json:"seq"`
+	TS       string        `json:"ts"`
+	Kind     string        `json:"kind"`
+	Author   string        `json:"author,omitempty"` // a person's user id
+	To       string        `json:"to,omitempty"`     // an ephemeral message's only reader
+	Text     string        `json:"text"`
+	Blocks   []slack.Block `json:"blocks,omitempty"`
+	ThreadTS string        `json:"thread_ts,omitempty"`
+	Edited   bool          `json:"edited,omitempty"`
+	Deleted  bool          `json:"deleted,omitempty"`
 
 	posted  slacksim.Posted // what a click on it reports
 	webJSON string          // a Web API message as last seen
@@ -42,10 +42,10 @@ func (it *Item) visibleTo(user string) bool { return it.To == "" || it.To == use
 
 // event is what the page's event stream carries.
 type event struct {
-	Type     string        `json:"type"` // "item", "view", "view_closed", "channels"
-	Item     *Item         `json:"item,omitempty"`
-	View     *slackgo.View `json:"view,omitempty"`
-	Channels []Channel     `json:"channels,omitempty"`
+	Type     string      `json:"type"` // "item", "view", "view_closed", "channels"
+	Item     *Item       `json:"item,omitempty"`
+	View     *slack.View `json:"view,omitempty"`
+	Channels []Channel   `json:"channels,omitempty"`
 }
 
 type sub struct {
@@ -71,8 +71,8 @@ func (u *UI) add(it *Item) *Item {
 		it.TS = u.newTS()
 	}
 	if it.posted.Msg.Timestamp == "" {
-		it.posted = slacksim.Posted{Msg: slackgo.Msg{Type: "message", Text: it.Text, Timestamp: it.TS,
-			Blocks: slackgo.Blocks{BlockSet: it.Blocks}}, Channel: it.Channel, Ephemeral: it.To != ""}
+		it.posted = slacksim.Posted{Msg: slack.Msg{Type: "message", Text: it.Text, Timestamp: it.TS,
+			Blocks: slack.Blocks{BlockSet: it.Blocks}}, Channel: it.Channel, Ephemeral: it.To != ""}
 	}
 	u.items[it.Channel] = append(u.items[it.Channel], it)
 	u.byID[it.ID] = it
@@ -81,11 +81,11 @@ func (u *UI) add(it *Item) *Item {
 }
 
 // replace changes a message in place (replace_original, chat.update); u.mu is held.
-func (u *UI) replace(it *Item, text string, blocks []slackgo.Block, edited bool) {
+func (u *UI) replace(it *Item, text string, blocks []slack.Block, edited bool) {
 	it.Text, it.Blocks = text, blocks
 	it.Edited = it.Edited || edited
 	it.posted.Msg.Text = text
-	it.posted.Msg.Blocks = slackgo.Blocks{BlockSet: blocks}
+	it.posted.Msg.Blocks = slack.Blocks{BlockSet: blocks}
 	u.publish(it)
 }
 

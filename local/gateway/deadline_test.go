@@ -12,13 +12,13 @@ import (
 	"testing"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/handler"
 	"github.com/orderbot/orderbot/lambdas/orders"
 	"github.com/orderbot/orderbot/lambdas/schedule"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 	"github.com/orderbot/orderbot/local/gateway"
 	"github.com/orderbot/orderbot/local/slacksim"
 )
@@ -54,7 +54,7 @@ type channelPoster struct {
 	messages []string
 }
 
-func (p *channelPoster) PostMessage(_ context.Context, channel string, msg *slackgo.Msg) (string, error) {
+func (p *channelPoster) PostMessage(_ context.Context, channel string, msg *slack.Msg) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.messages = append(p.messages, channel+"|"+msg.Text)
@@ -97,7 +97,7 @@ func newDeadlineRigPosting(t *testing.T, store orders.Store, web handler.WebAPI)
 	}
 	deps := handler.Deps{
 		Orders:               &orders.Service{Store: store, Now: r.clock.now},
-		Verifier:             slack.Verifier{Secret: secret, Now: r.clock.now},
+		Verifier:             slackio.Verifier{Secret: secret, Now: r.clock.now},
 		Log:                  slog.New(slog.NewTextHandler(io.Discard, nil)),
 		LoopbackResponseURLs: true,
 		Scheduler:            d.sched,
@@ -167,7 +167,7 @@ func TestDeadlineClosesOnTimeOnce(t *testing.T) {
 		d.send("U1", "/order-update", "iced americano")
 		msg, url := d.send("U1", "/order-list", "close in 20m")
 		wantContains(t, "deadline reply", msg.Text, "Orders close at", "KST", "in 20 minutes")
-		if msg.ResponseType != slackgo.ResponseTypeInChannel {
+		if msg.ResponseType != slack.ResponseTypeInChannel {
 			t.Fatalf("deadline reply: got %q, want in_channel", msg.ResponseType)
 		}
 		by := deadlineBy(t, d.round())
@@ -188,7 +188,7 @@ func TestDeadlineClosesOnTimeOnce(t *testing.T) {
 		}
 		msgs = d.hooks.Messages(url)
 		if len(msgs) != 2 || !strings.Contains(msgs[1].Text, "latte") || !strings.Contains(msgs[1].Text, "iced americano") ||
-			msgs[1].ResponseType != slackgo.ResponseTypeInChannel {
+			msgs[1].ResponseType != slack.ResponseTypeInChannel {
 			t.Fatalf("after the deadline: got %v, want the reminder and one final tally in the channel", texts(msgs))
 		}
 		if r := d.round(); r.ID != "" {
@@ -297,12 +297,12 @@ func TestForgedScheduleRequestsAreRefused(t *testing.T) {
 	}
 }
 
-func blocksText(m *slackgo.Msg) string {
+func blocksText(m *slack.Msg) string {
 	var b strings.Builder
 	for _, bl := range m.Blocks.BlockSet {
-		if c, ok := bl.(*slackgo.ContextBlock); ok {
+		if c, ok := bl.(*slack.ContextBlock); ok {
 			for _, e := range c.ContextElements.Elements {
-				if t, ok := e.(*slackgo.TextBlockObject); ok {
+				if t, ok := e.(*slack.TextBlockObject); ok {
 					b.WriteString(t.Text + "\n")
 				}
 			}
@@ -380,7 +380,7 @@ func TestDeadlineTallyReachesTheSetterWhenTheChannelRefusesTheBot(t *testing.T) 
 		web.WritePublic = true // as the manifest asks: no help in a private channel
 		api := httptest.NewServer(http.StripPrefix("/api", web))
 		t.Cleanup(api.Close)
-		d := newDeadlineRigPosting(t, s, slack.NewPoster(botToken, api.URL+"/api/"))
+		d := newDeadlineRigPosting(t, s, slackio.NewPoster(botToken, api.URL+"/api/"))
 		d.send("U1", "/order-update", "flat white")
 		msg, _ := d.send("U1", "/order-list", "close in 45m")
 		wantContains(t, "deadline reply", msg.Text, "Orders close at", "/invite @orderbot")

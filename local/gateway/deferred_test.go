@@ -12,11 +12,11 @@ import (
 	"testing"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/handler"
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 	"github.com/orderbot/orderbot/lambdas/store/boltdb"
 	"github.com/orderbot/orderbot/local/gateway"
 	"github.com/orderbot/orderbot/local/slacksim"
@@ -46,9 +46,9 @@ func TestDeferredReplyThroughGateway(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	hooks := make(chan slackgo.WebhookMessage, 1)
+	hooks := make(chan slack.WebhookMessage, 1)
 	hookSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var m slackgo.WebhookMessage
+		var m slack.WebhookMessage
 		b, _ := io.ReadAll(r.Body)
 		json.Unmarshal(b, &m)
 		hooks <- m
@@ -58,7 +58,7 @@ func TestDeferredReplyThroughGateway(t *testing.T) {
 	var gw *gateway.Gateway
 	deps := handler.Deps{
 		Orders:   &orders.Service{Store: latencyStore{Store: store, delay: 400 * time.Millisecond}},
-		Verifier: slack.Verifier{Secret: secret},
+		Verifier: slackio.Verifier{Secret: secret},
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Budget:   150 * time.Millisecond,
 		Deferrer: handler.DeferFunc(func(ctx context.Context, fn string, p []byte) error { return gw.InvokeAsync(ctx, fn, p) }),

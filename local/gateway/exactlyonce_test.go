@@ -18,12 +18,12 @@ import (
 	"testing"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/handler"
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 	"github.com/orderbot/orderbot/lambdas/store/faulty"
 	"github.com/orderbot/orderbot/local/gateway"
 	"github.com/orderbot/orderbot/local/slacksim"
@@ -66,7 +66,7 @@ func newRig(t *testing.T, inner orders.Store, o rigOptions) *rig {
 	r.hookAt = hookSrv.URL
 	deps := handler.Deps{
 		Orders:   &orders.Service{Store: r.store, Now: r.clock.now},
-		Verifier: slack.Verifier{Secret: secret, Now: r.clock.now},
+		Verifier: slackio.Verifier{Secret: secret, Now: r.clock.now},
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Budget:   400 * time.Millisecond, // well above a loaded machine's store call, well below the faults' delays
 		Deferrer: handler.DeferFunc(func(ctx context.Context, fn string, p []byte) error {
@@ -110,7 +110,7 @@ func (r *rig) client(user string) *slacksim.Client {
 }
 
 // send posts a command and returns the synchronous answer and the command's response_url.
-func (r *rig) send(user, command, text string) (*slackgo.Msg, string) {
+func (r *rig) send(user, command, text string) (*slack.Msg, string) {
 	r.t.Helper()
 	c := r.client(user)
 	form := c.CommandForm(command, text)
@@ -125,13 +125,13 @@ func (r *rig) send(user, command, text string) (*slackgo.Msg, string) {
 }
 
 // answers waits for deferred work to end and returns what reached the response_url.
-func (r *rig) answers(url string) []slackgo.WebhookMessage {
+func (r *rig) answers(url string) []slack.WebhookMessage {
 	r.gw.Wait()
 	return r.hooks.Messages(url)
 }
 
 // only is the one answer a deferred command must get: never none, never two.
-func (r *rig) only(url string) slackgo.WebhookMessage {
+func (r *rig) only(url string) slack.WebhookMessage {
 	r.t.Helper()
 	msgs := r.answers(url)
 	if len(msgs) != 1 {
@@ -140,7 +140,7 @@ func (r *rig) only(url string) slackgo.WebhookMessage {
 	return msgs[0]
 }
 
-func texts(msgs []slackgo.WebhookMessage) []string {
+func texts(msgs []slack.WebhookMessage) []string {
 	out := make([]string, len(msgs))
 	for i, m := range msgs {
 		out[i] = m.Text
@@ -168,7 +168,7 @@ func firstCall(method faulty.Method, fault faulty.Fault) func(faulty.Call) fault
 	}
 }
 
-func wantWorking(t *testing.T, msg *slackgo.Msg) {
+func wantWorking(t *testing.T, msg *slack.Msg) {
 	t.Helper()
 	if !strings.Contains(msg.Text, "Working on it") {
 		t.Fatalf("first answer: got %q, want the working-on-it answer", msg.Text)
@@ -207,7 +207,7 @@ func TestSlowClosePostsTallyOnce(t *testing.T) {
 		msg, url := r.send("U1", "/order-list", "close")
 		wantWorking(t, msg)
 		tally := r.only(url)
-		if tally.ResponseType != slackgo.ResponseTypeInChannel {
+		if tally.ResponseType != slack.ResponseTypeInChannel {
 			t.Fatalf("tally response_type: got %q, want in_channel", tally.ResponseType)
 		}
 		wantContains(t, "tally", tally.Text, "Round closed", "1× latte — <@U1>", "1× mocha — <@U2>")
@@ -375,11 +375,11 @@ func TestUnknownOutcomeIsNeverSilent(t *testing.T) {
 func TestTemplateCannotProduceDeferredEvents(t *testing.T) {
 	var mu sync.Mutex
 	var got []api.Event
-	record := func(_ context.Context, ev api.Event) (*slackgo.Msg, error) {
+	record := func(_ context.Context, ev api.Event) (*slack.Msg, error) {
 		mu.Lock()
 		got = append(got, ev)
 		mu.Unlock()
-		return &slackgo.Msg{Text: "ok"}, nil
+		return &slack.Msg{Text: "ok"}, nil
 	}
 	handlers := map[string]any{}
 	for _, rt := range api.Routes {

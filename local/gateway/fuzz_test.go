@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot/lambdas/api"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 )
 
 // fuzzPaths are the paths FuzzGatewayRequest picks from: every route and a few misses.
@@ -56,7 +56,7 @@ func FuzzGatewayRequest(f *testing.F) {
 		default:
 			ts = strconv.FormatInt(clock.Unix(), 10)
 			hdr.Set("X-Slack-Request-Timestamp", ts)
-			hdr.Set("X-Slack-Signature", slack.Sign(secret, ts, body))
+			hdr.Set("X-Slack-Signature", slackio.Sign(secret, ts, body))
 		}
 		sent := body
 		if mode%3 == 2 && len(body) > 0 {
@@ -101,7 +101,7 @@ func FuzzGatewayRequest(f *testing.F) {
 			for _, st := range stamps {
 				n, err := strconv.ParseInt(st, 10, 64)
 				if err == nil && st == strconv.FormatInt(n, 10) && n >= clock.Unix()-300 && n <= clock.Unix()+300 &&
-					s == slack.Sign(secret, st, seen) {
+					s == slackio.Sign(secret, st, seen) {
 					return
 				}
 			}

@@ -22,7 +22,7 @@ import (
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/handler"
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 	"github.com/orderbot/orderbot/lambdas/store/boltdb"
 	"github.com/orderbot/orderbot/lambdas/syncbuf"
 	"github.com/orderbot/orderbot/local/gateway"
@@ -47,7 +47,7 @@ func start(t *testing.T, override map[string]any) *env {
 	t.Cleanup(func() { store.Close() })
 	handlers := handler.Handlers(handler.Deps{
 		Orders:   &orders.Service{Store: store},
-		Verifier: slack.Verifier{Secret: secret},
+		Verifier: slackio.Verifier{Secret: secret},
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	for k, v := range override {
@@ -313,8 +313,8 @@ func TestItemTextSurvivesPropertyBased(t *testing.T) {
 		}
 		c := e.as("U" + strconv.Itoa(i))
 		r := command(t, c, "/order-update", b.String())
-		if !strings.Contains(r.Msg.Text, slack.Escape(want)) {
-			t.Fatalf("confirmation: got %q, want it to contain %q", r.Msg.Text, slack.Escape(want))
+		if !strings.Contains(r.Msg.Text, slackio.Escape(want)) {
+			t.Fatalf("confirmation: got %q, want it to contain %q", r.Msg.Text, slackio.Escape(want))
 		}
 		round := e.round(t)
 		found := false

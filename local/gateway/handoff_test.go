@@ -13,7 +13,7 @@ import (
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/handler"
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 	"github.com/orderbot/orderbot/lambdas/store/faulty"
 	"github.com/orderbot/orderbot/local/gateway"
 	"github.com/orderbot/orderbot/local/slacksim"
@@ -30,7 +30,7 @@ func TestSlowInvokeStillAnswersInTime(t *testing.T) {
 		invokes := make(chan time.Duration, 4)
 		deps := handler.Deps{
 			Orders:               &orders.Service{Store: slow},
-			Verifier:             slack.Verifier{Secret: secret},
+			Verifier:             slackio.Verifier{Secret: secret},
 			Log:                  slog.New(slog.NewTextHandler(io.Discard, nil)),
 			LoopbackResponseURLs: true,
 			Budget:               handler.DefaultBudget,

@@ -18,14 +18,14 @@ import (
 
 	"github.com/orderbot/orderbot/lambdas/handler"
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 	"github.com/orderbot/orderbot/lambdas/store/boltdb"
 	"github.com/orderbot/orderbot/lambdas/store/dynamo"
 	"github.com/orderbot/orderbot/lambdas/store/dynamo/dynamotest"
 	"github.com/orderbot/orderbot/local/gateway"
 	"github.com/orderbot/orderbot/local/slacksim"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 )
 
 // This file is the harness shared by the hostile-input, race, retry and fuzz tests: a
@@ -118,7 +118,7 @@ func (p *countingPoster) PostThread(_ context.Context, channel, ts, text string)
 }
 
 // OpenView fails: the harness has no modals (/order-update alone answers its usage).
-func (p *countingPoster) OpenView(context.Context, string, slackgo.ModalViewRequest) error {
+func (p *countingPoster) OpenView(context.Context, string, slack.ModalViewRequest) error {
 	return errors.New("views.open: not in this harness")
 }
 
@@ -167,7 +167,7 @@ func newHarnessAt(t testing.TB, store orders.Store, now func() time.Time) *harne
 	h := &harness{store: newCountingStore(store), poster: &countingPoster{}}
 	handlers := handler.Handlers(handler.Deps{
 		Orders:   &orders.Service{Store: h.store},
-		Verifier: slack.Verifier{Secret: secret, Now: now},
+		Verifier: slackio.Verifier{Secret: secret, Now: now},
 		Poster:   h.poster,
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})

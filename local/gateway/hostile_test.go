@@ -15,11 +15,11 @@ import (
 	"testing"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 	"github.com/orderbot/orderbot/local/gateway"
 )
 
@@ -109,7 +109,7 @@ func set(name string, values ...string) func(http.Header, string, []byte) {
 func hostileCases() []hostileCase {
 	latte := form("/order-update", "latte")
 	other := form("/order-update", "mocha")
-	sigOf := func(body []byte, ts string) string { return slack.Sign(secret, ts, body) }
+	sigOf := func(body []byte, ts string) string { return slackio.Sign(secret, ts, body) }
 	bigForm := func(size int) []byte { // a valid command padded to exactly size bytes
 		b := append(form("/order-update", "latte"), "&pad="...)
 		return append(b, bytes.Repeat([]byte("p"), size-len(b))...)
@@ -160,7 +160,7 @@ func hostileCases() []hostileCase {
 			h.Set("X-Slack-Signature", sigOf(other, ts))
 		}, status: 401, reply: unauthorized},
 		{name: "signature with another secret", body: latte, edit: func(h http.Header, ts string, b []byte) {
-			h.Set("X-Slack-Signature", slack.Sign([]byte("not-the-secret"), ts, b))
+			h.Set("X-Slack-Signature", slackio.Sign([]byte("not-the-secret"), ts, b))
 		}, status: 401, reply: unauthorized},
 		{name: "signature 8 KB", body: latte, edit: set("X-Slack-Signature", "v0="+strings.Repeat("a", 8<<10)), status: 401, reply: unauthorized},
 		// HTTP strips optional whitespace around a header value (RFC 9110 §5.5): still valid.
@@ -404,9 +404,9 @@ func TestHostileInputMatrix(t *testing.T) {
 			if tc.empty && body != "" {
 				t.Errorf("got body %q, want an empty one", body)
 			}
-			var msg slackgo.Msg
+			var msg slack.Msg
 			if status == 200 && json.Unmarshal([]byte(body), &msg) == nil && msg.Text != "" {
-				if err := slack.Validate(&msg); err != nil {
+				if err := slackio.Validate(&msg); err != nil {
 					t.Errorf("Validate(reply): got error %v, want nil (Slack would refuse it)", err)
 				}
 			}
@@ -444,7 +444,7 @@ func (h *harness) sendHostile(t *testing.T, tc hostileCase, clock time.Time) (in
 	hdr := http.Header{}
 	if !tc.noSign {
 		hdr.Set("X-Slack-Request-Timestamp", ts)
-		hdr.Set("X-Slack-Signature", slack.Sign(secret, ts, tc.body))
+		hdr.Set("X-Slack-Signature", slackio.Sign(secret, ts, tc.body))
 	}
 	if ct != "-" {
 		hdr.Set("Content-Type", ct)
@@ -481,7 +481,7 @@ func TestHeaderInjectionRaw(t *testing.T) {
 	clock := time.Unix(time.Now().Unix(), 0)
 	ts := strconv.FormatInt(clock.Unix(), 10)
 	body := form("/order-update", "latte")
-	sig := slack.Sign(secret, ts, body)
+	sig := slackio.Sign(secret, ts, body)
 	cases := []struct{ name, headers string }{
 		{"CR inside the signature", "X-Slack-Signature: v0=ab\rcd\r\nX-Slack-Request-Timestamp: " + ts + "\r\n"},
 		{"bare LF splits the signature", "X-Slack-Signature: v0=ab\ncd\r\nX-Slack-Request-Timestamp: " + ts + "\r\n"},

@@ -13,12 +13,13 @@ import (
 	"testing"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/handler"
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/say"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 	"github.com/orderbot/orderbot/lambdas/store/faulty"
 	"github.com/orderbot/orderbot/local/gateway"
 	"github.com/orderbot/orderbot/local/slacksim"
@@ -50,15 +51,15 @@ func newSlackSide(t *testing.T, store orders.Store, budget time.Duration) *slack
 	t.Cleanup(hooks.Close)
 	deps := handler.Deps{
 		Orders:               &orders.Service{Store: store},
-		Verifier:             slack.Verifier{Secret: secret},
-		Poster:               slack.NewPoster(botToken, srv.URL+"/api/"),
+		Verifier:             slackio.Verifier{Secret: secret},
+		Poster:               slackio.NewPoster(botToken, srv.URL+"/api/"),
 		Log:                  slog.New(slog.NewTextHandler(io.Discard, nil)),
 		LoopbackResponseURLs: true,
-		Respond: func(ctx context.Context, u string, msg *slackgo.Msg) error {
+		Respond: func(ctx context.Context, u string, msg *slack.Msg) error {
 			s.mu.Lock()
 			s.posted = append(s.posted, u)
 			s.mu.Unlock()
-			return slack.Respond(ctx, &http.Client{Timeout: 5 * time.Second}, u, msg)
+			return slackio.Respond(ctx, &http.Client{Timeout: 5 * time.Second}, u, msg)
 		},
 	}
 	if budget > 0 {
@@ -104,14 +105,14 @@ func (s *slackSide) count(t *testing.T) func(*slacksim.Reply, error) *slacksim.R
 // click clicks actionID (value, when several share it) of p as user and returns what
 // Slack then shows on the click's response_url: the round message's update (nil when
 // none) and the clicker's answer.
-func (s *slackSide) click(t *testing.T, user string, p slacksim.Posted, actionID, value string) (update, answer *slackgo.WebhookMessage) {
+func (s *slackSide) click(t *testing.T, user string, p slacksim.Posted, actionID, value string) (update, answer *slack.WebhookMessage) {
 	t.Helper()
 	c := s.as(user)
 	payload, err := c.BlockActions(p, actionID, value)
 	if err != nil {
 		t.Fatalf("%s clicks %s: got error %v, want the payload", user, actionID, err)
 	}
-	var sent slackgo.InteractionCallback
+	var sent slack.InteractionCallback
 	if err := sent.UnmarshalJSON(payload); err != nil {
 		t.Fatalf("payload: got error %v, want slack-go to read it", err)
 	}
@@ -124,7 +125,7 @@ func (s *slackSide) click(t *testing.T, user string, p slacksim.Posted, actionID
 
 // answers waits for a response_url's answers: the clicker's own (ephemeral, new) one is
 // last; a replace_original before it is the message's update.
-func (s *slackSide) answers(t *testing.T, responseURL string) (update, answer *slackgo.WebhookMessage) {
+func (s *slackSide) answers(t *testing.T, responseURL string) (update, answer *slack.WebhookMessage) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -145,16 +146,16 @@ func (s *slackSide) answers(t *testing.T, responseURL string) (update, answer *s
 	return update, answer
 }
 
-func posted(t *testing.T, m *slackgo.WebhookMessage, channel string) slacksim.Posted {
+func posted(t *testing.T, m *slack.WebhookMessage, channel string) slacksim.Posted {
 	t.Helper()
-	msg := slackgo.Msg{Text: m.Text, ResponseType: m.ResponseType}
+	msg := slack.Msg{Text: m.Text, ResponseType: m.ResponseType}
 	if m.Blocks != nil {
 		msg.Blocks = *m.Blocks
 	}
-	return slacksim.Posted{Msg: msg, Channel: channel, Ephemeral: m.ResponseType != slackgo.ResponseTypeInChannel}
+	return slacksim.Posted{Msg: msg, Channel: channel, Ephemeral: m.ResponseType != slack.ResponseTypeInChannel}
 }
 
-func wantHas(t *testing.T, what string, m *slackgo.WebhookMessage, parts ...string) {
+func wantHas(t *testing.T, what string, m *slack.WebhookMessage, parts ...string) {
 	t.Helper()
 	if m == nil {
 		t.Fatalf("%s: got no message, want one containing %q", what, parts)
@@ -199,7 +200,7 @@ func TestRoundRunByClicks(t *testing.T) {
 				t.Fatalf("shared round: got error %v, want a message", err)
 			}
 
-			update, answer := s.click(t, "U2", live, slack.ActionJoin+".0", "")
+			update, answer := s.click(t, "U2", live, say.ActionJoin+".0", "")
 			wantHas(t, "round after U2's +1", update, "2 orders", "<@U2>")
 			wantHas(t, "U2's answer", answer, "*Iced Latte*")
 			if got := orderOf(t, s, "U2"); got != "Iced Latte" {
@@ -208,7 +209,7 @@ func TestRoundRunByClicks(t *testing.T) {
 			live = posted(t, update, ch)
 
 			// A double click: the same button again changes nothing.
-			s.click(t, "U2", live, slack.ActionJoin+".0", "")
+			s.click(t, "U2", live, say.ActionJoin+".0", "")
 			if r := s.count(t)(s.as("U1").Command(context.Background(), "/order-list", "")); !strings.Contains(r.Msg.Text, "2 orders") {
 				t.Fatalf("round after a double click: got %q, want 2 orders", r.Msg.Text)
 			}
@@ -221,7 +222,7 @@ func TestRoundRunByClicks(t *testing.T) {
 			if len(views) != 1 {
 				t.Fatalf("modals opened: got %d, want 1", len(views))
 			}
-			sub := s.count(t)(s.as("U3").Submit(context.Background(), "", views[0].View, slacksim.Input{BlockID: slack.BlockText, ActionID: "text", Value: "mocha"}))
+			sub := s.count(t)(s.as("U3").Submit(context.Background(), "", views[0].View, slacksim.Input{BlockID: say.BlockText, ActionID: "text", Value: "mocha"}))
 			if resp, err := slacksim.ViewResponse(sub, views[0].View); err != nil || resp != nil {
 				t.Fatalf("modal submission: got %+v, %v; want the modal closed", resp, err)
 			}
@@ -229,20 +230,20 @@ func TestRoundRunByClicks(t *testing.T) {
 				t.Fatalf("U3's order through the modal: got %q, want %q", got, "mocha")
 			}
 
-			update, answer = s.click(t, "U2", live, slack.ActionCancel, "")
+			update, answer = s.click(t, "U2", live, say.ActionCancel, "")
 			wantHas(t, "round after U2's cancel", update, "2 orders")
 			wantHas(t, "U2's cancel answer", answer, "withdrawn")
 			live = posted(t, update, ch)
 
-			update, answer = s.click(t, "U1", live, slack.ActionClose, "")
+			update, answer = s.click(t, "U1", live, say.ActionClose, "")
 			wantHas(t, "final tally", update, "final tally", "Iced Latte", "mocha")
 			wantHas(t, "U1's close answer", answer, "You closed the round")
-			if update.ResponseType != slackgo.ResponseTypeInChannel || len(slacksim.Buttons(&slackgo.Msg{Blocks: *update.Blocks})) != 0 {
-				t.Errorf("final tally: got %s with buttons %v, want in_channel without buttons", update.ResponseType, slacksim.Buttons(&slackgo.Msg{Blocks: *update.Blocks}))
+			if update.ResponseType != slack.ResponseTypeInChannel || len(slacksim.Buttons(&slack.Msg{Blocks: *update.Blocks})) != 0 {
+				t.Errorf("final tally: got %s with buttons %v, want in_channel without buttons", update.ResponseType, slacksim.Buttons(&slack.Msg{Blocks: *update.Blocks}))
 			}
 
 			// The message of the closed round: answered, nothing changed, no round opened.
-			update, answer = s.click(t, "U4", live, slack.ActionJoin+".0", "")
+			update, answer = s.click(t, "U4", live, say.ActionJoin+".0", "")
 			wantHas(t, "stale click answer", answer, "already closed")
 			if update != nil || orderOf(t, s, "U4") != "" {
 				t.Errorf("stale click: got update %v and U4's order %q, want neither", update, orderOf(t, s, "U4"))
@@ -268,7 +269,7 @@ func TestSlowClickIsAnsweredLater(t *testing.T) {
 	}
 	fs.SetLatency(400 * time.Millisecond)
 	start := time.Now()
-	update, answer := s.click(t, "U2", live, slack.ActionJoin+".0", "")
+	update, answer := s.click(t, "U2", live, say.ActionJoin+".0", "")
 	fs.SetLatency(0)
 	wantHas(t, "U2's deferred answer", answer, "*chai*")
 	wantHas(t, "round after U2's deferred +1", update, "2 orders")
@@ -281,7 +282,7 @@ func TestRefusedClicks(t *testing.T) {
 	s := newSlackSide(t, boltStore(t), 0)
 	s.count(t)(s.as("U1").Command(context.Background(), "/order-update", "latte"))
 	live, _ := slacksim.PostedReply(s.count(t)(s.as("U1").Command(context.Background(), "/order-list", "share")))
-	payload, err := s.as("U2").BlockActions(live, slack.ActionJoin+".0", "")
+	payload, err := s.as("U2").BlockActions(live, say.ActionJoin+".0", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 	"github.com/orderbot/orderbot/local/slacksim"
 )
 
@@ -87,7 +87,7 @@ func TestConcurrentUpdatesRacingClose(t *testing.T) {
 						statusMu.Lock()
 						statuses[r.Status]++
 						statusMu.Unlock()
-						if r.Status != 200 || r.Msg == nil || !strings.Contains(r.Msg.Text, "Your order: *"+slack.Escape(item)+"*") {
+						if r.Status != 200 || r.Msg == nil || !strings.Contains(r.Msg.Text, "Your order: *"+slackio.Escape(item)+"*") {
 							t.Errorf("%s update %d: got HTTP %d %s, want 200 confirming the order", user, k, r.Status, r.Body)
 							return
 						}
@@ -118,8 +118,8 @@ func TestConcurrentUpdatesRacingClose(t *testing.T) {
 				t.Errorf("orders named in the close reply: got %d, want %d (as the store closed)", len(closedReply), len(closedStore))
 			}
 			for u, item := range closedStore {
-				if closedReply[u] != slack.Escape(item) {
-					t.Errorf("%s: close reply: got %q, want %q (the store's, escaped)", u, closedReply[u], slack.Escape(item))
+				if closedReply[u] != slackio.Escape(item) {
+					t.Errorf("%s: close reply: got %q, want %q (the store's, escaped)", u, closedReply[u], slackio.Escape(item))
 				}
 			}
 

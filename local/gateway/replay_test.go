@@ -8,7 +8,7 @@ import (
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/say"
 	"github.com/orderbot/orderbot/local/slacksim"
 )
 
@@ -63,7 +63,7 @@ func TestReplayedRequestsChangeNothing(t *testing.T) {
 		if err != nil {
 			t.Fatalf("shared round: got error %v, want a message", err)
 		}
-		payload, err := u2.BlockActions(live, slack.ActionJoin+".0", "")
+		payload, err := u2.BlockActions(live, say.ActionJoin+".0", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +71,7 @@ func TestReplayedRequestsChangeNothing(t *testing.T) {
 		if got := orderOf(t, s, "U2"); got != "tea" {
 			t.Fatalf("click: U2's order after +1: got %q, want %q", got, "tea")
 		}
-		if payload, err = u2.BlockActions(live, slack.ActionCancel, ""); err != nil {
+		if payload, err = u2.BlockActions(live, say.ActionCancel, ""); err != nil {
 			t.Fatal(err)
 		}
 		sendSigned(t, s, u2, "/interactive", slacksim.InteractionBody(payload))
@@ -86,7 +86,7 @@ func TestReplayedRequestsChangeNothing(t *testing.T) {
 		if len(views) != 1 {
 			t.Fatalf("modals opened: got %d, want 1", len(views))
 		}
-		if payload, err = u3.ViewSubmission(views[0].View, slacksim.Input{BlockID: slack.BlockText, ActionID: "text", Value: "mocha"}); err != nil {
+		if payload, err = u3.ViewSubmission(views[0].View, slacksim.Input{BlockID: say.BlockText, ActionID: "text", Value: "mocha"}); err != nil {
 			t.Fatal(err)
 		}
 		submit := sendSigned(t, s, u3, "/interactive", slacksim.InteractionBody(payload))

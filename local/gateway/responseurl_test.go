@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/say"
 	"github.com/orderbot/orderbot/local/slacksim"
 )
 
@@ -36,7 +36,7 @@ func TestClickWithForeignResponseURLPostsNowhere(t *testing.T) {
 			t.Fatal(err)
 		}
 		u2 := s.as("U2")
-		payload, err := u2.BlockActions(live, slack.ActionJoin+".0", "")
+		payload, err := u2.BlockActions(live, say.ActionJoin+".0", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +85,7 @@ func TestModalAfterResponseURLExpiredIsAnsweredWithBotToken(t *testing.T) {
 			t.Fatalf("modals opened: got %d, want 1", len(views))
 		}
 		s.urls.Now = func() time.Time { return time.Now().Add(31 * time.Minute) } // the command's URL has expired
-		sub := s.count(t)(u3.Submit(context.Background(), "", views[0].View, slacksim.Input{BlockID: slack.BlockText, ActionID: "text", Value: "mocha"}))
+		sub := s.count(t)(u3.Submit(context.Background(), "", views[0].View, slacksim.Input{BlockID: say.BlockText, ActionID: "text", Value: "mocha"}))
 		if sub.Status != http.StatusOK {
 			t.Fatalf("submission: got HTTP %d %s, want 200", sub.Status, sub.Body)
 		}

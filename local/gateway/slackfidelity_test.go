@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 )
 
 // slackRenders is what Slack shows for a mrkdwn text, formatting aside: entities become
@@ -20,7 +20,7 @@ func slackRenders(t *testing.T, mrkdwn string) string {
 	if strings.ContainsAny(mrkdwn, "<>") {
 		t.Fatalf("mrkdwn %q: got a raw < or >, want none (Slack would read it as markup)", mrkdwn)
 	}
-	return slack.UnescapeText(mrkdwn)
+	return slackio.UnescapeText(mrkdwn)
 }
 
 // TestTypedTextSurvivesSlack is the property end to end: whatever a person types as an
@@ -52,7 +52,7 @@ func TestTypedTextSurvivesSlack(t *testing.T) {
 		if got := byUser(h.open(t))[h.client.User]; got != typed {
 			t.Fatalf("typed %q: got %q stored, want it as typed", typed, got)
 		}
-		section := r.Msg.Blocks.BlockSet[0].(*slackgo.SectionBlock).Text.Text
+		section := r.Msg.Blocks.BlockSet[0].(*slack.SectionBlock).Text.Text
 		if got, want := slackRenders(t, section), "Your order: *"+typed+"*"; !strings.HasPrefix(got, want) {
 			t.Fatalf("typed %q: got %q rendered by Slack, want it to start with %q", typed, got, want)
 		}
@@ -62,7 +62,7 @@ func TestTypedTextSurvivesSlack(t *testing.T) {
 		t.Fatalf("/order-list: got error %v, reply %+v; want nil and a message", err, r)
 	}
 	for _, blk := range r.Msg.Blocks.BlockSet {
-		if s, ok := blk.(*slackgo.SectionBlock); ok {
+		if s, ok := blk.(*slack.SectionBlock); ok {
 			// Mentions of the orderers are Slack's own markup; everything else is text.
 			slackRenders(t, orderMentionRE.ReplaceAllString(s.Text.Text, "@someone"))
 		}

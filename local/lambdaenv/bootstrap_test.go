@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot/lambdas/api"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 )
 
 // The comparison with AWS's emulator again, now with orderbot's own bootstrap: the
@@ -94,9 +94,9 @@ func slackEvents(t *testing.T) []string {
 		return string(b)
 	}
 	return []string{
-		ev(verify, slack.Sign([]byte(bootSigning), ts, verify), "application/json"),
-		ev(command, slack.Sign([]byte("not the secret"), ts, command), "application/x-www-form-urlencoded"),
-		ev(verify, slack.Sign([]byte(bootSigning), ts, verify), "application/json"),
+		ev(verify, slackio.Sign([]byte(bootSigning), ts, verify), "application/json"),
+		ev(command, slackio.Sign([]byte("not the secret"), ts, command), "application/x-www-form-urlencoded"),
+		ev(verify, slackio.Sign([]byte(bootSigning), ts, verify), "application/json"),
 	}
 }
 

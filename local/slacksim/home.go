@@ -7,9 +7,9 @@ import (
 	"net/url"
 	"strings"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 )
 
 // The Home tab's limits (docs.slack.dev/reference/views/home-tab-views: "blocks … Max of
@@ -37,7 +37,7 @@ func (s *WebAPI) viewsPublish(p url.Values, call *Call) ([]byte, *apiError) {
 	case len(raw) > HomeMaxViewBytes:
 		return nil, errCode("view_too_large")
 	}
-	var v slackgo.HomeTabViewRequest
+	var v slack.HomeTabViewRequest
 	if err := json.Unmarshal([]byte(raw), &v); err != nil {
 		return nil, errCode("invalid_arguments", "[ERROR] failed to match all allowed schemas [json-pointer:/view]")
 	}
@@ -48,7 +48,7 @@ func (s *WebAPI) viewsPublish(p url.Values, call *Call) ([]byte, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.homes == nil {
-		s.homes = map[string]*slackgo.View{}
+		s.homes = map[string]*slack.View{}
 	}
 	cur := s.homes[user]
 	if h := p.Get("hash"); h != "" && (cur == nil || cur.Hash != h) {
@@ -61,22 +61,22 @@ func (s *WebAPI) viewsPublish(p url.Values, call *Call) ([]byte, *apiError) {
 }
 
 // checkHome is why Slack would refuse v as a Home tab, in views.publish's words.
-func checkHome(v *slackgo.HomeTabViewRequest) []string {
+func checkHome(v *slack.HomeTabViewRequest) []string {
 	switch {
-	case v.Type != slackgo.VTHomeTab:
+	case v.Type != slack.VTHomeTab:
 		return []string{`[ERROR] must be "home" [json-pointer:/view/type]`}
 	case len(v.Blocks.BlockSet) > HomeMaxBlocks:
 		return []string{fmt.Sprintf("[ERROR] no more than %d items allowed [json-pointer:/view/blocks]", HomeMaxBlocks)}
-	case slack.Chars(v.PrivateMetadata) > HomeMaxPrivateMetadata:
+	case slackio.Chars(v.PrivateMetadata) > HomeMaxPrivateMetadata:
 		return []string{fmt.Sprintf("[ERROR] must be less than %d characters [json-pointer:/view/private_metadata]", HomeMaxPrivateMetadata+1)}
-	case slack.Chars(v.CallbackID) > HomeMaxCallbackID:
+	case slackio.Chars(v.CallbackID) > HomeMaxCallbackID:
 		return []string{fmt.Sprintf("[ERROR] must be less than %d characters [json-pointer:/view/callback_id]", HomeMaxCallbackID+1)}
 	}
 	// Each block's own limits are those of a message's blocks; the 50-block limit of a
 	// message is checked in slices of 50, since a Home may hold 100.
 	for i := 0; i < len(v.Blocks.BlockSet); i += 50 {
 		part := v.Blocks.BlockSet[i:min(i+50, len(v.Blocks.BlockSet))]
-		if err := slack.Validate(&slackgo.Msg{Text: "home", Blocks: slackgo.Blocks{BlockSet: part}}); err != nil {
+		if err := slackio.Validate(&slack.Msg{Text: "home", Blocks: slack.Blocks{BlockSet: part}}); err != nil {
 			return []string{"[ERROR] " + err.Error() + fmt.Sprintf(" [json-pointer:/view/blocks (from %d)]", i)}
 		}
 	}
@@ -85,29 +85,29 @@ func checkHome(v *slackgo.HomeTabViewRequest) []string {
 
 // homeView is v as Slack keeps a published Home: the same id as the Home it replaces, a new
 // hash every time; s.mu is held.
-func (s *WebAPI) homeView(v slackgo.HomeTabViewRequest, cur *slackgo.View) slackgo.View {
+func (s *WebAPI) homeView(v slack.HomeTabViewRequest, cur *slack.View) slack.View {
 	id := "V" + strings.ToUpper(randomHex(10))
 	if cur != nil {
 		id = cur.ID
 	}
 	s.seq++
-	return slackgo.View{
-		ID: id, TeamID: s.team(), Type: slackgo.VTHomeTab,
-		Blocks:          slackgo.Blocks{BlockSet: withBlockIDs(v.Blocks.BlockSet, fmt.Sprintf("%s/%d", id, s.seq))},
+	return slack.View{
+		ID: id, TeamID: s.team(), Type: slack.VTHomeTab,
+		Blocks:          slack.Blocks{BlockSet: withBlockIDs(v.Blocks.BlockSet, fmt.Sprintf("%s/%d", id, s.seq))},
 		PrivateMetadata: v.PrivateMetadata, CallbackID: v.CallbackID, ExternalID: v.ExternalID,
-		State:      &slackgo.ViewState{Values: map[string]map[string]slackgo.BlockAction{}},
+		State:      &slack.ViewState{Values: map[string]map[string]slack.BlockAction{}},
 		Hash:       fmt.Sprintf("%d.%s", s.now().Unix(), randomHex(8)),
 		RootViewID: id, AppID: s.appID(), BotID: s.botID(), AppInstalledTeamID: s.team(),
 	}
 }
 
 // Home is the Home tab user sees now, and whether one was ever published.
-func (s *WebAPI) Home(user string) (slackgo.View, bool) {
+func (s *WebAPI) Home(user string) (slack.View, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	v := s.homes[user]
 	if v == nil {
-		return slackgo.View{}, false
+		return slack.View{}, false
 	}
 	return *v, true
 }
@@ -115,7 +115,7 @@ func (s *WebAPI) Home(user string) (slackgo.View, bool) {
 // WaitHome returns user's Home once one has been published with a hash other than
 // notHash, or what there is when ctx ends (with its error): `orderbot send --home` waits
 // for the Home an app_home_opened publishes.
-func (s *WebAPI) WaitHome(ctx context.Context, user, notHash string) (slackgo.View, error) {
+func (s *WebAPI) WaitHome(ctx context.Context, user, notHash string) (slack.View, error) {
 	for {
 		s.mu.Lock()
 		s.init()
@@ -129,7 +129,7 @@ func (s *WebAPI) WaitHome(ctx context.Context, user, notHash string) (slackgo.Vi
 		case <-ch:
 		case <-ctx.Done():
 			if v == nil {
-				return slackgo.View{}, ctx.Err()
+				return slack.View{}, ctx.Err()
 			}
 			return *v, ctx.Err()
 		}

@@ -10,15 +10,15 @@ import (
 	"testing"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 )
 
-func homeView(n int, metadata string) slackgo.HomeTabViewRequest {
-	blocks := make([]slackgo.Block, n)
+func homeView(n int, metadata string) slack.HomeTabViewRequest {
+	blocks := make([]slack.Block, n)
 	for i := range blocks {
-		blocks[i] = slackgo.NewSectionBlock(slackgo.NewTextBlockObject(slackgo.MarkdownType, "round", false, false), nil, nil)
+		blocks[i] = slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "round", false, false), nil, nil)
 	}
-	return slackgo.HomeTabViewRequest{Type: slackgo.VTHomeTab, Blocks: slackgo.Blocks{BlockSet: blocks}, PrivateMetadata: metadata}
+	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}, PrivateMetadata: metadata}
 }
 
 // TestChatUpdateRateLimit: chat.update is Tier 3 — the 51st call inside a minute gets HTTP
@@ -27,18 +27,18 @@ func homeView(n int, metadata string) slackgo.HomeTabViewRequest {
 func TestChatUpdateRateLimit(t *testing.T) {
 	r := newAPIRig(t)
 	client := r.slackClient(testToken)
-	_, ts, err := client.PostMessage("C1", slackgo.MsgOptionText("round", false))
+	_, ts, err := client.PostMessage("C1", slack.MsgOptionText("round", false))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range Tier3PerMinute {
-		if _, _, _, err := client.UpdateMessage("C1", ts, slackgo.MsgOptionText("v"+string(rune('a'+i%26)), false)); err != nil {
+		if _, _, _, err := client.UpdateMessage("C1", ts, slack.MsgOptionText("v"+string(rune('a'+i%26)), false)); err != nil {
 			t.Fatalf("chat.update %d of %d: got %v, want ok", i+1, Tier3PerMinute, err)
 		}
 		r.clock.advance(time.Second / 2) // 50 calls in 25 s
 	}
-	_, _, _, err = client.UpdateMessage("C1", ts, slackgo.MsgOptionText("over", false))
-	var rl *slackgo.RateLimitedError
+	_, _, _, err = client.UpdateMessage("C1", ts, slack.MsgOptionText("over", false))
+	var rl *slack.RateLimitedError
 	if !errors.As(err, &rl) || rl.RetryAfter != 35*time.Second {
 		t.Fatalf("chat.update 51 within a minute: got %v, want a RateLimitedError with Retry-After 35s", err)
 	}
@@ -49,11 +49,11 @@ func TestChatUpdateRateLimit(t *testing.T) {
 	if last := calls[len(calls)-1]; last.Method != "chat.update" || last.OK || last.Error != "ratelimited" || last.Args["text"] != "over" {
 		t.Errorf("the refused call's record: got %+v, want chat.update ok=false error=ratelimited with its text", last)
 	}
-	if _, _, err := client.PostMessage("C1", slackgo.MsgOptionText("another", false)); err != nil {
+	if _, _, err := client.PostMessage("C1", slack.MsgOptionText("another", false)); err != nil {
 		t.Errorf("chat.postMessage while chat.update is limited: got %v, want ok (limits are per method)", err)
 	}
 	r.clock.advance(35 * time.Second)
-	if _, _, _, err := client.UpdateMessage("C1", ts, slackgo.MsgOptionText("later", false)); err != nil {
+	if _, _, _, err := client.UpdateMessage("C1", ts, slack.MsgOptionText("later", false)); err != nil {
 		t.Errorf("chat.update after Retry-After: got %v, want ok", err)
 	}
 }
@@ -90,7 +90,7 @@ func TestViewsPublish(t *testing.T) {
 	if err != nil {
 		t.Fatalf("views.publish: got %v, want ok", err)
 	}
-	if first.View.Type != slackgo.VTHomeTab || first.View.Hash == "" || len(first.View.Blocks.BlockSet) != 3 {
+	if first.View.Type != slack.VTHomeTab || first.View.Hash == "" || len(first.View.Blocks.BlockSet) != 3 {
 		t.Fatalf("views.publish answer: got type %q hash %q %d blocks, want home, a hash, 3 blocks", first.View.Type, first.View.Hash, len(first.View.Blocks.BlockSet))
 	}
 	second, err := client.PublishView("U1", homeView(4, "m"), first.View.Hash)
@@ -111,14 +111,14 @@ func TestViewsPublish(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name string
-		view slackgo.HomeTabViewRequest
+		view slack.HomeTabViewRequest
 		want string
 	}{
 		{"100 blocks", homeView(100, ""), ""},
 		{"101 blocks", homeView(101, ""), "/view/blocks"},
 		{"metadata 3000", homeView(1, strings.Repeat("가", 3000)), ""},
 		{"metadata 3001", homeView(1, strings.Repeat("a", 3001)), "/view/private_metadata"},
-		{"a modal", slackgo.HomeTabViewRequest{Type: slackgo.VTModal, Blocks: homeView(1, "").Blocks}, "/view/type"},
+		{"a modal", slack.HomeTabViewRequest{Type: slack.VTModal, Blocks: homeView(1, "").Blocks}, "/view/type"},
 	} {
 		_, err := client.PublishView("U3", c.view, "")
 		switch {
@@ -142,39 +142,39 @@ func TestConversationsHistory(t *testing.T) {
 	client := r.slackClient(testToken)
 	var tss []string
 	for _, text := range []string{"one", "two", "three"} {
-		_, ts, err := client.PostMessage("C1", slackgo.MsgOptionText(text, false))
+		_, ts, err := client.PostMessage("C1", slack.MsgOptionText(text, false))
 		if err != nil {
 			t.Fatal(err)
 		}
 		tss = append(tss, ts)
 		r.clock.advance(time.Second)
 	}
-	client.PostEphemeral("C1", "U1", slackgo.MsgOptionText("only you", false))
-	page, err := client.GetConversationHistory(&slackgo.GetConversationHistoryParameters{ChannelID: "C1", Limit: 2})
+	client.PostEphemeral("C1", "U1", slack.MsgOptionText("only you", false))
+	page, err := client.GetConversationHistory(&slack.GetConversationHistoryParameters{ChannelID: "C1", Limit: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := texts(page.Messages); got != "three,two" || !page.HasMore || page.ResponseMetaData.NextCursor == "" {
 		t.Fatalf("first page: got %s has_more=%v cursor=%q, want three,two with more", got, page.HasMore, page.ResponseMetaData.NextCursor)
 	}
-	rest, err := client.GetConversationHistory(&slackgo.GetConversationHistoryParameters{ChannelID: "C1", Limit: 2, Cursor: page.ResponseMetaData.NextCursor})
+	rest, err := client.GetConversationHistory(&slack.GetConversationHistoryParameters{ChannelID: "C1", Limit: 2, Cursor: page.ResponseMetaData.NextCursor})
 	if err != nil || texts(rest.Messages) != "one" || rest.HasMore {
 		t.Fatalf("next page: got %v %s has_more=%v, want one and no more", err, texts(rest.Messages), rest.HasMore)
 	}
-	bounded, _ := client.GetConversationHistory(&slackgo.GetConversationHistoryParameters{ChannelID: "C1", Oldest: tss[0], Latest: tss[2]})
+	bounded, _ := client.GetConversationHistory(&slack.GetConversationHistoryParameters{ChannelID: "C1", Oldest: tss[0], Latest: tss[2]})
 	if got := texts(bounded.Messages); got != "two" {
 		t.Errorf("between the first and last (exclusive): got %s, want two", got)
 	}
 	r.api.Channels = map[string]bool{"C1": true, "CPUB": false, "CPRIV": false}
 	r.api.Private = map[string]bool{"CPRIV": true}
 	for ch, want := range map[string]string{"CPUB": "not_in_channel", "CPRIV": "channel_not_found"} {
-		if _, err := client.GetConversationHistory(&slackgo.GetConversationHistoryParameters{ChannelID: ch}); err == nil || err.Error() != want {
+		if _, err := client.GetConversationHistory(&slack.GetConversationHistoryParameters{ChannelID: ch}); err == nil || err.Error() != want {
 			t.Errorf("conversations.history of %s: got %v, want %s", ch, err, want)
 		}
 	}
 }
 
-func texts(msgs []slackgo.Message) string {
+func texts(msgs []slack.Message) string {
 	var out []string
 	for _, m := range msgs {
 		out = append(out, m.Text)
@@ -197,9 +197,9 @@ func TestPrivateChannels(t *testing.T) {
 	}
 	srv := httptest.NewServer(http.StripPrefix("/api", s))
 	defer srv.Close()
-	client := slackgo.New("xoxb-t", slackgo.OptionAPIURL(srv.URL+"/api/"))
+	client := slack.New("xoxb-t", slack.OptionAPIURL(srv.URL+"/api/"))
 	for ch, want := range map[string]string{"CANY": "", "CSECRET": "channel_not_found", "CTEAM": ""} {
-		_, _, err := client.PostMessage(ch, slackgo.MsgOptionText("round", false))
+		_, _, err := client.PostMessage(ch, slack.MsgOptionText("round", false))
 		got := ""
 		if err != nil {
 			got = err.Error()
@@ -220,8 +220,8 @@ func TestPrivateChannels(t *testing.T) {
 func TestCallsHandler(t *testing.T) {
 	r := newAPIRig(t)
 	client := r.slackClient(testToken)
-	client.PostMessage("C1", slackgo.MsgOptionText("hi", false))
-	client.UpdateMessage("C1", "9.000001", slackgo.MsgOptionText("x", false))
+	client.PostMessage("C1", slack.MsgOptionText("hi", false))
+	client.UpdateMessage("C1", "9.000001", slack.MsgOptionText("x", false))
 	srv := httptest.NewServer(r.api.CallsHandler())
 	defer srv.Close()
 	var got []map[string]any

@@ -8,10 +8,10 @@ import (
 	"net/url"
 	"strings"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 )
 
 // TriggerIssuer issues trigger_ids (a WebAPI does), so that the views.open an app makes
@@ -22,7 +22,7 @@ type TriggerIssuer interface {
 
 // Posted is a message as it sits in a channel, for a person to click its buttons.
 type Posted struct {
-	Msg       slackgo.Msg
+	Msg       slack.Msg
 	Channel   string // the client's Channel when empty
 	Ephemeral bool   // only the person sees it: a reply that is not in_channel, or chat.postEphemeral
 }
@@ -33,7 +33,7 @@ func PostedReply(r *Reply) (Posted, error) {
 	if r == nil || r.Msg == nil {
 		return Posted{}, errors.New("the reply carries no message")
 	}
-	return Posted{Msg: *r.Msg, Ephemeral: r.Msg.ResponseType != slackgo.ResponseTypeInChannel}, nil
+	return Posted{Msg: *r.Msg, Ephemeral: r.Msg.ResponseType != slack.ResponseTypeInChannel}, nil
 }
 
 // Button is one button of a message, as a person sees it and a click reports it.
@@ -45,12 +45,12 @@ type Button struct {
 
 type button struct {
 	Button
-	text *slackgo.TextBlockObject
+	text *slack.TextBlockObject
 }
 
 // Buttons lists msg's buttons in order — in actions blocks and as section accessories —
 // with the block_ids Slack gives blocks that have none.
-func Buttons(msg *slackgo.Msg) []Button {
+func Buttons(msg *slack.Msg) []Button {
 	var out []Button
 	for _, b := range buttons(msg) {
 		out = append(out, b.Button)
@@ -58,12 +58,12 @@ func Buttons(msg *slackgo.Msg) []Button {
 	return out
 }
 
-func buttons(msg *slackgo.Msg) []button {
+func buttons(msg *slack.Msg) []button {
 	if msg == nil {
 		return nil
 	}
 	var out []button
-	add := func(blockID string, b *slackgo.ButtonBlockElement) {
+	add := func(blockID string, b *slack.ButtonBlockElement) {
 		text := ""
 		if b.Text != nil {
 			text = b.Text.Text
@@ -73,16 +73,16 @@ func buttons(msg *slackgo.Msg) []button {
 	}
 	for _, bl := range withBlockIDs(msg.Blocks.BlockSet, msg.Timestamp) {
 		switch x := bl.(type) {
-		case *slackgo.ActionBlock:
+		case *slack.ActionBlock:
 			if x.Elements == nil {
 				continue
 			}
 			for _, el := range x.Elements.ElementSet {
-				if b, ok := el.(*slackgo.ButtonBlockElement); ok {
+				if b, ok := el.(*slack.ButtonBlockElement); ok {
 					add(x.BlockID, b)
 				}
 			}
-		case *slackgo.SectionBlock:
+		case *slack.SectionBlock:
 			if x.Accessory != nil && x.Accessory.ButtonElement != nil {
 				add(x.BlockID, x.Accessory.ButtonElement)
 			}
@@ -119,7 +119,7 @@ func pick(all []button, actionID, value string) (button, error) {
 // response_url and actions.
 func (c *Client) BlockActions(p Posted, actionID, value string) ([]byte, error) {
 	msg := p.Msg
-	msg.Blocks = slackgo.Blocks{BlockSet: withBlockIDs(msg.Blocks.BlockSet, msg.Timestamp)}
+	msg.Blocks = slack.Blocks{BlockSet: withBlockIDs(msg.Blocks.BlockSet, msg.Timestamp)}
 	b, err := pick(buttons(&msg), actionID, value)
 	if err != nil {
 		return nil, err
@@ -167,7 +167,7 @@ func (c *Client) actionJSON(b button) map[string]any {
 	var text any
 	if b.text != nil {
 		t := *b.text
-		if t.Type == slackgo.PlainTextType && t.Emoji == nil {
+		if t.Type == slack.PlainTextType && t.Emoji == nil {
 			yes := true
 			t.Emoji = &yes
 		}
@@ -208,7 +208,7 @@ type Input struct {
 // trigger_id, view (with state.values keyed by block_id and action_id) and response_urls.
 // It refuses what Slack's client would not let the person submit: a required field left
 // empty, text outside min_length/max_length, an option the element does not offer.
-func (c *Client) ViewSubmission(v slackgo.View, inputs ...Input) ([]byte, error) {
+func (c *Client) ViewSubmission(v slack.View, inputs ...Input) ([]byte, error) {
 	values, err := submittedState(v, inputs)
 	if err != nil {
 		return nil, err
@@ -228,7 +228,7 @@ func (c *Client) ViewSubmission(v slackgo.View, inputs ...Input) ([]byte, error)
 }
 
 // submittedState is view.state.values for inputs.
-func submittedState(v slackgo.View, inputs []Input) (map[string]map[string]any, error) {
+func submittedState(v slack.View, inputs []Input) (map[string]map[string]any, error) {
 	given := map[[2]string]string{}
 	for _, in := range inputs {
 		k := [2]string{in.BlockID, in.ActionID}
@@ -239,7 +239,7 @@ func submittedState(v slackgo.View, inputs []Input) (map[string]map[string]any, 
 	}
 	values := map[string]map[string]any{}
 	for _, b := range v.Blocks.BlockSet {
-		in, ok := b.(*slackgo.InputBlock)
+		in, ok := b.(*slack.InputBlock)
 		if !ok {
 			continue
 		}
@@ -257,9 +257,9 @@ func submittedState(v slackgo.View, inputs []Input) (map[string]map[string]any, 
 }
 
 // inputState is one input element's entry in state.values.
-func inputState(in *slackgo.InputBlock, given map[[2]string]string) (string, map[string]any, error) {
+func inputState(in *slack.InputBlock, given map[[2]string]string) (string, map[string]any, error) {
 	switch el := in.Element.(type) {
-	case *slackgo.PlainTextInputBlockElement:
+	case *slack.PlainTextInputBlockElement:
 		value, has := given[[2]string{in.BlockID, el.ActionID}]
 		if !has {
 			value = el.InitialValue
@@ -268,25 +268,25 @@ func inputState(in *slackgo.InputBlock, given map[[2]string]string) (string, map
 		if value == "" {
 			return el.ActionID, entry, required(in)
 		}
-		n := slack.Chars(value)
+		n := slackio.Chars(value)
 		if (el.MinLength > 0 && n < el.MinLength) || (el.MaxLength > 0 && n > el.MaxLength) {
 			return "", nil, fmt.Errorf("%d characters, the field takes %d to %d", n, el.MinLength, el.MaxLength)
 		}
 		entry["value"] = value
 		return el.ActionID, entry, nil
-	case *slackgo.SelectBlockElement:
-		if el.Type != slackgo.OptTypeStatic {
+	case *slack.SelectBlockElement:
+		if el.Type != slack.OptTypeStatic {
 			return "", nil, fmt.Errorf("element %s is not simulated", el.Type)
 		}
 		return optionState(in, "static_select", el.ActionID, el.Options, el.InitialOption, given)
-	case *slackgo.RadioButtonsBlockElement:
+	case *slack.RadioButtonsBlockElement:
 		return optionState(in, "radio_buttons", el.ActionID, el.Options, el.InitialOption, given)
 	}
 	return "", nil, fmt.Errorf("element %T is not simulated", in.Element)
 }
 
-func optionState(in *slackgo.InputBlock, typ, actionID string, opts []*slackgo.OptionBlockObject,
-	initial *slackgo.OptionBlockObject, given map[[2]string]string) (string, map[string]any, error) {
+func optionState(in *slack.InputBlock, typ, actionID string, opts []*slack.OptionBlockObject,
+	initial *slack.OptionBlockObject, given map[[2]string]string) (string, map[string]any, error) {
 	entry := map[string]any{"type": typ, "selected_option": nil}
 	value, has := given[[2]string{in.BlockID, actionID}]
 	if !has {
@@ -308,7 +308,7 @@ func optionState(in *slackgo.InputBlock, typ, actionID string, opts []*slackgo.O
 	return "", nil, fmt.Errorf("no option %q (offered: %s)", value, strings.Join(offered, ", "))
 }
 
-func required(in *slackgo.InputBlock) error {
+func required(in *slack.InputBlock) error {
 	if in.Optional {
 		return nil
 	}
@@ -333,7 +333,7 @@ func (c *Client) Click(ctx context.Context, path string, p Posted, actionID, val
 
 // Submit submits v with inputs (see ViewSubmission) and posts the signed payload to path,
 // the interactivity route ("" for the route table's).
-func (c *Client) Submit(ctx context.Context, path string, v slackgo.View, inputs ...Input) (*Reply, error) {
+func (c *Client) Submit(ctx context.Context, path string, v slack.View, inputs ...Input) (*Reply, error) {
 	payload, err := c.ViewSubmission(v, inputs...)
 	if err != nil {
 		return nil, err
@@ -356,27 +356,27 @@ func (c *Client) postInteraction(ctx context.Context, path string, payload []byt
 // empty 200 closes the modal (nil); otherwise the body must be a response_action —
 // "clear", "update" or "push" with a valid modal, or "errors" keyed by block_ids of v's
 // input blocks (Slack shows only "We had some trouble connecting" for anything else).
-func ViewResponse(r *Reply, v slackgo.View) (*slackgo.ViewSubmissionResponse, error) {
+func ViewResponse(r *Reply, v slack.View) (*slack.ViewSubmissionResponse, error) {
 	if !r.OK() {
 		return nil, fmt.Errorf("HTTP %d: Slack shows the person an error", r.Status)
 	}
 	if strings.TrimSpace(string(r.Body)) == "" {
 		return nil, nil
 	}
-	var resp slackgo.ViewSubmissionResponse
+	var resp slack.ViewSubmissionResponse
 	if err := json.Unmarshal(r.Body, &resp); err != nil {
 		return nil, fmt.Errorf("answer is not a response_action: %w", err)
 	}
 	switch resp.ResponseAction {
-	case slackgo.RAClear:
-	case slackgo.RAUpdate, slackgo.RAPush:
+	case slack.RAClear:
+	case slack.RAUpdate, slack.RAPush:
 		if resp.View == nil {
 			return &resp, fmt.Errorf("response_action %s without a view", resp.ResponseAction)
 		}
 		if problems := checkView(resp.View); len(problems) > 0 {
 			return &resp, fmt.Errorf("response_action %s: invalid view: %s", resp.ResponseAction, strings.Join(problems, "; "))
 		}
-	case slackgo.RAErrors:
+	case slack.RAErrors:
 		return &resp, checkErrorKeys(resp.Errors, v)
 	default:
 		return &resp, fmt.Errorf("unknown response_action %q", resp.ResponseAction)
@@ -384,13 +384,13 @@ func ViewResponse(r *Reply, v slackgo.View) (*slackgo.ViewSubmissionResponse, er
 	return &resp, nil
 }
 
-func checkErrorKeys(errs map[string]string, v slackgo.View) error {
+func checkErrorKeys(errs map[string]string, v slack.View) error {
 	if len(errs) == 0 {
 		return errors.New("response_action errors with no errors")
 	}
 	inputs := map[string]bool{}
 	for _, b := range v.Blocks.BlockSet {
-		if in, ok := b.(*slackgo.InputBlock); ok {
+		if in, ok := b.(*slack.InputBlock); ok {
 			inputs[in.BlockID] = true
 		}
 	}

@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 )
 
 func loadJSON(t *testing.T, path string) map[string]any {
@@ -143,8 +143,8 @@ func testClient() (*Client, *fakeClock) {
 }
 
 func postedRound() Posted {
-	return Posted{Msg: slackgo.Msg{Type: "message", Text: "2× iced americano", Timestamp: "1700000000.000100",
-		User: DefaultBotUser, BotID: DefaultBotID, Blocks: slackgo.Blocks{BlockSet: roundMessage()}}, Channel: "C0LOCAL"}
+	return Posted{Msg: slack.Msg{Type: "message", Text: "2× iced americano", Timestamp: "1700000000.000100",
+		User: DefaultBotUser, BotID: DefaultBotID, Blocks: slack.Blocks{BlockSet: roundMessage()}}, Channel: "C0LOCAL"}
 }
 
 func TestBlockActionsHasTheDocumentedShape(t *testing.T) {
@@ -183,7 +183,7 @@ func TestBlockActionsHasTheDocumentedShape(t *testing.T) {
 
 func TestBlockActionsOfAnEphemeralReply(t *testing.T) {
 	c, _ := testClient()
-	reply := &Reply{Status: 200, Msg: &slackgo.Msg{Text: "Your order: latte", Blocks: slackgo.Blocks{BlockSet: roundMessage()}}}
+	reply := &Reply{Status: 200, Msg: &slack.Msg{Text: "Your order: latte", Blocks: slack.Blocks{BlockSet: roundMessage()}}}
 	p, err := PostedReply(reply)
 	if err != nil || !p.Ephemeral {
 		t.Fatalf("PostedReply: got %+v, %v; want an ephemeral message", p, err)
@@ -216,9 +216,9 @@ func TestButtonsAndPicking(t *testing.T) {
 	if got := Buttons(&msg); !reflect.DeepEqual(got, want) {
 		t.Errorf("Buttons: got %+v, want %+v", got, want)
 	}
-	twice := slackgo.Msg{Blocks: slackgo.Blocks{BlockSet: []slackgo.Block{slackgo.NewActionBlock("",
-		slackgo.NewButtonBlockElement("order_same", "latte", plain("+1 latte")),
-		slackgo.NewButtonBlockElement("order_same", "mocha", plain("+1 mocha")))}}}
+	twice := slack.Msg{Blocks: slack.Blocks{BlockSet: []slack.Block{slack.NewActionBlock("",
+		slack.NewButtonBlockElement("order_same", "latte", plain("+1 latte")),
+		slack.NewButtonBlockElement("order_same", "mocha", plain("+1 mocha")))}}}
 	c, _ := testClient()
 	if _, err := c.BlockActions(Posted{Msg: twice}, "order_same", ""); err == nil || !strings.Contains(err.Error(), "2 buttons") {
 		t.Errorf("ambiguous click: got %v, want an error naming the 2 buttons", err)
@@ -238,7 +238,7 @@ func TestButtonsAndPicking(t *testing.T) {
 	}
 }
 
-func openedOrderModal(t *testing.T) slackgo.View {
+func openedOrderModal(t *testing.T) slack.View {
 	t.Helper()
 	r := newAPIRig(t)
 	resp, err := r.slackClient(testToken).OpenView(r.api.Trigger(), orderModal())
@@ -319,22 +319,22 @@ func TestViewSubmissionIsRefusedWhereSlackWouldNotSubmit(t *testing.T) {
 func TestPayloadsDecodeWithSlackGo(t *testing.T) {
 	c, _ := testClient()
 	payload, _ := c.BlockActions(postedRound(), "cancel_mine", "")
-	var click slackgo.InteractionCallback
+	var click slack.InteractionCallback
 	if err := json.Unmarshal(payload, &click); err != nil {
 		t.Fatalf("block_actions: got error %v, want slack-go to decode it", err)
 	}
 	acts := click.ActionCallback.BlockActions
-	if click.Type != slackgo.InteractionTypeBlockActions || len(acts) != 1 || acts[0].ActionID != "cancel_mine" ||
+	if click.Type != slack.InteractionTypeBlockActions || len(acts) != 1 || acts[0].ActionID != "cancel_mine" ||
 		click.User.ID != c.User || click.Channel.ID != "C0LOCAL" || click.Message.Timestamp != "1700000000.000100" ||
 		click.Container.MessageTs != "1700000000.000100" || !strings.HasPrefix(click.ResponseURL, "https://hooks.slack.com/actions/") {
 		t.Errorf("block_actions decoded: got %+v, want the click on cancel_mine by %s in C0LOCAL", click, c.User)
 	}
 	payload, _ = c.ViewSubmission(openedOrderModal(t), Input{"item", "item", "flat white"})
-	var submit slackgo.InteractionCallback
+	var submit slack.InteractionCallback
 	if err := json.Unmarshal(payload, &submit); err != nil {
 		t.Fatalf("view_submission: got error %v, want slack-go to decode it", err)
 	}
-	if submit.Type != slackgo.InteractionTypeViewSubmission || submit.View.CallbackID != "order" ||
+	if submit.Type != slack.InteractionTypeViewSubmission || submit.View.CallbackID != "order" ||
 		submit.View.State.Values["item"]["item"].Value != "flat white" || submit.View.PrivateMetadata != "C0LOCAL" {
 		t.Errorf("view_submission decoded: got %+v, want callback order with item %q", submit.View, "flat white")
 	}
@@ -363,7 +363,7 @@ func TestClickAndSubmitAreSignedFormPosts(t *testing.T) {
 	defer srv.Close()
 	c, clock := testClient()
 	c.BaseURL = srv.URL
-	verifier := slack.Verifier{Secret: c.Secret, Now: clock.now}
+	verifier := slackio.Verifier{Secret: c.Secret, Now: clock.now}
 	check := func(what string) url.Values {
 		t.Helper()
 		cap.mu.Lock()
@@ -397,7 +397,7 @@ func TestClickAndSubmitAreSignedFormPosts(t *testing.T) {
 		t.Fatalf("Submit: got %v, %v; want a 200", reply, err)
 	}
 	check("Submit")
-	if resp, err := ViewResponse(reply, v); err != nil || resp.ResponseAction != slackgo.RAErrors {
+	if resp, err := ViewResponse(reply, v); err != nil || resp.ResponseAction != slack.RAErrors {
 		t.Errorf("ViewResponse: got %+v, %v; want the errors action accepted", resp, err)
 	}
 	reply.Body = []byte(`{"response_action":"errors","errors":{"not_an_input":"x"}}`)
@@ -450,7 +450,7 @@ func TestClickResponseURLTakesAnswers(t *testing.T) {
 }
 
 // TestPayloadsPassOrderbotsParser: what the simulator sends, orderbot's own adapter
-// (slack.ParseInteraction, which checks what Slack promises) accepts.
+// (slackio.ParseInteraction, which checks what Slack promises) accepts.
 func TestPayloadsPassOrderbotsParser(t *testing.T) {
 	c, _ := testClient()
 	ephemeral := postedRound()
@@ -460,7 +460,7 @@ func TestPayloadsPassOrderbotsParser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := slack.ParseInteraction(InteractionBody(payload)); err != nil {
+		if _, err := slackio.ParseInteraction(InteractionBody(payload)); err != nil {
 			t.Errorf("ParseInteraction(block_actions, ephemeral=%v): got %v, want nil", p.Ephemeral, err)
 		}
 	}
@@ -468,7 +468,7 @@ func TestPayloadsPassOrderbotsParser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := slack.ParseInteraction(InteractionBody(payload)); err != nil {
+	if _, err := slackio.ParseInteraction(InteractionBody(payload)); err != nil {
 		t.Errorf("ParseInteraction(view_submission): got %v, want nil", err)
 	}
 }

@@ -4,14 +4,14 @@ import (
 	"fmt"
 	"strings"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 )
 
 // RenderMessage shows a message's blocks as text for a terminal (its text when it has no
 // blocks): sections, context lines, headers in capitals, dividers, and buttons in brackets
 // — [+1 same] [Cancel mine] [Close round ⚠] — marked ⚠ when their style is danger and ↗
 // when they open a link.
-func RenderMessage(msg *slackgo.Msg) string {
+func RenderMessage(msg *slack.Msg) string {
 	if msg == nil {
 		return ""
 	}
@@ -25,7 +25,7 @@ func RenderMessage(msg *slackgo.Msg) string {
 
 // RenderView shows a modal for a terminal: its title, its blocks — input fields with their
 // labels, placeholders and options — and its close and submit buttons.
-func RenderView(v slackgo.View) string {
+func RenderView(v slack.View) string {
 	var b strings.Builder
 	title := ""
 	if v.Title != nil {
@@ -34,7 +34,7 @@ func RenderView(v slackgo.View) string {
 	fmt.Fprintf(&b, "[modal] %s\n", title)
 	writeBlocks(&b, v.Blocks.BlockSet)
 	var buttons []string
-	for _, t := range []*slackgo.TextBlockObject{v.Close, v.Submit} {
+	for _, t := range []*slack.TextBlockObject{v.Close, v.Submit} {
 		if t != nil {
 			buttons = append(buttons, "["+t.Text+"]")
 		}
@@ -45,10 +45,10 @@ func RenderView(v slackgo.View) string {
 	return b.String()
 }
 
-func writeBlocks(b *strings.Builder, blocks []slackgo.Block) {
+func writeBlocks(b *strings.Builder, blocks []slack.Block) {
 	for _, block := range blocks {
 		switch bl := block.(type) {
-		case *slackgo.SectionBlock:
+		case *slack.SectionBlock:
 			line := ""
 			if bl.Text != nil {
 				line = unescape(bl.Text.Text)
@@ -62,43 +62,43 @@ func writeBlocks(b *strings.Builder, blocks []slackgo.Block) {
 			if bl.Text != nil || line != "" {
 				b.WriteString(line + "\n")
 			}
-		case *slackgo.ContextBlock:
+		case *slack.ContextBlock:
 			for _, el := range bl.ContextElements.Elements {
-				if t, ok := el.(*slackgo.TextBlockObject); ok {
+				if t, ok := el.(*slack.TextBlockObject); ok {
 					b.WriteString("  " + unescape(t.Text) + "\n")
 				}
 			}
-		case *slackgo.HeaderBlock:
+		case *slack.HeaderBlock:
 			b.WriteString(strings.ToUpper(bl.Text.Text) + "\n")
-		case *slackgo.DividerBlock:
+		case *slack.DividerBlock:
 			b.WriteString("----\n")
-		case *slackgo.ActionBlock:
+		case *slack.ActionBlock:
 			b.WriteString(renderActions(bl) + "\n")
-		case *slackgo.InputBlock:
+		case *slack.InputBlock:
 			b.WriteString(renderInput(bl))
 		}
 	}
 }
 
-func renderActions(a *slackgo.ActionBlock) string {
+func renderActions(a *slack.ActionBlock) string {
 	if a.Elements == nil {
 		return ""
 	}
 	var out []string
 	for _, el := range a.Elements.ElementSet {
-		if btn, ok := el.(*slackgo.ButtonBlockElement); ok {
+		if btn, ok := el.(*slack.ButtonBlockElement); ok {
 			out = append(out, renderButton(btn))
 		}
 	}
 	return strings.Join(out, " ")
 }
 
-func renderButton(btn *slackgo.ButtonBlockElement) string {
+func renderButton(btn *slack.ButtonBlockElement) string {
 	text := ""
 	if btn.Text != nil {
 		text = btn.Text.Text
 	}
-	if btn.Style == slackgo.StyleDanger {
+	if btn.Style == slack.StyleDanger {
 		text += " ⚠"
 	}
 	if btn.URL != "" {
@@ -109,7 +109,7 @@ func renderButton(btn *slackgo.ButtonBlockElement) string {
 
 // renderInput shows an input block: "Label: [placeholder]" for a text field, "Label: ▾ a |
 // b" with the initial option marked • for a menu, "(optional)" when it may stay empty.
-func renderInput(in *slackgo.InputBlock) string {
+func renderInput(in *slack.InputBlock) string {
 	label := ""
 	if in.Label != nil {
 		label = in.Label.Text
@@ -119,15 +119,15 @@ func renderInput(in *slackgo.InputBlock) string {
 	}
 	field := ""
 	switch el := in.Element.(type) {
-	case *slackgo.PlainTextInputBlockElement:
+	case *slack.PlainTextInputBlockElement:
 		shown := el.InitialValue
 		if shown == "" && el.Placeholder != nil {
 			shown = el.Placeholder.Text + "…"
 		}
 		field = "[" + shown + "]"
-	case *slackgo.SelectBlockElement:
+	case *slack.SelectBlockElement:
 		field = "▾ " + renderOptions(el.Options, el.InitialOption)
-	case *slackgo.RadioButtonsBlockElement:
+	case *slack.RadioButtonsBlockElement:
 		field = "◯ " + renderOptions(el.Options, el.InitialOption)
 	default:
 		field = fmt.Sprintf("(%T)", in.Element)
@@ -139,7 +139,7 @@ func renderInput(in *slackgo.InputBlock) string {
 	return out
 }
 
-func renderOptions(opts []*slackgo.OptionBlockObject, initial *slackgo.OptionBlockObject) string {
+func renderOptions(opts []*slack.OptionBlockObject, initial *slack.OptionBlockObject) string {
 	var out []string
 	for _, o := range opts {
 		if o == nil || o.Text == nil {

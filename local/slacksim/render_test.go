@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 )
 
 func TestRenderMessageShowsButtons(t *testing.T) {
@@ -14,7 +14,7 @@ func TestRenderMessageShowsButtons(t *testing.T) {
 	if got != want {
 		t.Errorf("RenderMessage: got %q, want %q", got, want)
 	}
-	reply := &Reply{Status: 200, Msg: &slackgo.Msg{ResponseType: slackgo.ResponseTypeInChannel, Blocks: msg.Blocks}}
+	reply := &Reply{Status: 200, Msg: &slack.Msg{ResponseType: slack.ResponseTypeInChannel, Blocks: msg.Blocks}}
 	if got := Render(reply); got != "[in channel — everyone sees this]\n"+want {
 		t.Errorf("Render: got %q, want the channel marker and %q", got, want)
 	}
@@ -22,7 +22,7 @@ func TestRenderMessageShowsButtons(t *testing.T) {
 
 func TestRenderView(t *testing.T) {
 	m := orderModal()
-	v := slackgo.View{Title: m.Title, Close: m.Close, Submit: m.Submit, Blocks: m.Blocks}
+	v := slack.View{Title: m.Title, Close: m.Close, Submit: m.Submit, Blocks: m.Blocks}
 	got := RenderView(v)
 	for _, want := range []string{
 		"[modal] New order\n",

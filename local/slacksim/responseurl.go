@@ -10,9 +10,9 @@ import (
 	"sync"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 )
 
 // Slack's documented limits on a command's response_url: answers are accepted up to five
@@ -45,7 +45,7 @@ type ResponseURLs struct {
 type responseURL struct {
 	at    time.Time
 	posts int
-	msgs  []slackgo.WebhookMessage
+	msgs  []slack.WebhookMessage
 }
 
 func (s *ResponseURLs) now() time.Time {
@@ -83,7 +83,7 @@ func (s *ResponseURLs) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 		msgs, _ := s.Wait(ctx, path, max(n, 1))
 		if msgs == nil {
-			msgs = []slackgo.WebhookMessage{}
+			msgs = []slack.WebhookMessage{}
 		}
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(msgs)
@@ -94,17 +94,17 @@ func (s *ResponseURLs) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	var msg slackgo.WebhookMessage
+	var msg slack.WebhookMessage
 	if err != nil || json.Unmarshal(body, &msg) != nil {
 		http.Error(w, "invalid_payload", http.StatusBadRequest)
 		return
 	}
 	// Slack refuses a message past Block Kit's limits (and records nothing).
-	check := &slackgo.Msg{Text: msg.Text, ResponseType: msg.ResponseType}
+	check := &slack.Msg{Text: msg.Text, ResponseType: msg.ResponseType}
 	if msg.Blocks != nil {
 		check.Blocks = *msg.Blocks
 	}
-	if err := slack.Validate(check); err != nil {
+	if err := slackio.Validate(check); err != nil {
 		http.Error(w, "invalid_blocks: "+err.Error(), http.StatusBadRequest)
 		return
 	}
@@ -166,21 +166,21 @@ func (s *ResponseURLs) lookup(path string) *responseURL {
 }
 
 // Messages returns the answers posted to the response_url with this path or full URL.
-func (s *ResponseURLs) Messages(url string) []slackgo.WebhookMessage {
+func (s *ResponseURLs) Messages(url string) []slack.WebhookMessage {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if u := s.issued[pathOf(url)]; u != nil {
-		return append([]slackgo.WebhookMessage(nil), u.msgs...)
+		return append([]slack.WebhookMessage(nil), u.msgs...)
 	}
 	return nil
 }
 
 // Wait returns the answers to url once there are at least n, or what there is when ctx
 // ends (with its error).
-func (s *ResponseURLs) Wait(ctx context.Context, url string, n int) ([]slackgo.WebhookMessage, error) {
+func (s *ResponseURLs) Wait(ctx context.Context, url string, n int) ([]slack.WebhookMessage, error) {
 	for {
 		s.mu.Lock()
-		var msgs []slackgo.WebhookMessage
+		var msgs []slack.WebhookMessage
 		if u := s.lookup(pathOf(url)); u != nil {
 			msgs = append(msgs, u.msgs...)
 		}

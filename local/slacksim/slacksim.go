@@ -24,10 +24,10 @@ import (
 	"strings"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 )
 
 // Client is a simulated Slack workspace posting to one API.
@@ -65,8 +65,8 @@ func New(baseURL string, secret []byte) *Client {
 type Reply struct {
 	Status int
 	Body   []byte
-	Msg    *slackgo.Msg
-	// Invalid is why Slack would refuse Msg (slack.Validate: Block Kit's published
+	Msg    *slack.Msg
+	// Invalid is why Slack would refuse Msg (slackio.Validate: Block Kit's published
 	// limits); nil for a valid message.
 	Invalid error
 }
@@ -158,7 +158,7 @@ func (c *Client) Headers(body []byte) http.Header {
 	ts := strconv.FormatInt(c.now().Unix(), 10)
 	return http.Header{
 		"X-Slack-Request-Timestamp": {ts},
-		"X-Slack-Signature":         {slack.Sign(c.Secret, ts, body)},
+		"X-Slack-Signature":         {slackio.Sign(c.Secret, ts, body)},
 	}
 }
 
@@ -190,10 +190,10 @@ func (c *Client) Post(ctx context.Context, path, contentType string, body []byte
 		return nil, fmt.Errorf("POST %s: read reply: %w", path, err)
 	}
 	r := &Reply{Status: resp.StatusCode, Body: b}
-	var msg slackgo.Msg
+	var msg slack.Msg
 	if r.OK() && json.Unmarshal(b, &msg) == nil && (msg.Text != "" || len(msg.Blocks.BlockSet) > 0) {
 		r.Msg = &msg
-		r.Invalid = slack.Validate(&msg)
+		r.Invalid = slackio.Validate(&msg)
 	}
 	return r, nil
 }
@@ -245,7 +245,7 @@ func Render(r *Reply) string {
 		return b.String()
 	}
 	switch r.Msg.ResponseType {
-	case slackgo.ResponseTypeInChannel:
+	case slack.ResponseTypeInChannel:
 		b.WriteString("[in channel — everyone sees this]\n")
 	default:
 		b.WriteString("[ephemeral — only you see this]\n")

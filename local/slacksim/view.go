@@ -4,16 +4,16 @@ import (
 	"fmt"
 	"hash/fnv"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 )
 
 // checkView is why Slack would refuse v, as views.open's response_metadata.messages say
 // it ("[ERROR] must be less than 25 characters [json-pointer:/view/title/text]"): the first
-// limit slack.ValidateView finds broken, pointing at the block it names.
-func checkView(v *slackgo.ModalViewRequest) []string {
-	if err := slack.ValidateView(*v); err != nil {
+// limit slackio.ValidateView finds broken, pointing at the block it names.
+func checkView(v *slack.ModalViewRequest) []string {
+	if err := slackio.ValidateView(*v); err != nil {
 		return []string{"[ERROR] " + err.Error() + " " + blockPointer("/view", err)}
 	}
 	return nil
@@ -23,35 +23,35 @@ func checkView(v *slackgo.ModalViewRequest) []string {
 // ("If not specified, a block_id will be generated"): short, derived from seed and the
 // block's position, so the same message always gets the same ones. The blocks passed in are
 // not modified.
-func withBlockIDs(blocks []slackgo.Block, seed string) []slackgo.Block {
+func withBlockIDs(blocks []slack.Block, seed string) []slack.Block {
 	if blocks == nil {
 		return nil
 	}
-	out := make([]slackgo.Block, len(blocks))
+	out := make([]slack.Block, len(blocks))
 	for i, b := range blocks {
 		id := generatedBlockID(seed, i)
 		switch x := b.(type) {
-		case *slackgo.SectionBlock:
+		case *slack.SectionBlock:
 			c := *x
 			c.BlockID = orDefault(c.BlockID, id)
 			b = &c
-		case *slackgo.ActionBlock:
+		case *slack.ActionBlock:
 			c := *x
 			c.BlockID = orDefault(c.BlockID, id)
 			b = &c
-		case *slackgo.ContextBlock:
+		case *slack.ContextBlock:
 			c := *x
 			c.BlockID = orDefault(c.BlockID, id)
 			b = &c
-		case *slackgo.HeaderBlock:
+		case *slack.HeaderBlock:
 			c := *x
 			c.BlockID = orDefault(c.BlockID, id)
 			b = &c
-		case *slackgo.DividerBlock:
+		case *slack.DividerBlock:
 			c := *x
 			c.BlockID = orDefault(c.BlockID, id)
 			b = &c
-		case *slackgo.InputBlock:
+		case *slack.InputBlock:
 			c := *x
 			c.BlockID = orDefault(c.BlockID, id)
 			b = &c

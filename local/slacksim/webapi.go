@@ -16,9 +16,9 @@ import (
 	"sync"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 )
 
 // The simulated app's identity: the bot that WebAPI posts as and that interaction payloads
@@ -45,7 +45,7 @@ const noTextPlaceholder = "This content can't be displayed."
 // strict: a token it was not given is invalid_auth, a trigger_id it did not issue, issued
 // more than TriggerValidity ago or already used is refused, and messages and views past
 // Block Kit's limits are refused. Mount it so that its methods are at <base>/api/<method>
-// and point a client at it with slackgo.OptionAPIURL(base + "/api/").
+// and point a client at it with slack.OptionAPIURL(base + "/api/").
 type WebAPI struct {
 	Tokens []string // bot tokens that authenticate; anything else is invalid_auth
 
@@ -93,7 +93,7 @@ type WebAPI struct {
 	seq      int
 	notify   chan struct{}
 	served   map[string][]time.Time // per method, when the calls inside RateWindow were served
-	homes    map[string]*slackgo.View
+	homes    map[string]*slack.View
 }
 
 // NewWebAPI returns a WebAPI that accepts tokens.
@@ -108,17 +108,17 @@ type Call struct {
 	At     time.Time
 	Error  string // "" when Slack would have said ok; the error code otherwise ("http 429" for an injected status)
 
-	Msg  *slackgo.Msg                // chat.*: the message as decoded
-	View *slackgo.ModalViewRequest   // views.open: the view as decoded
-	Home *slackgo.HomeTabViewRequest // views.publish: the Home as decoded
+	Msg  *slack.Msg                // chat.*: the message as decoded
+	View *slack.ModalViewRequest   // views.open: the view as decoded
+	Home *slack.HomeTabViewRequest // views.publish: the Home as decoded
 }
 
 // Message is a message the WebAPI holds, as Slack stores it.
 type Message struct {
 	Channel   string
 	TS        string
-	Msg       slackgo.Msg // type, ts, text, blocks (with the block_ids Slack assigns), user and bot_id
-	Ephemeral bool        // posted with chat.postEphemeral: only To sees it, and it cannot be updated
+	Msg       slack.Msg // type, ts, text, blocks (with the block_ids Slack assigns), user and bot_id
+	Ephemeral bool      // posted with chat.postEphemeral: only To sees it, and it cannot be updated
 	To        string
 	At        time.Time
 }
@@ -130,7 +130,7 @@ func (m Message) Posted() Posted {
 
 // OpenedView is a modal views.open opened.
 type OpenedView struct {
-	View      slackgo.View // as views.open answered it: id, hash, team_id, blocks with block_ids …
+	View      slack.View // as views.open answered it: id, hash, team_id, blocks with block_ids …
 	TriggerID string
 	At        time.Time
 }
@@ -237,7 +237,7 @@ func (s *WebAPI) PostAs(channel, user, text string) string {
 	s.init()
 	ts := s.nextTS()
 	s.store(&Message{Channel: channel, TS: ts, At: s.now(),
-		Msg: slackgo.Msg{Type: "message", User: user, Text: text, Timestamp: ts}})
+		Msg: slack.Msg{Type: "message", User: user, Text: text, Timestamp: ts}})
 	return ts
 }
 
@@ -551,8 +551,8 @@ func (s *WebAPI) postProblem(channel string, ephemeral bool) *apiError {
 }
 
 // messageArgs decodes and checks the text and blocks of a chat.* call.
-func messageArgs(p url.Values) (*slackgo.Msg, *apiError) {
-	msg := &slackgo.Msg{Text: p.Get("text")}
+func messageArgs(p url.Values) (*slack.Msg, *apiError) {
+	msg := &slack.Msg{Text: p.Get("text")}
 	if raw := p.Get("blocks"); raw != "" {
 		if err := json.Unmarshal([]byte(raw), &msg.Blocks); err != nil {
 			return msg, errCode("invalid_blocks_format")
@@ -561,10 +561,10 @@ func messageArgs(p url.Values) (*slackgo.Msg, *apiError) {
 	if strings.TrimSpace(msg.Text) == "" && len(msg.Blocks.BlockSet) == 0 {
 		return msg, errCode("no_text")
 	}
-	if slack.Chars(msg.Text) > 40000 {
+	if slackio.Chars(msg.Text) > 40000 {
 		return msg, errCode("msg_too_long")
 	}
-	if err := slack.Validate(msg); err != nil {
+	if err := slackio.Validate(msg); err != nil {
 		return msg, errCode("invalid_blocks", "[ERROR] "+err.Error()+" "+blockPointer("", err))
 	}
 	return msg, nil
@@ -607,10 +607,10 @@ func (s *WebAPI) chatPost(p url.Values, call *Call, ephemeral bool) ([]byte, *ap
 }
 
 // stored is msg as Slack keeps it when the bot posts it.
-func (s *WebAPI) stored(msg *slackgo.Msg, ts, threadTS string) slackgo.Msg {
-	return slackgo.Msg{Type: "message", Text: msg.Text, Timestamp: ts, ThreadTimestamp: threadTS,
+func (s *WebAPI) stored(msg *slack.Msg, ts, threadTS string) slack.Msg {
+	return slack.Msg{Type: "message", Text: msg.Text, Timestamp: ts, ThreadTimestamp: threadTS,
 		User: s.botUser(), BotID: s.botID(), Team: s.team(),
-		Blocks: slackgo.Blocks{BlockSet: withBlockIDs(msg.Blocks.BlockSet, ts)}}
+		Blocks: slack.Blocks{BlockSet: withBlockIDs(msg.Blocks.BlockSet, ts)}}
 }
 
 // chatUpdate is chat.update: only a message the bot posted, not ephemeral, in that channel.
@@ -639,9 +639,9 @@ func (s *WebAPI) chatUpdate(p url.Values, call *Call) ([]byte, *apiError) {
 	}
 	m.Msg.Text = msg.Text
 	if p.Has("blocks") {
-		m.Msg.Blocks = slackgo.Blocks{BlockSet: withBlockIDs(msg.Blocks.BlockSet, ts+"/"+s.nextTS())}
+		m.Msg.Blocks = slack.Blocks{BlockSet: withBlockIDs(msg.Blocks.BlockSet, ts+"/"+s.nextTS())}
 	}
-	m.Msg.Edited = &slackgo.Edited{User: s.botUser(), Timestamp: s.nextTS()}
+	m.Msg.Edited = &slack.Edited{User: s.botUser(), Timestamp: s.nextTS()}
 	s.changed()
 	return okBody(map[string]any{"channel": channel, "ts": ts, "text": m.Msg.Text, "message": messageJSON(m.Msg)}), nil
 }
@@ -687,7 +687,7 @@ func (s *WebAPI) viewsOpen(p url.Values, call *Call) ([]byte, *apiError) {
 	if raw == "" {
 		return nil, errCode("invalid_arguments", "missing required field: view")
 	}
-	var v slackgo.ModalViewRequest
+	var v slack.ModalViewRequest
 	if err := json.Unmarshal([]byte(raw), &v); err != nil {
 		return nil, errCode("invalid_arguments", "[ERROR] failed to match all allowed schemas [json-pointer:/view]")
 	}
@@ -708,13 +708,13 @@ func (s *WebAPI) viewsOpen(p url.Values, call *Call) ([]byte, *apiError) {
 }
 
 // openedView is v as Slack keeps and answers it; s.mu is held.
-func (s *WebAPI) openedView(v slackgo.ModalViewRequest) slackgo.View {
+func (s *WebAPI) openedView(v slack.ModalViewRequest) slack.View {
 	id := "V" + strings.ToUpper(randomHex(10))
-	return slackgo.View{
-		ID: id, TeamID: s.team(), Type: slackgo.VTModal, Title: v.Title, Close: v.Close, Submit: v.Submit,
-		Blocks:          slackgo.Blocks{BlockSet: withBlockIDs(v.Blocks.BlockSet, id)},
+	return slack.View{
+		ID: id, TeamID: s.team(), Type: slack.VTModal, Title: v.Title, Close: v.Close, Submit: v.Submit,
+		Blocks:          slack.Blocks{BlockSet: withBlockIDs(v.Blocks.BlockSet, id)},
 		PrivateMetadata: v.PrivateMetadata, CallbackID: v.CallbackID, ExternalID: v.ExternalID,
-		State:        &slackgo.ViewState{Values: map[string]map[string]slackgo.BlockAction{}},
+		State:        &slack.ViewState{Values: map[string]map[string]slack.BlockAction{}},
 		Hash:         fmt.Sprintf("%d.%s", s.now().Unix(), randomHex(8)),
 		ClearOnClose: v.ClearOnClose, NotifyOnClose: v.NotifyOnClose, RootViewID: id,
 		AppID: s.appID(), BotID: s.botID(), AppInstalledTeamID: s.team(),
@@ -724,7 +724,7 @@ func (s *WebAPI) openedView(v slackgo.ModalViewRequest) slackgo.View {
 // messageJSON is a stored message as Slack shows it in API answers and interaction
 // payloads: bot_id, type, text, user, ts (docs.slack.dev block_actions example), and the
 // blocks. A message with blocks and no text carries Slack's placeholder text.
-func messageJSON(m slackgo.Msg) map[string]any {
+func messageJSON(m slack.Msg) map[string]any {
 	text := m.Text
 	if text == "" && len(m.Blocks.BlockSet) > 0 {
 		text = noTextPlaceholder
@@ -751,7 +751,7 @@ func messageJSON(m slackgo.Msg) map[string]any {
 // viewJSON is a view as Slack shows it in views.open's answer and in interaction payloads
 // (the view objects of docs.slack.dev's views.open response and block_actions Home tab
 // example): every field, previous_view_id null when there is none.
-func viewJSON(v slackgo.View) map[string]any {
+func viewJSON(v slack.View) map[string]any {
 	state := map[string]any{"values": map[string]any{}}
 	if v.State != nil && v.State.Values != nil {
 		state["values"] = v.State.Values
@@ -769,9 +769,9 @@ func viewJSON(v slackgo.View) map[string]any {
 	return out
 }
 
-func blocksOrEmpty(b slackgo.Blocks) []slackgo.Block {
+func blocksOrEmpty(b slack.Blocks) []slack.Block {
 	if b.BlockSet == nil {
-		return []slackgo.Block{}
+		return []slack.Block{}
 	}
 	return b.BlockSet
 }

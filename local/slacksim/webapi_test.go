@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 )
 
 const testToken = "xoxb-1-local-test"
@@ -55,8 +55,8 @@ func newAPIRig(t *testing.T) *apiRig {
 
 // slackClient is slack-go's client pointed at the rig, as orderbot builds it
 // (slack.NewPoster: OptionAPIURL with the trailing slash slack-go appends method names to).
-func (r *apiRig) slackClient(token string) *slackgo.Client {
-	return slackgo.New(token, slackgo.OptionAPIURL(r.srv.URL+"/api/"))
+func (r *apiRig) slackClient(token string) *slack.Client {
+	return slack.New(token, slack.OptionAPIURL(r.srv.URL+"/api/"))
 }
 
 // raw posts body to method and decodes Slack's JSON answer.
@@ -128,38 +128,38 @@ func wantOK(t *testing.T, what string, got map[string]any) {
 	}
 }
 
-func plain(s string) *slackgo.TextBlockObject {
-	return slackgo.NewTextBlockObject(slackgo.PlainTextType, s, false, false)
+func plain(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
 }
 
 // orderModal is a modal orderbot could open: an item field and a size menu.
-func orderModal() slackgo.ModalViewRequest {
-	size := slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plain("Pick a size"), "size",
-		slackgo.NewOptionBlockObject("S", plain("Small"), nil),
-		slackgo.NewOptionBlockObject("L", plain("Large"), nil))
-	return slackgo.ModalViewRequest{
-		Type: slackgo.VTModal, Title: plain("New order"), Submit: plain("Order"), Close: plain("Cancel"),
+func orderModal() slack.ModalViewRequest {
+	size := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Pick a size"), "size",
+		slack.NewOptionBlockObject("S", plain("Small"), nil),
+		slack.NewOptionBlockObject("L", plain("Large"), nil))
+	return slack.ModalViewRequest{
+		Type: slack.VTModal, Title: plain("New order"), Submit: plain("Order"), Close: plain("Cancel"),
 		CallbackID: "order", PrivateMetadata: "C0LOCAL",
-		Blocks: slackgo.Blocks{BlockSet: []slackgo.Block{
-			slackgo.NewInputBlock("item", plain("What would you like?"), nil,
-				slackgo.NewPlainTextInputBlockElement(plain("iced americano"), "item")),
-			&slackgo.InputBlock{Type: slackgo.MBTInput, BlockID: "size", Label: plain("Size"), Element: size, Optional: true},
+		Blocks: slack.Blocks{BlockSet: []slack.Block{
+			slack.NewInputBlock("item", plain("What would you like?"), nil,
+				slack.NewPlainTextInputBlockElement(plain("iced americano"), "item")),
+			&slack.InputBlock{Type: slack.MBTInput, BlockID: "size", Label: plain("Size"), Element: size, Optional: true},
 		}},
 	}
 }
 
 // roundMessage is a round's message with the buttons orderbot shows.
-func roundMessage() []slackgo.Block {
-	same := slackgo.NewButtonBlockElement("order_same", "iced americano", plain("+1 same"))
-	cancel := slackgo.NewButtonBlockElement("cancel_mine", "cancel", plain("Cancel mine"))
-	closeRound := slackgo.NewButtonBlockElement("close_round", "close", plain("Close round")).WithStyle(slackgo.StyleDanger)
-	return []slackgo.Block{
-		slackgo.NewSectionBlock(slackgo.NewTextBlockObject(slackgo.MarkdownType, "*2× iced americano*", false, false), nil, nil),
-		slackgo.NewActionBlock("round_actions", same, cancel, closeRound),
+func roundMessage() []slack.Block {
+	same := slack.NewButtonBlockElement("order_same", "iced americano", plain("+1 same"))
+	cancel := slack.NewButtonBlockElement("cancel_mine", "cancel", plain("Cancel mine"))
+	closeRound := slack.NewButtonBlockElement("close_round", "close", plain("Close round")).WithStyle(slack.StyleDanger)
+	return []slack.Block{
+		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "*2× iced americano*", false, false), nil, nil),
+		slack.NewActionBlock("round_actions", same, cancel, closeRound),
 	}
 }
 
-func blocksJSON(t *testing.T, blocks []slackgo.Block) string {
+func blocksJSON(t *testing.T, blocks []slack.Block) string {
 	t.Helper()
 	b, err := json.Marshal(blocks)
 	if err != nil {
@@ -264,8 +264,8 @@ func TestViewsOpenRefusesAnInvalidViewAndKeepsTheTrigger(t *testing.T) {
 func TestChatPostMessageErrors(t *testing.T) {
 	r := newAPIRig(t)
 	r.api.Channels = map[string]bool{"C0LOCAL": true, "C0OTHER": false}
-	longSection := []slackgo.Block{slackgo.NewSectionBlock(
-		slackgo.NewTextBlockObject(slackgo.MarkdownType, strings.Repeat("x", 3001), false, false), nil, nil)}
+	longSection := []slack.Block{slack.NewSectionBlock(
+		slack.NewTextBlockObject(slack.MarkdownType, strings.Repeat("x", 3001), false, false), nil, nil)}
 	for _, tc := range []struct {
 		name string
 		args url.Values
@@ -341,31 +341,31 @@ func TestSlackGoClient(t *testing.T) {
 	r := newAPIRig(t)
 	api := r.slackClient(testToken)
 	ctx := context.Background()
-	channel, ts, err := api.PostMessageContext(ctx, "C0LOCAL", slackgo.MsgOptionText("2× iced americano", false),
-		slackgo.MsgOptionBlocks(roundMessage()...))
+	channel, ts, err := api.PostMessageContext(ctx, "C0LOCAL", slack.MsgOptionText("2× iced americano", false),
+		slack.MsgOptionBlocks(roundMessage()...))
 	if err != nil || channel != "C0LOCAL" || ts == "" {
 		t.Fatalf("PostMessage: got %q, %q, %v; want C0LOCAL, a ts, nil", channel, ts, err)
 	}
-	if _, _, _, err := api.UpdateMessageContext(ctx, "C0LOCAL", ts, slackgo.MsgOptionText("closed", false)); err != nil {
+	if _, _, _, err := api.UpdateMessageContext(ctx, "C0LOCAL", ts, slack.MsgOptionText("closed", false)); err != nil {
 		t.Errorf("UpdateMessage: got %v, want nil", err)
 	}
-	if ets, err := api.PostEphemeralContext(ctx, "C0LOCAL", "U2", slackgo.MsgOptionText("only you", false)); err != nil || ets == "" {
+	if ets, err := api.PostEphemeralContext(ctx, "C0LOCAL", "U2", slack.MsgOptionText("only you", false)); err != nil || ets == "" {
 		t.Errorf("PostEphemeral: got %q, %v; want a ts, nil", ets, err)
 	}
 	resp, err := api.OpenViewContext(ctx, r.api.Trigger(), orderModal())
 	if err != nil || resp.View.ID == "" || resp.View.Hash == "" || resp.View.Title.Text != "New order" {
 		t.Fatalf("OpenView: got %+v, %v; want the view with an id, a hash and its title", resp, err)
 	}
-	var serr slackgo.SlackErrorResponse
+	var serr slack.SlackErrorResponse
 	_, err = api.OpenViewContext(ctx, "12345.98765.abcd2358fdea", orderModal())
 	if !errors.As(err, &serr) || serr.Err != "invalid_trigger_id" {
 		t.Errorf("OpenView with a trigger never issued: got %v, want SlackErrorResponse invalid_trigger_id", err)
 	}
-	_, _, _, err = api.UpdateMessageContext(ctx, "C0LOCAL", "1.000001", slackgo.MsgOptionText("x", false))
+	_, _, _, err = api.UpdateMessageContext(ctx, "C0LOCAL", "1.000001", slack.MsgOptionText("x", false))
 	if err == nil || err.Error() != "message_not_found" {
 		t.Errorf("UpdateMessage of an unknown ts: got %v, want message_not_found", err)
 	}
-	if _, _, err := r.slackClient("xoxb-forged").PostMessageContext(ctx, "C0LOCAL", slackgo.MsgOptionText("x", false)); err == nil || err.Error() != "invalid_auth" {
+	if _, _, err := r.slackClient("xoxb-forged").PostMessageContext(ctx, "C0LOCAL", slack.MsgOptionText("x", false)); err == nil || err.Error() != "invalid_auth" {
 		t.Errorf("PostMessage with a bad token: got %v, want invalid_auth", err)
 	}
 	if got := r.api.Messages("C0LOCAL")[0]; len(Buttons(&got.Msg)) != 3 {
@@ -386,12 +386,12 @@ func TestWebAPIFailures(t *testing.T) {
 	}
 	api := r.slackClient(testToken)
 	ctx := context.Background()
-	_, _, err := api.PostMessageContext(ctx, "C0LOCAL", slackgo.MsgOptionText("one", false))
-	var rl *slackgo.RateLimitedError
+	_, _, err := api.PostMessageContext(ctx, "C0LOCAL", slack.MsgOptionText("one", false))
+	var rl *slack.RateLimitedError
 	if !errors.As(err, &rl) || rl.RetryAfter != time.Second {
 		t.Errorf("first post: got %v, want a RateLimitedError with Retry-After 1s", err)
 	}
-	if _, _, err := api.PostMessageContext(ctx, "C0LOCAL", slackgo.MsgOptionText("two", false)); err == nil {
+	if _, _, err := api.PostMessageContext(ctx, "C0LOCAL", slack.MsgOptionText("two", false)); err == nil {
 		t.Errorf("second post: got nil error, want the dropped connection's")
 	}
 	if msgs := r.api.Messages("C0LOCAL"); len(msgs) != 1 || msgs[0].Msg.Text != "two" {
@@ -442,7 +442,7 @@ func TestOpenTriggersAndStateOverHTTP(t *testing.T) {
 	if _, err := api.OpenView(late, orderModal()); err == nil || err.Error() != "expired_trigger_id" {
 		t.Errorf("a trigger made up 3.1 s ago, Open: got %v, want expired_trigger_id", err)
 	}
-	if _, _, err := api.PostMessage("C0LOCAL", slackgo.MsgOptionText("round", false), slackgo.MsgOptionBlocks(roundMessage()...)); err != nil {
+	if _, _, err := api.PostMessage("C0LOCAL", slack.MsgOptionText("round", false), slack.MsgOptionBlocks(roundMessage()...)); err != nil {
 		t.Fatal(err)
 	}
 	var msgs []Message
@@ -494,8 +494,8 @@ func TestChannelsTheBotIsNotIn(t *testing.T) {
 			s.WritePublic = c.writePublic
 			srv := httptest.NewServer(http.StripPrefix("/api", s))
 			defer srv.Close()
-			client := slackgo.New("xoxb-t", slackgo.OptionAPIURL(srv.URL+"/api/"))
-			_, _, err := client.PostMessage(c.channel, slackgo.MsgOptionText("tally", false))
+			client := slack.New("xoxb-t", slack.OptionAPIURL(srv.URL+"/api/"))
+			_, _, err := client.PostMessage(c.channel, slack.MsgOptionText("tally", false))
 			got := ""
 			if err != nil {
 				got = err.Error()

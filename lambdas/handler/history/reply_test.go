@@ -4,10 +4,10 @@ import (
 	"testing"
 	"time"
 
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/say"
 )
 
 // TestClassifyEveryReply keeps classify in step with slack/reply.go: a reworded reply
@@ -23,24 +23,24 @@ func TestClassifyEveryReply(t *testing.T) {
 	both := round{0: "latte 1.0", 2: "mocha 3.2"}
 	tests := []struct {
 		name string
-		msg  *slackgo.Msg
+		msg  *slack.Msg
 		want output
 	}{
-		{"OrderSet", slack.OrderSet(open, "latte 1.0"), output{Answer: ansSet, Item: "latte 1.0"}},
-		{"OrderInClosedRound", slack.OrderInClosedRound(closed, "latte 1.0"), output{Answer: ansSet, Item: "latte 1.0"}},
-		{"Superseded with an order", slack.Superseded(open, "U3"), output{Answer: ansSuperseded, Item: "mocha 3.2"}},
-		{"Superseded without", slack.Superseded(open, "U2"), output{Answer: ansSuperseded}},
-		{"NotSaved", slack.NotSaved("your order *latte 1.0*"), output{Answer: ansNotSaved}},
-		{"NotClosed", slack.NotClosed(), output{Answer: ansNotClosed}},
-		{"Unknown", slack.Unknown(), output{Answer: ansUnknown}},
-		{"NotRead", slack.NotRead(), output{Answer: ansNotRead}},
-		{"OrderCancelled", slack.OrderCancelled(open), output{Answer: ansWithdrawn}},
-		{"NothingToCancel", slack.NothingToCancel(), output{Answer: ansNothingToCancel}},
-		{"NoOpenRound", slack.NoOpenRound(), output{Answer: ansNoOpenRound}},
-		{"final tally", slack.Round(closed, true, true), output{Answer: ansClosed, Round: both}},
-		{"empty final tally", slack.Round(orders.Round{ID: "r1"}, true, true), output{Answer: ansClosed}},
-		{"listed", slack.Round(open, false, false), output{Answer: ansListed, Round: both}},
-		{"listed, none", slack.Round(orders.Round{}, false, false), output{Answer: ansListed}},
+		{"OrderSet", say.Messages{}.OrderSet(open, "latte 1.0"), output{Answer: ansSet, Item: "latte 1.0"}},
+		{"OrderInClosedRound", say.Messages{}.OrderInClosedRound(closed, "latte 1.0"), output{Answer: ansSet, Item: "latte 1.0"}},
+		{"Superseded with an order", say.Messages{}.Superseded(open, "U3"), output{Answer: ansSuperseded, Item: "mocha 3.2"}},
+		{"Superseded without", say.Messages{}.Superseded(open, "U2"), output{Answer: ansSuperseded}},
+		{"NotSaved", say.Messages{}.NotSaved("your order *latte 1.0*"), output{Answer: ansNotSaved}},
+		{"NotClosed", say.Messages{}.NotClosed(), output{Answer: ansNotClosed}},
+		{"Unknown", say.Messages{}.Unknown(), output{Answer: ansUnknown}},
+		{"NotRead", say.Messages{}.NotRead(), output{Answer: ansNotRead}},
+		{"OrderCancelled", say.Messages{}.OrderCancelled(open), output{Answer: ansWithdrawn}},
+		{"NothingToCancel", say.Messages{}.NothingToCancel(), output{Answer: ansNothingToCancel}},
+		{"NoOpenRound", say.Messages{}.NoOpenRound(), output{Answer: ansNoOpenRound}},
+		{"final tally", say.Messages{}.Round(closed, true, true), output{Answer: ansClosed, Round: both}},
+		{"empty final tally", say.Messages{}.Round(orders.Round{ID: "r1"}, true, true), output{Answer: ansClosed}},
+		{"listed", say.Messages{}.Round(open, false, false), output{Answer: ansListed, Round: both}},
+		{"listed, none", say.Messages{}.Round(orders.Round{}, false, false), output{Answer: ansListed}},
 	}
 	for _, tc := range tests {
 		got, err := classify(tc.msg)
@@ -48,7 +48,7 @@ func TestClassifyEveryReply(t *testing.T) {
 			t.Errorf("%s (%q): got %+v, %v; want %+v", tc.name, tc.msg.Text, got, err, tc.want)
 		}
 	}
-	for _, msg := range []*slackgo.Msg{slack.WorkingOnIt(), slack.RoundFull(), slack.Usage("/order-update", "")} {
+	for _, msg := range []*slack.Msg{say.Messages{}.WorkingOnIt(), say.Messages{}.RoundFull(), say.Messages{}.Usage("/order-update", "")} {
 		if got, err := classify(msg); err == nil {
 			t.Errorf("%q: got %+v, want an error (not a final answer the model knows)", msg.Text, got)
 		}

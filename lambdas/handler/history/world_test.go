@@ -17,12 +17,12 @@ import (
 	"time"
 
 	"github.com/anishathalye/porcupine"
-	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/handler"
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slack"
+	"github.com/orderbot/orderbot/lambdas/slackio"
 	"github.com/orderbot/orderbot/lambdas/store/faulty"
 )
 
@@ -115,7 +115,7 @@ type command struct {
 
 	// Guarded by world.mu.
 	returned   int64 // when the synchronous reply came back
-	sync       *slackgo.Msg
+	sync       *slack.Msg
 	syncErr    error
 	posts      []post
 	failedPost bool // one post already failed (config.RespondFail)
@@ -123,7 +123,7 @@ type command struct {
 
 type post struct {
 	at  int64
-	msg *slackgo.Msg
+	msg *slack.Msg
 }
 
 // stats counts what a history did, for the log and for tuning the mix.
@@ -197,7 +197,7 @@ type world struct {
 	faults *faulty.Store
 	track  *tracked
 	lambda *fakeLambda
-	run    map[string]func(context.Context, api.Event) (*slackgo.Msg, error)
+	run    map[string]func(context.Context, api.Event) (*slack.Msg, error)
 
 	start   time.Time
 	startMs int64
@@ -232,14 +232,14 @@ func newWorld(id int, seed uint64, cfg config, store orders.Store) *world {
 	w.lambda = &fakeLambda{w: w, queued: map[int]queuedEvent{}}
 	deps := handler.Deps{
 		Orders:               &orders.Service{Store: w.track},
-		Verifier:             slack.Verifier{Secret: secret},
+		Verifier:             slackio.Verifier{Secret: secret},
 		Log:                  slog.New(slog.DiscardHandler),
 		Deferrer:             w.lambda,
 		Budget:               cfg.Budget,
 		Respond:              w.respond,
 		LoopbackResponseURLs: true,
 	}
-	w.run = map[string]func(context.Context, api.Event) (*slackgo.Msg, error){
+	w.run = map[string]func(context.Context, api.Event) (*slack.Msg, error){
 		"order-update": handler.OrderUpdate(deps),
 		"order-list":   handler.OrderList(deps),
 	}
@@ -306,7 +306,7 @@ func (w *world) send(user int, k kind, item string) *command {
 	c.reqID = hex.EncodeToString(sum[:16])
 	ev := api.Event{
 		Body:    []byte(body),
-		Headers: api.Headers{Signature: []byte(slack.Sign(secret, stamp, []byte(body))), Timestamp: []byte(stamp)},
+		Headers: api.Headers{Signature: []byte(slackio.Sign(secret, stamp, []byte(body))), Timestamp: []byte(stamp)},
 		Context: api.Context{RequestID: fmt.Sprintf("api-%d-%d", w.id, c.id), RequestTimeEpoch: strconv.FormatInt(ms, 10)},
 	}
 
@@ -367,7 +367,7 @@ func (w *world) deliveryOf(ev api.Event) context.Context {
 
 // respond is Deps.Respond: Slack's response_url, recording every post per command — the
 // delivery's own, when a replay shares the URL.
-func (w *world) respond(ctx context.Context, u string, msg *slackgo.Msg) error {
+func (w *world) respond(ctx context.Context, u string, msg *slack.Msg) error {
 	id, err := strconv.Atoi(strings.TrimPrefix(u, hookPrefix))
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -830,7 +830,7 @@ func (w *world) finalAnswer(c *command) (output, int64) {
 
 // classified is classify for c's reply, recording a reply that fits neither the
 // command nor any known text as a problem (and as no answer).
-func (w *world) classified(c *command, msg *slackgo.Msg) output {
+func (w *world) classified(c *command, msg *slack.Msg) output {
 	out, err := classify(msg)
 	if err == nil {
 		err = fits(c, out)
@@ -863,7 +863,7 @@ func fits(c *command, out output) error {
 }
 
 // classify reads what a reply means from its text (slack/reply.go words every reply).
-func classify(msg *slackgo.Msg) (output, error) {
+func classify(msg *slack.Msg) (output, error) {
 	if msg == nil {
 		return output{}, errors.New("nil reply")
 	}
