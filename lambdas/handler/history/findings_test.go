@@ -254,3 +254,39 @@ func TestReplayArrivingLaterChangesNothing(t *testing.T) {
 		}
 	}
 }
+
+// Issue #21, the violation the previous session made rarer but left: a store keeps each
+// user's changes of a round (the change set) to tell a repeat of an applied request from
+// an older one, and bounded the set by dropping its oldest entries. A request whose write
+// committed but whose acknowledgement was lost, followed by enough newer changes of the
+// same user before its deferred run decided, lost its entry and was told "a newer request
+// arrived first, so this one changed nothing" — although a listing had shown it. Entries
+// now leave the round's item for one of their own instead of being dropped (both stores).
+func TestAppliedRequestOutlivesItsUsersManyChanges(t *testing.T) {
+	for _, b := range []struct {
+		name string
+		new  func(t *testing.T) backend
+	}{
+		{"boltdb", func(t *testing.T) backend { return boltBackend(t.TempDir()) }},
+		{"dynalite", func(t *testing.T) backend {
+			client, table := dynamotest.NewTable(t)
+			return dynamoBackend(client, table)
+		}},
+	} {
+		t.Run(b.name, func(t *testing.T) {
+			r := playAndCheck(b.new(t), 0, 0, scripted(2, nil), nil, func(w *world) {
+				w.faults.LoseAcks(1)
+				latte := deferred(t, w, 0, opSet, "latte 1.0") // committed; the acknowledgement is lost
+				answered(t, w, 1, opList, "")                  // shows U1's latte
+				for i := range 12 {
+					answered(t, w, 0, opSet, "mocha 1."+string(rune('a'+i)))
+				}
+				w.deliver(latte)
+			})
+			if r.err != nil {
+				t.Fatal(r.err)
+			}
+			wantOk(t, r)
+		})
+	}
+}

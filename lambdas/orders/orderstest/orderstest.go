@@ -86,6 +86,8 @@ var suite = []struct {
 	{"ReplayArrivingLaterNeverChangesState/AfterManyRequests", testLaterReplayAfterMany},
 	{"ReplayArrivingLaterNeverChangesState/Deadline", testLaterReplayDeadline},
 	{"ReplayArrivingLaterNeverChangesState/Superseded", testLaterReplaySuperseded},
+	{"AppliedRequestOutlivesManyChanges/Set", testAppliedSetOutlivesManyChanges},
+	{"AppliedRequestOutlivesManyChanges/Cancel", testAppliedCancelOutlivesManyChanges},
 }
 
 // Run runs the suite.

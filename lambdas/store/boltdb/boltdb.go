@@ -11,7 +11,9 @@
 // round and the records of recent requests (see slot); bucket "closed" maps
 // team\x00channel\x00roundID to each closed round; bucket "events" maps an event id to its
 // expiry (Unix nanoseconds, 8 bytes big-endian); bucket "recent" maps
-// team\x00channel\x00user to that user's recent request keys and floor (see recent).
+// team\x00channel\x00user to that user's recent request keys and floor (see recent);
+// bucket "changes" maps team\x00channel\x00roundID\x00user to the entries of the user's
+// change set that left the round (JSON list, see round.Changes).
 package boltdb
 
 import (
@@ -38,6 +40,8 @@ var (
 	bucketClosed = []byte("closed")
 	bucketEvents = []byte("events")
 	bucketRecent = []byte("recent") // see recent
+	// bucketChanges keeps the change-set entries that left a round (see round.Changes).
+	bucketChanges = []byte("changes")
 	// bucketLegacy held the open round itself before request records existed; a slot
 	// missing from bucketSlots is read from it once.
 	bucketLegacy = []byte("open")
@@ -74,7 +78,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketSlots, bucketClosed, bucketEvents, bucketLegacy, bucketRecent} {
+		for _, b := range [][]byte{bucketSlots, bucketClosed, bucketEvents, bucketLegacy, bucketRecent, bucketChanges} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -177,10 +181,16 @@ type round struct {
 	Orders   map[string]order `json:"orders"`
 	// Changes are the requests that set or withdrew each user's order in this round, so
 	// that a repeat of one is recognised after a newer one replaced it (as in DynamoDB).
-	Changes  map[string][]string `json:"changes,omitempty"`
-	OpenedBy string              `json:"opened_by,omitempty"`
-	ClosedBy string              `json:"closed_by,omitempty"`
-	Deadline time.Time           `json:"deadline,omitzero"`
+	// At maxChanges the older half leaves the round for bucket "changes" (spilled, then
+	// spill), where a request not found here is looked up (changedIn): an entry dropped
+	// outright once told a request that had applied that it changed nothing (issue #21).
+	Changes map[string][]string `json:"changes,omitempty"`
+	// spilled are the entries addChange took out of Changes, by user, until spill writes
+	// them in the transaction.
+	spilled  map[string][]string
+	OpenedBy string    `json:"opened_by,omitempty"`
+	ClosedBy string    `json:"closed_by,omitempty"`
+	Deadline time.Time `json:"deadline,omitzero"`
 	// DeadlineReq is the latest deadline request that changed the round (set, replaced
 	// or removed its deadline): Deadline's DeadlineBy while Deadline is set.
 	DeadlineReq requestRec `json:"deadline_req,omitzero"`
@@ -202,9 +212,68 @@ func (r *round) addChange(user string, req orders.Request) {
 	}
 	c := append(r.Changes[user], req.ID)
 	if len(c) > maxChanges {
-		c = trimChanges(c, func(e string) bool { return strings.HasSuffix(e, noChangeMark) })
+		kept := trimChanges(c, func(e string) bool { return strings.HasSuffix(e, noChangeMark) })
+		if r.spilled == nil {
+			r.spilled = map[string][]string{}
+		}
+		for _, e := range c {
+			if !slices.Contains(kept, e) {
+				r.spilled[user] = append(r.spilled[user], e)
+			}
+		}
+		c = kept
 	}
 	r.Changes[user] = c
+}
+
+func changesKey(ch orders.Channel, rid, user string) []byte {
+	return []byte(string(closedKey(ch, rid)) + "\x00" + user)
+}
+
+// spill writes the entries addChange took out of r's change sets to bucket "changes", in
+// the transaction that trimmed them.
+func (r *round) spill(tx *bolt.Tx, ch orders.Channel) error {
+	for user, entries := range r.spilled {
+		old, err := spilledChanges(tx, ch, r.ID, user)
+		if err != nil {
+			return err
+		}
+		v, err := json.Marshal(append(old, entries...))
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketChanges).Put(changesKey(ch, r.ID, user), v); err != nil {
+			return err
+		}
+	}
+	r.spilled = nil
+	return nil
+}
+
+func spilledChanges(tx *bolt.Tx, ch orders.Channel, rid, user string) ([]string, error) {
+	var out []string
+	if v := tx.Bucket(bucketChanges).Get(changesKey(ch, rid, user)); v != nil {
+		if err := json.Unmarshal(v, &out); err != nil {
+			return nil, fmt.Errorf("decode trimmed changes of %s in round %s: %w", user, rid, err)
+		}
+	}
+	return out, nil
+}
+
+// changedIn reports whether entry (a request id, + noChangeMark for one that changed
+// nothing) is in user's change set of r, in the round or spilled from it.
+func changedIn(tx *bolt.Tx, ch orders.Channel, r *round, user, entry string) (bool, error) {
+	if r == nil {
+		return false, nil
+	}
+	if slices.Contains(r.Changes[user], entry) {
+		return true, nil
+	}
+	if len(r.Changes[user]) < maxChanges/2 { // never trimmed: a trim leaves half
+		return false, nil
+	}
+	spilled, err := spilledChanges(tx, ch, r.ID, user)
+	return slices.Contains(spilled, entry), err
 }
 
 // trimChanges keeps maxChanges/2 entries of a full change set, in order: the entries of
@@ -223,10 +292,6 @@ func trimChanges(c []string, noChange func(string) bool) []string {
 		out = append(out, e)
 	}
 	return out[drop:]
-}
-
-func (r *round) changed(user string, req orders.Request) bool {
-	return r != nil && slices.Contains(r.Changes[user], req.ID)
 }
 
 type order struct {
@@ -349,11 +414,12 @@ func decided(tx *bolt.Tx, ch orders.Channel, sl slot, rec requestRec, ok bool, u
 		// stamped later), or older than the user's latest — it may have taken effect before
 		// that one was applied: in this round or in one that has closed since. Then it is
 		// a repeat; otherwise it never applies.
-		if sl.Round.changed(user, req) {
-			return orders.Result{Round: sl.open(ch), Outcome: orders.Replayed}, true, nil
+		if applied, err := changedIn(tx, ch, sl.Round, user, req.ID); applied || err != nil {
+			return orders.Result{Round: sl.open(ch), Outcome: orders.Replayed}, true, err
 		}
-		if sl.Round.changed(user, orders.Request{ID: req.ID + noChangeMark}) || slices.Contains(sl.Idle[user], req.ID) {
-			return orders.Result{Outcome: orders.Replayed, NoChange: true}, true, nil
+		nothing, err := changedIn(tx, ch, sl.Round, user, req.ID+noChangeMark)
+		if nothing || err != nil || slices.Contains(sl.Idle[user], req.ID) {
+			return orders.Result{Outcome: orders.Replayed, NoChange: true}, true, err
 		}
 		if res, found, err := closedWith(tx, ch, user, req); found || err != nil {
 			return res, true, err
@@ -405,11 +471,12 @@ func closedWith(tx *bolt.Tx, ch orders.Channel, user string, req orders.Request)
 		if r.ClosedAt.Before(req.At.Add(-orders.RequestMemory)) {
 			break // older rounds closed before req could run (with room for clock skew)
 		}
-		if o, ok := r.Orders[user]; ok && o.Req == req.ID || r.changed(user, req) {
-			return orders.Result{Round: r.domain(ch), Outcome: orders.Replayed}, true, nil
+		applied, err := changedIn(tx, ch, &r, user, req.ID)
+		if o, ok := r.Orders[user]; ok && o.Req == req.ID || applied || err != nil {
+			return orders.Result{Round: r.domain(ch), Outcome: orders.Replayed}, true, err
 		}
-		if r.changed(user, orders.Request{ID: req.ID + noChangeMark}) {
-			return orders.Result{Outcome: orders.Replayed, NoChange: true}, true, nil
+		if nothing, err := changedIn(tx, ch, &r, user, req.ID+noChangeMark); nothing || err != nil {
+			return orders.Result{Outcome: orders.Replayed, NoChange: true}, true, err
 		}
 	}
 	return orders.Result{}, false, nil
@@ -450,6 +517,11 @@ func (s *Store) change(ctx context.Context, ch orders.Channel, t orders.Target, 
 		}
 		if out, err = apply(tx, &sl); err != nil {
 			return err
+		}
+		if sl.Round != nil {
+			if err := sl.Round.spill(tx, ch); err != nil {
+				return err
+			}
 		}
 		return putSlot(tx, ch, sl)
 	})

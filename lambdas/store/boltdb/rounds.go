@@ -137,6 +137,23 @@ func (s *Store) sweepClosed(tx *bolt.Tx, ch orders.Channel, now time.Time, limit
 		if err := b.Delete(k); err != nil {
 			return err
 		}
+		if err := deletePrefix(tx.Bucket(bucketChanges), append(k, 0)); err != nil {
+			return err // the round's trimmed change-set entries go with it
+		}
+	}
+	return nil
+}
+
+func deletePrefix(b *bolt.Bucket, prefix []byte) error {
+	var keys [][]byte
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		keys = append(keys, append([]byte(nil), k...))
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -58,8 +58,13 @@
 //   - uq#<user> (SS): every request that set or withdrew the user's order in this round,
 //     added in the same write; it moves to history with the round, so a repeat of a
 //     request is recognised even after a newer one replaced its order. At maxChanges (8)
-//     entries half are dropped — those of requests that changed nothing first, then the
-//     oldest (a compare-and-swap on the set) — which bounds the item.
+//     entries half leave the round's item — those of requests that changed nothing first,
+//     then the oldest (a compare-and-swap on the set) — which bounds the item. They move
+//     to an item of their own, Q#<round id>#<user> in the channel's partition, written
+//     before the set is trimmed and read only when a request is not found in a set that
+//     may have been trimmed (issue #21: a dropped entry once told a request that had
+//     applied that it changed nothing). It expires orders.RequestMemory after its last
+//     write: no request older than that runs again.
 //
 //   - uk#<user> (SS) and uf#<user> (N): a request's identity is checked before it is
 //     ordered (issue #21). The same signed request delivered again a minute later is
@@ -166,6 +171,10 @@ const (
 	slotSK    = "ROUND"
 	historySK = "R#" // + round id
 	eventSK   = "EVENT"
+	// changesSK keys a user's change-set entries of a round that no longer fit the round's
+	// item (see "Requests"): an attribute attrChanges (SS) and TTLAttribute.
+	changesSK   = "Q#" // + round id + "#" + user id
+	attrChanges = "changes"
 )
 
 // Partition key prefixes, shared with the CDK stack, which narrows each function's table

@@ -218,7 +218,11 @@ func (s *Store) decided(ctx context.Context, ch orders.Channel, item map[string]
 		// stamped later), or older than the user's latest — it may have taken effect before
 		// that one was applied: in the slot's round (its change set says so) or in one that
 		// has moved to history since. Then it is a repeat; otherwise it never applies.
-		if c, ok := findChange(item, user, req); ok {
+		c, ok, err := s.changeOf(ctx, ch, item, user, req)
+		if err != nil {
+			return orders.Result{}, true, err
+		}
+		if ok {
 			if strings.HasSuffix(c, noChangeMark) {
 				return orders.Result{Outcome: orders.Replayed, NoChange: true}, true, nil
 			}
@@ -307,7 +311,11 @@ func (s *Store) closedWith(ctx context.Context, ch orders.Channel, user string, 
 					return orders.Result{Round: r, Outcome: orders.Replayed}, true, nil
 				}
 			}
-			if c, ok := findChange(item, user, req); ok {
+			c, ok, err := s.changeOf(ctx, ch, item, user, req)
+			if err != nil {
+				return orders.Result{}, false, err
+			}
+			if ok {
 				if strings.HasSuffix(c, noChangeMark) {
 					return orders.Result{Outcome: orders.Replayed, NoChange: true}, true, nil // found nothing to change
 				}
@@ -613,7 +621,7 @@ func (s *Store) EventRecorded(ctx context.Context, id string, now time.Time) (bo
 }
 
 // trimChanges keeps the newest half of a user's full change set, a compare-and-swap on
-// the whole set: only a request that many changes old could be misjudged by the trim.
+// the whole set, after moving the rest to the round's overflow item (spillChanges).
 func (s *Store) trimChanges(ctx context.Context, ch orders.Channel, item map[string]types.AttributeValue, user string) error {
 	all := changes(item, user)
 	slices.Sort(all) // "<nanoseconds>|<id>": by time
@@ -629,6 +637,9 @@ func (s *Store) trimChanges(ctx context.Context, ch orders.Channel, item map[str
 		kept = append(kept, c)
 	}
 	kept = kept[drop:]
+	if err := s.spillChanges(ctx, ch, item, user, all, kept); err != nil {
+		return err
+	}
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                &s.table,
 		Key:                      s.slotKey(ch),
@@ -1027,4 +1038,55 @@ func changes(item map[string]types.AttributeValue, user string) []string {
 		return slices.Clone(ss.Value)
 	}
 	return nil
+}
+
+// changesKey is the key of user's change-set entries of round rid that left its item.
+func changesKey(ch orders.Channel, rid, user string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{PartitionKey: str(channelPK(ch.Team, ch.Channel)), SortKey: str(changesSK + rid + "#" + user)}
+}
+
+// spillChanges adds the entries of all that kept leaves out to the overflow item of the
+// round item holds, before the set is trimmed: an entry is in the set or in the overflow
+// item at every moment, so a repeat of its request is always found (issue #21). Adding
+// entries again (a trim that lost its compare-and-swap) changes nothing.
+func (s *Store) spillChanges(ctx context.Context, ch orders.Channel, item map[string]types.AttributeValue, user string, all, kept []string) error {
+	dropped := slices.DeleteFunc(slices.Clone(all), func(c string) bool { return slices.Contains(kept, c) })
+	rid := stringAttr(item, attrRoundID)
+	if len(dropped) == 0 || rid == "" {
+		return nil
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                &s.table,
+		Key:                      changesKey(ch, rid, user),
+		UpdateExpression:         aws.String("ADD #q :q SET #exp = :exp"),
+		ExpressionAttributeNames: map[string]string{"#q": attrChanges, "#exp": TTLAttribute},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":q": &types.AttributeValueMemberSS{Value: dropped}, ":exp": epochSeconds(time.Now().Add(orders.RequestMemory)),
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("keep trimmed changes of %s: %w", user, err)
+	}
+	return nil
+}
+
+// changeOf is req's entry in user's change set of the round item holds (the slot's or a
+// history item): in the set, or — when the set may have been trimmed, which leaves at
+// least half of maxChanges — in the round's overflow item.
+func (s *Store) changeOf(ctx context.Context, ch orders.Channel, item map[string]types.AttributeValue, user string, req orders.Request) (string, bool, error) {
+	if c, ok := findChange(item, user, req); ok {
+		return c, true, nil
+	}
+	rid := stringAttr(item, attrRoundID)
+	if rid == "" || len(changes(item, user)) < maxChanges/2 {
+		return "", false, nil
+	}
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, Key: changesKey(ch, rid, user), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return "", false, fmt.Errorf("read trimmed changes of %s: %w", user, err)
+	}
+	c, ok := findChange(map[string]types.AttributeValue{changesPrefix + user: out.Item[attrChanges]}, user, req)
+	return c, ok, nil
 }
