@@ -163,7 +163,7 @@ func (c *policyCheck) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInp
 // replyClaims is the store as an order function uses it: its only event records are the
 // claims of deferred replies and their "sent" records (lambdas/handler, respondOnce), ids
 // "reply#<request id>…".
-type replyClaims struct{ orders.Store }
+type replyClaims struct{ *dynamo.Store }
 
 func (r replyClaims) MarkEvent(ctx context.Context, id string, now, expires time.Time) (bool, error) {
 	return r.Store.MarkEvent(ctx, dynamo.ReplyClaimPrefix+id, now, expires)

@@ -85,7 +85,7 @@ func (l local) front(t *testing.T, endpoint string, model *iam.Model) (*awsfront
 
 // replyClaims is the store as an order function uses it: its event records are the
 // claims of deferred replies (lambdas/handler), ids "reply#…".
-type replyClaims struct{ orders.Store }
+type replyClaims struct{ *dynamo.Store }
 
 func (r replyClaims) MarkEvent(ctx context.Context, id string, now, expires time.Time) (bool, error) {
 	return r.Store.MarkEvent(ctx, dynamo.ReplyClaimPrefix+id, now, expires)

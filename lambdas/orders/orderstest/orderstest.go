@@ -98,6 +98,7 @@ func Run(t *testing.T, newStore NewStore) {
 			tc.fn(t, newStore(t))
 		})
 	}
+	runRecurring(t, newStore) // recurring.go
 }
 
 var ch = orders.Channel{Team: "T1", Channel: "C1"}
