@@ -71,9 +71,10 @@ func processCPU() time.Duration {
 // RPS is completed requests per second (errors included: they were answered too).
 func (r LoadResult) RPS() float64 { return float64(r.Requests) / r.Elapsed.Seconds() }
 
-// localGateway is `orderbot dev` in-process: the same gateway, handlers and bbolt store,
-// served by net/http on a real loopback port, with the access log rendered (to io.Discard
-// instead of a terminal) and handler logs at WARN, as dev has them.
+// localGateway is the in-process harness (gateway.New, what `orderbot dev --in-process`
+// served): the gateway, the handlers and a bbolt store, served by net/http on a real
+// loopback port, with the access log rendered (to io.Discard instead of a terminal) and
+// handler logs at WARN, as dev had them.
 type localGateway struct {
 	URL   string
 	srv   *http.Server

@@ -229,7 +229,7 @@ func (r *Report) warmSection(w writer) {
 		"wall-clock durations recorded inside the benchmark loop (`p50-ns`, `p99-ns` metrics); CPU p99 is the p99 of each request's thread "+
 		"CPU time (`cpu-p99-ns`, CLOCK_THREAD_CPUTIME_ID), which leaves out time spent descheduled (a busy machine) or blocked (fsync) "+
 		"but keeps GC assists. Handlers run with the embedded bbolt store: `store=disk` is a file under `$TMPDIR` "+
-		"(like `orderbot dev`), `store=tmpfs` is `/dev/shm`, where `fsync` costs nothing. Handlers log one JSON line per request "+
+		"(like the in-process harness's), `store=tmpfs` is `/dev/shm`, where `fsync` costs nothing. Handlers log one JSON line per request "+
 		"at INFO (to io.Discard), as in production.\n\n", r.Config.BenchTime, max(r.Config.BenchCount, 1))
 	w("| package | benchmark | ns/op | B/op | allocs/op | p50 | p99 | CPU p99 |\n|---|---|---|---|---|---|---|---|\n")
 	for _, gb := range r.GoBench {
@@ -242,8 +242,8 @@ func (r *Report) warmSection(w writer) {
 		w("\n**fsync.** The same `/order-update` costs %s per request on disk and %s on tmpfs (wall p99 %s vs %s; CPU p99 %s vs %s): "+
 			"%.0f%% of the disk time is bbolt's commit `fsync` (two per write transaction: the data pages, then the meta page). "+
 			"It is time blocked, not on CPU, so a CPU profile does not show it and the CPU p99 leaves it out; the disk/tmpfs difference is the measurement. "+
-			"The embedded store only serves `orderbot dev`, where a developer's orders surviving a crash matters more than a millisecond; "+
-			"production uses DynamoDB.\n",
+			"The embedded store only serves the in-process test and bench harnesses (`orderbot dev` runs the template with "+
+			"DynamoDB in dynalite); production uses DynamoDB.\n",
 			us(disk.Metrics["ns/op"]), us(shm.Metrics["ns/op"]), us(disk.Metrics["p99-ns"]), us(shm.Metrics["p99-ns"]),
 			us(disk.Metrics["cpu-p99-ns"]), us(shm.Metrics["cpu-p99-ns"]), 100*(1-shm.Metrics["ns/op"]/disk.Metrics["ns/op"]))
 	}
@@ -269,7 +269,7 @@ func (r *Report) warmSection(w writer) {
 func (r *Report) loadSection(w writer) {
 	l := r.Load
 	w("## 3. Local gateway throughput\n\n")
-	w("The local gateway (`gateway.New` + the real handlers + bbolt, exactly what `orderbot dev` serves) on a loopback port, "+
+	w("The local gateway (`gateway.New` + the real handlers + bbolt: the in-process harness, what `orderbot dev --in-process` served before `orderbot dev` ran only the template) on a loopback port, "+
 		"driven by a Go load generator in the same process: keep-alive `http.Client`, N workers, pre-signed requests from 64 users, "+
 		"%v per step after a warm-up of a fifth of that. The access log is rendered (to io.Discard). Server and load generator "+
 		"share the same 2 cores. An error is a transport error or any status but 200.\n\n", l.Duration)

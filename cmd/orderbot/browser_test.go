@@ -54,16 +54,6 @@ func artifactsDir(t *testing.T) string {
 	return dir
 }
 
-// startDevWith runs `orderbot dev` with env and args on a free port, waiting until the
-// channel page answers.
-func startDevWith(t *testing.T, bin string, env []string, args ...string) *devProcess {
-	t.Helper()
-	// --in-process: the route table's handlers in the dev server (seconds to start); the
-	// template mode mounts the same page with the same hook, and TestScenariosBothModes
-	// runs the same flows (modal, click, deadline, Korean) through `orderbot send` there.
-	return startDevIn(t, inProcess, bin, env, args...)
-}
-
 // newBrowser starts headless Chromium with the flags that work on a machine without a
 // network or a GPU, and a fresh profile.
 func newBrowser(t *testing.T) context.Context {
@@ -266,7 +256,7 @@ func TestChannelPageInBrowser(t *testing.T) {
 }
 
 func browserRoundEnglish(t *testing.T, bin string, browser context.Context, dir string) {
-	dev := startDevWith(t, bin, []string{"ORDERBOT_LOCALE=en", "ORDERBOT_TIMEZONE=Asia/Seoul"}, "--clock-speed", "120")
+	dev := startDev(t, bin, []string{"ORDERBOT_LOCALE=en", "ORDERBOT_TIMEZONE=Asia/Seoul"}, "--clock-speed", "120")
 	alex := openTab(t, browser, dev.url, "U0LOCAL", "Alex's tab")
 	minji := openTab(t, browser, dev.url, "U02MINJI", "김민지's tab")
 	checkAccessible(t, alex)
@@ -399,7 +389,7 @@ func browserDeadline(t *testing.T, alex, minji *tab) {
 }
 
 func browserRoundKorean(t *testing.T, bin string, browser context.Context, dir string) {
-	dev := startDevWith(t, bin, []string{"ORDERBOT_LOCALE=ko", "ORDERBOT_TIMEZONE=Asia/Seoul"})
+	dev := startDev(t, bin, []string{"ORDERBOT_LOCALE=ko", "ORDERBOT_TIMEZONE=Asia/Seoul"})
 	minji := openTab(t, browser, dev.url, "U02MINJI", "김민지's tab")
 	env := evalJS[string](minji, `document.getElementById("env").textContent`)
 	if !strings.Contains(env, "Locale: ko") {

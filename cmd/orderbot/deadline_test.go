@@ -13,7 +13,12 @@ func TestDevClockSpeedFlag(t *testing.T) {
 	if _, err := parseDevFlags([]string{"--clock-speed", "0.5"}); err == nil {
 		t.Fatal("--clock-speed 0.5: got nil, want a usage error (schedules never come due later than real time)")
 	}
-	if s := devScheduler(60); s.Speed != 60 || s.Fired == nil {
-		t.Fatalf("devScheduler(60): got speed %v, want 60 and a printer of firings", s.Speed)
+}
+
+// TestNoInProcessFlag: there is one way to run the stack locally, the template's; the
+// route-table mode's flag is gone.
+func TestNoInProcessFlag(t *testing.T) {
+	if _, err := parseDevFlags([]string{"--in-process"}); err == nil {
+		t.Fatal("--in-process: got nil, want a usage error (the flag was retired)")
 	}
 }

@@ -15,7 +15,7 @@ func TestDevSlackStandIn(t *testing.T) {
 		t.Skip("synthesizes the stack and runs the binary")
 	}
 	bin := buildOrderbot(t)
-	p := startDevIn(t, templateMode, bin, nil, "--private-channel", "C0SECRET", "--private-channel", "C0TEAM:member")
+	p := startDev(t, bin, nil, "--private-channel", "C0SECRET", "--private-channel", "C0TEAM:member")
 	want := map[string]string{"C0ANY": "", "C0SECRET": "channel_not_found", "C0TEAM": ""}
 	order := []string{"C0ANY", "C0SECRET", "C0TEAM"}
 	for _, ch := range order {

@@ -43,13 +43,7 @@ func devTemplate(ctx context.Context, f devFlags, secret string, generated bool)
 		return fmt.Errorf("listen on 127.0.0.1:%s: %w", f.port, err)
 	}
 	base := "http://" + ln.Addr().String()
-	// As --in-process does (webAPIOf): SLACK_BOT_TOKEN points the functions at a real
-	// workspace's Web API (SLACK_API_URL, else slack.com's); the token goes into the
-	// Secrets Manager stand-in's secret, never into a function's environment.
-	token, slackAPI := devBotToken, ""
-	if w := webAPIOf(base); w.token != devBotToken {
-		token, slackAPI = w.token, cmp.Or(w.url, slack.APIURL)
-	}
+	token, slackAPI := slackWebAPI()
 	var access io.Writer = os.Stdout
 	if f.quiet {
 		access = nil
@@ -58,7 +52,7 @@ func devTemplate(ctx context.Context, f devFlags, secret string, generated bool)
 		CDKOut: dir, StackName: f.stack, DataDir: filepath.Dir(f.dbPath), BaseURL: base,
 		SigningSecret: secret, BotToken: token, SlackAPI: slackAPI, ModuleDir: filepath.Join(root, "lambdas"),
 		AccessLog: access, Log: os.Stderr, RetryDelay: f.retryDelay,
-		StoreLatency: f.latency, StoreLostAcks: f.lostAcks, ClockSpeed: f.clockSpeed, Twice: f.twice,
+		StoreLatency: f.latency, StoreLostAcks: f.lostAcks, ClockSpeed: f.clockSpeed, Twice: f.twice, AsyncTwice: f.asyncTwice,
 		Overrides: settingOverrides(), IAM: f.iam,
 	})
 	if err != nil {
@@ -89,6 +83,17 @@ func devTemplate(ctx context.Context, f devFlags, secret string, generated bool)
 	err = serveUntilDone(ctx, srv, ln)
 	st.Wait()
 	return err
+}
+
+// slackWebAPI is the bot token the functions get through the Secrets Manager stand-in's
+// secret (never their environment) and the Web API they call with it: SLACK_BOT_TOKEN at
+// SLACK_API_URL (slack.com's when unset), a real workspace; otherwise the dev server's
+// stand-in's token and "" (devstack points the functions at the stand-in).
+func slackWebAPI() (token, url string) {
+	if token := os.Getenv("SLACK_BOT_TOKEN"); token != "" {
+		return token, cmp.Or(os.Getenv("SLACK_API_URL"), slack.APIURL)
+	}
+	return devBotToken, ""
 }
 
 // repoRoot is the directory of the go.mod of this module, from the working directory up.

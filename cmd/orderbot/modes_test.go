@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -9,10 +10,8 @@ import (
 )
 
 // The key scenarios of the built binary, driven as a person drives them with `orderbot
-// send`, in both modes of `orderbot dev`: in-process (the route table in the dev process,
-// bbolt) and template (the synthesized stack: the template's API, each function its own
-// process, dynalite). A scenario that passes in-process and fails in template mode is a
-// difference between what runs locally and what deploys.
+// send`, on `orderbot dev` serving the synthesized stack: the template's API, each
+// function its own process, dynalite.
 
 // sender runs `orderbot send` against one dev server from one directory (where send keeps
 // the last message and modal for --click and --submit).
@@ -55,28 +54,30 @@ func (s *sender) want(args []string, wants ...string) string {
 	return out
 }
 
-// TestScenariosBothModes: signed commands (and a wrong signature refused), the order
-// modal and its submission, a button click on the shared round, and a deadline fired at
-// --clock-speed, then the same in Korean, on `orderbot dev` in each mode.
-func TestScenariosBothModes(t *testing.T) {
+// TestScenarios: signed commands (and a wrong signature refused), the order modal and
+// its submission, a button click on the shared round, and a deadline fired at
+// --clock-speed, then the same in Korean, on `orderbot dev`.
+func TestScenarios(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary (and synthesizes the stack)")
 	}
 	bin := buildOrderbot(t)
-	for _, mode := range bothModes {
-		t.Run(mode.name, func(t *testing.T) {
-			start := time.Now()
-			dev := startDevIn(t, mode, bin, []string{"ORDERBOT_LOCALE=en"}, "--clock-speed", "600")
-			t.Logf("%s: serving after %v", mode.name, time.Since(start).Round(time.Millisecond))
-			roundScenario(t, newSender(t, bin, dev))
-			dev.stop(t)
-
-			ko := startDevIn(t, mode, bin, []string{"ORDERBOT_LOCALE=ko"})
-			newSender(t, bin, ko).want([]string{"/order-update", "아이스 라떼"}, "내 주문: *아이스 라떼*")
-			ko.stop(t)
-			t.Logf("%s: both servers, all scenarios: %v", mode.name, time.Since(start).Round(time.Millisecond))
-		})
+	start := time.Now()
+	dev := startDev(t, bin, []string{"ORDERBOT_LOCALE=en"}, "--clock-speed", "600")
+	t.Logf("serving after %v", time.Since(start).Round(time.Millisecond))
+	if resp, err := http.Post(dev.url+"/nope", "application/json", nil); err != nil || resp.StatusCode != 403 {
+		t.Errorf("unknown path: got %v, %v, want 403 (Missing Authentication Token)", resp, err)
 	}
+	if out := dev.stderr.String(); !strings.Contains(out, "λ Orderbot-order-list") {
+		t.Errorf("banner: got\n%s\nwant each function and how it runs", out)
+	}
+	roundScenario(t, newSender(t, bin, dev))
+	dev.stop(t)
+
+	ko := startDev(t, bin, []string{"ORDERBOT_LOCALE=ko"})
+	newSender(t, bin, ko).want([]string{"/order-update", "아이스 라떼"}, "내 주문: *아이스 라떼*")
+	ko.stop(t)
+	t.Logf("both servers, all scenarios: %v", time.Since(start).Round(time.Millisecond))
 }
 
 func roundScenario(t *testing.T, s *sender) {
@@ -96,8 +97,8 @@ func roundScenario(t *testing.T, s *sender) {
 	s.want([]string{"--user", "U3", "--click", "round.join.0"}, "[replaces the message]", "*2× iced americano*")
 
 	s.want([]string{"/order-list", "close in 1m"}, "Orders close at")
-	// At 600× the minute is 0.1 s; the fired close then runs asynchronously (in template
-	// mode through the Scheduler stand-in and an invocation of order-list's process).
+	// At 600× the minute is 0.1 s; the fired close then runs asynchronously, through the
+	// Scheduler stand-in and an asynchronous invocation of order-list's process.
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); {
 		if out, _ := s.run("/order-list", "history"); strings.Contains(out, "closed by its deadline") {
 			return

@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/store/boltdb"
+	"github.com/orderbot/orderbot/lambdas/store/dynamo"
+	"github.com/orderbot/orderbot/lambdas/store/dynamo/dynamotest"
 	"github.com/orderbot/orderbot/lambdas/syncbuf"
+	"github.com/orderbot/orderbot/local/cfn"
 	"github.com/orderbot/orderbot/local/cfn/cfntest"
 	"github.com/orderbot/orderbot/local/slacksim"
 )
@@ -24,6 +26,9 @@ import (
 // only a process can be SIGKILLed mid-write and only its /proc entry shows its memory.
 
 const procSecret = "process-test-signing-secret"
+
+// TestMain removes the cloud assembly cfntest.Default synthesized for the package.
+func TestMain(m *testing.M) { os.Exit(cfntest.Main(m)) }
 
 // buildOrderbot builds this command into a temporary directory (the build cache makes
 // every build after the first a link).
@@ -44,50 +49,29 @@ type devProcess struct {
 	exited chan struct{}
 }
 
-// devMode is how a test runs `orderbot dev`: the route table's handlers in the dev
-// process (--in-process), or the synthesized template with each function its own process
-// and dynalite for the table (what deploys).
-type devMode struct {
-	name string
-	// args are the mode's flags; dir is the working directory (the template mode's host
-	// build of the bootstrap needs the module).
-	args func(t *testing.T) (args []string, dir string)
-}
-
-var (
-	inProcess = devMode{name: "in-process", args: func(t *testing.T) ([]string, string) {
-		return []string{"--in-process"}, t.TempDir() // .orderbot/ of a generated secret never lands in the repository
-	}}
-	// template shares one synthesized cloud assembly per test binary (cfntest.Default).
-	templateMode = devMode{name: "template", args: func(t *testing.T) ([]string, string) {
-		root, err := filepath.Abs("../..")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return []string{"--cdk-out", cfntest.Default(t)}, root
-	}}
-	bothModes = []devMode{inProcess, templateMode}
-)
-
-// startDev runs `orderbot dev --in-process` on a free port with db and waits until it answers.
-func startDev(t *testing.T, bin, db string) *devProcess {
+// startDev runs `orderbot dev` on a free port with env and args and waits until it says
+// it is serving: the synthesized template (one cloud assembly per test binary,
+// cfntest.Default, unless args give --cdk-out), each function its own processes, the
+// table in dynalite under the data directory (a temporary one unless args give --db).
+// The working directory is the repository root: the host build of the bootstrap needs
+// the module.
+func startDev(t *testing.T, bin string, env []string, args ...string) *devProcess {
 	t.Helper()
-	return startDevIn(t, inProcess, bin, nil, "--db", db)
-}
-
-// startDevIn runs `orderbot dev` in mode on a free port with env and args (a --db in a
-// temporary directory unless args give one) and waits until it says it is serving.
-func startDevIn(t *testing.T, mode devMode, bin string, env []string, args ...string) *devProcess {
-	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
 	port := freePort(t)
-	modeArgs, dir := mode.args(t)
-	all := append([]string{"dev", "--port", strconv.Itoa(port), "--quiet"}, modeArgs...)
+	all := []string{"dev", "--port", strconv.Itoa(port), "--quiet"}
+	if !slices.Contains(args, "--cdk-out") {
+		all = append(all, "--cdk-out", cfntest.Default(t))
+	}
 	if !slices.Contains(args, "--db") {
 		all = append(all, "--db", filepath.Join(t.TempDir(), "orders.db"))
 	}
 	cmd := exec.Command(bin, append(all, args...)...)
 	cmd.Env = append(append(os.Environ(), "SLACK_SIGNING_SECRET="+procSecret, "SLACK_BOT_TOKEN="), env...)
-	cmd.Dir = dir
+	cmd.Dir = root
 	p := &devProcess{cmd: cmd, url: "http://127.0.0.1:" + strconv.Itoa(port), stderr: &syncbuf.Buffer{}, exited: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
@@ -98,20 +82,32 @@ func startDevIn(t *testing.T, mode devMode, bin string, env []string, args ...st
 		close(p.exited)
 	}()
 	t.Cleanup(p.kill)
-	// Both modes print this line once they serve; the template mode may first build the
-	// bootstrap for the host and start dynalite.
+	p.waitServing(t)
+	return p
+}
+
+// unthrottled is the default cloud assembly with the stage's throttling raised to
+// 10,000 requests a second (cfntest.Unthrottled), for tests that load the stack itself.
+func unthrottled(t *testing.T) string {
+	t.Helper()
+	return cfntest.Edited(t, cfntest.Default(t), cfntest.Unthrottled(10000))
+}
+
+// waitServing waits for the line orderbot dev prints once it serves (after the host
+// build of the bootstrap and dynalite's start).
+func (p *devProcess) waitServing(t *testing.T) {
+	t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for !strings.Contains(p.stderr.String(), "orderbot dev: serving") {
 		select {
 		case <-p.exited:
-			t.Fatalf("orderbot dev (%s): got an exit before serving, want it serving; stderr:\n%s", mode.name, p.stderr.String())
+			t.Fatalf("orderbot dev: got an exit before serving, want it serving; stderr:\n%s", p.stderr.String())
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("orderbot dev (%s): not serving within 90s; stderr:\n%s", mode.name, p.stderr.String())
+			t.Fatalf("orderbot dev: not serving within 90s; stderr:\n%s", p.stderr.String())
 		}
 	}
-	return p
 }
 
 // kill sends SIGKILL (no shutdown, no deferred Close) and waits for the process to go.
@@ -167,22 +163,32 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// openRound reads the channel's open round straight from the database file; the process
-// holding it must be gone.
-func openRound(t *testing.T, db string) orders.Round {
+// openRound reads the channel's open round straight from the table orderbot dev kept in
+// dataDir (its --db's directory), with a dynalite of its own on those files and the
+// DynamoDB store: the dev server that held them (and its dynalite) must be gone.
+func openRound(t *testing.T, dataDir string) orders.Round {
 	t.Helper()
-	s, err := boltdb.Open(db)
+	st, err := cfn.Load(cfntest.Default(t), "Orderbot")
 	if err != nil {
-		t.Fatalf("opening %s: got error %v, want nil", db, err)
+		t.Fatal(err)
 	}
-	defer s.Close()
+	var table string
+	for _, tb := range st.Tables {
+		table = tb.Name
+	}
+	endpoint, stop, err := dynamotest.Serve(filepath.Join(dataDir, "dynamodb"))
+	if err != nil {
+		t.Fatalf("dynalite on %s: got error %v, want nil", dataDir, err)
+	}
+	defer stop()
+	s := dynamo.New(dynamotest.NewClient(endpoint), table)
 	c := slacksim.New("", nil)
 	r, err := s.OpenRound(context.Background(), orders.Channel{Team: c.Team, Channel: c.Channel})
 	if errors.Is(err, orders.ErrNoOpenRound) {
 		return orders.Round{}
 	}
 	if err != nil {
-		t.Fatalf("OpenRound in %s: got error %v, want nil", db, err)
+		t.Fatalf("OpenRound in %s: got error %v, want nil", dataDir, err)
 	}
 	return r
 }

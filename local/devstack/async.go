@@ -11,14 +11,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orderbot/orderbot/local/awsfront"
 	"github.com/orderbot/orderbot/local/cfn"
 	"github.com/orderbot/orderbot/local/lambdaenv"
 )
-
-// MaxAsyncPayload is Lambda's limit on an asynchronous invocation's payload; AWS raised
-// it to 1 MB in 2025, the local stack keeps the older 256 KB so events stay deployable
-// everywhere.
-const MaxAsyncPayload = 256 << 10
 
 // asyncQueue is Lambda's asynchronous invocation: an event is queued and run on the
 // function; a run that fails (an error, a crash, a timeout) is retried
@@ -29,27 +25,43 @@ const MaxAsyncPayload = 256 << 10
 type asyncQueue struct {
 	s          *Stack
 	retryDelay time.Duration
-	wg         sync.WaitGroup
-	now        func() time.Time
+	// twice delivers every event a second time: Lambda's queue is at least once —
+	// "Occasionally, your function may receive the same event multiple times, even if no
+	// error occurs" (https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html).
+	twice bool
+	wg    sync.WaitGroup
+	now   func() time.Time
 }
 
-func newAsyncQueue(s *Stack, retryDelay time.Duration) *asyncQueue {
+func newAsyncQueue(s *Stack, retryDelay time.Duration, twice bool) *asyncQueue {
 	if retryDelay <= 0 {
 		retryDelay = time.Minute
 	}
-	return &asyncQueue{s: s, retryDelay: retryDelay, now: time.Now}
+	return &asyncQueue{s: s, retryDelay: retryDelay, twice: twice, now: time.Now}
 }
 
-// enqueue queues payload for the function with logical id fn and returns at once.
+// enqueue queues payload for the function with logical id fn and returns at once. The
+// payload limit is Lambda's for the Event invocation type (awsfront.MaxAsyncPayload,
+// 1 MB since October 2025; the front refuses a larger Invoke before it gets here).
 func (q *asyncQueue) enqueue(fn string, payload []byte) error {
-	if len(payload) > MaxAsyncPayload {
-		return fmt.Errorf("RequestEntityTooLargeException: %d byte payload is too large for the Event invocation type (limit %d bytes)", len(payload), MaxAsyncPayload)
+	if len(payload) > awsfront.MaxAsyncPayload {
+		return fmt.Errorf("RequestTooLargeException: Request must be smaller than %d bytes for the InvokeFunction operation", awsfront.MaxAsyncPayload)
 	}
-	q.wg.Add(1)
-	go func() {
-		defer q.wg.Done()
-		q.deliver(q.s.Stack.Functions[fn], payload, q.now())
-	}()
+	f, queued := q.s.Stack.Functions[fn], q.now()
+	deliveries := 1
+	if q.twice {
+		deliveries = 2
+	}
+	for n := range deliveries {
+		q.wg.Add(1)
+		go func() {
+			defer q.wg.Done()
+			if n > 0 {
+				q.s.logf("async event of %s delivered again (--async-twice: Lambda's queue is at least once)", f.Name)
+			}
+			q.deliver(f, payload, queued)
+		}()
+	}
 	return nil
 }
 

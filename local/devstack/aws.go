@@ -84,7 +84,7 @@ func (s *Stack) lambdaInvoke(w http.ResponseWriter, r *http.Request, path string
 	switch r.Header.Get("X-Amz-Invocation-Type") {
 	case "Event":
 		if err := s.async.enqueue(f.LogicalID, body); err != nil {
-			awsError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException", err.Error())
+			awsError(w, http.StatusRequestEntityTooLarge, "RequestTooLargeException", err.Error())
 			return
 		}
 		w.WriteHeader(http.StatusAccepted)

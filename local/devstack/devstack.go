@@ -65,6 +65,9 @@ type Options struct {
 	// schedule twice, as Scheduler's at-least-once delivery may.
 	ClockSpeed float64
 	Twice      bool
+	// AsyncTwice delivers every asynchronous invocation twice (each delivery with its own
+	// request id and retries), as Lambda's at-least-once event queue may.
+	AsyncTwice bool
 	// Overrides replace these variables in every function's environment (a developer's
 	// `ORDERBOT_LOCALE=ko make dev`, as `-c locale=ko` would set them); the banner says so.
 	Overrides map[string]string
@@ -153,7 +156,7 @@ func (s *Stack) start(ctx context.Context) error {
 	if err := s.startFunctions(); err != nil {
 		return err
 	}
-	s.async = newAsyncQueue(s, o.RetryDelay)
+	s.async = newAsyncQueue(s, o.RetryDelay, o.AsyncTwice)
 	s.Gateway, err = gateway.NewFromStack(s.Stack, s.gatewayInvoke, gateway.Options{AccessLog: o.AccessLog})
 	return err
 }
@@ -243,6 +246,15 @@ func (s *Stack) ColdStarts(name string) int {
 		return s.pools[f.LogicalID].ColdStarts()
 	}
 	return 0
+}
+
+// Recycle stops the idle execution environments of the function named name, as Lambda
+// reclaims environments that sat idle: its next invocation is a cold start (a new
+// process, its init, the secret read again). Busy environments are left alone.
+func (s *Stack) Recycle(name string) {
+	if f := s.Stack.FunctionNamed(name); f != nil {
+		s.pools[f.LogicalID].Close()
+	}
 }
 
 // Wait waits for every queued asynchronous invocation to finish.

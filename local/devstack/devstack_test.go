@@ -1,10 +1,12 @@
 package devstack_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -54,55 +56,14 @@ func (r *running) client(user string) *slacksim.Client {
 	return c
 }
 
-// resources is a template's Resources, to edit.
-type resources map[string]map[string]any
-
-func (res resources) props(typ, match string) map[string]any {
-	for id, r := range res {
-		if r["Type"] == typ && strings.Contains(id, match) {
-			return r["Properties"].(map[string]any)
-		}
-	}
-	panic("no " + typ + " " + match)
-}
-
 // start serves a copy of the default cloud assembly whose template edit changed, with
 // opts, on a loopback port.
-func start(t *testing.T, edit func(resources), opts devstack.Options) *running {
+func start(t *testing.T, edit func(cfntest.Resources), opts devstack.Options) *running {
 	t.Helper()
-	src := cfntest.Default(t)
-	dir := t.TempDir()
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
+	if edit == nil {
+		edit = func(cfntest.Resources) {}
 	}
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "asset.") {
-			os.Symlink(filepath.Join(src, e.Name()), filepath.Join(dir, e.Name()))
-		}
-	}
-	b, err := os.ReadFile(filepath.Join(src, "Orderbot.template.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tpl map[string]any
-	json.Unmarshal(b, &tpl)
-	res := resources{}
-	for id, r := range tpl["Resources"].(map[string]any) {
-		res[id] = r.(map[string]any)
-	}
-	if edit != nil {
-		edit(res)
-	}
-	all := map[string]any{}
-	for id, r := range res {
-		all[id] = r
-	}
-	tpl["Resources"] = all
-	b, _ = json.Marshal(tpl)
-	if err := os.WriteFile(filepath.Join(dir, "Orderbot.template.json"), b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	dir := cfntest.Edited(t, cfntest.Default(t), edit)
 	root, err := cfntest.Root()
 	if err != nil {
 		t.Fatal(err)
@@ -179,8 +140,8 @@ func TestServesTheTemplate(t *testing.T) {
 // TestFollowsTemplateEdits: the local stack does what the edited template says.
 func TestFollowsTemplateEdits(t *testing.T) {
 	t.Run("locale of one function", func(t *testing.T) {
-		r := start(t, func(res resources) {
-			env := res.props("AWS::Lambda::Function", "Fnorderlist")["Environment"].(map[string]any)["Variables"].(map[string]any)
+		r := start(t, func(res cfntest.Resources) {
+			env := res.Props("AWS::Lambda::Function", "Fnorderlist")["Environment"].(map[string]any)["Variables"].(map[string]any)
 			env["ORDERBOT_LOCALE"] = "ko"
 		}, devstack.Options{})
 		if reply := command(t, r, "/order-update", "latte"); !strings.Contains(text(reply), "Your order") {
@@ -191,7 +152,7 @@ func TestFollowsTemplateEdits(t *testing.T) {
 		}
 	})
 	t.Run("method removed", func(t *testing.T) {
-		r := start(t, func(res resources) {
+		r := start(t, func(res cfntest.Resources) {
 			for id, v := range res {
 				if v["Type"] == "AWS::ApiGateway::Method" && strings.Contains(id, "orderlist") {
 					delete(res, id)
@@ -207,8 +168,8 @@ func TestFollowsTemplateEdits(t *testing.T) {
 		}
 	})
 	t.Run("selection pattern and status", func(t *testing.T) {
-		r := start(t, func(res resources) {
-			in := res.props("AWS::ApiGateway::Method", "orderupdatePOST")["Integration"].(map[string]any)
+		r := start(t, func(res cfntest.Resources) {
+			in := res.Props("AWS::ApiGateway::Method", "orderupdatePOST")["Integration"].(map[string]any)
 			for _, v := range in["IntegrationResponses"].([]any) {
 				ir := v.(map[string]any)
 				if ir["SelectionPattern"] == "unauthorized:.*" {
@@ -230,8 +191,8 @@ func TestFollowsTemplateEdits(t *testing.T) {
 // invocation (Lambda's timeout error, answered 500 by the default response) and the
 // next request starts a new environment.
 func TestTimeoutRecyclesEnvironment(t *testing.T) {
-	r := start(t, func(res resources) {
-		res.props("AWS::Lambda::Function", "Fnorderupdate")["Timeout"] = 1.0
+	r := start(t, func(res cfntest.Resources) {
+		res.Props("AWS::Lambda::Function", "Fnorderupdate")["Timeout"] = 1.0
 	}, devstack.Options{StoreLatency: 2 * time.Second})
 	for i := 1; i <= 2; i++ {
 		reply := command(t, r, "/order-update", "latte")
@@ -248,25 +209,35 @@ func TestTimeoutRecyclesEnvironment(t *testing.T) {
 }
 
 // asyncInvoke invokes fn through the Lambda stand-in with InvocationType Event, signed
-// with fn's own credentials (its self-invoke).
+// with fn's own credentials (its self-invoke), and wants 202.
 func asyncInvoke(t *testing.T, r *running, fn string, payload string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, r.base+devstack.AWSPath+"lambda/2015-03-31/functions/"+fn+"/invocations", strings.NewReader(payload))
+	if status, body := invokeEvent(t, r, fn, []byte(payload)); status != http.StatusAccepted {
+		t.Fatalf("invoke: got %d %s, want 202", status, body)
+	}
+}
+
+// invokeEvent is asyncInvoke's call: the status and body of the answer.
+func invokeEvent(t *testing.T, r *running, fn string, payload []byte) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, r.base+devstack.AWSPath+"lambda/2015-03-31/functions/"+fn+"/invocations", bytes.NewReader(payload))
 	req.Header.Set("X-Amz-Invocation-Type", "Event")
 	c, err := r.st.Front.Issue(fn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256([]byte(payload))
+	sum := sha256.Sum256(payload)
 	creds := aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}
 	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), "lambda", cfn.Region, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("invoke: got %v, %v, want 202", resp, err)
+	if err != nil {
+		t.Fatalf("invoke: %v", err)
 	}
-	resp.Body.Close()
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
 
 // TestAsyncRetriesAndDeadLetters: a failing asynchronous event runs 1 + MaximumRetryAttempts
@@ -277,8 +248,8 @@ func TestAsyncRetriesAndDeadLetters(t *testing.T) {
 		retries float64
 		runs    int
 	}{{2, 3}, {0, 1}} {
-		r := start(t, func(res resources) {
-			res.props("AWS::Lambda::EventInvokeConfig", "Fnorderupdate")["MaximumRetryAttempts"] = tc.retries
+		r := start(t, func(res cfntest.Resources) {
+			res.Props("AWS::Lambda::EventInvokeConfig", "Fnorderupdate")["MaximumRetryAttempts"] = tc.retries
 		}, devstack.Options{})
 		// Neither a request nor a deferred run nor a schedule: the handler refuses it.
 		asyncInvoke(t, r, "Orderbot-order-update", `{"unexpected":true}`)
@@ -333,8 +304,8 @@ func TestScheduleFiresTwice(t *testing.T) {
 // TestAsyncEventAge: an event older than MaximumEventAgeInSeconds when its retry is due
 // is not run again: it goes to the dead-letter queue, saying why.
 func TestAsyncEventAge(t *testing.T) {
-	r := start(t, func(res resources) {
-		res.props("AWS::Lambda::EventInvokeConfig", "Fnorderupdate")["MaximumEventAgeInSeconds"] = 1.0
+	r := start(t, func(res cfntest.Resources) {
+		res.Props("AWS::Lambda::EventInvokeConfig", "Fnorderupdate")["MaximumEventAgeInSeconds"] = 1.0
 	}, devstack.Options{RetryDelay: 1500 * time.Millisecond})
 	asyncInvoke(t, r, "Orderbot-order-update", `{"unexpected":true}`)
 	r.st.Wait()

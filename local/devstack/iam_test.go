@@ -9,14 +9,15 @@ import (
 
 	"github.com/orderbot/orderbot/lambdas/store/dynamo/dynamotest"
 	"github.com/orderbot/orderbot/local/awsfront"
+	"github.com/orderbot/orderbot/local/cfn/cfntest"
 	"github.com/orderbot/orderbot/local/devstack"
 )
 
 // withoutStatement removes the statement sid from the inline policies of the roles whose
 // logical id contains one of roles, or changes it with edit (keep: true).
-func withoutStatement(res resources, sid string, edit func(st map[string]any) (keep bool), roles ...string) {
+func withoutStatement(res cfntest.Resources, sid string, edit func(st map[string]any) (keep bool), roles ...string) {
 	for _, role := range roles {
-		for _, p := range res.props("AWS::IAM::Role", role)["Policies"].([]any) {
+		for _, p := range res.Props("AWS::IAM::Role", role)["Policies"].([]any) {
 			doc := p.(map[string]any)["PolicyDocument"].(map[string]any)
 			var kept []any
 			for _, st := range doc["Statement"].([]any) {
@@ -76,7 +77,7 @@ func TestOrderUpdateWithoutTablePermission(t *testing.T) {
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			r := start(t, func(res resources) { withoutStatement(res, "Table", c.edit, orderRoles...) }, devstack.Options{})
+			r := start(t, func(res cfntest.Resources) { withoutStatement(res, "Table", c.edit, orderRoles...) }, devstack.Options{})
 			reply := command(t, r, "/order-update", "iced americano")
 			if reply.Status != 200 || !strings.Contains(text(reply), "could not save") || !strings.Contains(text(reply), "Nothing was changed") {
 				t.Errorf("/order-update: got %d %s, want 200, not saved, nothing changed", reply.Status, text(reply))
@@ -101,7 +102,7 @@ func TestOrderUpdateWithoutTablePermission(t *testing.T) {
 // init) and API Gateway answers what it answers for a function error that matches no
 // selection pattern.
 func TestColdStartWithoutSecretPermission(t *testing.T) {
-	r := start(t, func(res resources) { withoutStatement(res, "Secret", nil, "FnorderupdateRole") }, devstack.Options{})
+	r := start(t, func(res cfntest.Resources) { withoutStatement(res, "Secret", nil, "FnorderupdateRole") }, devstack.Options{})
 	reply := command(t, r, "/order-update", "iced americano")
 	// The init error's message matches the template's catch-all 500 response, as the
 	// local gateway applies the template's integration responses.
@@ -116,7 +117,7 @@ func TestColdStartWithoutSecretPermission(t *testing.T) {
 
 // --iam warn: the same denial is logged and the call goes through.
 func TestWarnModeLetsThrough(t *testing.T) {
-	r := start(t, func(res resources) { withoutStatement(res, "Table", nil, orderRoles...) }, devstack.Options{IAM: awsfront.Warn})
+	r := start(t, func(res cfntest.Resources) { withoutStatement(res, "Table", nil, orderRoles...) }, devstack.Options{IAM: awsfront.Warn})
 	if reply := command(t, r, "/order-update", "iced americano"); reply.Status != 200 || !strings.Contains(text(reply), "iced americano") {
 		t.Errorf("/order-update in warn mode: got %d %s, want the order saved", reply.Status, text(reply))
 	}

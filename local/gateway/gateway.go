@@ -32,6 +32,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/local/awsfront"
 	"github.com/orderbot/orderbot/local/lambdaenv"
 	"github.com/orderbot/orderbot/local/vtl"
 )
@@ -44,10 +45,10 @@ const MaxPayload = 10 << 20
 // the body through (base64: 4/3 of it) can produce an event Lambda refuses.
 const MaxInvokePayload = 6 << 20
 
-// MaxAsyncPayload is Lambda's limit on an asynchronous (Event) invocation's payload. AWS
-// raised it from 256 KB to 1 MB in 2025; the gateway keeps the older, stricter figure so
-// deferred events stay deployable in every region and account.
-const MaxAsyncPayload = 256 << 10
+// MaxAsyncPayload is Lambda's limit on an asynchronous (Event) invocation's payload,
+// 1 MB since October 2025 (256 KB before): the AWS front's, which the local stack's
+// Invoke applies (awsfront.MaxAsyncPayload, from API_Invoke.html).
+const MaxAsyncPayload = awsfront.MaxAsyncPayload
 
 // requestTemplateBound bounds strings and output of a request template: base64 of a
 // MaxPayload body (4/3 of it) plus the headers and context around it.

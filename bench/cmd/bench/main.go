@@ -26,6 +26,7 @@ func main() {
 	synth := flag.Bool("synth", def.Synth, "time npx cdk synth")
 	profile := flag.String("profile-dir", "", "write the gateway CPU profile here (default: a temporary directory)")
 	lambda := lambdaFlags()
+	templateOnly := templateOnlyFlags()
 	flag.Parse()
 
 	root, err := filepath.Abs(".")
@@ -39,6 +40,9 @@ func main() {
 	cfg.Root, cfg.ColdRuns, cfg.BenchTime, cfg.BenchCount, cfg.LoadDuration, cfg.Synth = root, *runs, *benchtime, *count, *load, *synth
 	cfg.Log = os.Stderr
 	cfg.Command = "go run ./bench/cmd/bench " + strings.Join(os.Args[1:], " ")
+	if templateOnly(cfg) {
+		return
+	}
 	cfg.ProfileDir = *profile
 	if err := lambda(&cfg); err != nil {
 		fail(err)
@@ -81,6 +85,29 @@ func main() {
 	if len(rep.Errors) > 0 {
 		fmt.Fprintf(os.Stderr, "%d section(s) failed; see the report\n", len(rep.Errors))
 		os.Exit(1)
+	}
+}
+
+// templateOnlyFlags defines -template-only: measure only the template mode's section
+// (section 2's warm request through the function processes against the in-process path,
+// and a function process's cold start under the dev server) on a synthesized cloud
+// assembly and print it, without running the rest or writing the report. The function it
+// returns runs it when asked, after flag.Parse, and reports whether it did.
+func templateOnlyFlags() func(bench.Config) bool {
+	dir := flag.String("template-only", "", "only measure the template mode on this cloud assembly (e.g. cdk.out) and print its section")
+	n := flag.Int("template-requests", 200, "-template-only: warm requests to each mode (and a quarter as many cold starts)")
+	return func(cfg bench.Config) bool {
+		if *dir == "" {
+			return false
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		section, err := bench.TemplateOnly(ctx, cfg, *dir, *n, cfg.Command)
+		if err != nil {
+			fail(err)
+		}
+		fmt.Print(section)
+		return true
 	}
 }
 

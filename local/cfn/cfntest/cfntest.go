@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -133,4 +134,69 @@ func Main(m *testing.M) int {
 		os.RemoveAll(tempDir)
 	}
 	return code
+}
+
+// Resources are a template's resources by logical id, to edit.
+type Resources map[string]map[string]any
+
+// Props are the Properties of the resource of type typ whose logical id contains match.
+func (res Resources) Props(typ, match string) map[string]any {
+	for id, r := range res {
+		if r["Type"] == typ && strings.Contains(id, match) {
+			return r["Properties"].(map[string]any)
+		}
+	}
+	panic("no " + typ + " " + match)
+}
+
+// Edited is a copy of the stack Orderbot of the cloud assembly src, in a temporary
+// directory of t, whose template edit changed (the assets are symlinks to src's): what a
+// changed CDK app would synthesize, without synthesizing again.
+func Edited(t testing.TB, src string, edit func(Resources)) string {
+	t.Helper()
+	dir := t.TempDir()
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "asset.") {
+			if err := os.Symlink(filepath.Join(src, e.Name()), filepath.Join(dir, e.Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(src, "Orderbot.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl map[string]any
+	if err := json.Unmarshal(b, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	res := Resources{}
+	for id, r := range tpl["Resources"].(map[string]any) {
+		res[id] = r.(map[string]any)
+	}
+	edit(res)
+	tpl["Resources"] = res
+	if b, err = json.Marshal(tpl); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Orderbot.template.json"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// Unthrottled edits the stage's method throttling to rate and burst requests a second:
+// for tests that measure the stack behind API Gateway's throttle (10/s, burst 20 by
+// default), not the throttle.
+func Unthrottled(rate float64) func(Resources) {
+	return func(res Resources) {
+		for _, ms := range res.Props("AWS::ApiGateway::Stage", "")["MethodSettings"].([]any) {
+			m := ms.(map[string]any)
+			m["ThrottlingRateLimit"], m["ThrottlingBurstLimit"] = rate, rate
+		}
+	}
 }
