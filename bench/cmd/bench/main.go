@@ -62,30 +62,37 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
-		fail(err)
-	}
-	if err := os.WriteFile(*out, []byte(rep.Markdown()), 0o644); err != nil {
-		fail(err)
-	}
-	var charts []string
-	if !cfg.LambdaOnly {
-		charts = append(charts, filepath.Join(filepath.Dir(*out), "benchmarks.svg"))
-		if err := os.WriteFile(charts[0], []byte(rep.SVG()), 0o644); err != nil {
-			fail(err)
-		}
-	}
-	if cfg.Lambda.Runs > 0 {
-		charts = append(charts, filepath.Join(filepath.Dir(*out), "power-tuning.svg"))
-		if err := os.WriteFile(charts[len(charts)-1], []byte(rep.PowerSVG()), 0o644); err != nil {
-			fail(err)
-		}
-	}
+	charts := writeReport(*out, rep, cfg)
 	fmt.Fprintf(os.Stderr, "wrote %s and %s in %v\n", *out, strings.Join(charts, ", "), time.Since(start).Round(time.Second))
 	if len(rep.Errors) > 0 {
 		fmt.Fprintf(os.Stderr, "%d section(s) failed; see the report\n", len(rep.Errors))
 		os.Exit(1)
 	}
+}
+
+// writeReport writes the report to out and its charts next to it, and returns the charts'
+// paths.
+func writeReport(out string, rep *bench.Report, cfg bench.Config) []string {
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		fail(err)
+	}
+	if err := os.WriteFile(out, []byte(rep.Markdown()), 0o644); err != nil {
+		fail(err)
+	}
+	var charts []string
+	if !cfg.LambdaOnly {
+		charts = append(charts, filepath.Join(filepath.Dir(out), "benchmarks.svg"))
+		if err := os.WriteFile(charts[0], []byte(rep.SVG()), 0o644); err != nil {
+			fail(err)
+		}
+	}
+	if cfg.Lambda.Runs > 0 {
+		charts = append(charts, filepath.Join(filepath.Dir(out), "power-tuning.svg"))
+		if err := os.WriteFile(charts[len(charts)-1], []byte(rep.PowerSVG()), 0o644); err != nil {
+			fail(err)
+		}
+	}
+	return charts
 }
 
 // templateOnlyFlags defines -template-only: measure only the template mode's section
