@@ -266,6 +266,10 @@ func (r *Report) warmSection(w writer) {
 	w("\n")
 }
 
+// templateReproduce is the template mode's line of the Reproduce section.
+const templateReproduce = "# template mode on that cloud assembly (devstack + the in-process gateway.New at once): 200 warm /order-update to each, " +
+	"then 50 × (order-list recycled, a cold /order-list, a warm one); alone: go run ./bench/cmd/bench -template-only cdk.out\n"
+
 func (r *Report) loadSection(w writer) {
 	l := r.Load
 	w("## 3. Local gateway throughput\n\n")
@@ -503,6 +507,7 @@ func (r *Report) fastCommands(w writer) {
 	w("# load: in-process gateway.New on 127.0.0.1:<port>, /order-list and /order-update, concurrency %v\n", r.Config.Concurrency)
 	if r.Config.Synth {
 		w("npx cdk synth --quiet --output <tmp>/cdk.out   # twice\n")
+		w("%s", templateReproduce)
 	}
 }
 
