@@ -49,9 +49,10 @@ type Route struct {
 	Kind   Kind
 	Path   string // resource path, e.g. "/order-update"
 	Method string
-	// Function is the function's name in the stack, its build directory
-	// (lambdas/build/<Function>/bootstrap) and the handler's name in handler.Functions.
-	Function string
+	// Function names the route's function: in the stack (its name and logical ids), in
+	// ORDERBOT_FUNCTION (EnvFunction), which tells the one bootstrap every function runs
+	// which handler to serve, and in handler.Functions.
+	Function FunctionName
 	// Command is the slash command a KindCommand route serves.
 	Command     string
 	Description string // shown in the Slack manifest
@@ -69,6 +70,21 @@ type Route struct {
 	// DeferredTimeout so that its asynchronous run can retry a slow store and still answer.
 	Timeout time.Duration
 }
+
+// FunctionName names one function of the stack. The route table gives each route's
+// (FunctionEvents, …); nothing else spells one. It is an alias of string, not a type of
+// its own: the stack, the local stack and the CLI print, compare and key by these names
+// as strings (logical ids, environment, maps), and the constants are what keeps each
+// name written once.
+type FunctionName = string
+
+// The functions, one per route.
+const (
+	FunctionEvents      FunctionName = "events"
+	FunctionOrderUpdate FunctionName = "order-update"
+	FunctionOrderList   FunctionName = "order-list"
+	FunctionInteractive FunctionName = "interactive"
+)
 
 // DataAccess names the part of the table a function uses.
 type DataAccess string
@@ -105,27 +121,27 @@ const (
 // Routes is the route table.
 var Routes = []Route{
 	{
-		Kind: KindEvents, Path: "/", Method: "POST", Function: "events",
+		Kind: KindEvents, Path: "/", Method: "POST", Function: FunctionEvents,
 		Description: "Slack Events API: url_verification and app_mention",
 		ContentType: ContentTypeJSON, RequestTemplate: RequestTemplate, ResponseTemplate: ResponseTemplate,
 		Data: DataEvents, Timeout: 3 * time.Second,
 	},
 	{
-		Kind: KindCommand, Path: "/order-update", Method: "POST", Function: "order-update", Command: "/order-update",
+		Kind: KindCommand, Path: "/order-update", Method: "POST", Function: FunctionOrderUpdate, Command: "/order-update",
 		Description: "Set, replace or cancel your order in this channel's round",
 		UsageHint:   "<item> | cancel | help",
 		ContentType: ContentTypeForm, RequestTemplate: RequestTemplate, ResponseTemplate: ResponseTemplate,
 		Data: DataOrders, Timeout: DeferredTimeout,
 	},
 	{
-		Kind: KindCommand, Path: "/order-list", Method: "POST", Function: "order-list", Command: "/order-list",
+		Kind: KindCommand, Path: "/order-list", Method: "POST", Function: FunctionOrderList, Command: "/order-list",
 		Description: "Show this channel's round grouped by item; share or close it",
 		UsageHint:   "[share | close]",
 		ContentType: ContentTypeForm, RequestTemplate: RequestTemplate, ResponseTemplate: ResponseTemplate,
 		Data: DataOrders, Timeout: DeferredTimeout,
 	},
 	{
-		Kind: KindInteractive, Path: "/interactive", Method: "POST", Function: "interactive",
+		Kind: KindInteractive, Path: "/interactive", Method: "POST", Function: FunctionInteractive,
 		Description: "Buttons on round messages and the order modal",
 		ContentType: ContentTypeForm, RequestTemplate: RequestTemplate, ResponseTemplate: ResponseTemplate,
 		Data: DataOrders, Timeout: DeferredTimeout,
@@ -133,7 +149,7 @@ var Routes = []Route{
 }
 
 // RouteFor returns the route serving function, or false.
-func RouteFor(function string) (Route, bool) {
+func RouteFor(function FunctionName) (Route, bool) {
 	for _, r := range Routes {
 		if r.Function == function {
 			return r, true

@@ -62,7 +62,7 @@ var Settings = []Setting{
 
 // SettingsFor is the names of the variables the stack sets on function, in Settings'
 // order.
-func SettingsFor(function string) []string {
+func SettingsFor(function FunctionName) []string {
 	var out []string
 	for _, s := range Settings {
 		if s.By == ByStack || s.By == ByStackSchedule && function == ScheduleFunction {

@@ -9,7 +9,7 @@ import "time"
 // only with those empty, so no HTTP request can pose as a schedule.
 
 // ScheduleFunction is the function schedules invoke: the one that owns /order-list close.
-const ScheduleFunction = "order-list"
+const ScheduleFunction = FunctionOrderList
 
 // ScheduleKind is what a schedule does when it fires.
 type ScheduleKind string

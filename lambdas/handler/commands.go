@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -12,8 +11,128 @@ import (
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/orders"
 	"github.com/orderbot/orderbot/lambdas/say"
+	"github.com/orderbot/orderbot/lambdas/say/i18n"
 	"github.com/orderbot/orderbot/lambdas/slackio"
 )
+
+// command is one slash command as its table's entries see it.
+type command struct {
+	fn  api.FunctionName
+	cmd slack.SlashCommand
+	ch  orders.Channel
+	ev  api.Event
+	// arg is what the entry reads: the words after the keyword (an entry's args), or the
+	// whole text (a table's other).
+	arg string
+	log *slog.Logger
+}
+
+// work is the command's work, answering on its response_url; do and giveUp are the entry's.
+func (c command) work() work {
+	return work{function: c.fn, ev: c.ev, responseURL: c.cmd.ResponseURL, channel: c.cmd.ChannelID, user: c.cmd.UserID}
+}
+
+// entry is what a command's text asks for: a reply at once (usage, a problem with what
+// was typed; nil: an empty 200), or work for the runner — a change or a read — when the
+// work's do is set.
+type entry func(Deps, context.Context, command) (now *slack.Msg, w work)
+
+// keyword is a keyword's line in a command's table: what it asks for alone, and what
+// followed by more words (nil: then the whole text is what the table's other reads —
+// `/order-update cancel fee` orders "cancel fee").
+type keyword struct {
+	alone, args entry
+}
+
+// table is a slash command's keywords (say.NoKeyword is the empty text) and what any
+// other text asks for.
+type table struct {
+	keywords map[say.Keyword]keyword
+	other    entry
+}
+
+// commands is every slash command's table, by its function. A new keyword is a line
+// here and its entry; a new command, its route in api.Routes and its table.
+var commands = map[api.FunctionName]table{
+	api.FunctionOrderUpdate: {
+		keywords: map[say.Keyword]keyword{
+			say.NoKeyword:      {alone: Deps.orderModal},
+			i18n.KeywordHelp:   {alone: usage},
+			i18n.KeywordCancel: {alone: Deps.cancelOrder},
+			i18n.KeywordAgain:  {alone: Deps.orderAgain},
+		},
+		other: Deps.orderItem,
+	},
+	api.FunctionOrderList: {
+		keywords: map[say.Keyword]keyword{
+			say.NoKeyword:       {alone: Deps.listRound},
+			i18n.KeywordShare:   {alone: Deps.shareRound},
+			i18n.KeywordClose:   {alone: Deps.closeRound, args: Deps.setDeadline},
+			i18n.KeywordHistory: {alone: Deps.history},
+			i18n.KeywordHelp:    {alone: usage},
+		},
+		other: unknownArgument,
+	},
+}
+
+// pick is the entry text asks for, and what the entry reads of it.
+func (t table) pick(text string) (entry, string) {
+	kw, rest := say.ParseKeyword(text)
+	k, ok := t.keywords[kw]
+	switch {
+	case ok && rest == "" && k.alone != nil:
+		return k.alone, ""
+	case ok && rest != "" && k.args != nil:
+		return k.args, rest
+	}
+	return t.other, text
+}
+
+// OrderUpdate handles /order-update: `<item>` sets or replaces, `cancel` withdraws,
+// `again` orders the last round's item, empty opens the order modal (or shows usage),
+// `help` shows usage. Keywords count in every language (`취소`, `도움말`) and only alone:
+// `cancel fee` is an item.
+func OrderUpdate(d Deps) func(context.Context, api.Event) (*slack.Msg, error) {
+	return Command(d, api.FunctionOrderUpdate)
+}
+
+// OrderList handles /order-list: the round (ephemeral), `share` (in the channel), `close`
+// (closes it and posts the final tally), `close <when>` (a deadline), `history`; the
+// keywords in every language (`공유`, `마감`). Its function also takes the schedules'
+// firings, which enter through Scheduled (Functions).
+func OrderList(d Deps) func(context.Context, api.Event) (*slack.Msg, error) {
+	return Command(d, api.FunctionOrderList)
+}
+
+// Command is the handler of fn's slash command: it answers Slack's ssl_check, verifies
+// and decodes, refuses a command that is not this route's — a signed `/order-list close`
+// posted to /order-update must not order "close" — and runs what its table says the text
+// asks for.
+func Command(d Deps, fn api.FunctionName) func(context.Context, api.Event) (*slack.Msg, error) {
+	route, _ := api.RouteFor(fn)
+	t := commands[fn]
+	return observe(d, fn, func(ctx context.Context, ev api.Event, log *slog.Logger) (*slack.Msg, error) {
+		if !ev.Deferred && slackio.IsSSLCheck(ev.Body) {
+			log.Info("ssl_check answered")
+			return nil, nil // an empty 200 (response.vtl renders a null reply as nothing)
+		}
+		cmd, ch, err := d.command(ev)
+		if err != nil {
+			return nil, err
+		}
+		if cmd.Command != route.Command {
+			log.Warn("command posted to another command's route", "command", cmd.Command)
+			return d.Messages.WrongRoute(fn, cmd.Command), nil
+		}
+		e, arg := t.pick(cmd.Text)
+		now, w := e(d, ctx, command{fn: fn, cmd: cmd, ch: ch, ev: ev, arg: arg, log: log})
+		if w.do == nil {
+			return now, nil
+		}
+		a, err := d.within(ctx, w, log)
+		return a.reply, err
+	})
+}
 
 // command verifies and decodes a slash command.
 func (d Deps) command(ev api.Event) (slack.SlashCommand, orders.Channel, error) {
@@ -27,98 +146,50 @@ func (d Deps) command(ev api.Event) (slack.SlashCommand, orders.Channel, error) 
 	return cmd, orders.Channel{Team: cmd.TeamID, Channel: cmd.ChannelID}, nil
 }
 
-// commandHandler is what every slash command's handler does before its own work: answer
-// Slack's ssl_check, verify and decode, and refuse a command that is not this route's —
-// a signed `/order-list close` posted to /order-update must not order "close".
-func (d Deps) commandHandler(function string, run func(context.Context, api.Event, slack.SlashCommand, orders.Channel, *slog.Logger) (*slack.Msg, error)) func(context.Context, api.Event) (*slack.Msg, error) {
-	route, _ := api.RouteFor(function)
-	return observe(d, function, func(ctx context.Context, ev api.Event, log *slog.Logger) (*slack.Msg, error) {
-		if !ev.Deferred && slackio.IsSSLCheck(ev.Body) {
-			log.Info("ssl_check answered")
-			return nil, nil // an empty 200 (response.vtl renders a null reply as nothing)
-		}
-		cmd, ch, err := d.command(ev)
-		if err != nil {
-			return nil, err
-		}
-		if cmd.Command != route.Command {
-			log.Warn("command posted to another command's route", "command", cmd.Command)
-			return d.Messages.WrongRoute(route.Command, cmd.Command), nil
-		}
-		return run(ctx, ev, cmd, ch, log)
-	})
+// usage answers with the command's usage.
+func usage(d Deps, _ context.Context, c command) (*slack.Msg, work) {
+	return d.Messages.Usage(c.fn, ""), work{}
 }
 
-// OrderUpdate handles /order-update: `<item>` sets or replaces, `cancel` withdraws, empty or
-// `help` shows usage. Keywords count in every language (`취소`, `도움말`) and only alone:
-// `cancel fee` is an item.
-func OrderUpdate(d Deps) func(context.Context, api.Event) (*slack.Msg, error) {
-	return d.commandHandler("order-update", func(ctx context.Context, ev api.Event, cmd slack.SlashCommand, ch orders.Channel, log *slog.Logger) (*slack.Msg, error) {
-		req := requestOf(ev)
-		t := task{function: "order-update", ev: ev, responseURL: cmd.ResponseURL, channel: cmd.ChannelID, user: cmd.UserID}
-		kw, rest := say.ParseKeyword(cmd.Text)
-		if rest != "" {
-			kw = say.NoKeyword // a keyword followed by more words is an item
-		}
+// unknownArgument answers text the command does not take with its usage, quoting it.
+func unknownArgument(d Deps, _ context.Context, c command) (*slack.Msg, work) {
+	return d.Messages.UnknownArgument(c.fn, c.cmd.Text), work{}
+}
+
+// orderItem orders what was typed, when it can be an item.
+func (d Deps) orderItem(_ context.Context, c command) (*slack.Msg, work) {
+	item, err := orders.CleanItem(c.arg)
+	if err != nil {
+		return d.Messages.Usage(c.fn, d.Messages.ItemProblem(err)), work{}
+	}
+	return nil, d.work(c.work(), d.setOrder(c.ch, c.cmd.UserID, c.cmd.UserName, item, requestOf(c.ev), c.log), c.log)
+}
+
+// cancelOrder withdraws the person's order.
+func (d Deps) cancelOrder(_ context.Context, c command) (*slack.Msg, work) {
+	return nil, d.work(c.work(), d.withdraw(c.ch, c.cmd.UserID, requestOf(c.ev)), c.log)
+}
+
+// orderAgain orders, for the person, what they ordered in the channel's last closed
+// round: the order change, once that item is read.
+func (d Deps) orderAgain(_ context.Context, c command) (*slack.Msg, work) {
+	w, req := c.work(), requestOf(c.ev)
+	set := func(item string) change { return d.setOrder(c.ch, c.cmd.UserID, c.cmd.UserName, item, req, c.log) }
+	w.do = func(ctx context.Context) (answer, error) {
+		item, err := d.lastOrder(ctx, c.ch, c.cmd.UserID)
 		switch {
-		case strings.TrimSpace(cmd.Text) == "":
-			if d.openOrderModal(ctx, ch, cmd, log) {
-				return nil, nil // the modal is the answer: an empty 200
-			}
-			return d.Messages.Usage(cmd.Command, ""), nil
-		case kw == say.KeywordHelp:
-			return d.Messages.Usage(cmd.Command, ""), nil
-		case kw == say.KeywordCancel:
-			t.op = func(ctx context.Context) (*slack.Msg, error) { return d.cancel(ctx, ch, cmd.UserID, req) }
-			t.giveUp = func(ctx context.Context) *slack.Msg {
-				return d.abandonOrder(ctx, ch, cmd.UserID, req, d.Messages.WithdrawalNotSaved(), d.cancelReply)
-			}
-		case kw == say.KeywordAgain:
-			t.op = func(ctx context.Context) (*slack.Msg, error) { return d.again(ctx, ch, cmd, req, log) }
-			t.giveUp = func(ctx context.Context) *slack.Msg {
-				item, _ := d.lastOrder(ctx, ch, cmd.UserID)
-				return d.abandonOrder(ctx, ch, cmd.UserID, req, d.Messages.OrderNotSaved(item), d.setReply(item, req))
-			}
-		default:
-			item, err := orders.CleanItem(cmd.Text)
-			if err != nil {
-				return d.Messages.Usage(cmd.Command, d.Messages.ItemProblem(err)), nil
-			}
-			t.op = func(ctx context.Context) (*slack.Msg, error) {
-				return d.set(ctx, ch, cmd.UserID, cmd.UserName, item, req, log)
-			}
-			t.giveUp = func(ctx context.Context) *slack.Msg {
-				return d.abandonOrder(ctx, ch, cmd.UserID, req, d.Messages.OrderNotSaved(item), d.setReply(item, req))
-			}
+		case err != nil:
+			return answer{}, api.Internal("read last round", err)
+		case item == "":
+			return reply(d.Messages.AgainNone()), nil
 		}
-		return d.within(ctx, t, log)
-	})
-}
-
-// historyRounds is how many closed rounds `/order-list history` shows.
-const historyRounds = 5
-
-// history lists the channel's last closed rounds.
-func (d Deps) history(ch orders.Channel) func(context.Context) (*slack.Msg, error) {
-	return func(ctx context.Context) (*slack.Msg, error) {
-		rounds, err := d.Orders.ClosedRounds(ctx, ch, historyRounds)
-		if err != nil {
-			return nil, api.Internal("list closed rounds", err)
-		}
-		return d.Messages.History(rounds, d.zone(), d.now()), nil
+		return set(item).do(ctx)
 	}
-}
-
-// again orders, for the person, what they ordered in the channel's last closed round.
-func (d Deps) again(ctx context.Context, ch orders.Channel, cmd slack.SlashCommand, req orders.Request, log *slog.Logger) (*slack.Msg, error) {
-	item, err := d.lastOrder(ctx, ch, cmd.UserID)
-	switch {
-	case err != nil:
-		return nil, api.Internal("read last round", err)
-	case item == "":
-		return d.Messages.AgainNone(), nil
+	w.giveUp = func(ctx context.Context, last error) answer {
+		item, _ := d.lastOrder(ctx, c.ch, c.cmd.UserID)
+		return d.giveUp(ctx, set(item), last, c.log)
 	}
-	return d.set(ctx, ch, cmd.UserID, cmd.UserName, item, req, log)
+	return nil, w
 }
 
 // lastOrder is user's item in the channel's last closed round, "" when none.
@@ -139,193 +210,82 @@ func (d Deps) lastOrder(ctx context.Context, ch orders.Channel, user string) (st
 // from the command, and the usage reply must still make it back when the modal fails.
 const modalTimeout = 1500 * time.Millisecond
 
-// openOrderModal opens the order modal, offering the items of this channel's round, when
-// the function has Slack's Web API (a bot token). It reports false when it could not, and
-// the caller answers with the usage instead.
-func (d Deps) openOrderModal(ctx context.Context, ch orders.Channel, cmd slack.SlashCommand, log *slog.Logger) bool {
-	if d.Poster == nil || cmd.TriggerID == "" {
-		return false
+// orderModal opens the order modal, offering the items of this channel's round, when the
+// function has Slack's Web API (a bot token): the modal is the answer (an empty 200).
+// Without it, or when it fails, the answer is the usage.
+func (d Deps) orderModal(ctx context.Context, c command) (*slack.Msg, work) {
+	if d.Poster == nil || c.cmd.TriggerID == "" {
+		return d.Messages.Usage(c.fn, ""), work{}
 	}
 	ctx, cancel := context.WithTimeout(ctx, modalTimeout)
 	defer cancel()
 	var recent []string
-	if r, err := d.Orders.Current(ctx, ch); err == nil {
+	if r, err := d.Orders.Current(ctx, c.ch); err == nil {
 		for _, g := range orders.Tally(r) {
 			recent = append(recent, g.Item)
 		}
 	}
-	m := say.ModalContext{Team: ch.Team, Channel: ch.Channel, ResponseURL: cmd.ResponseURL}
-	if err := d.Poster.OpenView(ctx, cmd.TriggerID, d.Messages.OrderModal(m, recent)); err != nil {
-		log.Warn("order modal not opened: answering with the usage", "error", err.Error())
-		return false
+	m := say.ModalContext{Team: c.ch.Team, Channel: c.ch.Channel, ResponseURL: c.cmd.ResponseURL}
+	if err := d.Poster.OpenView(ctx, c.cmd.TriggerID, d.Messages.OrderModal(m, recent)); err != nil {
+		c.log.Warn("order modal not opened: answering with the usage", "error", err.Error())
+		return d.Messages.Usage(c.fn, ""), work{}
 	}
-	log.Info("order modal opened", "recent_items", len(recent))
-	return true
+	c.log.Info("order modal opened", "recent_items", len(recent))
+	return nil, work{}
 }
 
-func (d Deps) set(ctx context.Context, ch orders.Channel, user, userName, item string, req orders.Request, log *slog.Logger) (*slack.Msg, error) {
-	res, err := d.Orders.Set(ctx, ch, user, userName, item, req)
-	switch {
-	case errors.Is(err, orders.ErrRoundFull):
-		return d.Messages.RoundFull(), nil
-	case err != nil:
-		return nil, api.Internal("set order", err)
-	}
-	log.Info("order set", "team", ch.Team, "channel", ch.Channel, "user", user, "round", res.Round.ID,
-		"round_size", len(res.Round.Orders), "outcome", res.Outcome.String())
-	return d.setReply(item, req)(res, user), nil
-}
-
-// setReply words the outcome of an order request.
-func (d Deps) setReply(item string, req orders.Request) func(orders.Result, string) *slack.Msg {
-	m := d.Messages
-	return func(res orders.Result, user string) *slack.Msg {
-		switch {
-		case res.Outcome == orders.Superseded:
-			return m.Superseded(res.Round, user)
-		case res.Outcome == orders.Replayed && res.Round.ID == "":
-			return m.OrderNotSaved(item) // abandoned by an earlier run
-		case res.Outcome == orders.Replayed && !holds(res.Round, user, req):
-			// Saved by an earlier delivery, then replaced or withdrawn by a newer request.
-			return m.Overtaken(res.Round, user, item)
-		case !res.Round.Open():
-			return m.OrderInClosedRound(res.Round, item)
+// listRound shows the open round to the person who asked.
+func (d Deps) listRound(_ context.Context, c command) (*slack.Msg, work) {
+	return nil, d.read(c.work(), "list round", func(ctx context.Context) (*slack.Msg, error) {
+		r, err := d.Orders.Current(ctx, c.ch)
+		if err != nil {
+			return nil, err
 		}
-		return m.OrderSet(res.Round, item)
-	}
-}
-
-// holds reports whether user's order in r is the one req set.
-func holds(r orders.Round, user string, req orders.Request) bool {
-	for _, o := range r.Orders {
-		if o.User == user {
-			return o.Req == req.ID
-		}
-	}
-	return false
-}
-
-func (d Deps) cancel(ctx context.Context, ch orders.Channel, user string, req orders.Request) (*slack.Msg, error) {
-	res, err := d.Orders.Cancel(ctx, ch, user, req)
-	switch {
-	case errors.Is(err, orders.ErrNoOpenRound), errors.Is(err, orders.ErrNoOrder):
-		return d.Messages.NothingToCancel(), nil
-	case err != nil:
-		return nil, api.Internal("cancel order", err)
-	}
-	return d.cancelReply(res, user), nil
-}
-
-func (d Deps) cancelReply(res orders.Result, user string) *slack.Msg {
-	switch {
-	case res.Outcome == orders.Superseded:
-		return d.Messages.Superseded(res.Round, user)
-	case res.NoChange:
-		return d.Messages.NothingToCancel() // the earlier delivery found nothing to cancel
-	case res.Round.ID == "":
-		return d.Messages.WithdrawalNotSaved() // abandoned by an earlier run
-	}
-	return d.Messages.OrderCancelled(res.Round)
-}
-
-// abandonOrder gives up on an order request for good, unless it has taken effect after
-// all: then the answer is what it did. notSaved is the answer when the abandon applied.
-func (d Deps) abandonOrder(ctx context.Context, ch orders.Channel, user string, req orders.Request, notSaved *slack.Msg,
-	reply func(orders.Result, string) *slack.Msg) *slack.Msg {
-	res, err := d.Orders.Abandon(ctx, ch, orders.Target{User: user}, req)
-	switch {
-	case errors.Is(err, orders.ErrRefused):
-		// The store refuses this function's writes: the request was refused as the
-		// abandon is, so it cannot have taken effect.
-		return notSaved
-	case err != nil:
-		d.log().Error("abandon failed", "error", err.Error())
-		return d.Messages.Unknown()
-	case res.Outcome == orders.Applied:
-		return notSaved
-	}
-	return reply(res, user)
-}
-
-// OrderList handles /order-list: the round (ephemeral), `share` (in the channel), `close`
-// (closes it and posts the final tally); the keywords in every language (`공유`, `마감`).
-//
-// It is also the schedule function (api.ScheduleFunction): a schedule firing (a round's
-// deadline, its reminder) arrives as an event with only Schedule set; see deadline.go.
-func OrderList(d Deps) func(context.Context, api.Event) (*slack.Msg, error) {
-	scheduled := observe(d, "order-list", d.scheduled)
-	command := d.commandHandler("order-list", func(ctx context.Context, ev api.Event, cmd slack.SlashCommand, ch orders.Channel, log *slog.Logger) (*slack.Msg, error) {
-		t := task{function: "order-list", ev: ev, responseURL: cmd.ResponseURL, channel: cmd.ChannelID, user: cmd.UserID}
-		kw, rest := say.ParseKeyword(cmd.Text)
-		if kw == say.KeywordClose && rest != "" {
-			arg := d.Messages.ParseDeadline(rest, d.now(), d.zone())
-			if arg.Problem != "" {
-				return d.Messages.Usage(cmd.Command, arg.Problem), nil
-			}
-			d.deadlineTask(&t, ev, cmd, ch, arg, log)
-			return d.within(ctx, t, log)
-		}
-		if rest != "" {
-			return d.Messages.UnknownArgument(cmd.Command, cmd.Text), nil
-		}
-		switch kw {
-		case say.NoKeyword, say.KeywordShare: // NoKeyword without rest: no text
-			share := kw == say.KeywordShare
-			t.op = func(ctx context.Context) (*slack.Msg, error) {
-				r, err := d.Orders.Current(ctx, ch)
-				if err != nil {
-					return nil, api.Internal("list round", err)
-				}
-				if r.ID == "" && share {
-					return d.Messages.NoOpenRound(), nil
-				}
-				return d.Messages.Round(d.inZone(r), share, false), nil
-			}
-			t.giveUp = func(context.Context) *slack.Msg { return d.Messages.NotRead() }
-		case say.KeywordClose:
-			req := requestOf(ev)
-			req.User = cmd.UserID // the round records who closed it
-			t.op = func(ctx context.Context) (*slack.Msg, error) {
-				res, err := d.Orders.Close(ctx, ch, req)
-				switch {
-				case errors.Is(err, orders.ErrNoOpenRound):
-					return d.Messages.NoOpenRound(), nil
-				case err != nil:
-					return nil, api.Internal("close round", err)
-				}
-				log.Info("round closed", "team", ch.Team, "channel", ch.Channel, "round", res.Round.ID,
-					"orders", len(res.Round.Orders), "outcome", res.Outcome.String())
-				if res.Round.DeadlineBy != "" {
-					d.unschedule(ctx, res.Round.DeadlineBy, log) // it would find the round closed anyway
-				}
-				return d.closeReply(res), nil
-			}
-			t.giveUp = func(ctx context.Context) *slack.Msg {
-				res, err := d.Orders.Abandon(ctx, ch, orders.Target{Close: true}, req)
-				switch {
-				case err != nil:
-					log.Error("abandon failed", "error", err.Error())
-					return d.Messages.Unknown()
-				case res.Outcome == orders.Applied:
-					return d.Messages.NotClosed()
-				}
-				return d.closeReply(res)
-			}
-		case say.KeywordHelp:
-			return d.Messages.Usage(cmd.Command, ""), nil
-		case say.KeywordHistory:
-			t.op, t.giveUp = d.history(ch), func(context.Context) *slack.Msg { return d.Messages.NotRead() }
-		default:
-			return d.Messages.UnknownArgument(cmd.Command, cmd.Text), nil
-		}
-		return d.within(ctx, t, log)
+		return d.Messages.Round(d.inZone(r), false, false), nil
 	})
-	return func(ctx context.Context, ev api.Event) (*slack.Msg, error) {
-		if ev.Schedule != nil {
-			return scheduled(ctx, ev)
+}
+
+// shareRound posts the open round to the channel.
+func (d Deps) shareRound(_ context.Context, c command) (*slack.Msg, work) {
+	return nil, d.read(c.work(), "list round", func(ctx context.Context) (*slack.Msg, error) {
+		r, err := d.Orders.Current(ctx, c.ch)
+		switch {
+		case err != nil:
+			return nil, err
+		case r.ID == "":
+			return d.Messages.NoOpenRound(), nil
 		}
-		return command(ctx, ev)
+		return d.Messages.Round(d.inZone(r), true, false), nil
+	})
+}
+
+// historyRounds is how many closed rounds `/order-list history` shows.
+const historyRounds = 5
+
+// history lists the channel's last closed rounds.
+func (d Deps) history(_ context.Context, c command) (*slack.Msg, work) {
+	return nil, d.read(c.work(), "list closed rounds", func(ctx context.Context) (*slack.Msg, error) {
+		rounds, err := d.Orders.ClosedRounds(ctx, c.ch, historyRounds)
+		if err != nil {
+			return nil, err
+		}
+		return d.Messages.History(rounds, d.zone(), d.now()), nil
+	})
+}
+
+// closeRound closes the round and posts its final tally.
+func (d Deps) closeRound(_ context.Context, c command) (*slack.Msg, work) {
+	req := requestOf(c.ev)
+	req.User = c.cmd.UserID // the round records who closed it
+	cl := d.close(c.ch, req, c.log)
+	cl.answer = func(res orders.Result) answer { return reply(d.closeReply(res)) }
+	cl.refused = func(_ context.Context, err error) (answer, error) {
+		if errors.Is(err, orders.ErrNoOpenRound) {
+			return reply(d.Messages.NoOpenRound()), nil
+		}
+		return answer{}, err
 	}
+	return nil, d.work(c.work(), cl, c.log)
 }
 
 func (d Deps) closeReply(res orders.Result) *slack.Msg {

@@ -83,16 +83,19 @@ func requestOf(ev api.Event) orders.Request {
 	return req
 }
 
-// task is a command's work: op is idempotent (the store decides by the request whether it
-// already happened), so it may run any number of times; giveUp makes sure it never
-// happens and says so — or reports what did happen — when op keeps failing.
-type task struct {
-	function string
+// work is one request's work as the one path runs it (within, finish): do is
+// idempotent — the store decides by the request whether a change already happened — so
+// it may run any number of times; giveUp makes sure the change never happens and says
+// so, or reports what did happen, when do keeps failing. A change (change.go) and a read
+// become work the same way.
+type work struct {
+	function api.FunctionName
 	ev       api.Event
 	// responseURL is where a deferred run answers: the command's or the click's.
 	responseURL string
-	op          func(context.Context) (*slack.Msg, error)
-	giveUp      func(context.Context) *slack.Msg
+	do          func(context.Context) (answer, error)
+	// giveUp is told the last failure (nil when none): what "not saved" says may depend on it.
+	giveUp func(ctx context.Context, last error) answer
 	// quiet hands over without a "working on it" reply: a click's HTTP answer is only an
 	// acknowledgement, and every message it causes goes to response_url.
 	quiet bool
@@ -101,153 +104,176 @@ type task struct {
 	channel, user string
 }
 
-// refusedAnswer is the answer to a command whose store refused it (orders.ErrRefused: not
+// refusedAnswer is the answer to work whose store refused it (orders.ErrRefused: not
 // authorised, not valid): nothing was written and retrying would change nothing, so the
 // person is told at once that it was not saved (giveUp) — never a success, never a 5xx.
 // Any other result passes through.
-func (t task) refusedAnswer(ctx context.Context, msg *slack.Msg, err error) (*slack.Msg, error) {
-	if errors.Is(err, orders.ErrRefused) && t.giveUp != nil {
-		return t.giveUp(ctx), nil
+func (w work) refusedAnswer(ctx context.Context, a answer, err error) (answer, error) {
+	if errors.Is(err, orders.ErrRefused) && w.giveUp != nil {
+		return w.giveUp(ctx, err), nil
 	}
-	return msg, err
+	return a, err
 }
 
-// within runs a command inside the reply budget. Past the budget it waits Grace for the
+// within runs work inside the reply budget. Past the budget it waits Grace for the
 // result already on its way; only then does it hand the whole signed event to an
 // asynchronous invocation and answer "working on it". Whether a write happened is never
 // decided here: the deferred run asks the store, by the request's id.
-func (d Deps) within(ctx context.Context, t task, log *slog.Logger) (*slack.Msg, error) {
-	if t.ev.Deferred {
-		return d.finish(ctx, t, log)
+func (d Deps) within(ctx context.Context, w work, log *slog.Logger) (answer, error) {
+	if w.ev.Deferred {
+		return d.finish(ctx, w, log)
 	}
-	if d.Deferrer == nil || d.Budget <= 0 || d.checkResponseURL(t.responseURL) != nil {
-		msg, err := t.op(ctx)
-		return t.refusedAnswer(ctx, msg, err)
+	if d.Deferrer == nil || d.Budget <= 0 || d.checkResponseURL(w.responseURL) != nil {
+		a, err := w.do(ctx)
+		return w.refusedAnswer(ctx, a, err)
 	}
-	opCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type result struct {
-		msg *slack.Msg
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		msg, err := t.op(opCtx)
-		done <- result{msg, err}
-	}()
-	budget := time.NewTimer(d.Budget)
-	defer budget.Stop()
-	var r result
-	select {
-	case r = <-done:
-	case <-budget.C:
-		select {
-		case r = <-done:
-		case <-time.After(Grace):
-			cancel()
-			return d.handOver(ctx, t, log, "reply budget exceeded")
-		}
+	r, ok := d.inBudget(ctx, w)
+	if !ok {
+		return d.handOver(ctx, w, log, "reply budget exceeded")
 	}
 	if errors.Is(r.err, orders.ErrRefused) {
-		return t.refusedAnswer(ctx, r.msg, r.err)
+		return w.refusedAnswer(ctx, r.a, r.err)
 	}
 	if r.err != nil && api.CodeOf(r.err) == api.CodeInternal {
 		// The store failed fast (throttled, unreachable): the deferred run retries it.
 		log.Warn("command failed: deferring", "error", r.err.Error(), "cause", cause(r.err))
-		return d.handOver(ctx, t, log, "store error")
+		return d.handOver(ctx, w, log, "store error")
 	}
-	return r.msg, r.err
+	return r.a, r.err
 }
 
-func (d Deps) handOver(ctx context.Context, t task, log *slog.Logger, why string) (*slack.Msg, error) {
-	ev := t.ev
+// result is what one run of work's do gave.
+type result struct {
+	a   answer
+	err error
+}
+
+// inBudget runs w.do for at most the reply budget and Grace; ok false when it did not
+// finish by then (it is cancelled).
+func (d Deps) inBudget(ctx context.Context, w work) (result, bool) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan result, 1)
+	go func() {
+		a, err := w.do(ctx)
+		done <- result{a, err}
+	}()
+	budget := time.NewTimer(d.Budget)
+	defer budget.Stop()
+	select {
+	case r := <-done:
+		return r, true
+	case <-budget.C:
+	}
+	select {
+	case r := <-done:
+		return r, true
+	case <-time.After(Grace):
+		return result{}, false
+	}
+}
+
+func (d Deps) handOver(ctx context.Context, w work, log *slog.Logger, why string) (answer, error) {
+	ev := w.ev
 	ev.Deferred, ev.DeferredAt = true, time.Now()
 	payload, err := json.Marshal(ev)
 	if err != nil {
-		return nil, api.Internal("encode deferred event", err)
+		return answer{}, api.Internal("encode deferred event", err)
 	}
 	hctx, cancel := context.WithTimeout(ctx, HandOffTimeout)
 	defer cancel()
-	if err := d.Deferrer.Defer(hctx, t.function, payload); err != nil {
+	if err := d.Deferrer.Defer(hctx, w.function, payload); err != nil {
 		if hctx.Err() != nil && ctx.Err() == nil {
 			// The hand-off ran out of its time: Lambda may or may not have queued it, and
 			// API Gateway will not wait. Say so, in time, rather than let Slack show a 504.
 			log.Error("hand-off timed out: the deferred run may or may not come", "error", err.Error())
-			if t.quiet {
-				return nil, nil
-			}
-			return d.Messages.HandOffUnknown(), nil
+			return w.unlessQuiet(d.Messages.HandOffUnknown()), nil
 		}
-		return nil, api.Internal("defer", err)
+		return answer{}, api.Internal("defer", err)
 	}
 	log.Warn("deferred", "reason", why, "budget_ms", d.Budget.Milliseconds())
-	if t.quiet {
-		return nil, nil
-	}
-	return d.Messages.WorkingOnIt(), nil
+	return w.unlessQuiet(d.Messages.WorkingOnIt()), nil
 }
 
-// finish is a deferred run: it retries op until the function's deadline comes near, then
+// unlessQuiet answers msg, or nothing for quiet work (a click's acknowledgement is empty).
+func (w work) unlessQuiet(msg *slack.Msg) answer {
+	if w.quiet {
+		return answer{}
+	}
+	return reply(msg)
+}
+
+// finish is a deferred run: it retries do until the function's deadline comes near, then
 // gives up (giveUp records the request as abandoned, or finds it applied), and answers
-// through response_url either way. It returns an error — so that Lambda retries the run —
-// only when the answer could not be delivered.
-func (d Deps) finish(ctx context.Context, t task, log *slog.Logger) (*slack.Msg, error) {
-	if err := d.checkResponseURL(t.responseURL); err != nil {
+// through response_url either way: the round message first, when there is one, then the
+// reply, once. It returns an error — so that Lambda retries the run — only when the
+// answer could not be delivered.
+func (d Deps) finish(ctx context.Context, w work, log *slog.Logger) (answer, error) {
+	if err := d.checkResponseURL(w.responseURL); err != nil {
 		// Not Slack's: drop it rather than have Lambda retry it (the synchronous path
 		// never hands such a request over).
 		log.Error("deferred run without a usable response_url", "error", err.Error())
-		return nil, nil
+		return answer{}, nil
 	}
-	deadline, ok := ctx.Deadline()
-	if !ok {
-		deadline = time.Now().Add(api.DeferredTimeout)
+	a, err := d.retry(ctx, w, log)
+	if err != nil {
+		return answer{}, err
 	}
-	// Of a 30 s run, 5 s are kept for the answer and 3 s for giving up; a shorter run
-	// (a test's) keeps the same shares.
-	total := time.Until(deadline)
-	answerReserve := min(respondTimeout, total/5)
-	workUntil := deadline.Add(-answerReserve - min(giveUpReserve, total/10))
-	var msg *slack.Msg
-	for attempt, backoff := 1, 100*time.Millisecond; ; attempt, backoff = attempt+1, min(2*backoff, 2*time.Second) {
-		actx, cancel := context.WithDeadline(ctx, minTime(workUntil, time.Now().Add(attemptTimeout)))
-		m, err := t.op(actx)
-		cancel()
-		if err == nil || api.CodeOf(err) != api.CodeInternal {
-			if err != nil {
-				return nil, err
-			}
-			msg = m
-			break
-		}
-		if errors.Is(err, orders.ErrRefused) && t.giveUp != nil {
-			log.Error("deferred work refused by the store: not retried", "error", err.Error())
-			msg = t.giveUp(ctx)
-			break
-		}
-		log.Warn("deferred attempt failed", "attempt", attempt, "error", err.Error(), "cause", cause(err))
-		if time.Now().Add(backoff).After(workUntil) {
-			gctx, cancel := context.WithDeadline(ctx, deadline.Add(-answerReserve))
-			msg = t.giveUp(gctx)
-			cancel()
-			log.Error("deferred work given up", "attempts", attempt)
-			break
-		}
-		select {
-		case <-time.After(backoff):
-		case <-ctx.Done():
-			return nil, api.Internal("deferred run", ctx.Err())
-		}
+	if a.round != nil {
+		// The message first, then the answer (posted once): a repeat of this run only
+		// replaces the message again.
+		d.updateMessage(ctx, w.responseURL, a.round, log)
 	}
-	if !t.quiet && msg.ResponseType != slack.ResponseTypeInChannel {
+	msg := a.reply
+	if !w.quiet && msg.ResponseType != slack.ResponseTypeInChannel {
 		// A command's ephemeral answer takes the place of its "working on it".
 		replacing := *msg
 		replacing.ReplaceOriginal = true
 		msg = &replacing
 	}
-	if err := d.respondOnce(ctx, t, msg, log); err != nil {
-		return nil, api.Internal("deferred reply", err)
+	if err := d.respondOnce(ctx, w, msg, log); err != nil {
+		return answer{}, api.Internal("deferred reply", err)
 	}
-	return msg, nil
+	return answer{reply: msg, round: a.round}, nil
+}
+
+// retry runs do until it succeeds or the run's time for work is up, then gives up. Of a
+// 30 s run, 5 s are kept for the answer and 3 s for giving up; a shorter run (a test's)
+// keeps the same shares.
+func (d Deps) retry(ctx context.Context, w work, log *slog.Logger) (answer, error) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(api.DeferredTimeout)
+	}
+	total := time.Until(deadline)
+	answerReserve := min(respondTimeout, total/5)
+	workUntil := deadline.Add(-answerReserve - min(giveUpReserve, total/10))
+	for attempt, backoff := 1, 100*time.Millisecond; ; attempt, backoff = attempt+1, min(2*backoff, 2*time.Second) {
+		actx, cancel := context.WithDeadline(ctx, minTime(workUntil, time.Now().Add(attemptTimeout)))
+		a, err := w.do(actx)
+		cancel()
+		switch {
+		case err == nil:
+			return a, nil
+		case api.CodeOf(err) != api.CodeInternal:
+			return answer{}, err
+		case errors.Is(err, orders.ErrRefused) && w.giveUp != nil:
+			log.Error("deferred work refused by the store: not retried", "error", err.Error())
+			return w.giveUp(ctx, err), nil
+		}
+		log.Warn("deferred attempt failed", "attempt", attempt, "error", err.Error(), "cause", cause(err))
+		if time.Now().Add(backoff).After(workUntil) {
+			gctx, cancel := context.WithDeadline(ctx, deadline.Add(-answerReserve))
+			defer cancel()
+			log.Error("deferred work given up", "attempts", attempt)
+			return w.giveUp(gctx, err), nil
+		}
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return answer{}, api.Internal("deferred run", ctx.Err())
+		}
+	}
 }
 
 // respondOnce posts msg to the command's response_url unless another delivery of the same
@@ -260,13 +286,13 @@ func (d Deps) finish(ctx context.Context, t task, log *slog.Logger) (*slack.Msg,
 //     the first's "sent" record, and takes over when the lease lapses without one;
 //   - when the store cannot say (an error), the answer is posted anyway: twice is better
 //     than never.
-func (d Deps) respondOnce(ctx context.Context, t task, msg *slack.Msg, log *slog.Logger) error {
-	return d.postOnce(ctx, requestOf(t.ev).ID, func(ctx context.Context) error {
+func (d Deps) respondOnce(ctx context.Context, w work, msg *slack.Msg, log *slog.Logger) error {
+	return d.postOnce(ctx, requestOf(w.ev).ID, func(ctx context.Context) error {
 		rctx, cancel := context.WithTimeout(ctx, respondTimeout) // within the run's deadline when shorter
 		defer cancel()
-		err := d.respond(rctx, t.responseURL, msg)
+		err := d.respond(rctx, w.responseURL, msg)
 		if finalPost(err) {
-			d.tellInstead(ctx, t, msg, err, log) // no retry storm: the URL will not come back
+			d.tellInstead(ctx, w, msg, err, log) // no retry storm: the URL will not come back
 			return nil
 		}
 		return err
@@ -341,21 +367,21 @@ type EphemeralPoster interface {
 // tellInstead shows msg to the person who asked, with the bot token, when the
 // response_url cannot take it (finalPost). Without a bot token, or when that fails too,
 // it is logged: the work is done either way, and retrying would not reach anyone.
-func (d Deps) tellInstead(ctx context.Context, t task, msg *slack.Msg, why error, log *slog.Logger) {
+func (d Deps) tellInstead(ctx context.Context, w work, msg *slack.Msg, why error, log *slog.Logger) {
 	poster, ok := d.Poster.(EphemeralPoster)
-	if !ok || d.Poster == nil || t.channel == "" || t.user == "" {
+	if !ok || d.Poster == nil || w.channel == "" || w.user == "" {
 		log.Error("answer not delivered: response_url refused it for good and no bot token is configured", "error", why.Error())
 		return
 	}
 	plain := *msg
 	plain.ReplaceOriginal, plain.DeleteOriginal, plain.ResponseType = false, false, ""
 	timeout := respondTimeout
-	if !t.ev.Deferred {
+	if !w.ev.Deferred {
 		timeout = clickPostTimeout // the synchronous path answers within API Gateway's budget
 	}
 	pctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := poster.PostEphemeral(pctx, t.channel, t.user, &plain); err != nil {
+	if err := poster.PostEphemeral(pctx, w.channel, w.user, &plain); err != nil {
 		log.Error("answer not delivered: response_url refused it for good, chat.postEphemeral failed", "error", why.Error(), "fallback_error", err.Error())
 		return
 	}

@@ -21,7 +21,7 @@ type EventReply struct {
 // Events handles the Events API: url_verification, app_mention (a help reply in the
 // thread), and ignores the rest with a 200 so Slack does not retry.
 func Events(d Deps) func(context.Context, api.Event) (EventReply, error) {
-	return observe(d, "events", func(ctx context.Context, ev api.Event, log *slog.Logger) (EventReply, error) {
+	return observe(d, api.FunctionEvents, func(ctx context.Context, ev api.Event, log *slog.Logger) (EventReply, error) {
 		if ev.Deferred {
 			// Events are answered synchronously; nothing may run one with a relaxed window.
 			return EventReply{}, api.BadRequest("events are never deferred", nil)
@@ -59,27 +59,32 @@ func Events(d Deps) func(context.Context, api.Event) (EventReply, error) {
 			log.Info("event ignored")
 			return EventReply{}, nil
 		}
-		// Slack also delivers one message under several event_ids (node-slack-sdk #2141):
-		// a mention is answered once per message, channel + ts (issue #21).
-		if fresh, err := d.Orders.FirstDelivery(ctx, mentionID(e.Mention.Channel, e.Mention.TimeStamp), EventTTL); err == nil && !fresh {
-			log.Info("mention already answered under another event_id")
-			return EventReply{}, nil
-		} else if err != nil {
-			log.Warn("mention not de-duplicated on its message: answering", "error", err.Error())
-		}
-		if d.Poster == nil {
-			log.Warn("app_mention not answered: no bot token configured")
-			return EventReply{}, nil
-		}
-		thread := e.Mention.ThreadTimeStamp
-		if thread == "" {
-			thread = e.Mention.TimeStamp
-		}
-		// A failed help reply is logged, not retried: the event is already marked, and an
-		// error would only make Slack redeliver it to be dropped as a duplicate.
-		if err := d.Poster.PostThread(ctx, e.Mention.Channel, thread, d.Messages.MentionHelp()); err != nil {
-			log.Error("app_mention reply failed", "error", err.Error())
-		}
+		d.answerMention(ctx, e.Mention, log)
 		return EventReply{}, nil
 	})
+}
+
+// answerMention posts the help reply into the mention's thread, once per message: Slack
+// also delivers one message under several event_ids (node-slack-sdk #2141), so a mention
+// is answered once per channel + ts (issue #21). A failed reply is logged, not retried:
+// the event is already marked, and an error would only make Slack redeliver it to be
+// dropped as a duplicate.
+func (d Deps) answerMention(ctx context.Context, m *slackevents.AppMentionEvent, log *slog.Logger) {
+	if fresh, err := d.Orders.FirstDelivery(ctx, mentionID(m.Channel, m.TimeStamp), EventTTL); err == nil && !fresh {
+		log.Info("mention already answered under another event_id")
+		return
+	} else if err != nil {
+		log.Warn("mention not de-duplicated on its message: answering", "error", err.Error())
+	}
+	if d.Poster == nil {
+		log.Warn("app_mention not answered: no bot token configured")
+		return
+	}
+	thread := m.ThreadTimeStamp
+	if thread == "" {
+		thread = m.TimeStamp
+	}
+	if err := d.Poster.PostThread(ctx, m.Channel, thread, d.Messages.MentionHelp()); err != nil {
+		log.Error("app_mention reply failed", "error", err.Error())
+	}
 }

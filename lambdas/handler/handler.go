@@ -2,6 +2,12 @@
 // reply. Each verifies the signature first, then decodes, then calls the domain, and
 // translates the result into Block Kit. Errors carry an api.Code so API Gateway answers
 // 401/400/500; bad input from a person gets a usage reply, never an error.
+//
+// What a person asks for is data: a slash command's text picks an entry of its table
+// (commands.go), a click an entry of clicks (interactive.go), and an entry is a reply at
+// once or work — a change (change.go: what it targets, how it applies, how its result is
+// answered, what "not saved" says) or a read. One path runs all work (defer.go): within
+// the reply budget or deferred, with one give-up and one answer.
 package handler
 
 import (
@@ -34,7 +40,8 @@ type WebAPI interface {
 	OpenView(ctx context.Context, triggerID string, v slack.ModalViewRequest) error
 }
 
-// Deps is what the handlers need; main.go and the local gateway fill it.
+// Deps is what the handlers need. wire.Deps fills it in a Lambda function (wire.Start
+// at every cold start); tests and orderbot dev's in-process harness fill their own.
 type Deps struct {
 	Orders   *orders.Service
 	Verifier slackio.Verifier
@@ -71,18 +78,57 @@ type Function struct {
 	WebAPI bool
 }
 
-// Functions is every function, by the name the route table gives it (api.Route.Function).
-// A new route adds its line here and its handler; the stack, the local gateway and the
-// bootstrap find it by name.
-var Functions = map[string]Function{
-	"events":       {New: func(d Deps) any { return Events(d) }, WebAPI: true},
-	"order-update": {New: func(d Deps) any { return OrderUpdate(d) }, WebAPI: true},
-	"order-list":   {New: func(d Deps) any { return OrderList(d) }, WebAPI: true}, // a deadline's tally past response_url
-	"interactive":  {New: func(d Deps) any { return Interactive(d) }},
+// Functions is every function of the route table by name, built from its route: what
+// the route's kind serves (kinds), and for api.ScheduleFunction the schedules' entry
+// point too. A new route of a known kind needs no line here; the stack, the local
+// gateway and the bootstrap find it by name.
+var Functions = functionsOf(api.Routes)
+
+// kinds is what serves each kind of route. A command's keywords are its table in
+// commands (commands.go).
+var kinds = map[api.Kind]func(api.Route) Function{
+	api.KindEvents: func(api.Route) Function {
+		return Function{New: func(d Deps) any { return Events(d) }, WebAPI: true}
+	},
+	// A command opens the order modal (views.open) and posts a deadline's tally once its
+	// response_url has expired: both with the bot token.
+	api.KindCommand: func(r api.Route) Function {
+		return Function{New: func(d Deps) any { return Command(d, r.Function) }, WebAPI: true}
+	},
+	api.KindInteractive: func(api.Route) Function {
+		return Function{New: func(d Deps) any { return Interactive(d) }}
+	},
 }
 
-// Handlers returns every handler by function name, as the route table names them.
-func Handlers(d Deps) map[string]any {
+func functionsOf(routes []api.Route) map[api.FunctionName]Function {
+	out := make(map[api.FunctionName]Function, len(routes))
+	for _, r := range routes {
+		f := kinds[r.Kind](r)
+		if r.Function == api.ScheduleFunction {
+			f.New = withSchedules(f.New)
+		}
+		out[r.Function] = f
+	}
+	return out
+}
+
+// withSchedules is a function's handler that also takes schedule firings: an event with
+// only Schedule set enters through Scheduled, anything else through the route's handler
+// (which must answer a *slack.Msg, as commands do).
+func withSchedules(route func(Deps) any) func(Deps) any {
+	return func(d Deps) any {
+		scheduled, other := Scheduled(d), route(d).(func(context.Context, api.Event) (*slack.Msg, error))
+		return func(ctx context.Context, ev api.Event) (*slack.Msg, error) {
+			if ev.Schedule != nil {
+				return scheduled(ctx, ev)
+			}
+			return other(ctx, ev)
+		}
+	}
+}
+
+// Handlers returns every function's handler by name, as the route table names them.
+func Handlers(d Deps) map[api.FunctionName]any {
 	out := make(map[string]any, len(Functions))
 	for name, f := range Functions {
 		out[name] = f.New(d)
@@ -126,7 +172,7 @@ func (d Deps) verify(ev api.Event) error {
 
 // observe logs one line per request with the ids that tie it to API Gateway's and
 // Lambda's logs. It never logs the body, headers or replies.
-func observe[T any](d Deps, function string, fn func(context.Context, api.Event, *slog.Logger) (T, error)) func(context.Context, api.Event) (T, error) {
+func observe[T any](d Deps, function api.FunctionName, fn func(context.Context, api.Event, *slog.Logger) (T, error)) func(context.Context, api.Event) (T, error) {
 	return func(ctx context.Context, ev api.Event) (T, error) {
 		start := time.Now()
 		log := d.log().With("function", function, "api_request_id", ev.Context.RequestID)

@@ -166,6 +166,21 @@ func TestHandlersCoverRouteTable(t *testing.T) {
 	}
 }
 
+// TestCommandsHaveTables: every slash command of the route table has its table of
+// keywords, and nothing else has one.
+func TestCommandsHaveTables(t *testing.T) {
+	n := 0
+	for _, r := range api.RoutesOf(api.KindCommand) {
+		if _, ok := commands[r.Function]; !ok {
+			t.Errorf("command %s (function %s): got no table in commands, want one", r.Command, r.Function)
+		}
+		n++
+	}
+	if len(commands) != n {
+		t.Errorf("commands: got %d tables, want %d (one per command route)", len(commands), n)
+	}
+}
+
 func TestOrderRound(t *testing.T) {
 	f := newFixture(t)
 	wantText(t, f.update(t, "U1", "iced americano"), slack.ResponseTypeEphemeral, "*iced americano*", "1 order in this round")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/orders"
 	"github.com/orderbot/orderbot/lambdas/say"
 	"github.com/orderbot/orderbot/lambdas/slackio"
@@ -95,8 +96,8 @@ func TestKeywordsInEitherLanguage(t *testing.T) {
 				}
 			}
 			for _, help := range []string{"help", "도움말", "HELP"} {
-				wantText(t, f.update(t, "U1", help), eph, m.Usage("/order-update", "").Text)
-				wantText(t, f.list(t, "U1", help), eph, m.Usage("/order-list", "").Text)
+				wantText(t, f.update(t, "U1", help), eph, m.Usage(api.FunctionOrderUpdate, "").Text)
+				wantText(t, f.list(t, "U1", help), eph, m.Usage(api.FunctionOrderList, "").Text)
 			}
 			wantText(t, f.update(t, "U1", "취소 수수료"), eph, "*취소 수수료*")
 			for _, history := range []string{"history", "기록", "HISTORY"} {

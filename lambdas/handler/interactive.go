@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -24,7 +23,7 @@ const clickPostTimeout = 800 * time.Millisecond
 // click causes goes to its response_url; the HTTP answer is an empty acknowledgement,
 // except a modal's field errors (response_action: errors).
 func Interactive(d Deps) func(context.Context, api.Event) (*slackio.ViewResponse, error) {
-	return observe(d, "interactive", func(ctx context.Context, ev api.Event, log *slog.Logger) (*slackio.ViewResponse, error) {
+	return observe(d, api.FunctionInteractive, func(ctx context.Context, ev api.Event, log *slog.Logger) (*slackio.ViewResponse, error) {
 		if err := d.verify(ev); err != nil {
 			return nil, err
 		}
@@ -44,43 +43,59 @@ func Interactive(d Deps) func(context.Context, api.Event) (*slackio.ViewResponse
 }
 
 // click acts on a round message's button: the store decides, by the click's request,
-// whether it already happened; the round message is replaced with the round as it is
-// now and the clicker gets an ephemeral confirmation.
+// whether it already happened; the round message is replaced with the round as the
+// change left it and the clicker gets an ephemeral confirmation.
 func (d Deps) click(ctx context.Context, ev api.Event, ic slack.InteractionCallback, log *slog.Logger) error {
 	ba := ic.ActionCallback.BlockActions[0]
 	a, err := say.DecodeAction(ba.ActionID, ba.Value)
 	if err != nil {
 		return api.BadRequest(err.Error(), err)
 	}
-	c := clickOf(ic, a, requestOf(ev))
-	log = log.With("action", a.Kind, "round", a.Round)
-	var (
-		mu     sync.Mutex
-		update *slack.Msg // replaces the round message; nil leaves it
-	)
-	t := task{function: "interactive", ev: ev, responseURL: ic.ResponseURL, quiet: true, channel: c.ch.Channel, user: c.user}
-	t.op = func(ctx context.Context) (*slack.Msg, error) {
-		reply, upd, err := d.act(ctx, c, log)
-		if err == nil && upd != nil && ev.Deferred {
-			// The message first, then the clicker's answer (which finish posts, once): a
-			// repeat of this run only replaces the message again.
-			d.updateMessage(ctx, t.responseURL, upd, log)
-			upd = nil
-		}
-		mu.Lock()
-		update = upd
-		mu.Unlock()
-		return reply, err
+	act, ok := clicks[a.Kind]
+	if !ok {
+		return api.BadRequest("no change for action "+a.Kind, nil)
 	}
-	t.giveUp = func(ctx context.Context) *slack.Msg { return d.giveUpClick(ctx, c, log) }
-	reply, err := d.within(ctx, t, log)
-	if err != nil || reply == nil {
-		return err // failed, or handed over to a deferred run (which answers)
+	c := clickOf(ic, a, requestOf(ev), ev, log.With("action", a.Kind, "round", a.Round))
+	w := act(d, c)
+	ans, err := d.within(ctx, w, c.log)
+	if err != nil || ev.Deferred || ans.reply == nil {
+		return err // failed, answered by this deferred run, or handed over to one
 	}
-	mu.Lock()
-	upd := update
-	mu.Unlock()
-	return d.answerClick(ctx, t, reply, upd, log)
+	return d.answerClick(ctx, w, ans, c.log)
+}
+
+// clicks is what each of the round message's buttons asks for, by its action
+// (say.Action.Kind): a change, as work. A new button is its line here and its button in
+// package say.
+var clicks = map[string]func(Deps, clickReq) work{
+	say.ActionJoin:   Deps.joinClick,
+	say.ActionCancel: Deps.cancelClick,
+	say.ActionClose:  Deps.closeClick,
+}
+
+// clickReq is what a click asks for, and of whom.
+type clickReq struct {
+	action    say.Action
+	ch        orders.Channel
+	user      string
+	userName  string
+	ephemeral bool // the round message is the clicker's own ephemeral listing
+	req       orders.Request
+	work      work // answers on the click's response_url, quietly
+	log       *slog.Logger
+}
+
+// clickOf reads what a click asks for: the round it was made on is the request's
+// precondition (the store refuses a click on a round no longer open: ErrStale).
+func clickOf(ic slack.InteractionCallback, a say.Action, req orders.Request, ev api.Event, log *slog.Logger) clickReq {
+	req.Round = a.Round
+	req.User = ic.User.ID // a close records who closed the round
+	return clickReq{
+		action: a, ch: orders.Channel{Team: ic.Team.ID, Channel: ic.Channel.ID},
+		user: ic.User.ID, userName: ic.User.Name, ephemeral: ic.Container.IsEphemeral, req: req,
+		work: work{function: api.FunctionInteractive, ev: ev, responseURL: ic.ResponseURL, quiet: true, channel: ic.Channel.ID, user: ic.User.ID},
+		log:  log,
+	}
 }
 
 // updateMessage replaces the message a click's response_url belongs to. A failure is
@@ -93,37 +108,32 @@ func (d Deps) updateMessage(ctx context.Context, responseURL string, msg *slack.
 	}
 }
 
-// answerClick posts a click's update and, unless a deferred run already posted it (once),
-// its reply. A synchronous attempt that cannot post in time hands the click over.
-func (d Deps) answerClick(ctx context.Context, t task, reply, update *slack.Msg, log *slog.Logger) error {
+// answerClick posts a click's answer within the synchronous attempt: the round message's
+// update, then the reply. One that cannot post in time hands the click over (the deferred
+// run posts both again, the reply once).
+func (d Deps) answerClick(ctx context.Context, w work, a answer, log *slog.Logger) error {
 	msgs := []*slack.Msg{}
-	if update != nil {
-		msgs = append(msgs, say.LiveUpdate(update))
+	if a.round != nil {
+		msgs = append(msgs, say.LiveUpdate(a.round))
 	}
-	if !t.ev.Deferred {
-		msgs = append(msgs, reply)
-	}
+	msgs = append(msgs, a.reply)
 	pctx, cancel := context.WithTimeout(ctx, clickPostTimeout)
-	if t.ev.Deferred {
-		cancel()
-		pctx, cancel = context.WithTimeout(ctx, respondTimeout)
-	}
 	defer cancel()
 	for _, m := range msgs {
-		if err := d.respond(pctx, t.responseURL, m); err != nil {
-			if finalPost(err) {
-				// Never another host, never a retry storm: the clicker's answer goes with
-				// the bot token; the round message catches up with the next click.
-				if m == reply {
-					d.tellInstead(ctx, t, reply, err, log)
-				}
-				continue
+		err := d.respond(pctx, w.responseURL, m)
+		switch {
+		case err == nil:
+		case finalPost(err):
+			// Never another host, never a retry storm: the clicker's answer goes with the
+			// bot token; the round message catches up with the next click.
+			if m == a.reply {
+				d.tellInstead(ctx, w, a.reply, err, log)
 			}
-			if t.ev.Deferred || d.Deferrer == nil {
-				return api.Internal("answer click", err)
-			}
+		case d.Deferrer == nil:
+			return api.Internal("answer click", err)
+		default:
 			log.Warn("click answer not posted: deferring", "error", err.Error())
-			_, err := d.handOver(ctx, t, log, "response_url post failed")
+			_, err := d.handOver(ctx, w, log, "response_url post failed")
 			return err
 		}
 	}
@@ -144,140 +154,116 @@ func (d Deps) submit(ctx context.Context, ev api.Event, ic slack.InteractionCall
 		return nil, api.BadRequest(err.Error(), err)
 	}
 	ch := orders.Channel{Team: sub.Context.Team, Channel: sub.Context.Channel}
-	req := requestOf(ev)
-	t := task{function: "interactive", ev: ev, responseURL: sub.Context.ResponseURL, quiet: true, channel: sub.Context.Channel, user: sub.User}
-	t.op = func(ctx context.Context) (*slack.Msg, error) {
-		return d.set(ctx, ch, sub.User, ic.User.Name, sub.Item, req, log)
-	}
-	t.giveUp = func(ctx context.Context) *slack.Msg {
-		return d.abandonOrder(ctx, ch, sub.User, req, d.Messages.OrderNotSaved(sub.Item), d.setReply(sub.Item, req))
-	}
-	reply, err := d.within(ctx, t, log)
-	if err != nil || reply == nil {
+	w := work{function: api.FunctionInteractive, ev: ev, responseURL: sub.Context.ResponseURL, quiet: true, channel: sub.Context.Channel, user: sub.User}
+	w = d.work(w, d.setOrder(ch, sub.User, ic.User.Name, sub.Item, requestOf(ev), log), log)
+	a, err := d.within(ctx, w, log)
+	if err != nil || ev.Deferred || a.reply == nil {
 		return nil, err // the modal closes; a deferred run answers
 	}
-	return nil, d.answerClick(ctx, t, reply, nil, log)
+	return nil, d.answerClick(ctx, w, a, log)
 }
 
-// clickOf is what a click asks for, and of whom.
-type clickReq struct {
-	action    say.Action
-	ch        orders.Channel
-	user      string
-	userName  string
-	ephemeral bool // the round message is the clicker's own ephemeral listing
-	req       orders.Request
-}
-
-func clickOf(ic slack.InteractionCallback, a say.Action, req orders.Request) clickReq {
-	req.Round = a.Round
-	req.User = ic.User.ID // a close records who closed the round
-	return clickReq{
-		action: a, ch: orders.Channel{Team: ic.Team.ID, Channel: ic.Channel.ID},
-		user: ic.User.ID, userName: ic.User.Name, ephemeral: ic.Container.IsEphemeral, req: req,
+// joinClick orders the item the button names for the clicker, spelled as the round shows
+// it. The button carries only the item's key: an item nobody has any more is not ordered.
+func (d Deps) joinClick(c clickReq) work {
+	w := c.work
+	join := func(item string) change {
+		return d.onMessage(d.setOrder(c.ch, c.user, c.userName, item, c.req, c.log), c)
 	}
+	w.do = func(ctx context.Context) (answer, error) {
+		cur, err := d.Orders.Current(ctx, c.ch)
+		if err != nil {
+			return answer{}, api.Internal("read round", err)
+		}
+		item := spelling(cur, c.action.Key)
+		if item == "" && cur.ID == c.action.Round {
+			return answer{reply: d.Messages.ItemGone(), round: d.roundMessage(cur, c.ephemeral)}, nil
+		}
+		if item == "" {
+			// The round has closed (or another is open): the store tells a repeat of an
+			// applied click from a stale one; the key stands in for the spelling.
+			item = c.action.Key
+		}
+		return join(item).do(ctx)
+	}
+	w.giveUp = func(ctx context.Context, last error) answer {
+		return d.giveUp(ctx, join(c.action.Key), last, c.log)
+	}
+	return w
 }
 
-// act does what the click asks of the round it was made on, and returns the clicker's
-// reply and the round message's update. The store decides, in the same conditional
-// write, whether that round is still open (req.Round) and whether the click already
-// took effect: a repeat is answered as the first delivery was, never as stale.
-func (d Deps) act(ctx context.Context, c clickReq, log *slog.Logger) (reply, update *slack.Msg, err error) {
-	switch c.action.Kind {
-	case say.ActionJoin:
-		return d.join(ctx, c, log)
-	case say.ActionCancel:
-		res, err := d.Orders.Cancel(ctx, c.ch, c.user, c.req)
+// spelling is the item of r whose key is key, as the round shows it; "" when none.
+func spelling(r orders.Round, key string) string {
+	for _, g := range orders.Tally(r) {
+		if orders.ItemKey(g.Item) == key {
+			return g.Item
+		}
+	}
+	return ""
+}
+
+// cancelClick withdraws the clicker's order.
+func (d Deps) cancelClick(c clickReq) work {
+	return d.work(c.work, d.onMessage(d.withdraw(c.ch, c.user, c.req), c), c.log)
+}
+
+// closeClick closes the round: the message becomes the final tally, and the clicker is
+// told so.
+func (d Deps) closeClick(c clickReq) work {
+	cl := d.close(c.ch, c.req, c.log)
+	cl.answer = func(res orders.Result) answer {
+		tally := d.closeReply(res)
 		switch {
-		case errors.Is(err, orders.ErrStale):
-			return d.Messages.StaleClick(), nil, nil
-		case errors.Is(err, orders.ErrNoOpenRound), errors.Is(err, orders.ErrNoOrder):
-			return d.Messages.NothingToCancel(), d.liveRound(ctx, c), nil
-		case err != nil:
-			return nil, nil, api.Internal("cancel order", err)
+		case res.NoChange || res.Round.ID == "":
+			return reply(tally)
+		case c.ephemeral:
+			// An ephemeral listing cannot become the channel's message: the tally is
+			// posted anew (once), and the listing is replaced by the confirmation.
+			return answer{reply: tally, round: d.Messages.YouClosed(res.Round)}
 		}
-		return d.cancelReply(res, c.user), d.liveRound(ctx, c), nil
-	default:
-		return d.closeByClick(ctx, c, log)
+		return answer{reply: d.Messages.YouClosed(res.Round), round: tally}
 	}
-}
-
-// join orders the item the button names for the clicker, spelled as the round shows it.
-// The button carries only the item's key: an item nobody has any more is not ordered.
-func (d Deps) join(ctx context.Context, c clickReq, log *slog.Logger) (reply, update *slack.Msg, err error) {
-	cur, err := d.Orders.Current(ctx, c.ch)
-	if err != nil {
-		return nil, nil, api.Internal("read round", err)
-	}
-	item := ""
-	for _, g := range orders.Tally(cur) {
-		if orders.ItemKey(g.Item) == c.action.Key {
-			item = g.Item
-			break
+	cl.refused = func(_ context.Context, err error) (answer, error) {
+		if errors.Is(err, orders.ErrStale) || errors.Is(err, orders.ErrNoOpenRound) {
+			return reply(d.Messages.StaleClick()), nil
 		}
+		return answer{}, err
 	}
-	if item == "" && cur.ID == c.action.Round {
-		return d.Messages.ItemGone(), d.Messages.Round(cur, !c.ephemeral, false), nil
-	}
-	if item == "" {
-		// The round has closed (or another is open): the store tells a repeat of an
-		// applied click from a stale one; the key stands in for the spelling.
-		item = c.action.Key
-	}
-	reply, err = d.set(ctx, c.ch, c.user, c.userName, item, c.req, log)
-	switch {
-	case errors.Is(err, orders.ErrStale):
-		return d.Messages.StaleClick(), nil, nil
-	case err != nil:
-		return nil, nil, err
-	}
-	return reply, d.liveRound(ctx, c), nil
+	return d.work(c.work, cl, c.log)
 }
 
-func (d Deps) closeByClick(ctx context.Context, c clickReq, log *slog.Logger) (reply, update *slack.Msg, err error) {
-	res, err := d.Orders.Close(ctx, c.ch, c.req)
-	switch {
-	case errors.Is(err, orders.ErrStale), errors.Is(err, orders.ErrNoOpenRound):
-		return d.Messages.StaleClick(), nil, nil
-	case err != nil:
-		return nil, nil, api.Internal("close round", err)
+// onMessage is c made by a click on a round message: its answer also replaces the
+// message with the round as the change left it — the round the store returned, read
+// once — and a click on a round that is no longer open (ErrStale) changes nothing.
+func (d Deps) onMessage(c change, k clickReq) change {
+	answerOf, refused := c.answer, c.refused
+	c.answer = func(res orders.Result) answer {
+		a := answerOf(res)
+		a.round = d.roundMessage(res.Round, k.ephemeral)
+		return a
 	}
-	log.Info("round closed", "team", c.ch.Team, "channel", c.ch.Channel, "round", res.Round.ID,
-		"orders", len(res.Round.Orders), "outcome", res.Outcome.String())
-	tally := d.closeReply(res)
-	if c.ephemeral {
-		// An ephemeral listing cannot become the channel's message: the tally is posted
-		// anew (once), and the listing is replaced by the confirmation.
-		return tally, d.Messages.YouClosed(res.Round), nil
+	c.refused = func(ctx context.Context, err error) (answer, error) {
+		if errors.Is(err, orders.ErrStale) {
+			return reply(d.Messages.StaleClick()), nil
+		}
+		a, err := refused(ctx, err)
+		if err == nil {
+			// Refused, nothing changed and no round came back: the message shows the
+			// round as it is (or stays as it is when it cannot be read).
+			if r, rerr := d.Orders.Current(ctx, k.ch); rerr == nil {
+				a.round = d.roundMessage(r, k.ephemeral)
+			}
+		}
+		return a, err
 	}
-	return d.Messages.YouClosed(res.Round), tally, nil
+	return c
 }
 
-// liveRound is the round message as it is now, or nil when it cannot be read (the click
-// has taken effect; the message catches up with the next click).
-func (d Deps) liveRound(ctx context.Context, c clickReq) *slack.Msg {
-	r, err := d.Orders.Current(ctx, c.ch)
-	if err != nil {
+// roundMessage is r as its live message, in the team's zone; nil when r is no longer
+// open (the message is left as it is: the close has answered).
+func (d Deps) roundMessage(r orders.Round, ephemeral bool) *slack.Msg {
+	if r.ID == "" || !r.Open() {
 		return nil
 	}
-	return d.Messages.Round(d.inZone(r), !c.ephemeral, false)
-}
-
-// giveUpClick makes sure a click that kept failing never takes effect, and says so.
-func (d Deps) giveUpClick(ctx context.Context, c clickReq, log *slog.Logger) *slack.Msg {
-	switch c.action.Kind {
-	case say.ActionJoin:
-		return d.abandonOrder(ctx, c.ch, c.user, c.req, d.Messages.OrderNotSaved(c.action.Key), d.setReply(c.action.Key, c.req))
-	case say.ActionCancel:
-		return d.abandonOrder(ctx, c.ch, c.user, c.req, d.Messages.WithdrawalNotSaved(), d.cancelReply)
-	}
-	res, err := d.Orders.Abandon(ctx, c.ch, orders.Target{Close: true}, c.req)
-	switch {
-	case err != nil:
-		log.Error("abandon failed", "error", err.Error())
-		return d.Messages.Unknown()
-	case res.Outcome == orders.Applied:
-		return d.Messages.NotClosed()
-	}
-	return d.closeReply(res)
+	return d.Messages.Round(d.inZone(r), !ephemeral, false)
 }

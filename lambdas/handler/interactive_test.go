@@ -7,11 +7,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/lambdas/orders"
 	"github.com/orderbot/orderbot/lambdas/say"
 	"github.com/orderbot/orderbot/lambdas/slackio"
 )
@@ -344,4 +346,38 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatalf("encoding %T: got error %v, want nil", v, err)
 	}
 	return string(b)
+}
+
+// readCounter counts the reads of the open round a handler makes.
+type readCounter struct {
+	orders.Store
+	reads atomic.Int64
+}
+
+func (c *readCounter) OpenRound(ctx context.Context, ch orders.Channel) (orders.Round, error) {
+	c.reads.Add(1)
+	return c.Store.OpenRound(ctx, ch)
+}
+
+// TestClickReadsTheRoundOnce (issue #25): the round message a click leaves is the round
+// the store returned from the change — every returned round reflects the state right
+// after the operation — not a second read: "+1 same" reads the round once (for the
+// item's spelling, which the button does not carry), "Cancel mine" not at all.
+func TestClickReadsTheRoundOnce(t *testing.T) {
+	f, p := interactiveFixture(t)
+	f.update(t, "U1", "Iced Latte")
+	shared := f.list(t, "U1", "share")
+	counter := &readCounter{Store: f.store}
+	f.deps.Orders = &orders.Service{Store: counter, Now: f.deps.Orders.Now}
+
+	f.click(t, "U2", button(t, shared, say.ActionJoin, "iced latte"), false)
+	wantPosts(t, p.take(), "2 orders", "*Iced Latte*")
+	if n := counter.reads.Swap(0); n != 1 {
+		t.Errorf("+1 same: got %d reads of the open round, want 1", n)
+	}
+	f.click(t, "U2", button(t, shared, say.ActionCancel, ""), false)
+	wantPosts(t, p.take(), "1 order", "withdrawn")
+	if n := counter.reads.Swap(0); n != 0 {
+		t.Errorf("Cancel mine: got %d reads of the open round, want none", n)
+	}
 }

@@ -10,45 +10,27 @@ import (
 
 // Keyword is a word a command's text may start with, recognised in every supported
 // language whatever the configured one: `cancel` or `취소`, `close` or `마감`, `share` or
-// `공유`, `again` or `다시`, `history` or `기록`, `help` or `도움말`.
-type Keyword int
+// `공유`, `again` or `다시`, `history` or `기록`, `help` or `도움말`. A keyword is its
+// catalogue entry (i18n.KeywordCancel, …: an id that starts with "keyword.", with the
+// word in each catalogue) and nothing else: a new keyword is declared there, and
+// ParseKeyword knows it. The handlers act on those their command's table takes; a
+// keyword a command does not take reads as that command reads any other text.
+type Keyword = i18n.ID
 
-// The keywords. The handlers act on those their command takes; a keyword a command does
-// not take reads as that command reads any other text.
-const (
-	NoKeyword Keyword = iota
-	KeywordCancel
-	KeywordClose
-	KeywordShare
-	KeywordAgain
-	KeywordHistory
-	KeywordHelp
-)
+// NoKeyword is what text that does not start with a keyword reads as.
+const NoKeyword Keyword = ""
 
-// keywordIDs are the keywords' catalogue entries: each catalogue has its language's word.
-var keywordIDs = [...]i18n.ID{
-	KeywordCancel:  i18n.KeywordCancel,
-	KeywordClose:   i18n.KeywordClose,
-	KeywordShare:   i18n.KeywordShare,
-	KeywordAgain:   i18n.KeywordAgain,
-	KeywordHistory: i18n.KeywordHistory,
-	KeywordHelp:    i18n.KeywordHelp,
-}
-
-// String is the keyword's English word ("" for NoKeyword), for logs.
-func (k Keyword) String() string {
-	if k <= NoKeyword || int(k) >= len(keywordIDs) {
-		return ""
-	}
-	return i18n.Forms(keywordIDs[k])[0]
-}
+// keywordPrefix starts the catalogue id of every keyword.
+const keywordPrefix = "keyword."
 
 // keywords maps every language's word of every keyword, lower case, to the keyword.
 var keywords = sync.OnceValue(func() map[string]Keyword {
 	out := map[string]Keyword{}
-	for k := KeywordCancel; int(k) < len(keywordIDs); k++ {
-		for _, w := range i18n.Forms(keywordIDs[k]) {
-			out[strings.ToLower(w)] = k
+	for _, name := range i18n.Locales() {
+		for id, t := range i18n.Texts(name) {
+			if strings.HasPrefix(string(id), keywordPrefix) {
+				out[strings.ToLower(t.Format)] = id
+			}
 		}
 	}
 	return out

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/say/i18n"
 	"github.com/orderbot/orderbot/lambdas/slackio"
 )
@@ -85,7 +86,7 @@ func TestMessagesInKorean(t *testing.T) {
 		{ko.OrderCancelled(r).Text, "주문을 취소했어요. 이번 취합에 주문 3건이 남았어요."},
 		{ko.YouClosed(r).Text, "취합을 마감했어요 (주문 3건). 최종 집계는 채널에 있어요."},
 		{ko.OrderNotSaved("M&M").Text, "죄송해요. 데이터베이스가 제때 응답하지 않아 저장하지 못했어요 (주문 *M&amp;M*). 바뀐 것은 없으니 다시 시도해 주세요."},
-		{ko.UnknownArgument("/order-list", "<x>").Text[:len("알 수 없는 명령어예요: `&lt;x&gt;`")], "알 수 없는 명령어예요: `&lt;x&gt;`"},
+		{ko.UnknownArgument(api.FunctionOrderList, "<x>").Text[:len("알 수 없는 명령어예요: `&lt;x&gt;`")], "알 수 없는 명령어예요: `&lt;x&gt;`"},
 		{strings.SplitN(ko.Round(r, true, false).Text, "\n", 2)[0], "주문 취합 — 주문 3건, 메뉴 2개"},
 		{strings.SplitN(ko.Round(r, true, true).Text, "\n", 2)[0], "취합 마감 — 최종 집계: 주문 3건, 메뉴 2개"},
 		{ko.WorkingOnIt().Text, "처리하고 있어요… 잠시 후에 답을 드릴게요."},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/orders"
 	"github.com/orderbot/orderbot/lambdas/say/i18n"
 	"github.com/orderbot/orderbot/lambdas/slackio"
@@ -61,14 +62,16 @@ func (m Messages) answer(id i18n.ID, args ...any) *slack.Msg {
 	return ephemeral(text, section(text))
 }
 
-// Usage answers an empty, unknown or invalid command; problem, if any, says what was wrong
-// (ItemProblem, or a text of m's language).
-func (m Messages) Usage(command, problem string) *slack.Msg {
-	id := i18n.UsageUpdate
-	if command == "/order-list" {
-		id = i18n.UsageList
-	}
-	text := m.text(id)
+// usages is each slash command's usage, by its function.
+var usages = map[api.FunctionName]i18n.ID{
+	api.FunctionOrderUpdate: i18n.UsageUpdate,
+	api.FunctionOrderList:   i18n.UsageList,
+}
+
+// Usage answers an empty, unknown or invalid command of function fn; problem, if any,
+// says what was wrong (ItemProblem, or a text of m's language).
+func (m Messages) Usage(fn api.FunctionName, problem string) *slack.Msg {
+	text := m.text(usages[fn])
 	if problem != "" {
 		text = shortenProblem(problem) + "\n" + text
 	}
@@ -101,15 +104,17 @@ func (m Messages) ItemProblem(err error) string {
 	}
 }
 
-// WrongRoute answers a command posted to another command's Request URL: route's usage,
-// saying so.
-func (m Messages) WrongRoute(route, posted string) *slack.Msg {
-	return m.Usage(route, m.text(i18n.ProblemWrongRoute, route, slackio.Escape(posted)))
+// WrongRoute answers a command posted to another command's Request URL: the usage of
+// that route's function fn, saying so.
+func (m Messages) WrongRoute(fn api.FunctionName, posted string) *slack.Msg {
+	route, _ := api.RouteFor(fn)
+	return m.Usage(fn, m.text(i18n.ProblemWrongRoute, route.Command, slackio.Escape(posted)))
 }
 
-// UnknownArgument answers a command whose text it does not take: the usage, quoting arg.
-func (m Messages) UnknownArgument(command, arg string) *slack.Msg {
-	return m.Usage(command, m.text(i18n.ProblemUnknownArg, slackio.Escape(arg)))
+// UnknownArgument answers a command of function fn whose text it does not take: the
+// usage, quoting arg.
+func (m Messages) UnknownArgument(fn api.FunctionName, arg string) *slack.Msg {
+	return m.Usage(fn, m.text(i18n.ProblemUnknownArg, slackio.Escape(arg)))
 }
 
 // OrderSet confirms the caller's order and the size of the round it joined.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/orders"
 	"github.com/orderbot/orderbot/lambdas/say/i18n"
 	"github.com/orderbot/orderbot/lambdas/slackio"
@@ -129,7 +130,7 @@ func replies(m Messages, r orders.Round, item string) map[string]*slack.Msg {
 		"OrderCancelled":     m.OrderCancelled(r),
 		"NotSaved":           m.OrderNotSaved(item),
 		"YouClosed":          m.YouClosed(r),
-		"Usage unknown":      m.UnknownArgument("/order-list", item),
+		"Usage unknown":      m.UnknownArgument(api.FunctionOrderList, item),
 	}
 }
 
@@ -302,15 +303,15 @@ func TestFixedRepliesValid(t *testing.T) {
 	forEachLocale(t, func(t *testing.T, m Messages) {
 		arg := strings.Repeat("&<>가😀x", 500) // 3,000 runes
 		for name, msg := range map[string]*slack.Msg{
-			"Usage update":        m.Usage("/order-update", ""),
-			"Usage list":          m.Usage("/order-list", ""),
-			"Usage empty item":    m.Usage("/order-update", m.ItemProblem(orders.ErrEmptyItem)),
-			"Usage long item":     m.Usage("/order-update", m.ItemProblem(orders.ErrItemTooLong)),
-			"Usage invalid item":  m.Usage("/order-update", m.ItemProblem(orders.ErrInvalidItem)),
-			"Usage other":         m.Usage("/order-update", m.ItemProblem(errors.New("x"))),
-			"Usage 3,000 arg":     m.UnknownArgument("/order-list", arg),
-			"Usage wrong route":   m.WrongRoute("/order-list", "/"+arg),
-			"Usage huge problem":  m.Usage("/order-list", strings.Repeat("&amp;", 10000)),
+			"Usage update":        m.Usage(api.FunctionOrderUpdate, ""),
+			"Usage list":          m.Usage(api.FunctionOrderList, ""),
+			"Usage empty item":    m.Usage(api.FunctionOrderUpdate, m.ItemProblem(orders.ErrEmptyItem)),
+			"Usage long item":     m.Usage(api.FunctionOrderUpdate, m.ItemProblem(orders.ErrItemTooLong)),
+			"Usage invalid item":  m.Usage(api.FunctionOrderUpdate, m.ItemProblem(orders.ErrInvalidItem)),
+			"Usage other":         m.Usage(api.FunctionOrderUpdate, m.ItemProblem(errors.New("x"))),
+			"Usage 3,000 arg":     m.UnknownArgument(api.FunctionOrderList, arg),
+			"Usage wrong route":   m.WrongRoute(api.FunctionOrderList, "/"+arg),
+			"Usage huge problem":  m.Usage(api.FunctionOrderList, strings.Repeat("&amp;", 10000)),
 			"RoundFull":           m.RoundFull(),
 			"NotClosed":           m.NotClosed(),
 			"Unknown":             m.Unknown(),
@@ -339,7 +340,7 @@ func TestFixedRepliesValid(t *testing.T) {
 // inside its backticks, not the whole reply cut wherever it overflows.
 func TestUsageEchoTruncated(t *testing.T) {
 	arg := strings.Repeat("&<>가😀x", 500)
-	msg := en.Usage("/order-list", "I don't know `"+slackio.Escape(arg)+"`.")
+	msg := en.Usage(api.FunctionOrderList, "I don't know `"+slackio.Escape(arg)+"`.")
 	if err := slackio.Validate(msg); err != nil {
 		t.Fatalf("Validate: got error %v, want nil", err)
 	}
@@ -353,7 +354,7 @@ func TestUsageEchoTruncated(t *testing.T) {
 	if want := "`/order-list close` closes the round"; !strings.Contains(rest, want) {
 		t.Fatalf("usage lines: got %q, want them to contain %q", rest, want)
 	}
-	short := en.Usage("/order-list", "I don't know `bogus &lt;x&gt;`.")
+	short := en.Usage(api.FunctionOrderList, "I don't know `bogus &lt;x&gt;`.")
 	if want := "I don't know `bogus &lt;x&gt;`.\n"; !strings.HasPrefix(short.Text, want) {
 		t.Fatalf("short echo: got %q, want it to start with %q", short.Text, want)
 	}

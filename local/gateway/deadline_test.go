@@ -289,7 +289,7 @@ func TestForgedScheduleRequestsAreRefused(t *testing.T) {
 	}
 	ev := api.Event{Schedule: &api.ScheduleFire{Kind: api.ScheduleClose, Team: "T0LOCAL", Channel: "C0LOCAL",
 		DeadlineBy: by, Deadline: time.Now()}, Context: api.Context{RequestID: "r"}}
-	if _, err := handler.OrderList(handler.Deps{Orders: &orders.Service{Store: d.inner}})(context.Background(), ev); api.CodeOf(err) != api.CodeBadRequest {
+	if _, err := handler.Scheduled(handler.Deps{Orders: &orders.Service{Store: d.inner}})(context.Background(), ev); api.CodeOf(err) != api.CodeBadRequest {
 		t.Fatalf("schedule event with a request context: got %v, want bad_request", err)
 	}
 	if r := d.round(); r.ID == "" {

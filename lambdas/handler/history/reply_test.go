@@ -6,6 +6,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/orders"
 	"github.com/orderbot/orderbot/lambdas/say"
 )
@@ -48,7 +49,7 @@ func TestClassifyEveryReply(t *testing.T) {
 			t.Errorf("%s (%q): got %+v, %v; want %+v", tc.name, tc.msg.Text, got, err, tc.want)
 		}
 	}
-	for _, msg := range []*slack.Msg{say.Messages{}.WorkingOnIt(), say.Messages{}.RoundFull(), say.Messages{}.Usage("/order-update", "")} {
+	for _, msg := range []*slack.Msg{say.Messages{}.WorkingOnIt(), say.Messages{}.RoundFull(), say.Messages{}.Usage(api.FunctionOrderUpdate, "")} {
 		if got, err := classify(msg); err == nil {
 			t.Errorf("%q: got %+v, want an error (not a final answer the model knows)", msg.Text, got)
 		}
