@@ -70,6 +70,7 @@ var commands = map[api.FunctionName]table{
 			i18n.KeywordClose:   {alone: Deps.closeRound, args: Deps.setDeadline},
 			i18n.KeywordHistory: {alone: Deps.history},
 			i18n.KeywordHelp:    {alone: usage},
+			i18n.KeywordPoke:    {alone: Deps.poke},
 		},
 		other: unknownArgument,
 	},
@@ -296,4 +297,33 @@ func (d Deps) closeReply(res orders.Result) *slack.Msg {
 		return d.Messages.NotClosed() // an earlier run gave this close up
 	}
 	return d.Messages.Round(res.Round, true, true)
+}
+
+// poke mentions, in the channel, everyone who ordered in its last closed round but has no
+// order in the open one (with none open, everyone of the last round). It changes nothing.
+func (d Deps) poke(_ context.Context, c command) (*slack.Msg, work) {
+	return nil, d.read(c.work(), "poke", func(ctx context.Context) (*slack.Msg, error) {
+		last, err := d.Orders.ClosedRounds(ctx, c.ch, 1)
+		switch {
+		case err != nil:
+			return nil, err
+		case len(last) == 0:
+			return d.Messages.PokeNoRounds(), nil
+		}
+		cur, err := d.Orders.Current(ctx, c.ch)
+		if err != nil {
+			return nil, err
+		}
+		ordered := map[string]bool{}
+		for _, o := range cur.Orders {
+			ordered[o.User] = true
+		}
+		var missing []string
+		for _, o := range last[0].Orders {
+			if !ordered[o.User] {
+				missing = append(missing, o.User)
+			}
+		}
+		return d.Messages.Poke(missing, c.cmd.UserID), nil
+	})
 }

@@ -24,7 +24,8 @@ var en = map[ID]Text{
 	UsageList: S("`/order-list` shows this channel's round, grouped by item (only you see it)\n" +
 		"`/order-list share` posts it to the channel\n" +
 		"`/order-list close` closes the round and posts the final tally\n" +
-		"`/order-list close at 11:30` or `close in 20m` closes it then; `close never` removes the deadline"),
+		"`/order-list close at 11:30` or `close in 20m` closes it then; `close never` removes the deadline\n" +
+		"`/order-list poke` mentions everyone who ordered last time but not yet this time"),
 	ProblemEmptyItem:     S("Tell me what you'd like, e.g. `/order-update iced americano`."),
 	ProblemItemTooLong:   S("That order is too long: at most %[1]d characters, please."),
 	ProblemInvalidItem:   S("That order holds characters I can't store (control characters or invalid UTF-8)."),
@@ -104,6 +105,10 @@ var en = map[ID]Text{
 	RoundOpenedBy:   S("Opened by %[1]s"),
 	RoundClosedBy:   S("Closed by %[1]s"),
 
+	Poke:         S("%[1]s — you ordered in this channel's last round but not yet in this one (asked by %[2]s): `/order-update <item>`, or `/order-update again` for the same as last time."),
+	PokeNobody:   S("Everyone who ordered in the last round has ordered in this one: nobody to poke."),
+	PokeNoRounds: S("This channel has no closed round yet, so there is nobody to poke."),
+
 	ClickStale:     S("That round is already closed, so nothing was changed — `/order-list` shows the current one."),
 	ClickItemGone:  S("Nobody has that item in this round any more, so nothing was changed — order with `/order-update <item>`."),
 	ClickYouClosed: P("You closed the round (${orders}) — the final tally is in the channel.", orders(1)),
@@ -122,4 +127,5 @@ var en = map[ID]Text{
 	KeywordAgain:   S("again"),
 	KeywordHistory: S("history"),
 	KeywordHelp:    S("help"),
+	KeywordPoke:    S("poke"),
 }

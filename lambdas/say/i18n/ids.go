@@ -64,6 +64,10 @@ const (
 	HistoryDeadline ID = "history.deadline" // who closed a round closed at its deadline
 	RoundOpenedBy   ID = "round.opened_by"  // 1: who (a mention)
 	RoundClosedBy   ID = "round.closed_by"  // 1: who (a mention)
+	// Poke (/order-list poke): who ordered in the last closed round but not in this one.
+	Poke         ID = "poke"          // 1: the mentions, 2: who poked them (a mention)
+	PokeNobody   ID = "poke.nobody"   // everyone of the last round has ordered in this one
+	PokeNoRounds ID = "poke.no_round" // no closed round to go by
 
 	// Answers to a click on the round message.
 	ClickStale     ID = "click.stale"
@@ -111,4 +115,5 @@ const (
 	KeywordAgain   ID = "keyword.again"
 	KeywordHistory ID = "keyword.history"
 	KeywordHelp    ID = "keyword.help"
+	KeywordPoke    ID = "keyword.poke"
 )

@@ -13,7 +13,8 @@ var ko = map[ID]Text{
 	UsageList: S("`/order-list` 이 채널의 주문 취합을 메뉴별로 보여 줘요 (나만 보여요)\n" +
 		"`/order-list 공유` 채널에 게시해요\n" +
 		"`/order-list 마감` 취합을 마감하고 최종 집계를 게시해요\n" +
-		"`/order-list 마감 11:30` 또는 `마감 20분` 그때 마감해요. `마감 없음` 마감 시각을 지워요"),
+		"`/order-list 마감 11:30` 또는 `마감 20분` 그때 마감해요. `마감 없음` 마감 시각을 지워요\n" +
+		"`/order-list 재촉` 지난번에 주문했지만 이번에는 아직 주문하지 않은 사람을 불러요"),
 	ProblemDeadline:      S("마감 시각으로 읽을 수 없어요: `%[1]s`. `마감 11:30`, `마감 20분`, `마감 없음`처럼 적어 주세요."),
 	ProblemDeadlinePast:  S("이미 지난 시각이에요 (오늘 %[1]s). 더 늦은 시각을 골라 주세요."),
 	ProblemDeadlineFar:   S("마감 시각은 %[1]d시간 안으로만 정할 수 있어요."),
@@ -94,7 +95,11 @@ var ko = map[ID]Text{
 	HistoryDeadline: S("마감 시각"),
 	RoundOpenedBy:   S("시작: %[1]s"),
 	RoundClosedBy:   S("마감: %[1]s"),
-	ClickYouClosed:  S("취합을 마감했어요 (주문 %[1]d건). 최종 집계는 채널에 있어요."),
+
+	Poke:           S("%[1]s — 이 채널의 지난 취합에는 주문했는데 이번 취합에는 아직 주문이 없어요 (요청: %[2]s). `/order-update <메뉴>`로 주문하거나, 지난번과 같은 걸로 `/order-update 다시`를 입력해 주세요."),
+	PokeNobody:     S("지난 취합에 주문한 사람이 모두 이번 취합에도 주문했어요. 재촉할 사람이 없어요."),
+	PokeNoRounds:   S("이 채널에 마감된 취합이 아직 없어서 재촉할 사람이 없어요."),
+	ClickYouClosed: S("취합을 마감했어요 (주문 %[1]d건). 최종 집계는 채널에 있어요."),
 
 	ModalTitle:           S("내 주문"),
 	ModalSubmit:          S("주문하기"),
@@ -110,4 +115,5 @@ var ko = map[ID]Text{
 	KeywordAgain:   S("다시"),
 	KeywordHistory: S("기록"),
 	KeywordHelp:    S("도움말"),
+	KeywordPoke:    S("재촉"),
 }
