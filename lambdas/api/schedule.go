@@ -39,6 +39,8 @@ type ScheduleFire struct {
 	// was received: the tally goes there while it is valid (ResponseURLValidity).
 	ResponseURL string    `json:"responseUrl,omitempty"`
 	SetAt       time.Time `json:"setAt"`
+	// Recurring names the recurring round of a ScheduleOpen firing (recurring.go).
+	Recurring string `json:"recurring,omitempty"`
 }
 
 // Environment the stack sets for ScheduleFunction (and the defaults when unset).

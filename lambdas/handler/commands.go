@@ -71,8 +71,11 @@ var commands = map[api.FunctionName]table{
 			i18n.KeywordHistory: {alone: Deps.history},
 			i18n.KeywordHelp:    {alone: usage},
 			i18n.KeywordPoke:    {alone: Deps.poke},
+			// Recurring rounds (recurring.go): the set forms and `skip next` are other text.
+			i18n.KeywordSchedules: {alone: Deps.recurringList},
+			i18n.KeywordStop:      {args: Deps.recurringStop},
 		},
-		other: unknownArgument,
+		other: Deps.recurringOther,
 	},
 }
 

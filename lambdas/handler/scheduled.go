@@ -39,6 +39,9 @@ func (d Deps) scheduled(ctx context.Context, ev api.Event, log *slog.Logger) (*s
 	f := *ev.Schedule
 	ch := orders.Channel{Team: f.Team, Channel: f.Channel}
 	log = log.With("schedule", string(f.Kind), "deadline_by", f.DeadlineBy, "team", f.Team, "channel", f.Channel)
+	if f.Kind == api.ScheduleOpen && f.Recurring != "" && !f.At.IsZero() {
+		return nil, d.openOccurrence(ctx, ch, f, log) // occurrence.go
+	}
 	if f.DeadlineBy == "" || f.Deadline.IsZero() {
 		return nil, api.BadRequest("schedule without its deadline", nil)
 	}

@@ -16,12 +16,25 @@ import (
 	"golang.org/x/text/feature/plural"
 )
 
-// ids are the message ids ids.go declares.
+// idFiles declare the message ids: ids.go, and a feature's own file (recurring.go).
+var idFiles = []string{"ids.go", "recurring.go"}
+
+// ids are the message ids idFiles declare.
 func ids(t *testing.T) []ID {
 	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), "ids.go", nil, 0)
+	var out []ID
+	for _, name := range idFiles {
+		out = append(out, idsIn(t, name)...)
+	}
+	return out
+}
+
+// idsIn are the message ids one file declares.
+func idsIn(t *testing.T, name string) []ID {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), name, nil, 0)
 	if err != nil {
-		t.Fatalf("parse ids.go: got error %v, want nil", err)
+		t.Fatalf("parse %s: got error %v, want nil", name, err)
 	}
 	var out []ID
 	for _, d := range f.Decls {
