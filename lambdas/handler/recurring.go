@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -172,7 +173,15 @@ func occurrenceInput(f api.ScheduleFire) ([]byte, error) {
 		return nil, err
 	}
 	fields["at"] = schedule.ScheduledTime
-	return json.Marshal(map[string]any{"schedule": fields})
+	// Not json.Marshal: it writes < and > as \u003c and \u003e, and Scheduler replaces
+	// the attribute only as written.
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(map[string]any{"schedule": fields}); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSpace(out.Bytes()), nil
 }
 
 // nextOpenings is each recurring round's next opening after now, past its skipped one.
