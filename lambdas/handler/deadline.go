@@ -69,7 +69,7 @@ func (d Deps) deadline(ch orders.Channel, cmd slack.SlashCommand, req orders.Req
 		apply: func(ctx context.Context) (orders.Result, error) {
 			return d.applyDeadline(ctx, ch, cmd, req, arg.At, log)
 		},
-		answer: func(res orders.Result) answer { return reply(d.deadlineAnswer(res.Round, req, arg)) },
+		answer: func(res orders.Result) answer { return reply(d.deadlineAnswer(res, req, arg)) },
 		refused: func(ctx context.Context, err error) (answer, error) {
 			switch {
 			case errors.Is(err, orders.ErrNoOpenRound):
@@ -129,8 +129,11 @@ func (d Deps) applyDeadline(ctx context.Context, ch orders.Channel, cmd slack.Sl
 
 // deadlineAnswer says what the round's deadline is now, with what the setter should know
 // of the one they set: a choice the time left open, and that the tally will need the bot
-// in the channel.
-func (d Deps) deadlineAnswer(r orders.Round, req orders.Request, arg say.Deadline) *slack.Msg {
+// in the channel. A repeat never denies what its first delivery did (issue #21: one whose
+// round had closed since, or that had found no round, said "the deadline is removed: the
+// round stays open").
+func (d Deps) deadlineAnswer(res orders.Result, req orders.Request, arg say.Deadline) *slack.Msg {
+	r := res.Round
 	var notes []string
 	if arg.Note != "" {
 		notes = append(notes, arg.Note)
@@ -141,7 +144,13 @@ func (d Deps) deadlineAnswer(r orders.Round, req orders.Request, arg say.Deadlin
 		notes = append(notes, d.Messages.DeadlineInviteHint())
 	}
 	switch {
-	case r.Deadline.IsZero() || !r.Open():
+	case res.NoChange:
+		return d.Messages.NoOpenRound() // it found no round to change
+	case r.ID == "":
+		return d.Messages.DeadlineNotSaved() // given up by an earlier run
+	case !r.Open():
+		return d.Messages.DeadlineRoundClosed()
+	case r.Deadline.IsZero():
 		return d.Messages.DeadlineRemoved()
 	case len(notes) > 0 && r.DeadlineBy == req.ID:
 		return d.Messages.DeadlineSet(r.Deadline.In(d.zone()), d.now(), notes...)

@@ -177,7 +177,17 @@ func (d Deps) joinClick(c clickReq) work {
 		}
 		item := spelling(cur, c.action.Key)
 		if item == "" && cur.ID == c.action.Round {
-			return answer{reply: d.Messages.ItemGone(), round: d.roundMessage(cur, c.ephemeral)}, nil
+			// Nobody has the item any more: the click never applies — recorded, so that a
+			// later delivery cannot apply it either — unless an earlier delivery applied it;
+			// then it is answered as that one was (issue #21: it was told "nothing changed").
+			res, err := d.Orders.Abandon(ctx, c.ch, orders.Target{User: c.user}, c.req)
+			switch {
+			case err != nil:
+				return answer{}, api.Internal("record click", err)
+			case res.Outcome == orders.Applied:
+				return answer{reply: d.Messages.ItemGone(), round: d.roundMessage(cur, c.ephemeral)}, nil
+			}
+			return join(c.action.Key).answer(res), nil
 		}
 		if item == "" {
 			// The round has closed (or another is open): the store tells a repeat of an

@@ -79,6 +79,10 @@ func (m Messages) DeadlineRemoved() *slack.Msg {
 	return message(slack.ResponseTypeInChannel, text, section(text))
 }
 
+// DeadlineRoundClosed answers a deadline request for a round which has closed since (a
+// repeat of it, or a run that gave up after an earlier one had decided it).
+func (m Messages) DeadlineRoundClosed() *slack.Msg { return m.answer(i18n.DeadlineRoundClosed) }
+
 // DeadlineNotSaved is a deadline request given up on.
 func (m Messages) DeadlineNotSaved() *slack.Msg { return m.answer(i18n.DeadlineNotSaved) }
 

@@ -14,6 +14,9 @@
 //   - model_test.go: the sequential model (state, step) and the -tolerate flag;
 //   - world_test.go: one history's system under test — handlers, fake Lambda, response_url
 //     capture, store-call tracking — and how answers are classified and timed;
+//   - model_more_test.go: the model's rules for clicks, deadlines and firings;
+//   - interact_test.go: clicks and modal submissions as Slack posts them, the Scheduler
+//     stand-in and firings;
 //   - history_test.go: TestHistoriesLinearizable, FuzzHistories, the stores and reading
 //     their closed rounds back;
 //   - scenario_test.go: scripted histories, and broken stores the checker must reject;
@@ -48,11 +51,20 @@
 // read, condition and write), and dynamotest's TestConditionalUpdatesAreAtomic checks
 // that with raw SDK calls, including 19-digit numbers compared exactly.
 //
-// Not modelled: the precondition of a click (orders.Request.Round, issue #12). Histories
-// drive typed commands only, which carry none; modelling clicks would need round ids in
-// the model's state and a click driver in world_test.go. The conformance suite checks the
-// precondition on both stores instead, including joins racing a close
-// (ClickJoinsRacingACloseNeverOpenARound).
+// Beyond typed commands (issue #21): histories also click a round message's buttons
+// (join an item, cancel mine, close — each a request with the precondition that its round
+// is the open one, orders.Request.Round; a click on a round seen earlier is stale and
+// changes nothing, not even the user's record), submit the order modal, set and remove
+// deadlines (`close in Nm`, `close never`) through a Scheduler stand-in that keeps every
+// schedule, and fire close schedules at any time — late, repeated, or after their
+// deadline was replaced — as Scheduler and Lambda may (a firing closes the round only while
+// its deadline is the round's). The model (model_more_test.go) carries the clicked round
+// by when it opened and the round's deadline by the request that set it. Replays cover
+// clicks and modal submissions too. Found and fixed with them: a repeat of a deadline
+// request whose round had closed said "the deadline is removed, the round stays open", and
+// one that had found no round said the same; a repeat of an applied join whose item had
+// gone since said "nothing was changed" (the join now records a click it cannot apply, so
+// that no later delivery applies it either).
 //
 // The package holds only tests; this file exists so that the directory is a package.
 package history

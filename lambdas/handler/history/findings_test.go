@@ -290,3 +290,69 @@ func TestAppliedRequestOutlivesItsUsersManyChanges(t *testing.T) {
 		})
 	}
 }
+
+// Issue #21, found by the histories that click and set deadlines: a repeat of a request
+// was answered from the round as it is by then, in words that denied what the request
+// had done. A join click whose write committed (its acknowledgement lost) was told
+// "Nobody has that item any more, so nothing was changed" when its deferred run found the
+// item gone; a deadline request was told "The deadline is removed: the round stays open"
+// when its round had closed since. Both stores.
+func TestRepeatNeverDeniesWhatItsRequestDid(t *testing.T) {
+	wantText := func(t *testing.T, c *command, want string) {
+		t.Helper()
+		posts := replies(c.posts)
+		if len(posts) == 0 || !strings.HasPrefix(posts[0].msg.Text, want) {
+			t.Fatalf("%s: got answers %v, want the first to start %q", c.kind, texts(posts), want)
+		}
+	}
+	for _, b := range []struct {
+		name string
+		new  func(t *testing.T) backend
+	}{
+		{"boltdb", func(t *testing.T) backend { return boltBackend(t.TempDir()) }},
+		{"dynalite", func(t *testing.T) backend {
+			client, table := dynamotest.NewTable(t)
+			return dynamoBackend(client, table)
+		}},
+	} {
+		t.Run(b.name+"/join whose item has gone since", func(t *testing.T) {
+			var join *command
+			r := playAndCheck(b.new(t), 0, 0, scripted(2, nil), nil, func(w *world) {
+				answered(t, w, 1, opSet, "latte 2.0")
+				open, err := w.inner.OpenRound(context.Background(), w.ch)
+				if err != nil {
+					t.Fatal(err)
+				}
+				w.faults.LoseAcks(1)
+				join = w.clickOn(0, opJoin, open, "latte 2.0") // committed; acknowledgement lost
+				answered(t, w, 0, opSet, "mocha 1.1")          // U1 changes it
+				answered(t, w, 1, opCancel, "")                // nobody has latte now
+				w.deliver(join)
+			})
+			wantOk(t, r)
+			wantText(t, join, "Your order *latte 2.0* was saved")
+		})
+		t.Run(b.name+"/deadline whose round has closed since", func(t *testing.T) {
+			var dl *command
+			r := playAndCheck(b.new(t), 0, 0, scripted(2, nil), nil, func(w *world) {
+				answered(t, w, 1, opSet, "latte 2.0")
+				w.faults.LoseAcks(1)
+				dl = deferred(t, w, 0, opDeadline, "in 5m") // committed; acknowledgement lost
+				answered(t, w, 1, opClose, "")
+				w.deliver(dl)
+			})
+			wantOk(t, r)
+			if len(dl.posts) == 0 || !strings.HasPrefix(dl.posts[0].msg.Text, "The round this deadline was for has closed since") {
+				t.Fatalf("deadline: got answers %v, want that its round has closed since", texts(dl.posts))
+			}
+		})
+	}
+}
+
+func texts(posts []post) []string {
+	var out []string
+	for _, p := range posts {
+		out = append(out, p.msg.Text)
+	}
+	return out
+}

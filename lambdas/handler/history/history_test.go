@@ -305,14 +305,26 @@ func (w *world) play(u int, rng *rand.Rand) {
 			pause *= 10
 		}
 		time.Sleep(pause)
+		item := fmt.Sprintf("%s %d.%d", menu[rng.IntN(len(menu))], u+1, i)
 		switch p := rng.Float64(); {
-		case p < 0.45:
-			w.send(u, opSet, fmt.Sprintf("%s %d.%d", menu[rng.IntN(len(menu))], u+1, i))
-		case p < 0.6:
+		case p < 0.3:
+			w.send(u, opSet, item)
+		case p < 0.38:
+			w.submit(u, item)
+		case p < 0.48:
 			w.send(u, opCancel, "")
-		case p < 0.77:
+		case p < 0.58:
 			w.send(u, opClose, "")
-		case p < 0.9 || !w.replayOne(u, rng):
+		case p < 0.66:
+			w.click(u, opJoin, rng)
+		case p < 0.71:
+			w.click(u, opUnjoin, rng)
+		case p < 0.75:
+			w.click(u, opCloseClick, rng)
+		case p < 0.81:
+			w.send(u, opDeadline, deadlineArg(rng))
+		case p < 0.86 && w.fire(rng):
+		case p < 0.93 || !w.replayOne(u, rng):
 			w.send(u, opList, "")
 		}
 	}
@@ -327,7 +339,10 @@ func (w *world) replayOne(u int, rng *rand.Rand) bool {
 	var mine []*command
 	for _, c := range w.cmds {
 		decided := c.sync != nil && c.syncErr == nil && (!strings.HasPrefix(c.sync.Text, "Working on it") || len(c.posts) > 0)
-		if c.user == u && c.replayOf == nil && decided {
+		if c.kind.interactive() {
+			decided = c.syncErr == nil && len(replies(c.posts)) > 0 // answered on response_url only
+		}
+		if c.user == u && c.replayOf == nil && c.kind != opFire && decided {
 			mine = append(mine, c)
 		}
 	}
@@ -337,6 +352,15 @@ func (w *world) replayOne(u int, rng *rand.Rand) bool {
 	}
 	w.replay(mine[rng.IntN(len(mine))])
 	return true
+}
+
+// deadlineArg is what follows `/order-list close`: a deadline minutes from now (each one
+// distinct, well inside response_url's life), now and then "never".
+func deadlineArg(rng *rand.Rand) string {
+	if rng.IntN(5) == 0 {
+		return "never"
+	}
+	return fmt.Sprintf("in %dm", 1+rng.IntN(20))
 }
 
 // backend makes a fresh store per history and reads back the rounds it closed.

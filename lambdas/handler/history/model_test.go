@@ -51,39 +51,58 @@ const maxUsers = 4
 type kind int
 
 const (
-	opSet      kind = iota // /order-update <item>
-	opCancel               // /order-update cancel
-	opClose                // /order-list close
-	opList                 // /order-list
-	opSnapshot             // the test reading every round from the store at the end
+	opSet        kind = iota // /order-update <item>
+	opCancel                 // /order-update cancel
+	opClose                  // /order-list close
+	opList                   // /order-list
+	opSubmit                 // the order modal submitted with <item>: a set by another way in
+	opJoin                   // "+1 same" clicked on round Round's message for <item>
+	opUnjoin                 // "Cancel mine" clicked on round Round's message
+	opCloseClick             // "Close round" clicked on round Round's message
+	opDeadline               // /order-list close in <item> (or "never"): the round's deadline
+	opFire                   // the close schedule of the deadline request DeadlineBy fires
+	opSnapshot               // the test reading every round from the store at the end
 )
 
 func (k kind) String() string {
-	return [...]string{"set", "cancel", "close", "list", "snapshot"}[k]
+	return [...]string{"set", "cancel", "close", "list", "submit", "join click", "cancel click", "close click",
+		"deadline", "deadline fires", "snapshot"}[k]
 }
+
+// clicked reports whether k is a click on a round message: a request with the
+// precondition that its round is the open one (orders.Request.Round).
+func (k kind) clicked() bool { return k == opJoin || k == opUnjoin || k == opCloseClick }
 
 // answer is what a command's final reply means, classified from its text (classify).
 type answer int
 
 const (
-	ansNone            answer = iota // never answered, or an error status: anything may have happened
-	ansUnknown                       // "cannot tell whether your request took effect"
-	ansSet                           // saved: in the open round, or in the round that has closed since
-	ansSuperseded                    // a newer request of the user came first; says the user's current order
-	ansNotSaved                      // gave up: the change never happens
-	ansWithdrawn                     // the order was removed
-	ansNothingToCancel               // the user had no order
-	ansClosed                        // the round closed, with this final tally
-	ansNoOpenRound                   // no round this close may close
-	ansNotClosed                     // gave up: the round stays open
-	ansListed                        // the open round as shown by /order-list
-	ansNotRead                       // gave up reading
-	ansSnapshot                      // the store's contents at the end
+	ansNone                answer = iota // never answered, or an error status: anything may have happened
+	ansUnknown                           // "cannot tell whether your request took effect"
+	ansSet                               // saved: in the open round, or in the round that has closed since
+	ansSuperseded                        // a newer request of the user came first; says the user's current order
+	ansNotSaved                          // gave up: the change never happens
+	ansWithdrawn                         // the order was removed
+	ansNothingToCancel                   // the user had no order
+	ansClosed                            // the round closed, with this final tally
+	ansNoOpenRound                       // no round this close may close
+	ansNotClosed                         // gave up: the round stays open
+	ansListed                            // the open round as shown by /order-list
+	ansNotRead                           // gave up reading
+	ansStale                             // a click on a round that is not the open one: nothing changed
+	ansItemGone                          // a join of an item nobody has any more: nothing changed
+	ansYouClosed                         // a close click closed the round
+	ansDeadlineSet                       // the round's deadline (set now, or the one a newer request set)
+	ansDeadlineRemoved                   // the round has no deadline (removed now, or by a newer request)
+	ansDeadlineNotSet                    // gave up: no deadline change
+	ansDeadlineClosedSince               // the round the deadline request was for has closed since
+	ansSnapshot                          // the store's contents at the end
 )
 
 func (a answer) String() string {
 	return [...]string{"no answer", "cannot tell", "saved", "superseded", "not saved", "withdrawn",
-		"nothing to cancel", "closed", "no open round", "not closed", "listed", "not read", "snapshot"}[a]
+		"nothing to cancel", "closed", "no open round", "not closed", "listed", "not read", "stale click",
+		"item gone", "you closed", "deadline set", "deadline removed", "deadline not set", "deadline's round closed since", "snapshot"}[a]
 }
 
 // round is the orders of a round: each user's item, "" for none.
@@ -118,6 +137,10 @@ type input struct {
 	// Replay: the signed request of an earlier command (Kind, User, Item as it), delivered
 	// again later (issue #21). It never changes anything.
 	Replay bool
+	// Round: a click's round, by when it was opened (state.openedAt; ≥ 1).
+	Round int64
+	// DeadlineBy: a firing's deadline, by the At of the request that set it.
+	DeadlineBy int64
 }
 
 // output is what the command's final answer said.
@@ -145,6 +168,10 @@ type state struct {
 	closed   string          // closedRound.String() + "\n" per round, in closing order
 	// closedHash is closed's hash, kept so that hashing a state need not read the string.
 	closedHash uint64
+	// The open round's deadline: the At of the request that set it (0: none), and of
+	// the latest deadline request that changed it (set or removed; 0: none). A deadline
+	// request older than that one never applies.
+	dlBy, dlAt int64
 }
 
 // hash is consistent with ==: equal states have equal closed strings, so equal closedHash.
@@ -155,8 +182,9 @@ func (s state) hash() uint64 {
 		orders     round
 		latest     [maxUsers]int64
 		closedHash uint64
+		dlBy, dlAt int64
 	}
-	return maphash.Comparable(hashSeed, key{s.open, s.openedAt, s.orders, s.latest, s.closedHash})
+	return maphash.Comparable(hashSeed, key{s.open, s.openedAt, s.orders, s.latest, s.closedHash, s.dlBy, s.dlAt})
 }
 
 // closedRound is a round that has closed, as the snapshot reads it back.
@@ -190,6 +218,9 @@ func (s state) String() string {
 	if closed == "" {
 		closed = "none"
 	}
+	if s.dlBy != 0 {
+		open += fmt.Sprintf(" deadline by @%d", s.dlBy)
+	}
 	return fmt.Sprintf("open: %s | latest: %v | closed: %s", open, s.latest, closed)
 }
 
@@ -208,7 +239,7 @@ func (s state) record(in input) state {
 // set puts the user's order into the open round, opening one if none is.
 func (s state) set(in input) state {
 	if !s.open {
-		s.open, s.openedAt, s.orders = true, in.At, round{}
+		s.open, s.openedAt, s.orders, s.dlBy, s.dlAt = true, in.At, round{}, 0, 0
 	}
 	s.orders[in.User] = in.Item
 	return s.record(in)
@@ -229,7 +260,7 @@ func (s state) canClose(in input) bool { return s.open && s.openedAt <= in.At }
 func (s state) close() state {
 	s.closed += closedRound{s.openedAt, s.orders}.String() + "\n"
 	s.closedHash = maphash.String(hashSeed, s.closed)
-	s.open, s.openedAt, s.orders = false, 0, round{}
+	s.open, s.openedAt, s.orders, s.dlBy, s.dlAt = false, 0, round{}, 0, 0
 	return s
 }
 
@@ -256,7 +287,11 @@ func step(s state, in input, out output) []any {
 		return []any{s}
 	}
 	switch in.Kind {
-	case opSet:
+	case opJoin, opUnjoin, opCloseClick:
+		return stepClick(s, in, out)
+	case opDeadline, opFire:
+		return stepDeadline(s, in, out)
+	case opSet, opSubmit:
 		switch out.Answer {
 		case ansSet:
 			if s.newer(in) {
@@ -365,6 +400,14 @@ func describe(in input, out output) string {
 		call = fmt.Sprintf("%s set %q @%d", userID(in.User), in.Item, in.At)
 	case opCancel, opClose, opList:
 		call = fmt.Sprintf("%s %s @%d", userID(in.User), in.Kind, in.At)
+	case opSubmit, opDeadline:
+		call = fmt.Sprintf("%s %s %q @%d", userID(in.User), in.Kind, in.Item, in.At)
+	case opJoin:
+		call = fmt.Sprintf("%s %s %q on round@%d @%d", userID(in.User), in.Kind, in.Item, in.Round, in.At)
+	case opUnjoin, opCloseClick:
+		call = fmt.Sprintf("%s %s on round@%d @%d", userID(in.User), in.Kind, in.Round, in.At)
+	case opFire:
+		call = fmt.Sprintf("%s for the deadline set @%d", in.Kind, in.DeadlineBy)
 	}
 	if in.Replay {
 		call = "replay of " + call

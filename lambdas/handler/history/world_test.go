@@ -22,6 +22,7 @@ import (
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/handler"
 	"github.com/orderbot/orderbot/lambdas/orders"
+	"github.com/orderbot/orderbot/lambdas/schedule"
 	"github.com/orderbot/orderbot/lambdas/slackio"
 	"github.com/orderbot/orderbot/lambdas/store/faulty"
 )
@@ -112,6 +113,9 @@ type command struct {
 	// this one delivers again: the same signed body and headers, received later.
 	ev       api.Event
 	replayOf *command
+	// round: a click's round, by when it was opened (input.Round); deadlineBy: a
+	// firing's deadline, by its setting command's at (input.DeadlineBy).
+	round, deadlineBy int64
 
 	// Guarded by world.mu.
 	returned   int64 // when the synchronous reply came back
@@ -176,7 +180,7 @@ func (s *stats) String() string {
 	}
 	fmt.Fprintf(&b, " response_url failures %d; deferred %d, duplicate deliveries %d, Lambda retries %d, replays %d; answers:",
 		s.respondFailures, s.deferred, s.duplicates, s.lambdaRetries, s.replays)
-	for a := ansNone; a <= ansNotRead; a++ {
+	for a := ansNone; a < ansSnapshot; a++ {
 		if n := s.answers[a]; n > 0 {
 			fmt.Fprintf(&b, " %s %d,", a, n)
 		}
@@ -197,7 +201,10 @@ type world struct {
 	faults *faulty.Store
 	track  *tracked
 	lambda *fakeLambda
+	sched  *fakeScheduler
 	run    map[string]func(context.Context, api.Event) (*slack.Msg, error)
+	// seen are the rounds the clickers have seen (round messages they may click on).
+	seen []orders.Round
 
 	start   time.Time
 	startMs int64
@@ -230,6 +237,7 @@ func newWorld(id int, seed uint64, cfg config, store orders.Store) *world {
 	w.track = &tracked{Store: w.faults, since: w.since, spans: map[string]span{}, claimFailed: map[string]bool{},
 		held: map[string]time.Time{}, lapsed: map[string]bool{}}
 	w.lambda = &fakeLambda{w: w, queued: map[int]queuedEvent{}}
+	w.sched = &fakeScheduler{made: map[string]schedule.Schedule{}}
 	deps := handler.Deps{
 		Orders:               &orders.Service{Store: w.track},
 		Verifier:             slackio.Verifier{Secret: secret},
@@ -238,10 +246,17 @@ func newWorld(id int, seed uint64, cfg config, store orders.Store) *world {
 		Budget:               cfg.Budget,
 		Respond:              w.respond,
 		LoopbackResponseURLs: true,
+		Scheduler:            w.sched,
 	}
+	interactive := handler.Interactive(deps)
 	w.run = map[string]func(context.Context, api.Event) (*slack.Msg, error){
 		"order-update": handler.OrderUpdate(deps),
 		"order-list":   handler.OrderList(deps),
+		// Its answers go to response_url; the HTTP answer is an empty acknowledgement.
+		"interactive": func(ctx context.Context, ev api.Event) (*slack.Msg, error) {
+			_, err := interactive(ctx, ev)
+			return nil, err
+		},
 	}
 	return w
 }
@@ -273,14 +288,7 @@ func (w *world) problem(format string, args ...any) {
 // synchronous reply. Request times are distinct and increase in the order commands are
 // sent, as API Gateway's receive times in milliseconds would for one channel's requests.
 func (w *world) send(user int, k kind, item string) *command {
-	w.mu.Lock()
-	c := &command{id: len(w.cmds), user: user, kind: k, item: item}
-	ms := max(time.Now().UnixMilli(), w.lastMs+1)
-	w.lastMs = ms
-	c.at = ms - w.startMs
-	c.call = w.since()
-	w.cmds = append(w.cmds, c)
-	w.mu.Unlock()
+	c, ms := w.newCommand(user, k, item)
 
 	name, text := "/order-update", item
 	switch k {
@@ -290,6 +298,8 @@ func (w *world) send(user int, k kind, item string) *command {
 		name, text = "/order-list", "close"
 	case opList:
 		name, text = "/order-list", ""
+	case opDeadline:
+		name, text = "/order-list", "close "+item
 	}
 	body := url.Values{
 		"token": {"legacy"}, "team_id": {w.ch.Team}, "team_domain": {"acme"}, "channel_id": {w.ch.Channel},
@@ -299,6 +309,27 @@ func (w *world) send(user int, k kind, item string) *command {
 		// Unique like Slack's, so that every command is a distinct request.
 		"trigger_id": {fmt.Sprintf("%d.%d.%d", w.id, c.id, ms)},
 	}.Encode()
+	w.deliverFirst(c, strings.TrimPrefix(name, "/"), body, ms)
+	return c
+}
+
+// newCommand records a command of user sent now, with a request time later than every
+// earlier one's.
+func (w *world) newCommand(user int, k kind, item string) (*command, int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c := &command{id: len(w.cmds), user: user, kind: k, item: item}
+	ms := max(time.Now().UnixMilli(), w.lastMs+1)
+	w.lastMs = ms
+	c.at = ms - w.startMs
+	c.call = w.since()
+	w.cmds = append(w.cmds, c)
+	return c, ms
+}
+
+// deliverFirst signs body as Slack would now, hands it to function as API Gateway would
+// (received at ms) and records the synchronous answer.
+func (w *world) deliverFirst(c *command, function, body string, ms int64) {
 	stamp := strconv.FormatInt(time.Now().Unix(), 10)
 	// requestOf's id, so that the store calls of this request can be told apart. Set
 	// before the handler runs; read only by history, after every command has returned.
@@ -309,14 +340,12 @@ func (w *world) send(user int, k kind, item string) *command {
 		Headers: api.Headers{Signature: []byte(slackio.Sign(secret, stamp, []byte(body))), Timestamp: []byte(stamp)},
 		Context: api.Context{RequestID: fmt.Sprintf("api-%d-%d", w.id, c.id), RequestTimeEpoch: strconv.FormatInt(ms, 10)},
 	}
-
 	c.ev = ev
-	msg, err := w.run[strings.TrimPrefix(name, "/")](context.Background(), ev)
+	msg, err := w.run[function](context.WithValue(context.Background(), deliveryKey{}, c.id), ev)
 	ret := w.since()
 	w.mu.Lock()
 	c.sync, c.syncErr, c.returned = msg, err, ret
 	w.mu.Unlock()
-	return c
 }
 
 // replay delivers the signed request of an earlier command again, as an attacker who
@@ -327,7 +356,7 @@ func (w *world) send(user int, k kind, item string) *command {
 // from answering twice.
 func (w *world) replay(of *command) *command {
 	w.mu.Lock()
-	c := &command{id: len(w.cmds), user: of.user, kind: of.kind, item: of.item, reqID: of.reqID, replayOf: of}
+	c := &command{id: len(w.cmds), user: of.user, kind: of.kind, item: of.item, reqID: of.reqID, replayOf: of, round: of.round}
 	ms := max(time.Now().UnixMilli(), w.lastMs+1)
 	w.lastMs = ms
 	c.at = ms - w.startMs
@@ -339,11 +368,7 @@ func (w *world) replay(of *command) *command {
 	ev.Context.RequestID = fmt.Sprintf("api-%d-%d", w.id, c.id)
 	ev.Context.RequestTimeEpoch = strconv.FormatInt(ms, 10)
 	c.ev = ev
-	function := "order-update"
-	if of.kind == opClose || of.kind == opList {
-		function = "order-list"
-	}
-	msg, err := w.run[function](context.Background(), ev)
+	msg, err := w.run[functionOf(of.kind)](context.WithValue(context.Background(), deliveryKey{}, c.id), ev)
 	ret := w.since()
 	w.mu.Lock()
 	c.sync, c.syncErr, c.returned = msg, err, ret
@@ -375,8 +400,8 @@ func (w *world) respond(ctx context.Context, u string, msg *slack.Msg) error {
 		w.problems = append(w.problems, fmt.Sprintf("post to unknown response_url %q", u))
 		return nil
 	}
-	if d, ok := ctx.Value(deliveryKey{}).(int); ok && d >= 0 && d < len(w.cmds) && w.cmds[d].replayOf == w.cmds[id] {
-		id = d
+	if d, ok := ctx.Value(deliveryKey{}).(int); ok && d >= 0 && d < len(w.cmds) && (w.cmds[d].replayOf == w.cmds[id] || w.cmds[d].kind == opFire) {
+		id = d // a replay's own answer; a firing's tally on its setter's response_url
 	}
 	c := w.cmds[id]
 	if !c.failedPost && w.rng.Float64() < w.cfg.RespondFail {
@@ -410,12 +435,8 @@ func (l *fakeLambda) Defer(_ context.Context, function string, payload []byte) e
 		if err := json.Unmarshal(payload, &ev); err != nil {
 			return err
 		}
-		form, err := url.ParseQuery(string(ev.Body))
-		if err != nil {
-			return err
-		}
-		id, err := strconv.Atoi(strings.TrimPrefix(form.Get("response_url"), hookPrefix))
-		if err != nil {
+		var hist, id int
+		if _, err := fmt.Sscanf(ev.Context.RequestID, "api-%d-%d", &hist, &id); err != nil {
 			return err
 		}
 		w.mu.Lock()
@@ -582,6 +603,11 @@ func (s *tracked) CloseRound(ctx context.Context, ch orders.Channel, req orders.
 	return s.Store.CloseRound(ctx, ch, req, at)
 }
 
+func (s *tracked) SetDeadline(ctx context.Context, ch orders.Channel, at time.Time, req orders.Request) (res orders.Result, err error) {
+	defer func(done func(string, orders.Result, error)) { done(req.ID, res, err) }(s.enter())
+	return s.Store.SetDeadline(ctx, ch, at, req)
+}
+
 func (s *tracked) Abandon(ctx context.Context, ch orders.Channel, t orders.Target, req orders.Request) (res orders.Result, err error) {
 	defer func(done func(string, orders.Result, error)) { done(req.ID, res, err) }(s.enter())
 	return s.Store.Abandon(ctx, ch, t, req)
@@ -712,7 +738,7 @@ func (w *world) history(snap porcupine.Operation) []porcupine.Operation {
 		w.st.answers = map[answer]int{}
 	}
 	for _, c := range w.cmds {
-		in := input{Kind: c.kind, User: c.user, Item: c.item, At: c.at}
+		in := input{Kind: c.kind, User: c.user, Item: c.item, At: c.at, Round: c.round, DeadlineBy: c.deadlineBy}
 		if c.replayOf != nil {
 			// A replay changes nothing (the model's rule), whenever it takes effect: its
 			// window is its own call and synchronous answer.
@@ -722,7 +748,13 @@ func (w *world) history(snap porcupine.Operation) []porcupine.Operation {
 			ops = append(ops, porcupine.Operation{ClientId: c.user, Input: in, Call: c.call, Output: out, Return: ret})
 			continue
 		}
-		out, ret := w.finalAnswer(c)
+		var out output
+		var ret int64
+		if c.kind.interactive() || c.kind == opFire {
+			out, ret = w.postedAnswer(c, replies(c.posts)) // no synchronous answer
+		} else {
+			out, ret = w.finalAnswer(c)
+		}
 		call := c.call
 		open := out.Answer == ansNone || out.Answer == ansUnknown
 		// Narrow the window to the request's span (see span). An answer bounds it too: what
@@ -755,6 +787,12 @@ func (w *world) history(snap porcupine.Operation) []porcupine.Operation {
 // error status is no answer (its deferred run answers on the original's response_url).
 // Called with w.mu held.
 func (w *world) replayAnswer(c *command) (output, int64) {
+	if c.kind.interactive() || c.kind == opFire {
+		if posts := replies(c.posts); len(posts) > 0 {
+			return w.classified(c, posts[0].msg), posts[0].at
+		}
+		return output{Answer: ansNone}, c.returned
+	}
 	switch {
 	case c.syncErr != nil:
 		return output{Answer: ansNone}, c.returned
@@ -788,8 +826,17 @@ func (w *world) finalAnswer(c *command) (output, int64) {
 			c.id, c.kind, c.item, userID(c.user), c.at))
 		return none, 0
 	}
-	first := w.classified(c, c.posts[0].msg)
-	for _, p := range c.posts[1:] {
+	return w.postedAnswer(c, c.posts)
+}
+
+// postedAnswer is the first of posts (c's answers on response_url), checking that the
+// others agree with it; no answer without posts. Called with w.mu held.
+func (w *world) postedAnswer(c *command, posts []post) (output, int64) {
+	if len(posts) == 0 {
+		return output{Answer: ansNone}, 0
+	}
+	first := w.classified(c, posts[0].msg)
+	for _, p := range posts[1:] {
 		again := w.classified(c, p.msg)
 		// "Cannot tell" and "could not read" assert nothing, so they contradict no other answer.
 		vague := func(a answer) bool { return a == ansUnknown || a == ansNotRead }
@@ -800,17 +847,28 @@ func (w *world) finalAnswer(c *command) (output, int64) {
 			differ = false // one run decided before the request was overtaken, one after
 		case pair == [2]answer{ansNoOpenRound, ansNotClosed}:
 			differ = false // both: this close did not happen
-		case pair == [2]answer{ansSuperseded, ansNothingToCancel}, pair == [2]answer{ansSuperseded, ansNotSaved}:
+		case pair == [2]answer{ansSuperseded, ansNothingToCancel}, pair == [2]answer{ansSuperseded, ansNotSaved},
+			pair == [2]answer{ansSuperseded, ansStale}, pair == [2]answer{ansNotSaved, ansStale},
+			pair == [2]answer{ansSuperseded, ansItemGone}, pair == [2]answer{ansNotSaved, ansItemGone},
+			pair == [2]answer{ansStale, ansItemGone},
+			pair == [2]answer{ansDeadlineSet, ansDeadlineClosedSince}, pair == [2]answer{ansDeadlineRemoved, ansDeadlineClosedSince},
+			pair == [2]answer{ansDeadlineSet, ansDeadlineRemoved}, pair == [2]answer{ansClosed, ansYouClosed}:
+			// A stale click writes nothing, not even its record: a later delivery decides
+			// anew, and finds it superseded or gives it up — it changed nothing either way.
+			// A close click's run that gave up answers with the tally it finds its close
+			// made, where the one that closed said "you closed".
+			// A deadline request is answered with the round's deadline as it is when the
+			// answer is made: a later run may find it changed or the round closed since.
 			// Both: this request changed nothing. A post whose acknowledgement was lost is
 			// answered again, decided anew after a newer request of the user was recorded.
 			differ = false
 		}
 		if differ {
 			w.problems = append(w.problems, fmt.Sprintf("command %d (%s %q by %s @%d): response_url got %q, then %q: want one meaning",
-				c.id, c.kind, c.item, userID(c.user), c.at, c.posts[0].msg.Text, p.msg.Text))
+				c.id, c.kind, c.item, userID(c.user), c.at, posts[0].msg.Text, p.msg.Text))
 		}
 	}
-	if len(c.posts) > 1 {
+	if len(posts) > 1 {
 		switch {
 		case w.track.claimFailedFor(c.reqID):
 			// Not a violation, but counted; the answers must still agree (checked above).
@@ -822,10 +880,10 @@ func (w *world) finalAnswer(c *command) (output, int64) {
 			w.st.excusedLapsed++ // likewise
 		default:
 			w.problems = append(w.problems, fmt.Sprintf("command %d (%s by %s @%d): %d response_url posts with every reply claim taken, want exactly one (first %q)",
-				c.id, c.kind, userID(c.user), c.at, len(c.posts), c.posts[0].msg.Text))
+				c.id, c.kind, userID(c.user), c.at, len(posts), posts[0].msg.Text))
 		}
 	}
-	return first, c.posts[0].at
+	return first, posts[0].at
 }
 
 // classified is classify for c's reply, recording a reply that fits neither the
@@ -846,10 +904,16 @@ func (w *world) classified(c *command, msg *slack.Msg) output {
 // order is the one asked for.
 func fits(c *command, out output) error {
 	allowed := map[kind][]answer{
-		opSet:    {ansSet, ansSuperseded, ansNotSaved, ansUnknown},
-		opCancel: {ansWithdrawn, ansNothingToCancel, ansSuperseded, ansNotSaved, ansUnknown},
-		opClose:  {ansClosed, ansNoOpenRound, ansNotClosed, ansUnknown},
-		opList:   {ansListed, ansNotRead},
+		opSet:        {ansSet, ansSuperseded, ansNotSaved, ansUnknown},
+		opCancel:     {ansWithdrawn, ansNothingToCancel, ansSuperseded, ansNotSaved, ansUnknown},
+		opClose:      {ansClosed, ansNoOpenRound, ansNotClosed, ansUnknown},
+		opList:       {ansListed, ansNotRead},
+		opSubmit:     {ansSet, ansSuperseded, ansNotSaved, ansUnknown},
+		opJoin:       {ansSet, ansSuperseded, ansNotSaved, ansUnknown, ansStale, ansItemGone},
+		opUnjoin:     {ansWithdrawn, ansNothingToCancel, ansSuperseded, ansNotSaved, ansUnknown, ansStale},
+		opCloseClick: {ansYouClosed, ansClosed, ansStale, ansNotClosed, ansUnknown},
+		opDeadline:   {ansDeadlineSet, ansDeadlineRemoved, ansNoOpenRound, ansDeadlineNotSet, ansDeadlineClosedSince, ansUnknown},
+		opFire:       {ansClosed},
 	}[c.kind]
 	for _, a := range allowed {
 		if a == out.Answer {
@@ -883,8 +947,23 @@ func classify(msg *slack.Msg) (output, error) {
 			out.Item, _, _ = strings.Cut(rest, "*")
 		}
 		return out, nil
+	case strings.HasPrefix(text, "Sorry — I could not save the deadline"),
+		strings.HasPrefix(text, "Sorry — I could not schedule the round's close"):
+		return output{Answer: ansDeadlineNotSet}, nil
 	case strings.HasPrefix(text, "Sorry — I could not save"):
 		return output{Answer: ansNotSaved}, nil
+	case strings.HasPrefix(text, "That round is already closed"):
+		return output{Answer: ansStale}, nil
+	case strings.HasPrefix(text, "Nobody has that item in this round any more"):
+		return output{Answer: ansItemGone}, nil
+	case strings.HasPrefix(text, "You closed the round"):
+		return output{Answer: ansYouClosed}, nil
+	case strings.HasPrefix(text, "Orders close at"):
+		return output{Answer: ansDeadlineSet}, nil
+	case strings.HasPrefix(text, "The round this deadline was for has closed since"):
+		return output{Answer: ansDeadlineClosedSince}, nil
+	case strings.HasPrefix(text, "The deadline is removed"):
+		return output{Answer: ansDeadlineRemoved}, nil
 	case strings.HasPrefix(text, "Sorry — I could not close the round"):
 		return output{Answer: ansNotClosed}, nil
 	case strings.HasPrefix(text, "Sorry — the database is not answering, and I cannot tell"):

@@ -41,6 +41,7 @@ var en = map[ID]Text{
 	DeadlineSkipped:      S("%[1]s does not exist today: the clocks spring forward over it. I read it on the clock before the change: %[2]s."),
 	DeadlineTwice:        S("%[1]s comes twice today: the clocks fall back. I took the next one, %[2]s (the other is %[3]s; for it, use `close in …`)."),
 	DeadlineRemoved:      S("The deadline is removed: the round stays open until someone closes it."),
+	DeadlineRoundClosed:  S("The round this deadline was for has closed since: `/order-list history` shows its final tally."),
 	DeadlineNotSaved:     S("Sorry — I could not save the deadline: the database did not answer in time. Nothing was changed; please try again."),
 	DeadlineNotScheduled: S("Sorry — I could not schedule the round's close (the scheduler did not take it), so no deadline is set and the round stays as it was. Please try again, or close it with `/order-list close`."),
 	DeadlineLine:         S("⏰ Closes at *%[1]s*"),

@@ -90,6 +90,10 @@ const (
 	DeadlineSet         ID = "deadline.set"          // 1: the time, 2: minutes until it
 	DeadlineRemoved     ID = "deadline.removed"
 	DeadlineNotSaved    ID = "deadline.not_saved"
+	// DeadlineRoundClosed: a deadline request for a round which has closed since — applied
+	// or superseded there (issue #21: a repeat of it once said "the deadline is removed,
+	// the round stays open").
+	DeadlineRoundClosed ID = "deadline.round_closed"
 	// Daylight-saving choices (issue #21). DeadlineSkipped: 1: the time typed (02:30),
 	// 2: the deadline chosen (03:30 EDT). DeadlineTwice: 1: the time typed, 2: the one
 	// chosen (01:30 EDT), 3: the other one (01:30 EST).

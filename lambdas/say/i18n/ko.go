@@ -20,6 +20,7 @@ var ko = map[ID]Text{
 	ProblemDeadlineFar:   S("마감 시각은 %[1]d시간 안으로만 정할 수 있어요."),
 	DeadlineSet:          S("주문 마감 시각: *%[1]s* (%[2]d분 후)."),
 	DeadlineRemoved:      S("마감 시각을 지웠어요. 누군가 마감할 때까지 취합이 열려 있어요."),
+	DeadlineRoundClosed:  S("이 마감 시각이 걸린 취합은 그 뒤에 마감됐어요. 최종 집계는 `/order-list 기록`에서 볼 수 있어요."),
 	DeadlineInviteHint:   S("최종 집계는 @orderbot이 채널에 올려요. 비공개 채널이라면 먼저 `/invite @orderbot`으로 초대해 주세요."),
 	NotPostedInChannel:   S("채널에 최종 집계를 올리지 못했어요: <#%[1]s>. `/invite @orderbot`으로 초대해 주세요. 최종 집계는 다음과 같아요:"),
 	DeadlineSkipped:      S("오늘은 서머타임이 시작돼 시계가 건너뛰는 시각이라 존재하지 않아요: %[1]s. 바뀌기 전 시계로 읽었어요: %[2]s"),
