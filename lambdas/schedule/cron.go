@@ -42,8 +42,9 @@ var ErrCron = errors.New("invalid cron expression")
 
 // ParseCron reads "cron(…)".
 func ParseCron(expr string) (*Cron, error) {
-	inner, ok := strings.CutPrefix(expr, "cron(")
-	if inner, ok = strings.CutSuffix(inner, ")"); !ok {
+	inner, hasPrefix := strings.CutPrefix(expr, "cron(")
+	inner, hasSuffix := strings.CutSuffix(inner, ")")
+	if !hasPrefix || !hasSuffix {
 		return nil, fmt.Errorf("%w %q: want cron(minutes hours day-of-month month day-of-week year)", ErrCron, expr)
 	}
 	f := strings.Split(inner, " ")

@@ -73,7 +73,7 @@ func TestCronRefused(t *testing.T) {
 		"cron(0 11 * * *)", "cron(0 11 * * * *)", "cron(0 11 ? * ? *)", "cron(60 11 * * ? *)",
 		"cron(0 24 * * ? *)", "cron(0 11 32 * ? *)", "cron(0 11 ? * 8 *)", "cron(0 11 ? 13 MON *)",
 		"cron(? 11 * * ? *)", "cron(0 11 * * ? 1969)", "cron(0 11 ? * MON#6 *)", "rate(1 day)", "cron(0 11 5-1 * ? *)",
-		"cron(0  11 * * ? *)",
+		"cron(0  11 * * ? *)", "0 11 ? * MON *)", "at(0 11 ? * MON *)",
 	} {
 		if _, err := ParseCron(expr); err == nil {
 			t.Errorf("ParseCron(%s): got no error, want one", expr)
