@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// slackCalls reads GET /_slack/calls.
+func slackCalls(t *testing.T, p *devProcess) []struct {
+	Method string            `json:"method"`
+	Args   map[string]string `json:"args"`
+	OK     bool              `json:"ok"`
+	Error  string            `json:"error"`
+} {
+	t.Helper()
+	resp, err := http.Get(p.url + SlackCallsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var calls []struct {
+		Method string            `json:"method"`
+		Args   map[string]string `json:"args"`
+		OK     bool              `json:"ok"`
+		Error  string            `json:"error"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&calls); err != nil {
+		t.Fatal(err)
+	}
+	return calls
+}
+
+// posted counts the bot's successful chat.postMessage calls to channel whose text holds want.
+func posted(t *testing.T, p *devProcess, channel, want string) int {
+	n := 0
+	for _, c := range slackCalls(t, p) {
+		if c.Method == "chat.postMessage" && c.OK && c.Args["channel"] == channel && strings.Contains(c.Args["text"], want) {
+			n++
+		}
+	}
+	return n
+}
+
+func waitPosted(t *testing.T, p *devProcess, channel, want string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for posted(t, p, channel, want) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no post to %s holding %q within %v; calls %+v\ndev:\n%s", channel, want, within, slackCalls(t, p), p.stderr.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestRecurringRoundEndToEnd runs a recurring round through `orderbot dev --clock-speed 60
+// --schedules-twice` on the synthesized template: set in Korean a minute or two ahead
+// (seconds at 60×), refused in a private channel the bot is not in, the occurrence — fired
+// twice, as Scheduler may — opens one round and posts its live message once, orders fill it,
+// and its deadline closes it with the final tally, once.
+func TestRecurringRoundEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("synthesizes the stack and runs the binary")
+	}
+	bin := buildOrderbot(t)
+	p := startDev(t, bin, nil, "--clock-speed", "60", "--schedules-twice", "--private-channel", "C0SECRET")
+	ctx := context.Background()
+	seoul, _ := time.LoadLocation("Asia/Seoul")
+	at := time.Now().In(seoul).Add(2 * time.Minute)
+	// The 24-hour clock with a colon is read as written (an hour alone from 1 to 6 would
+	// be the afternoon one).
+	set := at.Format("15:04") + "~" + at.Add(10*time.Minute).Format("15:04") // e.g. 11:05~11:15
+	secret := p.client("U1")
+	secret.Channel = "C0SECRET"
+	if r, err := secret.Command(ctx, "/order-list", "매일 "+set); err != nil || r.Msg == nil || !strings.Contains(r.Msg.Text, "/invite @orderbot") {
+		t.Fatalf("set in a private channel the bot is not in: got %+v, %v, want the /invite fix", r, err)
+	}
+	r, err := p.client("U1").Command(ctx, "/order-list", "매일 "+set)
+	if err != nil || r.Msg == nil || !strings.Contains(r.Msg.Text, "1. *every day "+at.Format("15:04")) {
+		t.Fatalf("set: got %+v, %v, want the list with it", r, err)
+	}
+	waitPosted(t, p, "C0LOCAL", "The recurring round is open", 60*time.Second)
+	for _, u := range []string{"U2", "U3"} {
+		if r, err := p.client(u).Command(ctx, "/order-update", "아이스 라떼"); err != nil || r.Status != 200 {
+			t.Fatalf("order by %s: got %+v, %v", u, r, err)
+		}
+	}
+	waitPosted(t, p, "C0LOCAL", "final tally: 2 orders", 60*time.Second)
+	time.Sleep(2 * time.Second) // the second firings' runs
+	if n, m := posted(t, p, "C0LOCAL", "The recurring round is open"), posted(t, p, "C0LOCAL", "final tally"); n != 1 || m != 1 {
+		t.Errorf("each firing twice: got %d opened messages and %d tallies, want 1 and 1", n, m)
+	}
+	if posted(t, p, "C0SECRET", "") != 0 {
+		t.Errorf("the private channel got a post, want none")
+	}
+	h, err := p.client("U1").Command(ctx, "/order-list", "history")
+	if err != nil || h.Msg == nil || strings.Count(h.Msg.Text, "closed by its deadline") != 1 {
+		t.Errorf("history: got %+v, %v, want one round closed by its deadline", h, err)
+	}
+	p.stop(t)
+}
