@@ -123,36 +123,12 @@ func buildStep(ctx context.Context, root string, step ColdPathStep, out string) 
 	if err != nil {
 		return err
 	}
-	files := map[string]bool{} // every non-test Go file a reverted change touches, repository-relative
-	var patches [][]byte
-	for _, c := range step.Revert {
-		spec := []string{"--", stepModule + "/**.go", ":!" + stepModule + "/**_test.go"}
-		names, err := exec.CommandContext(ctx, "git", append([]string{"-C", root, "diff", "--name-only", c.Commit + "^", c.Commit}, spec...)...).Output()
-		if err != nil {
-			return fmt.Errorf("git diff of %.12s (not in this clone?): %v", c.Commit, err)
-		}
-		for _, f := range strings.Fields(string(names)) {
-			files[f] = true
-		}
-		patch, err := exec.CommandContext(ctx, "git", append([]string{"-C", root, "diff", c.Commit + "^", c.Commit}, spec...)...).Output()
-		if err != nil {
-			return fmt.Errorf("git diff of %.12s: %v", c.Commit, err)
-		}
-		patches = append(patches, patch)
+	files, patches, err := stepDiffs(ctx, root, step)
+	if err != nil {
+		return err
 	}
-	for f := range files {
-		b, err := os.ReadFile(filepath.Join(root, f))
-		if errors.Is(err, os.ErrNotExist) {
-			continue // a later change deleted it; its reverse patch brings it back
-		} else if err != nil {
-			return err
-		}
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			return err
-		}
+	if err := copyInto(root, dir, files); err != nil {
+		return err
 	}
 	for i, patch := range patches {
 		if err := revert(ctx, root, dir, step.Revert[i], patch); err != nil {
@@ -182,6 +158,47 @@ func buildStep(ctx context.Context, root string, step ColdPathStep, out string) 
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build with the changes reverted to %s: %v: %s", step.Name, err, tail(string(b)))
+	}
+	return nil
+}
+
+// stepDiffs are the non-test Go files of the lambdas module that step's changes touch
+// (repository-relative) and each change's patch.
+func stepDiffs(ctx context.Context, root string, step ColdPathStep) (files map[string]bool, patches [][]byte, err error) {
+	files = map[string]bool{}
+	for _, c := range step.Revert {
+		spec := []string{"--", stepModule + "/**.go", ":!" + stepModule + "/**_test.go"}
+		names, err := exec.CommandContext(ctx, "git", append([]string{"-C", root, "diff", "--name-only", c.Commit + "^", c.Commit}, spec...)...).Output()
+		if err != nil {
+			return nil, nil, fmt.Errorf("git diff of %.12s (not in this clone?): %v", c.Commit, err)
+		}
+		for _, f := range strings.Fields(string(names)) {
+			files[f] = true
+		}
+		patch, err := exec.CommandContext(ctx, "git", append([]string{"-C", root, "diff", c.Commit + "^", c.Commit}, spec...)...).Output()
+		if err != nil {
+			return nil, nil, fmt.Errorf("git diff of %.12s: %v", c.Commit, err)
+		}
+		patches = append(patches, patch)
+	}
+	return files, patches, nil
+}
+
+// copyInto copies the files (repository-relative) that exist under root to dir.
+func copyInto(root, dir string, files map[string]bool) error {
+	for f := range files {
+		b, err := os.ReadFile(filepath.Join(root, f))
+		if errors.Is(err, os.ErrNotExist) {
+			continue // a later change deleted it; its reverse patch brings it back
+		} else if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -61,25 +61,34 @@ func runGoLambda(ctx context.Context, w *lambdaWorld, mb int, bin string, env []
 		return lambdaSample{}, fmt.Errorf("%v (stderr: %s)", err, tail(stderr.String()))
 	}
 	logged := len(stderr.String())
-	for i := range warm {
+	if err := warmInvocations(ctx, w, rt, cmd.Process.Pid, exited, warm, &s); err != nil {
+		return lambdaSample{}, fmt.Errorf("%v (stderr: %s)", err, tail(stderr.String()))
+	}
+	s.logBytes = len(stderr.String()) - logged
+	return s, nil
+}
+
+// warmInvocations invokes the warm process pid n times, each a fresh signed request after
+// a quiet gap, and records each one's duration and CPU in s.
+func warmInvocations(ctx context.Context, w *lambdaWorld, rt *runtimeAPI, pid int, exited chan error, n int, s *lambdaSample) error {
+	for i := range n {
 		ev, err := newSignedRequest(ctx)
 		if err != nil {
-			return lambdaSample{}, err
+			return err
 		}
 		sleepUntil(time.Now().Add(warmGapPeriods * w.quotas.Period))
-		cpu := onCPU(cmd.Process.Pid)
+		cpu := onCPU(pid)
 		r, err := rt.invoke(ctx, fmt.Sprintf("warm-%d-%d", time.Now().UnixNano(), i), ev.event, exited)
 		if err == nil {
 			err = checkSlackReply(r)
 		}
 		if err != nil {
-			return lambdaSample{}, fmt.Errorf("warm invocation %d: %v (stderr: %s)", i+1, err, tail(stderr.String()))
+			return fmt.Errorf("warm invocation %d: %v", i+1, err)
 		}
 		s.warm = append(s.warm, r.at.Sub(r.delivered))
-		s.warmCPU = append(s.warmCPU, onCPU(cmd.Process.Pid)-cpu)
+		s.warmCPU = append(s.warmCPU, onCPU(pid)-cpu)
 	}
-	s.logBytes = len(stderr.String()) - logged
-	return s, nil
+	return nil
 }
 
 func checkSlackReply(res runtimeResult) error {
@@ -92,6 +101,32 @@ func checkSlackReply(res runtimeResult) error {
 	}
 	if err := json.Unmarshal(res.body, &msg); err != nil || (msg.Text == "" && len(msg.Blocks) == 0) {
 		return fmt.Errorf("reply is not a Slack message: %.200s", res.body)
+	}
+	return nil
+}
+
+// stdioConn is a peer function's process spoken to over its stdin and stdout, one
+// event and one reply a line.
+type stdioConn struct {
+	name     string
+	in       io.Writer
+	out      *bufio.Reader
+	stderr   *syncbuf.Buffer
+	answered time.Time // when the last reply came
+}
+
+// ask sends event and reads its reply, which must be a proxy integration's success.
+func (c *stdioConn) ask(event []byte) error {
+	if _, err := c.in.Write(append(event, '\n')); err != nil {
+		return err
+	}
+	line, err := c.out.ReadBytes('\n')
+	c.answered = time.Now()
+	if err == nil {
+		err = checkProxyReply(line)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %v (stderr: %s)", c.name, err, tail(c.stderr.String()))
 	}
 	return nil
 }
@@ -113,21 +148,7 @@ func runStdioLambda(ctx context.Context, w *lambdaWorld, mb int, spec stdioSpec,
 		return lambdaSample{}, err
 	}
 	out := bufio.NewReader(stdout)
-	var answered time.Time
-	ask := func(event []byte) ([]byte, error) {
-		if _, err := stdin.Write(append(event, '\n')); err != nil {
-			return nil, err
-		}
-		line, err := out.ReadBytes('\n')
-		answered = time.Now()
-		if err == nil {
-			err = checkProxyReply(line)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v (stderr: %s)", spec.name, err, tail(stderr.String()))
-		}
-		return line, nil
-	}
+	c := &stdioConn{name: spec.name, in: stdin, out: out, stderr: &stderr}
 	before := w.counts()
 	start, release, throttle, err := w.quotas.startFree(cmd, mb, true)
 	if err != nil {
@@ -146,10 +167,10 @@ func runStdioLambda(ctx context.Context, w *lambdaWorld, mb int, spec stdioSpec,
 	ready := time.Now()
 	initCPU, initDelay := schedstat(cmd.Process.Pid)
 	throttle()
-	if _, err := ask(sr.proxyEvent); err != nil {
+	if err := c.ask(sr.proxyEvent); err != nil {
 		return lambdaSample{}, err
 	}
-	s := lambdaSample{cold: answered.Sub(start), init: ready.Sub(start), handler: answered.Sub(ready), cpu: onCPU(cmd.Process.Pid), initCPU: initCPU, initDelay: initDelay}
+	s := lambdaSample{cold: c.answered.Sub(start), init: ready.Sub(start), handler: c.answered.Sub(ready), cpu: onCPU(cmd.Process.Pid), initCPU: initCPU, initDelay: initDelay}
 	s.calls = w.counts().sub(before)
 	for range warm {
 		ev, err := newSignedRequest(ctx)
@@ -158,7 +179,7 @@ func runStdioLambda(ctx context.Context, w *lambdaWorld, mb int, spec stdioSpec,
 		}
 		sleepUntil(time.Now().Add(warmGapPeriods * w.quotas.Period))
 		cpu, t := onCPU(cmd.Process.Pid), time.Now()
-		if _, err := ask(ev.proxyEvent); err != nil {
+		if err := c.ask(ev.proxyEvent); err != nil {
 			return lambdaSample{}, err
 		}
 		s.warm = append(s.warm, time.Since(t))

@@ -53,18 +53,9 @@ func runSizes(ctx context.Context, cfg Config) (SizeReport, error) {
 	// build leaves it in lambdas/build/bootstrap/ and its zip, the one asset, next to it.
 	artefacts := []string{"bootstrap"}
 	for i, name := range artefacts {
-		fs := FunctionSize{Function: name}
-		bin := filepath.Join(cfg.Root, "lambdas", "build", name, "bootstrap")
-		if fi, err := os.Stat(bin); err == nil {
-			fs.Raw = fi.Size()
-			if out, err := exec.CommandContext(ctx, "go", "version", "-m", bin).Output(); err == nil {
-				fs.BuildInfo = strings.TrimSpace(string(out))
-			}
-		} else {
-			rep.Notes = append(rep.Notes, fmt.Sprintf("%s: not built (run make build first)", bin))
-		}
-		if fi, err := os.Stat(filepath.Join(cfg.Root, "lambdas", "build", name+".zip")); err == nil {
-			fs.Zip = fi.Size()
+		fs, note := builtSize(ctx, cfg.Root, name)
+		if note != "" {
+			rep.Notes = append(rep.Notes, note)
 		}
 		versions := moduleVersions(fs.BuildInfo)
 		// Symbol sizes need the symbol table, which -s strips: build the same binary
@@ -107,6 +98,25 @@ func runSizes(ctx context.Context, cfg Config) (SizeReport, error) {
 		return maxOf(rep.Modules[a].Bytes) > maxOf(rep.Modules[b].Bytes)
 	})
 	return rep, nil
+}
+
+// builtSize is what make build left of artefact name: the binary's size and build info,
+// and its zip's size; note says when it is not built.
+func builtSize(ctx context.Context, root, name string) (fs FunctionSize, note string) {
+	fs.Function = name
+	bin := filepath.Join(root, "lambdas", "build", name, "bootstrap")
+	if fi, err := os.Stat(bin); err == nil {
+		fs.Raw = fi.Size()
+		if out, err := exec.CommandContext(ctx, "go", "version", "-m", bin).Output(); err == nil {
+			fs.BuildInfo = strings.TrimSpace(string(out))
+		}
+	} else {
+		note = fmt.Sprintf("%s: not built (run make build first)", bin)
+	}
+	if fi, err := os.Stat(filepath.Join(root, "lambdas", "build", name+".zip")); err == nil {
+		fs.Zip = fi.Size()
+	}
+	return fs, note
 }
 
 func maxOf(xs []int64) int64 {

@@ -72,40 +72,53 @@ func (s *ResponseURLs) IssueFor(base, kind string) string {
 	return strings.TrimRight(base, "/") + path
 }
 
+// serveRecorded answers GET: the answers recorded at the path, waiting up to ?wait= for
+// ?min= of them (1).
+func (s *ResponseURLs) serveRecorded(w http.ResponseWriter, r *http.Request) {
+	wait, _ := time.ParseDuration(r.URL.Query().Get("wait"))
+	n, _ := strconv.Atoi(r.URL.Query().Get("min"))
+	ctx, cancel := context.WithTimeout(r.Context(), wait)
+	defer cancel()
+	msgs, _ := s.Wait(ctx, r.URL.Path, max(n, 1))
+	if msgs == nil {
+		msgs = []slack.WebhookMessage{}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(msgs)
+}
+
+// readAnswer reads a posted answer; problem is Slack's error for one it refuses (and
+// records nothing of): not JSON, or past Block Kit's limits.
+func readAnswer(r *http.Request) (msg slack.WebhookMessage, problem string) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil || json.Unmarshal(body, &msg) != nil {
+		return msg, "invalid_payload"
+	}
+	check := &slack.Msg{Text: msg.Text, ResponseType: msg.ResponseType}
+	if msg.Blocks != nil {
+		check.Blocks = *msg.Blocks
+	}
+	if err := slackio.Validate(check); err != nil {
+		return msg, "invalid_blocks: " + err.Error()
+	}
+	return msg, ""
+}
+
 // ServeHTTP takes an answer. GET (an extension for `orderbot send`, not Slack's) returns
 // the answers recorded so far as a JSON array, waiting up to ?wait= for ?min= of them (1).
 func (s *ResponseURLs) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	if r.Method == http.MethodGet {
-		wait, _ := time.ParseDuration(r.URL.Query().Get("wait"))
-		n, _ := strconv.Atoi(r.URL.Query().Get("min"))
-		ctx, cancel := context.WithTimeout(r.Context(), wait)
-		defer cancel()
-		msgs, _ := s.Wait(ctx, path, max(n, 1))
-		if msgs == nil {
-			msgs = []slack.WebhookMessage{}
-		}
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(msgs)
+		s.serveRecorded(w, r)
 		return
 	}
 	if r.Method != http.MethodPost {
 		http.Error(w, "method_not_allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	var msg slack.WebhookMessage
-	if err != nil || json.Unmarshal(body, &msg) != nil {
-		http.Error(w, "invalid_payload", http.StatusBadRequest)
-		return
-	}
-	// Slack refuses a message past Block Kit's limits (and records nothing).
-	check := &slack.Msg{Text: msg.Text, ResponseType: msg.ResponseType}
-	if msg.Blocks != nil {
-		check.Blocks = *msg.Blocks
-	}
-	if err := slackio.Validate(check); err != nil {
-		http.Error(w, "invalid_blocks: "+err.Error(), http.StatusBadRequest)
+	msg, problem := readAnswer(r)
+	if problem != "" {
+		http.Error(w, problem, http.StatusBadRequest)
 		return
 	}
 	s.mu.Lock()
