@@ -156,7 +156,8 @@ func build(tag language.Tag, texts map[ID]Text) (*Catalogue, error) {
 	return c, nil
 }
 
-// Texts returns a copy of the catalogue of a locale, for tests and tools; nil for an
+// Texts returns a copy of the catalogue of a locale, for tests, tools and the keyword
+// parser (say.ParseKeyword reads every keyword.… entry once); nil for an
 // unsupported one.
 func Texts(name string) map[ID]Text {
 	if l, ok := locales[name]; ok {
