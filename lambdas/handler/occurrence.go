@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/slack-go/slack"
 	"log/slog"
 
 	"github.com/orderbot/orderbot/lambdas/api"
@@ -16,7 +17,7 @@ import (
 // Lambda's retries of one occurrence are one request, which the store applies once.
 func occurrenceID(recurring string, f api.ScheduleFire) string {
 	sum := sha256.Sum256([]byte("occurrence:" + recurring + ":" + f.At.UTC().Format("2006-01-02T15:04:05Z")))
-	return hex.EncodeToString(sum[:16])
+	return occurrencePrefix + hex.EncodeToString(sum[:15]) // live.go: the prefix marks its rounds
 }
 
 // openOccurrence runs one occurrence of a recurring round: unless the recurring round was
@@ -73,7 +74,35 @@ func (d Deps) openOccurrence(ctx context.Context, ch orders.Channel, f api.Sched
 		return api.Internal("schedule the recurring round's close", err)
 	}
 	msg := d.Messages.RecurringOpened(d.inZone(res.Round), closeAt.In(d.zone()), kept)
-	return d.postToChannel(ctx, derivedID(api.ScheduleOpen, req.ID), close, msg, log)
+	return d.postLive(ctx, ch, r, res.Round.ID, derivedID(api.ScheduleOpen, req.ID), msg, log)
+}
+
+// postLive posts an occurrence's live round message once (id's claim) and records its ts,
+// so that changes keep it current. A channel that refuses the bot since the recurring
+// round was set: the setter hears it in the app's direct messages, with the fix.
+func (d Deps) postLive(ctx context.Context, ch orders.Channel, r orders.Recurring, round, id string, msg *slack.Msg, log *slog.Logger) error {
+	rs, _, _ := d.recurring()
+	poster, ok := d.Poster.(ChannelPoster)
+	if !ok || d.Poster == nil {
+		log.Error("live round message not posted: no bot token is configured")
+		return nil
+	}
+	err := d.postOnce(ctx, id, func(ctx context.Context) error {
+		ts, err := poster.PostMessage(ctx, ch.Channel, msg)
+		if cannotPostIn(err) {
+			log.Warn("live round message not postable in the channel: sent to the setter", "error", err.Error())
+			_, derr := poster.PostMessage(ctx, r.SetBy, d.Messages.NotPostedInChannel(ch.Channel, msg))
+			return derr
+		}
+		if err != nil {
+			return err
+		}
+		return rs.MarkLive(ctx, ch, r.ID, round, ts)
+	}, orders.RequestMemory, log)
+	if err != nil {
+		return api.Internal("post the live round message", err)
+	}
+	return nil
 }
 
 // scheduleClose creates the close of a deadline (and its reminder, when there is time).

@@ -70,6 +70,9 @@ func (d Deps) closeAtDeadline(ctx context.Context, ch orders.Channel, f api.Sche
 	}
 	log.Info("round closed at its deadline", "round", res.Round.ID, "orders", len(res.Round.Orders), "outcome", res.Outcome.String())
 	msg := d.Messages.ClosedAtDeadline(res.Round, f.Deadline.In(d.zone()))
+	if d.finalLive(ctx, ch, res.Round, req.ID, msg, log) {
+		return nil // live.go: the live round message became the final tally
+	}
 	return d.postToChannel(ctx, req.ID, f, msg, log)
 }
 

@@ -35,6 +35,10 @@ type Recurring struct {
 	Skip      time.Time
 	StoppedBy string
 	StoppedAt time.Time // zero while active
+	// LiveRound and LiveTS are the round the latest occurrence opened (or kept) and the
+	// ts of the live round message it posted in the channel, which changes keep current
+	// (chat.update) and the deadline turns into the final tally.
+	LiveRound, LiveTS string
 }
 
 // Active reports whether the recurring round still opens rounds.
@@ -75,6 +79,9 @@ type RecurringStore interface {
 	// is not newID) and given the deadline. Deadline requests are ordered as SetDeadline
 	// orders them.
 	StartRound(ctx context.Context, ch Channel, deadline time.Time, req Request, newID string) (Result, error)
+	// MarkLive records the live round message (ts) an occurrence of id posted for round.
+	// ErrNoRecurring when there is no such id.
+	MarkLive(ctx context.Context, ch Channel, id, round, ts string) error
 }
 
 // TrimStopped is rs (a channel's recurring rounds) without the stopped ones beyond

@@ -87,6 +87,12 @@ func testRecurringAddListStopSkip(t *testing.T, s recurringStore) {
 	if _, err := s.StopRecurring(ctx, ch, "rec-x", "U2", t0); !errors.Is(err, orders.ErrNoRecurring) {
 		t.Errorf("StopRecurring of an unknown id: got %v, want ErrNoRecurring", err)
 	}
+	if err := s.MarkLive(ctx, ch, "rec-a", "round-9", "1700000000.000100"); err != nil {
+		t.Fatalf("MarkLive: %v", err)
+	}
+	if err := s.MarkLive(ctx, ch, "rec-x", "round-9", "1"); !errors.Is(err, orders.ErrNoRecurring) {
+		t.Errorf("MarkLive of an unknown id: got %v, want ErrNoRecurring", err)
+	}
 	skip := t0.Add(26 * time.Hour)
 	if got, err := s.SkipRecurring(ctx, ch, "rec-a", skip); err != nil || !got.Skip.Equal(skip) {
 		t.Errorf("SkipRecurring: got %+v, %v, want Skip %v", got, err, skip)
@@ -95,7 +101,8 @@ func testRecurringAddListStopSkip(t *testing.T, s recurringStore) {
 		t.Errorf("SkipRecurring of a stopped one: got %v, want ErrNoRecurring", err)
 	}
 	rs, err := s.ListRecurring(ctx, ch)
-	if err != nil || recurringIDs(rs) != "rec-b(stopped by U2) rec-a " || !rs[1].Skip.Equal(skip) || rs[1].Rec != recurring("", "", t0).Rec {
+	if err != nil || recurringIDs(rs) != "rec-b(stopped by U2) rec-a " || !rs[1].Skip.Equal(skip) || rs[1].Rec != recurring("", "", t0).Rec ||
+		rs[1].LiveRound != "round-9" || rs[1].LiveTS != "1700000000.000100" {
 		t.Errorf("ListRecurring: got %s (%+v), %v, want rec-b stopped by U2, then rec-a with its skip", recurringIDs(rs), rs, err)
 	}
 }

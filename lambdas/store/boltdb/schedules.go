@@ -151,3 +151,17 @@ func (s *Store) StartRound(ctx context.Context, ch orders.Channel, deadline time
 		return out, nil
 	})
 }
+
+// MarkLive implements orders.RecurringStore.
+func (s *Store) MarkLive(ctx context.Context, ch orders.Channel, id, round, ts string) error {
+	_, err := s.changeRecurring(ctx, ch, func(rs map[string]orders.Recurring) (orders.Recurring, error) {
+		r, ok := rs[id]
+		if !ok {
+			return orders.Recurring{}, orders.ErrNoRecurring
+		}
+		r.LiveRound, r.LiveTS = round, ts
+		rs[id] = r
+		return r, nil
+	})
+	return err
+}

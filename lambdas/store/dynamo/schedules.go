@@ -219,3 +219,12 @@ func (s *Store) startInput(ch orders.Channel, item map[string]types.AttributeVal
 		ReturnValues:              types.ReturnValueAllNew,
 	}
 }
+
+// MarkLive implements orders.RecurringStore: a compare-and-swap of the one attribute.
+func (s *Store) MarkLive(ctx context.Context, ch orders.Channel, id, round, ts string) error {
+	_, err := s.swapRecurring(ctx, ch, id, func(r orders.Recurring, _ map[string]orders.Recurring) (orders.Recurring, []string, bool) {
+		r.LiveRound, r.LiveTS = round, ts
+		return r, nil, true
+	}, false)
+	return err
+}
