@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -56,6 +57,21 @@ func waitPosted(t *testing.T, p *devProcess, channel, want string, within time.D
 	}
 }
 
+// waitUpdated waits for a chat.update whose text holds want.
+func waitUpdated(t *testing.T, p *devProcess, want string, within time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(within); ; time.Sleep(200 * time.Millisecond) {
+		for _, c := range slackCalls(t, p) {
+			if c.Method == "chat.update" && c.OK && strings.Contains(c.Args["text"], want) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no chat.update holding %q within %v; dev:\n%s", want, within, p.stderr.String())
+		}
+	}
+}
+
 // TestRecurringRoundEndToEnd runs a recurring round through `orderbot dev --clock-speed 60
 // --schedules-twice` on the synthesized template: set in Korean a minute or two ahead
 // (seconds at 60×), refused in a private channel the bot is not in, the occurrence — fired
@@ -88,10 +104,16 @@ func TestRecurringRoundEndToEnd(t *testing.T) {
 			t.Fatalf("order by %s: got %+v, %v", u, r, err)
 		}
 	}
-	waitPosted(t, p, "C0LOCAL", "final tally: 2 orders", 60*time.Second)
+	waitUpdated(t, p, "final tally: 2 orders", 60*time.Second)
 	time.Sleep(2 * time.Second) // the second firings' runs
-	if n, m := posted(t, p, "C0LOCAL", "The recurring round is open"), posted(t, p, "C0LOCAL", "final tally"); n != 1 || m != 1 {
-		t.Errorf("each firing twice: got %d opened messages and %d tallies, want 1 and 1", n, m)
+	tallies := 0
+	for _, c := range slackCalls(t, p) {
+		if c.Method == "chat.update" && strings.Contains(c.Args["text"], "final tally") {
+			tallies++
+		}
+	}
+	if n, m := posted(t, p, "C0LOCAL", "The recurring round is open"), posted(t, p, "C0LOCAL", "final tally"); n != 1 || m != 0 || tallies != 1 {
+		t.Errorf("each firing twice: got %d opened messages, %d tallies posted and %d updated in, want 1, 0 and 1", n, m, tallies)
 	}
 	if posted(t, p, "C0SECRET", "") != 0 {
 		t.Errorf("the private channel got a post, want none")
@@ -100,5 +122,68 @@ func TestRecurringRoundEndToEnd(t *testing.T) {
 	if err != nil || h.Msg == nil || strings.Count(h.Msg.Text, "closed by its deadline") != 1 {
 		t.Errorf("history: got %+v, %v, want one round closed by its deadline", h, err)
 	}
+	p.stop(t)
+}
+
+// TestRecurringLiveMessageUnderABurst: 100 orders into a recurring round within seconds
+// keep its live message current with coalesced chat.updates that stay inside the Web API
+// stand-in's Tier 3 limit (none refused ratelimited, at most one per 1.25 s), and at the
+// deadline that same message — updated in place — is the final tally of all 100.
+func TestRecurringLiveMessageUnderABurst(t *testing.T) {
+	if testing.Short() {
+		t.Skip("synthesizes the stack and runs the binary")
+	}
+	bin := buildOrderbot(t)
+	p := startDev(t, bin, nil, "--cdk-out", unthrottled(t), "--clock-speed", "60")
+	ctx := context.Background()
+	seoul, _ := time.LoadLocation("Asia/Seoul")
+	at := time.Now().In(seoul).Add(2 * time.Minute)
+	if r, err := p.client("U1").Command(ctx, "/order-list", "every day at "+at.Format("15:04")+" for 40m"); err != nil || r.Status != 200 {
+		t.Fatalf("set: got %+v, %v", r, err)
+	}
+	waitPosted(t, p, "C0LOCAL", "The recurring round is open", 60*time.Second)
+	start := time.Now()
+	jobs := make(chan int)
+	errs := make(chan error, 100)
+	for range 8 {
+		go func() {
+			for i := range jobs {
+				r, err := p.client(fmt.Sprintf("U%03d", i)).Command(ctx, "/order-update", fmt.Sprintf("item %d", i%7))
+				if err == nil && r.Status != 200 {
+					err = fmt.Errorf("status %d", r.Status)
+				}
+				errs <- err
+			}
+		}()
+	}
+	for i := range 100 {
+		jobs <- i
+	}
+	close(jobs)
+	for range 100 {
+		if err := <-errs; err != nil {
+			t.Fatalf("an order of the burst: %v", err)
+		}
+	}
+	burst := time.Since(start)
+	waitUpdated(t, p, "final tally: 100 orders", 90*time.Second)
+	updates, refused := 0, 0
+	for _, c := range slackCalls(t, p) {
+		if c.Method == "chat.update" {
+			updates++
+			if c.Error == "ratelimited" {
+				refused++
+			}
+		}
+	}
+	// Updates during the burst (one per 1.25 s window at most, plus the one that may
+	// straddle its end), and the final tally.
+	if most := int(burst/(1250*time.Millisecond)) + 3; updates < 2 || updates > most || refused > 0 {
+		t.Errorf("100 orders in %v: got %d chat.update calls (%d ratelimited), want 2 to %d and none refused", burst, updates, refused, most)
+	}
+	if n := posted(t, p, "C0LOCAL", "final tally"); n != 0 {
+		t.Errorf("final tally: got %d new messages, want the live message updated in place", n)
+	}
+	t.Logf("100 orders in %v: %d chat.update calls, none ratelimited", burst.Round(time.Millisecond), updates)
 	p.stop(t)
 }
