@@ -219,3 +219,50 @@ func testLaterReplaySuperseded(t *testing.T, s orders.Store) {
 	r, _ := s.OpenRound(ctx, ch)
 	wantDeadline(t, "after it", r, t0.Add(time.Hour), d2.ID)
 }
+
+// testLateCopyOfUndecidedRequest: a copy of a request delivered late (past
+// orders.LateAfter since it was signed) while its first delivery is still undecided — a
+// replay racing a deferred run (issue #21). latte is received, but not yet decided; tea,
+// received after it, applies; the copy of latte arrives: it must not be ordered by its
+// own receive time (it would overwrite tea) — it changes nothing and says the request is
+// in progress. The first delivery then decides latte as it would have: superseded by tea.
+// A late copy of a decided request is answered from the records, and a late copy of a
+// close or deadline request not decided yet is in progress too.
+func testLateCopyOfUndecidedRequest(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	latte := req(t0)
+	tea := req(t0.Add(2 * time.Second))
+	res, err := s.SetOrder(ctx, ch, order("U1", "tea", tea.At), tea, orders.NewRoundID(tea.At))
+	mustApply(t, "tea", res, err, orders.Applied)
+	copyOf := later(latte, orders.LateAfter+time.Second)
+	if !copyOf.Late() {
+		t.Fatalf("a delivery %v after signing: got on time, want late", copyOf.At.Sub(copyOf.Signed))
+	}
+	_, err = s.SetOrder(ctx, ch, order("U1", "latte", copyOf.At), copyOf, orders.NewRoundID(copyOf.At))
+	if !errors.Is(err, orders.ErrInProgress) {
+		t.Fatalf("late copy of undecided latte: got %v, want ErrInProgress", err)
+	}
+	if _, err = s.Abandon(ctx, ch, orders.Target{User: "U1"}, copyOf); !errors.Is(err, orders.ErrInProgress) {
+		t.Fatalf("late copy of undecided latte given up: got %v, want ErrInProgress (a copy never fences its first delivery)", err)
+	}
+	wantOpen(t, s, "after the late copy", map[string]string{"U1": "tea"})
+	res, err = s.SetOrder(ctx, ch, order("U1", "latte", latte.At), latte, orders.NewRoundID(latte.At))
+	mustApply(t, "latte's first delivery, deferred", res, err, orders.Superseded)
+	res, err = s.SetOrder(ctx, ch, order("U1", "latte", copyOf.At), copyOf, orders.NewRoundID(copyOf.At))
+	mustApply(t, "late copy of latte, decided now", res, err, orders.Superseded)
+	wantOpen(t, s, "after latte decided", map[string]string{"U1": "tea"})
+
+	cancel := later(req(t0.Add(3*time.Second)), time.Minute)
+	if _, err := s.CancelOrder(ctx, ch, "U1", cancel); !errors.Is(err, orders.ErrInProgress) {
+		t.Fatalf("late copy of an undecided cancel: got %v, want ErrInProgress", err)
+	}
+	closeReq := later(req(t0.Add(4*time.Second)), time.Minute)
+	if _, err := s.CloseRound(ctx, ch, closeReq, closeReq.At); !errors.Is(err, orders.ErrInProgress) {
+		t.Fatalf("late copy of an undecided close: got %v, want ErrInProgress", err)
+	}
+	dl := later(req(t0.Add(5*time.Second)), time.Minute)
+	if _, err := s.SetDeadline(ctx, ch, t0.Add(time.Hour), dl); !errors.Is(err, orders.ErrInProgress) {
+		t.Fatalf("late copy of an undecided deadline request: got %v, want ErrInProgress", err)
+	}
+	wantOpen(t, s, "after late copies", map[string]string{"U1": "tea"})
+}
