@@ -74,9 +74,10 @@ func waitUpdated(t *testing.T, p *devProcess, want string, within time.Duration)
 
 // TestRecurringRoundEndToEnd runs a recurring round through `orderbot dev --clock-speed 60
 // --schedules-twice` on the synthesized template: set in Korean a minute or two ahead
-// (seconds at 60×), refused in a private channel the bot is not in, the occurrence — fired
-// twice, as Scheduler may — opens one round and posts its live message once, orders fill it,
-// and its deadline closes it with the final tally, once.
+// (seconds at 60×), refused in a private channel the bot is not in; the occurrence — fired
+// twice, as Scheduler may — keeps the round someone opened just before, gives it the
+// deadline and posts its live message once; orders fill it, and its deadline turns that
+// message into the final tally, once.
 func TestRecurringRoundEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("synthesizes the stack and runs the binary")
@@ -98,13 +99,18 @@ func TestRecurringRoundEndToEnd(t *testing.T) {
 	if err != nil || r.Msg == nil || !strings.Contains(r.Msg.Text, "1. *every day "+at.Format("15:04")) {
 		t.Fatalf("set: got %+v, %v, want the list with it", r, err)
 	}
-	waitPosted(t, p, "C0LOCAL", "The recurring round is open", 60*time.Second)
+	// A round opened by hand before the occurrence (1–2 s away at 60×) is kept and given
+	// the recurring round's deadline, and the live message says so.
+	if r, err := p.client("U9").Command(ctx, "/order-update", "mocha"); err != nil || r.Status != 200 {
+		t.Fatalf("order before the occurrence: got %+v, %v", r, err)
+	}
+	waitPosted(t, p, "C0LOCAL", "A round was already open", 60*time.Second)
 	for _, u := range []string{"U2", "U3"} {
 		if r, err := p.client(u).Command(ctx, "/order-update", "아이스 라떼"); err != nil || r.Status != 200 {
 			t.Fatalf("order by %s: got %+v, %v", u, r, err)
 		}
 	}
-	waitUpdated(t, p, "final tally: 2 orders", 60*time.Second)
+	waitUpdated(t, p, "final tally: 3 orders", 60*time.Second)
 	time.Sleep(2 * time.Second) // the second firings' runs
 	tallies := 0
 	for _, c := range slackCalls(t, p) {
@@ -112,7 +118,7 @@ func TestRecurringRoundEndToEnd(t *testing.T) {
 			tallies++
 		}
 	}
-	if n, m := posted(t, p, "C0LOCAL", "The recurring round is open"), posted(t, p, "C0LOCAL", "final tally"); n != 1 || m != 0 || tallies != 1 {
+	if n, m := posted(t, p, "C0LOCAL", "A round was already open"), posted(t, p, "C0LOCAL", "final tally"); n != 1 || m != 0 || tallies != 1 {
 		t.Errorf("each firing twice: got %d opened messages, %d tallies posted and %d updated in, want 1, 0 and 1", n, m, tallies)
 	}
 	if posted(t, p, "C0SECRET", "") != 0 {
