@@ -375,56 +375,74 @@ func TestHostileInputMatrix(t *testing.T) {
 			h := newHarnessAt(t, boltStore(t), func() time.Time { return clock })
 			status, body := h.sendHostile(t, tc, clock)
 			statuses[status]++
-			if status >= 500 {
-				t.Fatalf("got HTTP %d %s, want a status below 500", status, body)
-			}
-			if tc.status == 0 {
-				// Two copies of one header under names that differ only in case: which one
-				// the template keeps depends on map order, but a forged body never lands.
-				if status != 200 && status != 401 {
-					t.Fatalf("got HTTP %d %s, want 200 or 401", status, body)
+			checkHostile(t, tc, status, body, func() orders.Round { return h.open(t) }, func() string {
+				if len(h.store.events) == 0 && h.store.total() == 0 {
+					return ""
 				}
-				if got := byUser(h.open(t))[hUser]; got != "" && got != "latte" {
-					t.Fatalf("stored: got %q, want nothing or %q", got, "latte")
-				}
-				return
-			}
-			if status != tc.status {
-				t.Fatalf("got HTTP %d %.300s, want %d", status, body, tc.status)
-			}
-			if tc.reply != "" && strings.TrimSpace(body) != tc.reply {
-				t.Errorf("reply: got %.300s, want %s", body, tc.reply)
-			}
-			if tc.usage && !strings.Contains(body, "/order-update <item>") {
-				t.Errorf("reply: got %.300s, want a usage reply", body)
-			}
-			if tc.usageFor != "" && !strings.Contains(body, "is the Request URL of `"+tc.usageFor+"`") {
-				t.Errorf("got %.300s, want the usage reply of %s", body, tc.usageFor)
-			}
-			if tc.empty && body != "" {
-				t.Errorf("got body %q, want an empty one", body)
-			}
-			var msg slack.Msg
-			if status == 200 && json.Unmarshal([]byte(body), &msg) == nil && msg.Text != "" {
-				if err := slackio.Validate(&msg); err != nil {
-					t.Errorf("Validate(reply): got error %v, want nil (Slack would refuse it)", err)
-				}
-			}
-			round := h.open(t)
-			switch {
-			case tc.stored != "":
-				if got := byUser(round)[hUser]; got != tc.stored || len(round.Orders) != 1 {
-					t.Errorf("stored: got %q (%d orders), want %q only", got, len(round.Orders), tc.stored)
-				}
-			case tc.writes:
-			default:
-				if round.ID != "" || len(h.store.events) != 0 || h.store.total() != 0 {
-					t.Errorf("refused request: got round %+v, events %q, writes %v; want no writes", round, h.store.events, h.store.writes)
-				}
-			}
+				return fmt.Sprintf("events %q, writes %v", h.store.events, h.store.writes)
+			})
 		})
 	}
 	t.Logf("%d cases, statuses %s", len(cases), histogram(statuses))
+}
+
+// checkHostile checks one case's answer, and what it stored: open reads the channel's open
+// round, writes describes what the request wrote ("" for nothing).
+func checkHostile(t *testing.T, tc hostileCase, status int, body string, open func() orders.Round, writes func() string) {
+	t.Helper()
+	if status >= 500 {
+		t.Fatalf("got HTTP %d %s, want a status below 500", status, body)
+	}
+	if tc.status == 0 {
+		// Two copies of one header under names that differ only in case: which one the
+		// template keeps depends on map order, but a forged body never lands.
+		if status != 200 && status != 401 {
+			t.Fatalf("got HTTP %d %s, want 200 or 401", status, body)
+		}
+		if got := byUser(open())[hUser]; got != "" && got != "latte" {
+			t.Fatalf("stored: got %q, want nothing or %q", got, "latte")
+		}
+		return
+	}
+	if status != tc.status {
+		t.Fatalf("got HTTP %d %.300s, want %d", status, body, tc.status)
+	}
+	checkHostileReply(t, tc, status, body)
+	round := open()
+	switch {
+	case tc.stored != "":
+		if got := byUser(round)[hUser]; got != tc.stored || len(round.Orders) != 1 {
+			t.Errorf("stored: got %q (%d orders), want %q only", got, len(round.Orders), tc.stored)
+		}
+	case tc.writes:
+	default:
+		if w := writes(); round.ID != "" || w != "" {
+			t.Errorf("refused request: got round %+v, %s; want no writes", round, w)
+		}
+	}
+}
+
+// checkHostileReply checks the body of an answer with the case's expected status.
+func checkHostileReply(t *testing.T, tc hostileCase, status int, body string) {
+	t.Helper()
+	if tc.reply != "" && strings.TrimSpace(body) != tc.reply {
+		t.Errorf("reply: got %.300s, want %s", body, tc.reply)
+	}
+	if tc.usage && !strings.Contains(body, "/order-update <item>") {
+		t.Errorf("reply: got %.300s, want a usage reply", body)
+	}
+	if tc.usageFor != "" && !strings.Contains(body, "is the Request URL of `"+tc.usageFor+"`") {
+		t.Errorf("got %.300s, want the usage reply of %s", body, tc.usageFor)
+	}
+	if tc.empty && body != "" {
+		t.Errorf("got body %q, want an empty one", body)
+	}
+	var msg slack.Msg
+	if status == 200 && json.Unmarshal([]byte(body), &msg) == nil && msg.Text != "" {
+		if err := slackio.Validate(&msg); err != nil {
+			t.Errorf("Validate(reply): got error %v, want nil (Slack would refuse it)", err)
+		}
+	}
 }
 
 // sendHostile sends one case and returns the status and body.
