@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,4 +145,32 @@ func TestHostileInputMatrixTemplate(t *testing.T) {
 		})
 	}
 	t.Logf("%d cases on the template, statuses %s", n, histogram(statuses))
+}
+
+// TestConcurrentUpdatesRacingCloseTemplate is TestConcurrentUpdatesRacingClose on the
+// synthesized stack: each request through the template's method to a function process,
+// the close and the updates serialised by DynamoDB's conditional writes (dynalite) across
+// processes. 10 users: as many as order-update's execution environments, so requests
+// rarely wait for one and stay inside API Gateway's 2.5 s integration timeout on a busy
+// machine.
+func TestConcurrentUpdatesRacingCloseTemplate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("synthesizes the stack and starts the function processes")
+	}
+	s := startTemplate(t)
+	transport := &http.Transport{MaxIdleConnsPerHost: 32}
+	as := func(user string) *slacksim.Client {
+		c := slacksim.New(s.h.url, secret)
+		c.User, c.UserName = user, strings.ToLower(user)
+		c.HTTP = &http.Client{Timeout: 30 * time.Second, Transport: transport}
+		return c
+	}
+	run := raceUpdatesAndClose(t, 10, as)
+	ch := orders.Channel{Team: hTeam, Channel: hChannel}
+	closed, err := dynamo.New(s.db, s.table.Name).ClosedRounds(context.Background(), ch, 10, time.Now())
+	if err != nil {
+		t.Fatalf("ClosedRounds: %v", err)
+	}
+	checkRace(t, run, byUser(s.open(t)), closed)
+	t.Logf("template: %s", run)
 }

@@ -37,135 +37,162 @@ type ack struct {
 // must be in exactly one round, and per user and round the stored order is the last
 // update that round received.
 func TestConcurrentUpdatesRacingClose(t *testing.T) {
-	const users, perUser = 50, 10
 	for _, st := range stores {
 		t.Run(st.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, st.new(t))
-			capture := h.store
+			run := raceUpdatesAndClose(t, 50, h.as)
+			checkRace(t, run, byUser(h.open(t)), h.store.closed)
+			t.Logf("%s: %s", st.name, run)
+		})
+	}
+}
 
-			acks := make([][]ack, users)
-			var acked atomic.Int64
-			var closeSent, closeDone time.Time
-			var closeText string
-			closeTrigger := make(chan struct{})
-			// workersDone lets the closer give up when failed workers never reach the
-			// halfway mark: the test then fails instead of hanging until the timeout.
-			workersDone := make(chan struct{})
-			var closeWG sync.WaitGroup
-			closeWG.Go(func() {
-				select {
-				case <-closeTrigger:
-				case <-workersDone:
+// perUser is how many updates each user of the race sends.
+const perUser = 10
+
+// raceRun is what the clients of a race saw.
+type raceRun struct {
+	acks                 [][]ack // per user, in order
+	acked                int64
+	closeSent, closeDone time.Time
+	closeText            string
+	elapsed              time.Duration
+	statuses             map[int]int
+}
+
+func (r *raceRun) String() string {
+	return fmt.Sprintf("%d acknowledged updates in %v (%.0f req/s), HTTP %s", r.acked, r.elapsed.Round(time.Millisecond),
+		float64(r.acked)/r.elapsed.Seconds(), histogram(r.statuses))
+}
+
+// raceUpdatesAndClose runs users' updates (perUser each) and one close, sent when half
+// of the updates are acknowledged, through the clients as gives.
+func raceUpdatesAndClose(t *testing.T, users int, as func(user string) *slacksim.Client) *raceRun {
+	t.Helper()
+	run := &raceRun{acks: make([][]ack, users), statuses: map[int]int{}}
+	var acked atomic.Int64
+	closeTrigger := make(chan struct{})
+	// workersDone lets the closer give up when failed workers never reach the halfway
+	// mark: the test then fails instead of hanging until the timeout.
+	workersDone := make(chan struct{})
+	var closeWG sync.WaitGroup
+	closeWG.Go(func() {
+		select {
+		case <-closeTrigger:
+		case <-workersDone:
+			return
+		}
+		run.closeSent = time.Now()
+		r := mustCommand(t, as("UCLOSER"), "/order-list", "close")
+		run.closeDone, run.closeText = time.Now(), r.Msg.Text
+		if !strings.Contains(run.closeText, "Round closed — final tally") {
+			t.Errorf("close reply: got %q, want %q", run.closeText, "Round closed — final tally")
+		}
+	})
+	start := time.Now()
+	var wg sync.WaitGroup
+	var statusMu sync.Mutex
+	for u := range users {
+		wg.Go(func() {
+			user := fmt.Sprintf("U%02d", u)
+			for k := range perUser {
+				status, a, ok := raceUpdate(t, as(user), user, k)
+				statusMu.Lock()
+				run.statuses[status]++
+				statusMu.Unlock()
+				if !ok {
 					return
 				}
-				closeSent = time.Now()
-				r := mustCommand(t, h.as("UCLOSER"), "/order-list", "close")
-				closeDone = time.Now()
-				closeText = r.Msg.Text
-				if !strings.Contains(closeText, "Round closed — final tally") {
-					t.Errorf("close reply: got %q, want %q", closeText, "Round closed — final tally")
-				}
-			})
-			start := time.Now()
-			var wg sync.WaitGroup
-			statuses := map[int]int{}
-			var statusMu sync.Mutex
-			for u := range users {
-				wg.Go(func() {
-					user := fmt.Sprintf("U%02d", u)
-					c := h.as(user)
-					for k := range perUser {
-						// Distinct per request, with JSON/VTL metacharacters that must stay literal.
-						item := fmt.Sprintf(`%s #%d 'latte' "$x" \%d`, user, k, k)
-						sent := time.Now()
-						r, err := c.Command(context.Background(), "/order-update", item)
-						if err != nil {
-							t.Errorf("%s update %d: got error %v, want nil", user, k, err)
-							return
-						}
-						statusMu.Lock()
-						statuses[r.Status]++
-						statusMu.Unlock()
-						if r.Status != 200 || r.Msg == nil || !strings.Contains(r.Msg.Text, "Your order: *"+slackio.Escape(item)+"*") {
-							t.Errorf("%s update %d: got HTTP %d %s, want 200 confirming the order", user, k, r.Status, r.Body)
-							return
-						}
-						acks[u] = append(acks[u], ack{item: item, sent: sent, done: time.Now()})
-						if acked.Add(1) == users*perUser/2 {
-							close(closeTrigger)
-						}
-					}
-				})
-			}
-			wg.Wait()
-			close(workersDone)
-			closeWG.Wait()
-			elapsed := time.Since(start)
-			if t.Failed() {
-				t.FailNow()
-			}
-
-			if len(capture.closed) != 1 {
-				t.Fatalf("rounds closed: got %d, want 1", len(capture.closed))
-			}
-			closedStore := byUser(capture.closed[0])
-			closedReply := replyTally(closeText)
-			open := byUser(h.open(t))
-
-			// The close reply and the store agree on the final tally.
-			if len(closedReply) != len(closedStore) {
-				t.Errorf("orders named in the close reply: got %d, want %d (as the store closed)", len(closedReply), len(closedStore))
-			}
-			for u, item := range closedStore {
-				if closedReply[u] != slackio.Escape(item) {
-					t.Errorf("%s: close reply: got %q, want %q (the store's, escaped)", u, closedReply[u], slackio.Escape(item))
+				run.acks[u] = append(run.acks[u], a)
+				if acked.Add(1) == int64(users*perUser/2) {
+					close(closeTrigger)
 				}
 			}
-
-			inClosed, inOpen := 0, 0
-			for u := range users {
-				user := fmt.Sprintf("U%02d", u)
-				a := acks[u]
-				i, j := indexOf(a, closedStore[user]), indexOf(a, open[user])
-				if _, ok := closedStore[user]; ok && i < 0 {
-					t.Errorf("%s: closed round: got %q, want an acknowledged update", user, closedStore[user])
-				}
-				if _, ok := open[user]; ok && j < 0 {
-					t.Errorf("%s: open round: got %q, want an acknowledged update", user, open[user])
-				}
-				last := len(a) - 1
-				switch {
-				case i < 0 && j < 0:
-					t.Errorf("%s: got none of %d acknowledged updates in either round, want the last in one", user, len(a))
-				case i == last && j >= 0:
-					t.Errorf("%s: last update in the closed round: got %q in the open one too, want none there", user, a[j].item)
-				case i < last && j != last:
-					// Updates i+1…last came after the close, so the open round must hold the last.
-					t.Errorf("%s: closed round has update %d: got update %d in the open round, want %d", user, i, j, last)
-				}
-				// Timing: an update acknowledged before the close was sent is in the closed
-				// round (or replaced there by a later one); one sent after the close was
-				// acknowledged is not in it.
-				for k, x := range a {
-					if x.done.Before(closeSent) && i < k {
-						t.Errorf("%s: update %d acknowledged before the close: got update %d in the closed round, want %d or later", user, k, i, k)
-					}
-					if x.sent.After(closeDone) && i >= k {
-						t.Errorf("%s: update %d sent after the close: got update %d in the closed round, want one before %d", user, k, i, k)
-					}
-				}
-				if i >= 0 {
-					inClosed++
-				}
-				if j >= 0 {
-					inOpen++
-				}
-			}
-			t.Logf("%s: %d acknowledged updates in %v (%.0f req/s), HTTP %s; closed round %d users, open round %d users",
-				st.name, acked.Load(), elapsed.Round(time.Millisecond), float64(acked.Load())/elapsed.Seconds(),
-				histogram(statuses), inClosed, inOpen)
 		})
+	}
+	wg.Wait()
+	close(workersDone)
+	closeWG.Wait()
+	run.elapsed, run.acked = time.Since(start), acked.Load()
+	if t.Failed() {
+		t.FailNow()
+	}
+	return run
+}
+
+// raceUpdate is user's k-th update of the race: its status, and the ack when it was
+// confirmed.
+func raceUpdate(t *testing.T, c *slacksim.Client, user string, k int) (int, ack, bool) {
+	// Distinct per request, with JSON/VTL metacharacters that must stay literal.
+	item := fmt.Sprintf(`%s #%d 'latte' "$x" \%d`, user, k, k)
+	sent := time.Now()
+	r, err := c.Command(context.Background(), "/order-update", item)
+	if err != nil {
+		t.Errorf("%s update %d: got error %v, want nil", user, k, err)
+		return 0, ack{}, false
+	}
+	if r.Status != 200 || r.Msg == nil || !strings.Contains(r.Msg.Text, "Your order: *"+slackio.Escape(item)+"*") {
+		t.Errorf("%s update %d: got HTTP %d %s, want 200 confirming the order", user, k, r.Status, r.Body)
+		return r.Status, ack{}, false
+	}
+	return r.Status, ack{item: item, sent: sent, done: time.Now()}, true
+}
+
+// checkRace holds what the store kept — the open round's orders by user, and the rounds
+// closed as the store closed them — against what the clients saw.
+func checkRace(t *testing.T, run *raceRun, open map[string]string, closed []orders.Round) {
+	t.Helper()
+	if len(closed) != 1 {
+		t.Fatalf("rounds closed: got %d, want 1", len(closed))
+	}
+	closedStore := byUser(closed[0])
+	closedReply := replyTally(run.closeText)
+	// The close reply and the store agree on the final tally.
+	if len(closedReply) != len(closedStore) {
+		t.Errorf("orders named in the close reply: got %d, want %d (as the store closed)", len(closedReply), len(closedStore))
+	}
+	for u, item := range closedStore {
+		if closedReply[u] != slackio.Escape(item) {
+			t.Errorf("%s: close reply: got %q, want %q (the store's, escaped)", u, closedReply[u], slackio.Escape(item))
+		}
+	}
+	for u, a := range run.acks {
+		user := fmt.Sprintf("U%02d", u)
+		checkRaceUser(t, run, user, a, closedStore[user], open[user])
+	}
+}
+
+// checkRaceUser checks one user's acknowledged updates against the order stored in the
+// closed round (closed) and in the open one (open); "" is none.
+func checkRaceUser(t *testing.T, run *raceRun, user string, a []ack, closed, open string) {
+	t.Helper()
+	i, j := indexOf(a, closed), indexOf(a, open)
+	if closed != "" && i < 0 {
+		t.Errorf("%s: closed round: got %q, want an acknowledged update", user, closed)
+	}
+	if open != "" && j < 0 {
+		t.Errorf("%s: open round: got %q, want an acknowledged update", user, open)
+	}
+	last := len(a) - 1
+	switch {
+	case i < 0 && j < 0:
+		t.Errorf("%s: got none of %d acknowledged updates in either round, want the last in one", user, len(a))
+	case i == last && j >= 0:
+		t.Errorf("%s: last update in the closed round: got %q in the open one too, want none there", user, a[j].item)
+	case i < last && j != last:
+		// Updates i+1…last came after the close, so the open round must hold the last.
+		t.Errorf("%s: closed round has update %d: got update %d in the open round, want %d", user, i, j, last)
+	}
+	// Timing: an update acknowledged before the close was sent is in the closed round (or
+	// replaced there by a later one); one sent after the close was acknowledged is not in it.
+	for k, x := range a {
+		if x.done.Before(run.closeSent) && i < k {
+			t.Errorf("%s: update %d acknowledged before the close: got update %d in the closed round, want %d or later", user, k, i, k)
+		}
+		if x.sent.After(run.closeDone) && i >= k {
+			t.Errorf("%s: update %d sent after the close: got update %d in the closed round, want one before %d", user, k, i, k)
+		}
 	}
 }
 
