@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -84,6 +86,24 @@ func startDev(t *testing.T, bin string, env []string, args ...string) *devProces
 	t.Cleanup(p.kill)
 	p.waitServing(t)
 	return p
+}
+
+// warmUp starts n execution environments of order-update (n updates at once, in a
+// channel of their own), so that a test's stream does not begin with a burst of cold
+// starts, which on a busy 2-core machine can pass API Gateway's 2.5 s.
+func warmUp(t *testing.T, p *devProcess, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			c := p.client(fmt.Sprintf("UWARM%d", i))
+			c.Channel = "C0WARMUP"
+			if _, err := c.Command(context.Background(), "/order-update", "warm-up"); err != nil {
+				t.Errorf("warm-up: got error %v, want an answer", err)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // unthrottled is the default cloud assembly with the stage's throttling raised to
