@@ -39,7 +39,7 @@ func TestAcknowledgedOrdersSurviveSIGKILL(t *testing.T) {
 
 	// 1. The table as the dead stack left it.
 	stored := byUser(openRound(t, data))
-	checkSurvivors(t, "table after SIGKILL", states, stored)
+	checkSurvivors(t, "table after SIGKILL", states, stored, userID)
 
 	// 2. A restarted stack on the same data serves the same round and keeps taking orders.
 	p2 := startDev(t, bin, nil, "--cdk-out", assembly, "--db", db)
@@ -56,7 +56,7 @@ func TestAcknowledgedOrdersSurviveSIGKILL(t *testing.T) {
 	}
 	p2.stop(t)
 	states[0].acked, states[0].uncertain = "after restart", nil
-	checkSurvivors(t, "table after restart", states, byUser(openRound(t, data)))
+	checkSurvivors(t, "table after restart", states, byUser(openRound(t, data)), userID)
 
 	acked, uncertain := 0, 0
 	for _, s := range states {
@@ -66,6 +66,9 @@ func TestAcknowledgedOrdersSurviveSIGKILL(t *testing.T) {
 		"every user's last acknowledged order (or a later one) found after the kill, via /order-list after a restart (%d orders), and after a clean stop",
 		acked, users, uncertain, len(stored))
 }
+
+// userID is the id of the durability test's user u.
+func userID(u int) string { return fmt.Sprintf("U%02d", u) }
 
 // streamer is one user's stream as the client saw it: the last update acknowledged with
 // its item named, and the updates sent after it whose outcome is unknown (any of them may
@@ -140,11 +143,12 @@ func stream(t *testing.T, c *slacksim.Client, s *streamer, killed <-chan struct{
 	}
 }
 
-// checkSurvivors holds the orders stored by user against what each user's client saw.
-func checkSurvivors(t *testing.T, where string, states []streamer, stored map[string]string) {
+// checkSurvivors holds the orders stored by user against what each user's client saw;
+// name is the user id of states[u].
+func checkSurvivors(t *testing.T, where string, states []streamer, stored map[string]string, name func(int) string) {
 	t.Helper()
 	for u, s := range states {
-		user := fmt.Sprintf("U%02d", u)
+		user := name(u)
 		got := stored[user]
 		switch {
 		case got == s.acked:
