@@ -120,7 +120,6 @@ func (w work) refusedAnswer(ctx context.Context, a answer, err error) (answer, e
 // asynchronous invocation and answer "working on it". Whether a write happened is never
 // decided here: the deferred run asks the store, by the request's id.
 func (d Deps) within(ctx context.Context, w work, log *slog.Logger) (answer, error) {
-	w.do = d.inProgress(w.do, w.ev.Deferred)
 	if w.ev.Deferred {
 		return d.finish(ctx, w, log)
 	}
@@ -141,27 +140,6 @@ func (d Deps) within(ctx context.Context, w work, log *slog.Logger) (answer, err
 		return d.handOver(ctx, w, log, "store error")
 	}
 	return r.a, r.err
-}
-
-// inProgress answers a late copy of a request whose first delivery is not decided yet
-// (orders.ErrInProgress, issue #21): it changed nothing, and that is final — no retry, no
-// hand-off, no give-up (which would fence the first delivery's change). A deferred run of
-// the copy says nothing: the copy shares its first delivery's response_url and reply
-// claim, and the first delivery's answer is the one that counts.
-func (d Deps) inProgress(do func(context.Context) (answer, error), deferred bool) func(context.Context) (answer, error) {
-	if do == nil {
-		return nil
-	}
-	return func(ctx context.Context) (answer, error) {
-		a, err := do(ctx)
-		switch {
-		case !errors.Is(err, orders.ErrInProgress):
-			return a, err
-		case deferred:
-			return answer{}, nil
-		}
-		return reply(d.Messages.InProgress()), nil
-	}
 }
 
 // result is what one run of work's do gave.
@@ -238,8 +216,8 @@ func (d Deps) finish(ctx context.Context, w work, log *slog.Logger) (answer, err
 		return answer{}, nil
 	}
 	a, err := d.retry(ctx, w, log)
-	if err != nil || a.reply == nil {
-		return answer{}, err // nothing to say (inProgress)
+	if err != nil {
+		return answer{}, err
 	}
 	if a.round != nil {
 		// The message first, then the answer (posted once): a repeat of this run only

@@ -34,20 +34,7 @@ var (
 	// ErrRefused: the store's service refused the request outright — not authorised, not
 	// valid — so it wrote nothing, and sending it again would change nothing either.
 	ErrRefused = errors.New("the store refused the request; nothing was written")
-	// ErrInProgress: a late delivery (Request.Late) of a request that the store has not
-	// decided yet — its first delivery is still under way, or never got anywhere. The
-	// store wrote nothing: only an on-time delivery of a request applies it (issue #21).
-	ErrInProgress = errors.New("an earlier delivery of this request is not decided yet; this one changes nothing")
 )
-
-// LateAfter is how long after its signing a delivery of a request may reach API Gateway
-// and still be its first. Slack signs a request as it sends it and gives up waiting after
-// 3 seconds, and retries neither a slash command nor an interaction, so a delivery
-// received later than this is a copy — a replay, a proxy sending it again. Its receive
-// time says nothing of when the person asked: it is never applied by it (Request.Late).
-// Clocks: Slack's and AWS's are NTP-synchronised (milliseconds), and Slack's timestamp is
-// truncated to the second, so a first delivery arrives well inside 5 seconds.
-const LateAfter = 5 * time.Second
 
 // MaxOrders caps a round. A round lives in one DynamoDB item (400 KB); 250 orders of the
 // longest item (200 runes, up to 800 bytes of UTF-8) with their names and request records
@@ -160,12 +147,6 @@ func TrimRecent(keys []string, floor int64) ([]string, int64) {
 	}
 	return sorted[drop:], floor
 }
-
-// Late reports whether this delivery of r reached API Gateway more than LateAfter after r
-// was signed: a copy, which stores answer from their records of r — as its first delivery
-// was answered — and never apply; undecided, it is ErrInProgress. A deferred run keeps its
-// delivery's receive time, so it is late only when that delivery was.
-func (r Request) Late() bool { return !r.Signed.IsZero() && r.At.Sub(r.Signed) > LateAfter }
 
 // Newer reports whether r comes after o: later, or at the same instant with a greater id,
 // so that any two requests are ordered the same way everywhere.

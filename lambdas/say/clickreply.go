@@ -29,10 +29,6 @@ func LiveUpdate(msg *slack.Msg) *slack.Msg {
 	return &m
 }
 
-// InProgress answers a late copy of a request whose first delivery is not decided yet:
-// the copy changes nothing (orders.ErrInProgress).
-func (m Messages) InProgress() *slack.Msg { return m.answer(i18n.InProgress) }
-
 // WorkingOnIt is the answer within Slack's deadline when the work takes longer.
 func (m Messages) WorkingOnIt() *slack.Msg { return m.answer(i18n.WorkingOnIt) }
 

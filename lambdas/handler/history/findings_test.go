@@ -213,32 +213,32 @@ func TestReplayArrivingLaterChangesNothing(t *testing.T) {
 			{"latte, tea, latte again", func(t *testing.T, w *world) {
 				latte := answered(t, w, 0, opSet, "latte 1.0")
 				answered(t, w, 0, opSet, "tea 1.1")
-				w.replay(latte, false)
+				w.replay(latte)
 			}},
 			{"latte, cancel, latte again", func(t *testing.T, w *world) {
 				latte := answered(t, w, 0, opSet, "latte 1.0")
 				answered(t, w, 1, opSet, "mocha 2.0")
 				answered(t, w, 0, opCancel, "")
-				w.replay(latte, false)
+				w.replay(latte)
 			}},
 			{"cancel, order, cancel again", func(t *testing.T, w *world) {
 				answered(t, w, 0, opSet, "latte 1.0")
 				cancel := answered(t, w, 0, opCancel, "")
 				answered(t, w, 0, opSet, "tea 1.2")
-				w.replay(cancel, false)
+				w.replay(cancel)
 			}},
 			{"order, close, order again", func(t *testing.T, w *world) {
 				latte := answered(t, w, 0, opSet, "latte 1.0")
 				answered(t, w, 0, opSet, "tea 1.1")
 				answered(t, w, 1, opClose, "")
-				w.replay(latte, false)
-				w.replay(latte, false)
+				w.replay(latte)
+				w.replay(latte)
 			}},
 			{"close, order, close again", func(t *testing.T, w *world) {
 				answered(t, w, 0, opSet, "latte 1.0")
 				closed := answered(t, w, 1, opClose, "")
 				answered(t, w, 0, opSet, "tea 1.1")
-				w.replay(closed, false)
+				w.replay(closed)
 			}},
 		} {
 			t.Run(b.name+"/"+tc.name, func(t *testing.T) {
@@ -355,37 +355,4 @@ func texts(posts []post) []string {
 		out = append(out, p.msg.Text)
 	}
 	return out
-}
-
-// Issue #21, left by the previous session: a copy of a request (a replay within its
-// signature window) racing its own first delivery while that one is still undecided (a
-// deferred run in flight) was ordered by its own, later receive time: latte deferred, tea
-// saved, a copy of latte — latte overwrote tea, the newer order. A copy received past
-// orders.LateAfter since its signing now never applies: it is answered as its first
-// delivery was, or "in progress". Both stores.
-func TestLateCopyRacingItsUndecidedFirstDeliveryChangesNothing(t *testing.T) {
-	for _, b := range []struct {
-		name string
-		new  func(t *testing.T) backend
-	}{
-		{"boltdb", func(t *testing.T) backend { return boltBackend(t.TempDir()) }},
-		{"dynalite", func(t *testing.T) backend {
-			client, table := dynamotest.NewTable(t)
-			return dynamoBackend(client, table)
-		}},
-	} {
-		t.Run(b.name, func(t *testing.T) {
-			var copyOf *command
-			r := playAndCheck(b.new(t), 0, 0, scripted(2, failFirst(faulty.SetOrder)), nil, func(w *world) {
-				latte := deferred(t, w, 0, opSet, "latte 1.0") // failed before commit: undecided
-				answered(t, w, 0, opSet, "tea 1.1")
-				copyOf = w.replay(latte, true)
-				w.deliver(latte)
-			})
-			wantOk(t, r)
-			if got := syncText(copyOf); !strings.HasPrefix(got, "This request reached me before and is still being worked on") {
-				t.Fatalf("late copy of undecided latte: got %q, want that it is in progress and changes nothing", got)
-			}
-		})
-	}
 }

@@ -331,37 +331,26 @@ func (w *world) play(u int, rng *rand.Rand) {
 }
 
 // replayOne delivers one of user u's earlier requests again (world.replay), and reports
-// whether u had one: now and then a request already decided — answered at once, or on
-// response_url after "Working on it…" — as it arrives (within orders.LateAfter of its
-// signing, a copy of an undecided request would be ordered by its own receive time: see
-// the README, "Replays"), else any request, decided or not, as a late copy
-// (orders.Request.Late), which must never apply: answered as its first delivery was, or
-// "in progress" (issue #21).
+// whether u had one. Only a request already decided — answered at once, or answered on
+// response_url after "Working on it…" — is replayed: a delivery racing an undecided first
+// delivery is ordered by its own receive time (see the README, "Replays").
 func (w *world) replayOne(u int, rng *rand.Rand) bool {
 	w.mu.Lock()
-	var decided, any []*command
+	var mine []*command
 	for _, c := range w.cmds {
-		done := c.sync != nil && c.syncErr == nil && (!strings.HasPrefix(c.sync.Text, "Working on it") || len(c.posts) > 0)
+		decided := c.sync != nil && c.syncErr == nil && (!strings.HasPrefix(c.sync.Text, "Working on it") || len(c.posts) > 0)
 		if c.kind.interactive() {
-			done = c.syncErr == nil && len(replies(c.posts)) > 0 // answered on response_url only
+			decided = c.syncErr == nil && len(replies(c.posts)) > 0 // answered on response_url only
 		}
-		if c.user != u || c.replayOf != nil || c.kind == opFire || c.ev.Body == nil {
-			continue
-		}
-		any = append(any, c)
-		if done {
-			decided = append(decided, c)
+		if c.user == u && c.replayOf == nil && c.kind != opFire && decided {
+			mine = append(mine, c)
 		}
 	}
 	w.mu.Unlock()
-	switch {
-	case len(any) > 0 && (len(decided) == 0 || rng.IntN(2) == 0):
-		w.replay(any[rng.IntN(len(any))], true) // late: it may race its first delivery
-	case len(decided) > 0:
-		w.replay(decided[rng.IntN(len(decided))], false)
-	default:
+	if len(mine) == 0 {
 		return false
 	}
+	w.replay(mine[rng.IntN(len(mine))])
 	return true
 }
 

@@ -96,14 +96,13 @@ const (
 	ansDeadlineRemoved                   // the round has no deadline (removed now, or by a newer request)
 	ansDeadlineNotSet                    // gave up: no deadline change
 	ansDeadlineClosedSince               // the round the deadline request was for has closed since
-	ansInProgress                        // a late copy of a request not decided yet: it changed nothing
 	ansSnapshot                          // the store's contents at the end
 )
 
 func (a answer) String() string {
 	return [...]string{"no answer", "cannot tell", "saved", "superseded", "not saved", "withdrawn",
 		"nothing to cancel", "closed", "no open round", "not closed", "listed", "not read", "stale click",
-		"item gone", "you closed", "deadline set", "deadline removed", "deadline not set", "deadline's round closed since", "in progress", "snapshot"}[a]
+		"item gone", "you closed", "deadline set", "deadline removed", "deadline not set", "deadline's round closed since", "snapshot"}[a]
 }
 
 // round is the orders of a round: each user's item, "" for none.

@@ -1,7 +1,6 @@
 package history
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,7 +10,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -128,13 +126,9 @@ type command struct {
 }
 
 type post struct {
-	at       int64
-	msg      *slack.Msg
-	deferred bool // posted by a deferred run (through the request's reply claim)
+	at  int64
+	msg *slack.Msg
 }
-
-// deferredKey marks a deferred run's context (see post.deferred).
-type deferredKey struct{}
 
 // stats counts what a history did, for the log and for tuning the mix.
 type stats struct {
@@ -143,7 +137,6 @@ type stats struct {
 	answers               map[answer]int
 	deferred              int // commands answered "Working on it…"
 	replays               int // signed requests delivered again later (world.replay)
-	lateReplays           int // of which past orders.LateAfter, racing an undecided first delivery or not
 	duplicates            int // deferred events delivered twice
 	lambdaRetries         int // deferred runs that failed and ran again
 	respondFailures       int
@@ -168,7 +161,6 @@ func (s *stats) add(o stats) {
 	}
 	s.deferred += o.deferred
 	s.replays += o.replays
-	s.lateReplays += o.lateReplays
 	s.duplicates += o.duplicates
 	s.lambdaRetries += o.lambdaRetries
 	s.respondFailures += o.respondFailures
@@ -186,8 +178,8 @@ func (s *stats) String() string {
 	for k := faulty.None + 1; k <= faulty.DelayRaced; k++ {
 		fmt.Fprintf(&b, " %s %d,", k, s.faults[k])
 	}
-	fmt.Fprintf(&b, " response_url failures %d; deferred %d, duplicate deliveries %d, Lambda retries %d, replays %d (late %d); answers:",
-		s.respondFailures, s.deferred, s.duplicates, s.lambdaRetries, s.replays, s.lateReplays)
+	fmt.Fprintf(&b, " response_url failures %d; deferred %d, duplicate deliveries %d, Lambda retries %d, replays %d; answers:",
+		s.respondFailures, s.deferred, s.duplicates, s.lambdaRetries, s.replays)
 	for a := ansNone; a < ansSnapshot; a++ {
 		if n := s.answers[a]; n > 0 {
 			fmt.Fprintf(&b, " %s %d,", a, n)
@@ -348,9 +340,7 @@ func (w *world) deliverFirst(c *command, function, body string, ms int64) {
 		Headers: api.Headers{Signature: []byte(slackio.Sign(secret, stamp, []byte(body))), Timestamp: []byte(stamp)},
 		Context: api.Context{RequestID: fmt.Sprintf("api-%d-%d", w.id, c.id), RequestTimeEpoch: strconv.FormatInt(ms, 10)},
 	}
-	w.mu.Lock()
 	c.ev = ev
-	w.mu.Unlock()
 	msg, err := w.run[function](context.WithValue(context.Background(), deliveryKey{}, c.id), ev)
 	ret := w.since()
 	w.mu.Lock()
@@ -364,7 +354,7 @@ func (w *world) deliverFirst(c *command, function, body string, ms int64) {
 // It must change nothing. Its answer is its synchronous reply; a deferred run of it
 // answers on the original's response_url, where the request's reply claim keeps it
 // from answering twice.
-func (w *world) replay(of *command, late bool) *command {
+func (w *world) replay(of *command) *command {
 	w.mu.Lock()
 	c := &command{id: len(w.cmds), user: of.user, kind: of.kind, item: of.item, reqID: of.reqID, replayOf: of, round: of.round}
 	ms := max(time.Now().UnixMilli(), w.lastMs+1)
@@ -374,16 +364,8 @@ func (w *world) replay(of *command, late bool) *command {
 	ev := of.ev
 	w.cmds = append(w.cmds, c)
 	w.st.replays++
-	if late {
-		w.st.lateReplays++
-	}
 	w.mu.Unlock()
 	ev.Context.RequestID = fmt.Sprintf("api-%d-%d", w.id, c.id)
-	if signed, err := strconv.ParseInt(string(ev.Headers.Timestamp), 10, 64); err == nil && late {
-		// Received past orders.LateAfter since it was signed: a copy, whatever its
-		// original's state (the history's own clock runs on; the copy never orders).
-		ms = max(ms, (signed+1)*1000+orders.LateAfter.Milliseconds())
-	}
 	ev.Context.RequestTimeEpoch = strconv.FormatInt(ms, 10)
 	c.ev = ev
 	msg, err := w.run[functionOf(of.kind)](context.WithValue(context.Background(), deliveryKey{}, c.id), ev)
@@ -405,7 +387,7 @@ func (w *world) deliveryOf(ev api.Event) context.Context {
 	if _, err := fmt.Sscanf(ev.Context.RequestID, "api-%d-%d", &hist, &id); err != nil {
 		return context.Background()
 	}
-	return context.WithValue(context.WithValue(context.Background(), deliveryKey{}, id), deferredKey{}, true)
+	return context.WithValue(context.Background(), deliveryKey{}, id)
 }
 
 // respond is Deps.Respond: Slack's response_url, recording every post per command — the
@@ -427,8 +409,7 @@ func (w *world) respond(ctx context.Context, u string, msg *slack.Msg) error {
 		w.st.respondFailures++
 		return errors.New("response_url: 503 Service Unavailable")
 	}
-	deferred, _ := ctx.Value(deferredKey{}).(bool)
-	c.posts = append(c.posts, post{w.since(), msg, deferred})
+	c.posts = append(c.posts, post{w.since(), msg})
 	return nil
 }
 
@@ -770,7 +751,7 @@ func (w *world) history(snap porcupine.Operation) []porcupine.Operation {
 		var out output
 		var ret int64
 		if c.kind.interactive() || c.kind == opFire {
-			out, ret = w.postedAnswer(c, replies(w.onURL(c))) // no synchronous answer
+			out, ret = w.postedAnswer(c, replies(c.posts)) // no synchronous answer
 		} else {
 			out, ret = w.finalAnswer(c)
 		}
@@ -840,37 +821,12 @@ func (w *world) finalAnswer(c *command) (output, int64) {
 		return w.classified(c, c.sync), c.returned
 	}
 	w.st.deferred++
-	if len(w.onURL(c)) == 0 {
+	if len(c.posts) == 0 {
 		w.problems = append(w.problems, fmt.Sprintf("command %d (%s %q by %s @%d): \"Working on it…\" and then silence, want exactly one answer on response_url",
 			c.id, c.kind, c.item, userID(c.user), c.at))
 		return none, 0
 	}
-	return w.postedAnswer(c, w.onURL(c))
-}
-
-// onURL are the posts on c's response_url that answer c's request: c's own and — when c
-// was handed over, so that its answer goes through the request's one reply claim, which a
-// copy of the request shares with the URL — those a copy's deferred run made (the
-// request's answer, whichever delivery posted it). Called with w.mu held.
-func (w *world) onURL(c *command) []post {
-	posts := slices.Clone(c.posts)
-	for _, p := range c.posts {
-		if !p.deferred && !p.msg.ReplaceOriginal {
-			return posts // answered by its synchronous run, which takes no reply claim
-		}
-	}
-	for _, r := range w.cmds {
-		if r.replayOf != c || r.kind == opFire {
-			continue
-		}
-		for _, p := range r.posts {
-			if p.deferred {
-				posts = append(posts, p)
-			}
-		}
-	}
-	slices.SortStableFunc(posts, func(a, b post) int { return cmp.Compare(a.at, b.at) })
-	return posts
+	return w.postedAnswer(c, c.posts)
 }
 
 // postedAnswer is the first of posts (c's answers on response_url), checking that the
@@ -948,15 +904,15 @@ func (w *world) classified(c *command, msg *slack.Msg) output {
 // order is the one asked for.
 func fits(c *command, out output) error {
 	allowed := map[kind][]answer{
-		opSet:        {ansSet, ansSuperseded, ansNotSaved, ansUnknown, ansInProgress},
-		opCancel:     {ansWithdrawn, ansNothingToCancel, ansSuperseded, ansNotSaved, ansUnknown, ansInProgress},
-		opClose:      {ansClosed, ansNoOpenRound, ansNotClosed, ansUnknown, ansInProgress},
+		opSet:        {ansSet, ansSuperseded, ansNotSaved, ansUnknown},
+		opCancel:     {ansWithdrawn, ansNothingToCancel, ansSuperseded, ansNotSaved, ansUnknown},
+		opClose:      {ansClosed, ansNoOpenRound, ansNotClosed, ansUnknown},
 		opList:       {ansListed, ansNotRead},
-		opSubmit:     {ansSet, ansSuperseded, ansNotSaved, ansUnknown, ansInProgress},
-		opJoin:       {ansSet, ansSuperseded, ansNotSaved, ansUnknown, ansStale, ansItemGone, ansInProgress},
-		opUnjoin:     {ansWithdrawn, ansNothingToCancel, ansSuperseded, ansNotSaved, ansUnknown, ansStale, ansInProgress},
-		opCloseClick: {ansYouClosed, ansClosed, ansStale, ansNotClosed, ansUnknown, ansInProgress},
-		opDeadline:   {ansDeadlineSet, ansDeadlineRemoved, ansNoOpenRound, ansDeadlineNotSet, ansDeadlineClosedSince, ansUnknown, ansInProgress},
+		opSubmit:     {ansSet, ansSuperseded, ansNotSaved, ansUnknown},
+		opJoin:       {ansSet, ansSuperseded, ansNotSaved, ansUnknown, ansStale, ansItemGone},
+		opUnjoin:     {ansWithdrawn, ansNothingToCancel, ansSuperseded, ansNotSaved, ansUnknown, ansStale},
+		opCloseClick: {ansYouClosed, ansClosed, ansStale, ansNotClosed, ansUnknown},
+		opDeadline:   {ansDeadlineSet, ansDeadlineRemoved, ansNoOpenRound, ansDeadlineNotSet, ansDeadlineClosedSince, ansUnknown},
 		opFire:       {ansClosed},
 	}[c.kind]
 	for _, a := range allowed {
@@ -996,8 +952,6 @@ func classify(msg *slack.Msg) (output, error) {
 		return output{Answer: ansDeadlineNotSet}, nil
 	case strings.HasPrefix(text, "Sorry — I could not save"):
 		return output{Answer: ansNotSaved}, nil
-	case strings.HasPrefix(text, "This request reached me before and is still being worked on"):
-		return output{Answer: ansInProgress}, nil
 	case strings.HasPrefix(text, "That round is already closed"):
 		return output{Answer: ansStale}, nil
 	case strings.HasPrefix(text, "Nobody has that item in this round any more"):

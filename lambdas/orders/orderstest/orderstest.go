@@ -86,7 +86,6 @@ var suite = []struct {
 	{"ReplayArrivingLaterNeverChangesState/AfterManyRequests", testLaterReplayAfterMany},
 	{"ReplayArrivingLaterNeverChangesState/Deadline", testLaterReplayDeadline},
 	{"ReplayArrivingLaterNeverChangesState/Superseded", testLaterReplaySuperseded},
-	{"ReplayArrivingLaterNeverChangesState/LateCopyOfUndecidedRequest", testLateCopyOfUndecidedRequest},
 	{"AppliedRequestOutlivesManyChanges/Set", testAppliedSetOutlivesManyChanges},
 	{"AppliedRequestOutlivesManyChanges/Cancel", testAppliedCancelOutlivesManyChanges},
 }

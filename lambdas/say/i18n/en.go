@@ -79,7 +79,6 @@ var en = map[ID]Text{
 	NothingToCancel: S("You have no order in this channel's round, so there is nothing to cancel."),
 	NoOpenRound:     S("No open round in this channel. Start one with `/order-update <item>`."),
 	WorkingOnIt:     S("Working on it… the answer follows in a moment."),
-	InProgress:      S("This request reached me before and is still being worked on: this copy of it changes nothing."),
 	MentionHelp: S("Hi! I collect this channel's order round.\n" +
 		"• `/order-update <item>` sets or replaces your order (`cancel` withdraws it)\n" +
 		"• `/order-list` shows the round · `share` posts it · `close` closes it with the final tally"),

@@ -38,10 +38,7 @@ const (
 	NothingToCancel ID = "nothing_to_cancel"
 	NoOpenRound     ID = "no_open_round"
 	WorkingOnIt     ID = "working_on_it"
-	// InProgress: a late copy of a request whose first delivery is not decided yet
-	// (orders.ErrInProgress, issue #21).
-	InProgress  ID = "in_progress"
-	MentionHelp ID = "mention_help"
+	MentionHelp     ID = "mention_help"
 
 	// The round message: titles, tally, its buttons and the close confirmation.
 	RoundEmpty        ID = "round.empty"

@@ -68,7 +68,6 @@ var ko = map[ID]Text{
 	NothingToCancel: S("이 채널의 취합에 내 주문이 없어서 취소할 게 없어요."),
 	NoOpenRound:     S("이 채널에 진행 중인 취합이 없어요. `/order-update <메뉴>`로 시작해 보세요."),
 	WorkingOnIt:     S("처리하고 있어요… 잠시 후에 답을 드릴게요."),
-	InProgress:      S("이 요청은 이미 받아서 처리하고 있어요. 다시 온 이 요청으로는 아무것도 바뀌지 않아요."),
 	MentionHelp: S("안녕하세요! 이 채널의 주문을 모아 드려요.\n" +
 		"• `/order-update <메뉴>` 주문을 넣거나 바꿔요 (`취소`로 취소)\n" +
 		"• `/order-list` 취합 보기 · `공유` 채널에 게시 · `마감` 마감하고 최종 집계 게시"),

@@ -409,7 +409,7 @@ func decided(tx *bolt.Tx, ch orders.Channel, sl slot, rec requestRec, ok bool, u
 	switch {
 	case ok && rec.Req == req.ID:
 		return replayed(tx, ch, sl, rec.Round)
-	case known || !req.Late() && ok && !req.Newer(rec.request()):
+	case known || ok && !req.Newer(rec.request()):
 		// A request seen before (whatever its receive time: a delivery arriving later is
 		// stamped later), or older than the user's latest — it may have taken effect before
 		// that one was applied: in this round or in one that has closed since. Then it is
@@ -425,9 +425,6 @@ func decided(tx *bolt.Tx, ch orders.Channel, sl slot, rec requestRec, ok bool, u
 			return res, true, err
 		}
 		return orders.Result{Round: sl.open(ch), Outcome: orders.Superseded}, true, nil
-	case req.Late():
-		// A copy whose first delivery is undecided: its receive time orders nothing.
-		return orders.Result{}, true, orders.ErrInProgress
 	}
 	return orders.Result{}, false, nil
 }
@@ -538,11 +535,6 @@ func (s *Store) change(ctx context.Context, ch orders.Channel, t orders.Target, 
 func (sl *slot) decided(tx *bolt.Tx, ch orders.Channel, t orders.Target, req orders.Request) (orders.Result, bool, error) {
 	if records := sl.records(t); records != nil {
 		rec, ok := records[req.ID]
-		if !ok && req.Late() && !(t.Deadline && sl.DeadlineFloor > 0 && req.SignedAt().Unix() <= sl.DeadlineFloor) {
-			// A copy, undecided (see decided) — unless its record was trimmed: the floor
-			// decides that one (SetDeadline).
-			return orders.Result{}, true, orders.ErrInProgress
-		}
 		if !ok {
 			return orders.Result{}, false, nil
 		}

@@ -127,7 +127,7 @@ func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order,
 	add, replace := s.setInputs(ch, o, req, newID)
 	return s.retry(ctx, ch, conditional{
 		what:  "put order of " + o.User,
-		blind: !req.Late(), // a copy is decided by the records first
+		blind: true,
 		decided: func(item map[string]types.AttributeValue) (orders.Result, bool, error) {
 			return s.decided(ctx, ch, item, o.User, req)
 		},
@@ -213,7 +213,7 @@ func (s *Store) decided(ctx context.Context, ch orders.Channel, item map[string]
 	switch {
 	case ok && rec.ID == req.ID:
 		return s.replayed(ctx, ch, item, stringAttr(item, reqRoundPrefix+user))
-	case seen(item, user, req) || !req.Late() && ok && !req.Newer(rec):
+	case seen(item, user, req) || ok && !req.Newer(rec):
 		// A request seen before (whatever its receive time: a delivery arriving later is
 		// stamped later), or older than the user's latest — it may have taken effect before
 		// that one was applied: in the slot's round (its change set says so) or in one that
@@ -241,9 +241,6 @@ func (s *Store) decided(ctx context.Context, ch orders.Channel, item map[string]
 			err = s.rememberSuperseded(ctx, ch, user, req)
 		}
 		return orders.Result{Round: r, Outcome: orders.Superseded}, true, err
-	case req.Late():
-		// A copy whose first delivery is undecided: its receive time orders nothing.
-		return orders.Result{}, true, orders.ErrInProgress
 	}
 	return orders.Result{}, false, nil
 }
@@ -339,7 +336,7 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 	remove := s.removeInput(ch, user, req)
 	return s.retry(ctx, ch, conditional{
 		what:  "remove order of " + user,
-		blind: !req.Late(), // a copy is decided by the records first
+		blind: true,
 		decided: decidedAs(orders.ErrNoOrder, func(item map[string]types.AttributeValue) (orders.Result, bool, error) {
 			return s.decided(ctx, ch, item, user, req)
 		}),
@@ -541,15 +538,9 @@ func (s *Store) recordEmpty(ctx context.Context, ch orders.Channel, prefix strin
 }
 
 // recordDecided reports the outcome the record of a close or deadline request (prefix)
-// already decides: a repeat, Replayed with the round it changed; a late copy of one not
-// decided yet is orders.ErrInProgress.
+// already decides: a repeat, Replayed with the round it changed.
 func (s *Store) recordDecided(ctx context.Context, ch orders.Channel, item map[string]types.AttributeValue, prefix string, req orders.Request) (orders.Result, bool, error) {
 	m, ok := item[prefix+req.ID].(*types.AttributeValueMemberM)
-	if !ok && req.Late() && !(prefix == deadlinePrefix && req.SignedAt().Unix() <= deadlineFloor(item)) {
-		// A copy, undecided (see decided) — unless its record was trimmed: the floor
-		// decides that one (SetDeadline).
-		return orders.Result{}, true, orders.ErrInProgress
-	}
 	if !ok {
 		return orders.Result{}, false, nil
 	}
