@@ -148,7 +148,14 @@ func TestCommandRepliesAnswersAndWebAPI(t *testing.T) {
 		t.Fatalf("Alex's channel after an in_channel answer: got %q, want it", got)
 	}
 	app.post(ru, map[string]any{"replace_original": true, "text": "replaced"})
-	if got := texts(items(t, base, "U02MINJI", 3)); got[1] != "bot:replaced" || len(got) != 3 {
+	// The channel holds 3 items before the replacement too: wait for the replacement
+	// itself (the test raced it, about 1 run in 6 under load).
+	got := texts(items(t, base, "U02MINJI", 3))
+	for deadline := time.Now().Add(5 * time.Second); (len(got) != 3 || got[1] != "bot:replaced") && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		got = texts(items(t, base, "U02MINJI", 3))
+	}
+	if got[1] != "bot:replaced" || len(got) != 3 {
 		t.Fatalf("김민지's channel after replace_original: got %q, want her reply replaced in place", got)
 	}
 	posted := app.webAPI("chat.postMessage", url.Values{"channel": {"C0LOCAL"}, "text": {"tally"}})
