@@ -284,10 +284,12 @@ func TestRefusedWriteAnswersNotSaved(t *testing.T) {
 }
 
 // slowRefusingStore answers late, and then refuses: the command is handed over first.
+// A second, not 300 ms: the hand-over comes at the 50 ms budget plus Grace (200 ms), and on
+// a loaded machine (make test runs packages in parallel) 50 ms of margin was not enough.
 type slowRefusingStore struct{ refusingStore }
 
 func (s slowRefusingStore) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order, req orders.Request, id string) (orders.Result, error) {
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(time.Second)
 	return s.refusingStore.SetOrder(ctx, ch, o, req, id)
 }
 
