@@ -80,17 +80,24 @@ func Expression(t time.Time) string {
 // Create implements Scheduler: POST /schedules/{Name}. ConflictException (the name
 // exists) is success.
 func (a AWS) Create(ctx context.Context, s Schedule) error {
-	in := createInput{
+	return a.create(ctx, s.Name, "schedule", createInput{
 		ActionAfterCompletion: "DELETE",
-		ClientToken:           s.Name, // idempotent retries of the same call
 		Description:           "orderbot round deadline (" + s.At.UTC().Format(time.RFC3339) + ")",
-		FlexibleTimeWindow:    flexibleTimeWindow{Mode: "OFF"},
-		GroupName:             a.Group,
 		ScheduleExpression:    Expression(s.At), ScheduleExpressionTimezone: "UTC",
-		State: "ENABLED",
-		Target: target{Arn: a.TargetARN, RoleArn: a.RoleARN, Input: string(s.Input),
-			RetryPolicy: retryPolicy{MaximumEventAgeInSeconds: int(TargetMaxEventAge.Seconds()), MaximumRetryAttempts: TargetMaxRetries}},
-	}
+	}, s.Input)
+}
+
+// create is the one CreateSchedule call of deadlines and recurring rounds: in names the
+// schedule's expression, description and what happens after its last firing; the rest —
+// the group, idempotency token, role, retry policy, dead-letter queue — is every
+// schedule's. ConflictException (the name exists) is success. kind words the errors.
+func (a AWS) create(ctx context.Context, name, kind string, in createInput, input []byte) error {
+	in.ClientToken = name // idempotent retries of the same call
+	in.FlexibleTimeWindow = flexibleTimeWindow{Mode: "OFF"}
+	in.GroupName = a.Group
+	in.State = "ENABLED"
+	in.Target = target{Arn: a.TargetARN, RoleArn: a.RoleARN, Input: string(input),
+		RetryPolicy: retryPolicy{MaximumEventAgeInSeconds: int(TargetMaxEventAge.Seconds()), MaximumRetryAttempts: TargetMaxRetries}}
 	if a.DeadLetterARN != "" {
 		in.Target.DeadLetterConfig = &deadLetterConfig{Arn: a.DeadLetterARN}
 	}
@@ -98,14 +105,14 @@ func (a AWS) Create(ctx context.Context, s Schedule) error {
 	if err != nil {
 		return err
 	}
-	status, msg, err := a.call(ctx, http.MethodPost, "/schedules/"+url.PathEscape(s.Name), nil, body)
+	status, msg, err := a.call(ctx, http.MethodPost, "/schedules/"+url.PathEscape(name), nil, body)
 	switch {
 	case err != nil:
-		return fmt.Errorf("create schedule %s: %w", s.Name, err)
+		return fmt.Errorf("create %s %s: %w", kind, name, err)
 	case status == http.StatusOK, status == http.StatusConflict:
 		return nil
 	}
-	return fmt.Errorf("create schedule %s: status %d: %s", s.Name, status, msg)
+	return fmt.Errorf("create %s %s: status %d: %s", kind, name, status, msg)
 }
 
 // Delete implements Scheduler: DELETE /schedules/{Name}?groupName=. ResourceNotFound is

@@ -3,10 +3,7 @@ package schedule
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/url"
 	"time"
 )
 
@@ -43,32 +40,11 @@ func (a AWS) CreateRecurring(ctx context.Context, r Recurring) error {
 	if _, err := ParseCron(r.Cron); err != nil {
 		return err
 	}
-	in := createInput{
+	return a.create(ctx, r.Name, "recurring schedule", createInput{
 		ActionAfterCompletion: "NONE",
-		ClientToken:           r.Name,
 		Description:           "orderbot recurring round (" + r.Cron + " " + r.Timezone + ")",
-		FlexibleTimeWindow:    flexibleTimeWindow{Mode: "OFF"},
-		GroupName:             a.Group,
 		ScheduleExpression:    r.Cron, ScheduleExpressionTimezone: r.Timezone,
-		State: "ENABLED",
-		Target: target{Arn: a.TargetARN, RoleArn: a.RoleARN, Input: string(r.Input),
-			RetryPolicy: retryPolicy{MaximumEventAgeInSeconds: int(TargetMaxEventAge.Seconds()), MaximumRetryAttempts: TargetMaxRetries}},
-	}
-	if a.DeadLetterARN != "" {
-		in.Target.DeadLetterConfig = &deadLetterConfig{Arn: a.DeadLetterARN}
-	}
-	body, err := json.Marshal(in)
-	if err != nil {
-		return err
-	}
-	status, msg, err := a.call(ctx, http.MethodPost, "/schedules/"+url.PathEscape(r.Name), nil, body)
-	switch {
-	case err != nil:
-		return fmt.Errorf("create recurring schedule %s: %w", r.Name, err)
-	case status == http.StatusOK, status == http.StatusConflict:
-		return nil
-	}
-	return fmt.Errorf("create recurring schedule %s: status %d: %s", r.Name, status, msg)
+	}, r.Input)
 }
 
 // localRecurring is a recurring schedule of Local: its next occurrence (real time) and

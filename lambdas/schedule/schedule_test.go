@@ -212,3 +212,41 @@ func TestCreateNamesTheDeadLetterQueue(t *testing.T) {
 		t.Fatalf("target: got %+v, want the dead-letter queue %s and the retry policy", in.Target, a.DeadLetterARN)
 	}
 }
+
+// TestCreateRecurringIsOneSignedCall: a recurring round's schedule is the deadline's call
+// with its own expression — cron in the team's zone, kept after each firing — and every
+// other field (group, role, retry policy, window, token) the same.
+func TestCreateRecurringIsOneSignedCall(t *testing.T) {
+	a, got := scheduler(t, http.StatusOK)
+	a.DeadLetterARN = "arn:aws:sqs:ap-northeast-2:111122223333:dlq"
+	r := Recurring{Name: "rec-abc", Cron: "cron(0 11 ? * MON-FRI *)", Timezone: "Asia/Seoul", Input: []byte(`{"at":"` + ScheduledTime + `"}`)}
+	if err := a.CreateRecurring(context.Background(), r); err != nil {
+		t.Fatalf("CreateRecurring: %v", err)
+	}
+	req := (*got)[0]
+	if req.method != "POST" || req.path != "/schedules/rec-abc" || !strings.HasPrefix(req.auth, "AWS4-HMAC-SHA256 ") {
+		t.Fatalf("request: got %s %s (%q), want a signed POST /schedules/rec-abc", req.method, req.path, req.auth)
+	}
+	var in map[string]any
+	if err := json.Unmarshal([]byte(req.body), &in); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"ScheduleExpression": r.Cron, "ScheduleExpressionTimezone": "Asia/Seoul", "ActionAfterCompletion": "NONE",
+		"GroupName": "Orderbot-deadlines", "State": "ENABLED", "ClientToken": "rec-abc",
+	}
+	for k, v := range want {
+		if in[k] != v {
+			t.Errorf("%s: got %v, want %v", k, in[k], v)
+		}
+	}
+	tg := in["Target"].(map[string]any)
+	if tg["Input"] != string(r.Input) || tg["RoleArn"] != a.RoleARN || tg["DeadLetterConfig"].(map[string]any)["Arn"] != a.DeadLetterARN ||
+		tg["RetryPolicy"].(map[string]any)["MaximumEventAgeInSeconds"] != TargetMaxEventAge.Seconds() {
+		t.Errorf("target: got %v, want the input as written, the role, the dead-letter queue and the retry policy", tg)
+	}
+	a, _ = scheduler(t, http.StatusForbidden)
+	if err := a.CreateRecurring(context.Background(), r); err == nil || !strings.Contains(err.Error(), "create recurring schedule rec-abc: status 403") {
+		t.Fatalf("CreateRecurring on 403: got %v, want an error naming the recurring schedule and 403", err)
+	}
+}
