@@ -28,8 +28,10 @@ const (
 // A private channel still needs `/invite @orderbot` (issue #21).
 var BotScopes = []string{"commands", "chat:write", "chat:write.public", "app_mentions:read"}
 
-// BotEvents are the Events API events the events route handles.
-var BotEvents = []string{"app_mention"}
+// BotEvents are the Events API events the events route handles. app_home_opened needs no
+// scope, only the bot user, and is delivered when a user opens the app's Home tab (its
+// "tab" field says which tab: https://docs.slack.dev/reference/events/app_home_opened).
+var BotEvents = []string{"app_mention", "app_home_opened"}
 
 // Manifest is the part of Slack's app manifest schema orderbot fills in.
 type Manifest struct {
@@ -46,8 +48,18 @@ type DisplayInformation struct {
 }
 
 type Features struct {
+	AppHome       AppHome        `json:"app_home"`
 	BotUser       BotUser        `json:"bot_user"`
 	SlashCommands []SlashCommand `json:"slash_commands"`
+}
+
+// AppHome is the manifest's features.app_home (home_tab_enabled, messages_tab_enabled, as
+// in @slack/web-api's Manifest type, request/manifest.d.ts, and the App Home guide,
+// https://docs.slack.dev/surfaces/app-home): the Home tab shows what views.publish
+// published for the user; the Messages tab stays off, the bot answers in channels.
+type AppHome struct {
+	HomeTabEnabled     bool `json:"home_tab_enabled"`
+	MessagesTabEnabled bool `json:"messages_tab_enabled"`
 }
 
 type BotUser struct {
@@ -160,6 +172,7 @@ func build(baseURL string, c config) (*Manifest, error) {
 	m := &Manifest{
 		DisplayInformation: DisplayInformation{Name: c.name, Description: c.description, BackgroundColor: c.color},
 		Features: Features{
+			AppHome:       AppHome{HomeTabEnabled: true},
 			BotUser:       BotUser{DisplayName: c.name},
 			SlashCommands: []SlashCommand{},
 		},

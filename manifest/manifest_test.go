@@ -44,8 +44,11 @@ func TestBuildFollowsRouteTable(t *testing.T) {
 	if want := []string{"commands", "chat:write", "chat:write.public", "app_mentions:read"}; !slices.Equal(m.OAuthConfig.Scopes.Bot, want) {
 		t.Errorf("bot scopes: got %v, want %v", m.OAuthConfig.Scopes.Bot, want)
 	}
-	if want := []string{"app_mention"}; !slices.Equal(m.Settings.EventSubscriptions.BotEvents, want) {
+	if want := []string{"app_mention", "app_home_opened"}; !slices.Equal(m.Settings.EventSubscriptions.BotEvents, want) {
 		t.Errorf("bot_events: got %v, want %v", m.Settings.EventSubscriptions.BotEvents, want)
+	}
+	if want := (AppHome{HomeTabEnabled: true}); m.Features.AppHome != want {
+		t.Errorf("features.app_home: got %+v, want %+v", m.Features.AppHome, want)
 	}
 	if m.DisplayInformation.Name != DefaultName || m.Features.BotUser.DisplayName != DefaultName {
 		t.Errorf("display name, bot name: got %q, %q; want %q for both", m.DisplayInformation.Name, m.Features.BotUser.DisplayName, DefaultName)
@@ -68,6 +71,10 @@ func TestBuildRawKeys(t *testing.T) {
 		if v, ok := settings[k]; !ok || v != false {
 			t.Errorf("settings.%s: got %v (present: %v), want false", k, v, ok)
 		}
+	}
+	home, _ := raw["features"].(map[string]any)["app_home"].(map[string]any)
+	if home["home_tab_enabled"] != true || home["messages_tab_enabled"] != false {
+		t.Errorf("features.app_home: got %v, want home_tab_enabled true, messages_tab_enabled false", home)
 	}
 	di := raw["display_information"].(map[string]any)
 	if di["name"] != "lunchbot" || di["description"] != "lunch" {
