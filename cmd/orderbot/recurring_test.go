@@ -57,6 +57,21 @@ func waitPosted(t *testing.T, p *devProcess, channel, want string, within time.D
 	}
 }
 
+// liveWindowForTest is handler.liveWindow: one chat.update per workspace per window.
+const liveWindowForTest = 1250 * time.Millisecond
+
+// lastLiveText is the text of the last successful chat.update.
+func lastLiveText(t *testing.T, p *devProcess) string {
+	t.Helper()
+	last := ""
+	for _, c := range slackCalls(t, p) {
+		if c.Method == "chat.update" && c.OK {
+			last = c.Args["text"]
+		}
+	}
+	return last
+}
+
 // waitUpdated waits for a chat.update whose text holds want.
 func waitUpdated(t *testing.T, p *devProcess, want string, within time.Duration) {
 	t.Helper()
@@ -172,6 +187,12 @@ func TestRecurringLiveMessageUnderABurst(t *testing.T) {
 		}
 	}
 	burst := time.Since(start)
+	// Then silence: the trailing update (handler/live.go) shows the last orders of the
+	// burst within a window or two, long before the close (40 min at 60× = 40 s).
+	time.Sleep(4 * liveWindowForTest)
+	if last := lastLiveText(t, p); !strings.Contains(last, "100 orders") {
+		t.Errorf("%v after a burst of 100 orders: live message is %q, want it showing 100 orders", 4*liveWindowForTest, last)
+	}
 	waitUpdated(t, p, "final tally: 100 orders", 90*time.Second)
 	updates, refused := 0, 0
 	for _, c := range slackCalls(t, p) {
@@ -182,9 +203,10 @@ func TestRecurringLiveMessageUnderABurst(t *testing.T) {
 			}
 		}
 	}
-	// Updates during the burst (one per 1.25 s window at most, plus the one that may
-	// straddle its end), and the final tally.
-	if most := int(burst/(1250*time.Millisecond)) + 3; updates < 2 || updates > most || refused > 0 {
+	// Updates during the burst and the silence after it (one per 1.25 s window at most,
+	// plus the one that may straddle its end), and the final tally: under the stand-in's
+	// 50 a minute, which refuses none.
+	if most := int((burst+4*liveWindowForTest)/liveWindowForTest) + 3; updates < 2 || updates > most || refused > 0 {
 		t.Errorf("100 orders in %v: got %d chat.update calls (%d ratelimited), want 2 to %d and none refused", burst, updates, refused, most)
 	}
 	if n := posted(t, p, "C0LOCAL", "final tally"); n != 0 {

@@ -27,13 +27,34 @@ type Event struct {
 	// invoke by EventBridge Scheduler, with no body, headers or context. The request
 	// template never sets it, and ScheduleFunction refuses it alongside anything else.
 	Schedule *ScheduleFire `json:"schedule,omitempty"`
+	// Live marks the trailing update of a recurring round's live message (handler/live.go):
+	// a self-invoke by the function whose change found the update window taken, with no
+	// body, headers or context. The request template never sets it either.
+	Live *LiveRefresh `json:"live,omitempty"`
+}
+
+// LiveRefresh is what a trailing update of a live round message needs: the round, and the
+// window of chat.updates (a count of handler.liveWindow since the epoch) its change found
+// taken — the update happens in a later window, with a fresh read of the round.
+type LiveRefresh struct {
+	Team    string `json:"team"`
+	Channel string `json:"channel"`
+	Round   string `json:"round"`
+	Window  int64  `json:"window"`
+}
+
+// IsLiveOnly reports whether ev is a trailing live update and nothing else (as
+// IsScheduleOnly for schedules).
+func (ev Event) IsLiveOnly() bool {
+	return ev.Live != nil && ev.Schedule == nil && len(ev.Body) == 0 && !ev.BodyTooLarge &&
+		ev.Headers.empty() && ev.Context == (Context{}) && !ev.Deferred && ev.DeferredAt.IsZero()
 }
 
 // IsScheduleOnly reports whether ev is a schedule firing and nothing else: no body, no
 // header, no request context, not deferred. Every HTTP request has a context (the
 // template always renders requestId), so none can pass.
 func (ev Event) IsScheduleOnly() bool {
-	return ev.Schedule != nil && len(ev.Body) == 0 && !ev.BodyTooLarge && ev.Headers.empty() &&
+	return ev.Schedule != nil && ev.Live == nil && len(ev.Body) == 0 && !ev.BodyTooLarge && ev.Headers.empty() &&
 		ev.Context == (Context{}) && !ev.Deferred && ev.DeferredAt.IsZero()
 }
 

@@ -116,6 +116,9 @@ func Command(d Deps, fn api.FunctionName) func(context.Context, api.Event) (*sla
 	route, _ := api.RouteFor(fn)
 	t := commands[fn]
 	return observe(d, fn, func(ctx context.Context, ev api.Event, log *slog.Logger) (*slack.Msg, error) {
+		if ev.Live != nil {
+			return nil, d.trailingLive(ctx, ev, log) // live.go: a trailing update of a live round message
+		}
 		if !ev.Deferred && slackio.IsSSLCheck(ev.Body) {
 			log.Info("ssl_check answered")
 			return nil, nil // an empty 200 (response.vtl renders a null reply as nothing)
