@@ -19,7 +19,7 @@ type EventReply struct {
 }
 
 // Events handles the Events API: url_verification, app_mention (a help reply in the
-// thread), and ignores the rest with a 200 so Slack does not retry.
+// thread), app_home_opened (the user's Home, home.go), and ignores the rest with a 200 so Slack does not retry.
 func Events(d Deps) func(context.Context, api.Event) (EventReply, error) {
 	return observe(d, api.FunctionEvents, func(ctx context.Context, ev api.Event, log *slog.Logger) (EventReply, error) {
 		if ev.Deferred {
@@ -54,6 +54,9 @@ func Events(d Deps) func(context.Context, api.Event) (EventReply, error) {
 			return EventReply{}, api.Internal("de-duplicate event", err) // Slack retries it
 		case !first:
 			log.Info("duplicate event ignored")
+			return EventReply{}, nil
+		case e.Home != nil:
+			d.publishHome(ctx, e.TeamID, e.Home, log)
 			return EventReply{}, nil
 		case e.Mention == nil:
 			log.Info("event ignored")

@@ -16,6 +16,8 @@ type Event struct {
 	// Inner is the callback's inner event type ("app_mention", …).
 	Inner   string
 	Mention *slackevents.AppMentionEvent
+	// Home is an app_home_opened event (its Tab says which tab the user opened).
+	Home *slackevents.AppHomeOpenedEvent
 }
 
 // ParseEvent decodes an Events API body. Call it only after Verify. The deprecated
@@ -42,8 +44,11 @@ func ParseEvent(body []byte) (Event, error) {
 		}
 	}
 	out.Inner = e.InnerEvent.Type
-	if m, ok := e.InnerEvent.Data.(*slackevents.AppMentionEvent); ok {
-		out.Mention = m
+	switch inner := e.InnerEvent.Data.(type) {
+	case *slackevents.AppMentionEvent:
+		out.Mention = inner
+	case *slackevents.AppHomeOpenedEvent:
+		out.Home = inner
 	}
 	return out, nil
 }

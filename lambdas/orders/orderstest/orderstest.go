@@ -99,6 +99,7 @@ func Run(t *testing.T, newStore NewStore) {
 		})
 	}
 	runRecurring(t, newStore) // recurring.go
+	runHome(t, newStore)      // home.go
 }
 
 var ch = orders.Channel{Team: "T1", Channel: "C1"}

@@ -16,8 +16,8 @@ import (
 	"golang.org/x/text/feature/plural"
 )
 
-// idFiles declare the message ids: ids.go, and a feature's own file (recurring.go).
-var idFiles = []string{"ids.go", "recurring.go"}
+// idFiles declare the message ids: ids.go, and a feature's own file (recurring.go, home.go).
+var idFiles = []string{"ids.go", "recurring.go", "home.go"}
 
 // ids are the message ids idFiles declare.
 func ids(t *testing.T) []ID {

@@ -1,0 +1,128 @@
+package orders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// MaxHomeChannels bounds a user's Home index: the channels they ordered in most recently.
+const MaxHomeChannels = 10
+
+// MaxHomeOrders is how many of a user's latest orders the Home lists.
+const MaxHomeOrders = 10
+
+// HomeIndex keeps, per user, the channels they ordered in: what the App Home needs to
+// find their rounds, since rounds are kept per channel. It holds channel ids only, never
+// orders, so it cannot disagree with a round about one: the Home reads the rounds.
+// Both stores implement it next to Store.
+type HomeIndex interface {
+	// NoteOrderChannel records that user ordered in ch at `at`. An entry lives as long as
+	// closed rounds stay in history after `at`; the MaxHomeChannels most recent are kept.
+	NoteOrderChannel(ctx context.Context, ch Channel, user string, at time.Time) error
+	// OrderChannels returns the channels of team user ordered in, most recent first,
+	// those noted longer than the history TTL before now left out.
+	OrderChannels(ctx context.Context, team, user string, now time.Time) ([]string, error)
+}
+
+// HomeChannel is one entry of a Home index.
+type HomeChannel struct {
+	Channel string
+	At      time.Time
+}
+
+// TrimHomeChannels sorts entries most recent first, keeps one per channel (its latest),
+// drops those noted before floor, and keeps at most MaxHomeChannels: the stores' shared
+// rule.
+func TrimHomeChannels(entries []HomeChannel, floor time.Time) []HomeChannel {
+	slices.SortStableFunc(entries, func(a, b HomeChannel) int { return b.At.Compare(a.At) })
+	out := entries[:0:0]
+	seen := map[string]bool{}
+	for _, e := range entries {
+		if seen[e.Channel] || e.At.Before(floor) {
+			continue
+		}
+		seen[e.Channel] = true
+		out = append(out, e)
+	}
+	return out[:min(len(out), MaxHomeChannels)]
+}
+
+// HomeOrder is one of a user's orders as the Home shows it: the round holding it.
+type HomeOrder struct {
+	Round Round
+	Order Order
+}
+
+// Home is what a user's App Home shows, read from the rounds themselves.
+type Home struct {
+	Open []HomeOrder // the open rounds holding an order of the user, latest order first
+	Last []HomeOrder // the user's latest orders in closed rounds, newest first, ≤ MaxHomeOrders
+}
+
+// ErrNoHomeIndex is returned by Home when the store keeps no Home index.
+var ErrNoHomeIndex = errors.New("the store keeps no Home index")
+
+// noteHome writes the user's Home index entry before the order: a channel holding an
+// order of the user is then always in the index (an entry whose order then failed shows
+// nothing, the Home reads the rounds). Stores without an index skip it.
+func (s *Service) noteHome(ctx context.Context, ch Channel, user string, at time.Time) error {
+	idx, ok := s.Store.(HomeIndex)
+	if !ok {
+		return nil
+	}
+	if err := idx.NoteOrderChannel(ctx, ch, user, at); err != nil {
+		return fmt.Errorf("note %s's order channel %s: %w", user, ch, err)
+	}
+	return nil
+}
+
+// Home reads user's Home: for each channel of their index, the open round if it holds
+// their order, and their orders in the channel's closed rounds still in history.
+func (s *Service) Home(ctx context.Context, team, user string) (Home, error) {
+	idx, ok := s.Store.(HomeIndex)
+	if !ok {
+		return Home{}, ErrNoHomeIndex
+	}
+	now := s.now()
+	channels, err := idx.OrderChannels(ctx, team, user, now)
+	if err != nil {
+		return Home{}, fmt.Errorf("home of %s: %w", user, err)
+	}
+	var h Home
+	for _, c := range channels {
+		ch := Channel{Team: team, Channel: c}
+		open, err := s.Store.OpenRound(ctx, ch)
+		if err != nil && !errors.Is(err, ErrNoOpenRound) {
+			return Home{}, fmt.Errorf("home of %s: %w", user, err)
+		}
+		if o, ok := orderOf(open, user); err == nil && ok {
+			h.Open = append(h.Open, HomeOrder{Round: open, Order: o})
+		}
+		closed, err := s.Store.ClosedRounds(ctx, ch, MaxHomeOrders, now)
+		if err != nil {
+			return Home{}, fmt.Errorf("home of %s: %w", user, err)
+		}
+		for _, r := range closed {
+			if o, ok := orderOf(r, user); ok {
+				h.Last = append(h.Last, HomeOrder{Round: r, Order: o})
+			}
+		}
+	}
+	newest := func(a, b HomeOrder) int { return b.Order.At.Compare(a.Order.At) }
+	slices.SortStableFunc(h.Open, newest)
+	slices.SortStableFunc(h.Last, newest)
+	h.Last = h.Last[:min(len(h.Last), MaxHomeOrders)]
+	return h, nil
+}
+
+func orderOf(r Round, user string) (Order, bool) {
+	for _, o := range r.Orders {
+		if o.User == user {
+			return o, true
+		}
+	}
+	return Order{}, false
+}

@@ -1,0 +1,126 @@
+package orderstest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/orderbot/orderbot/lambdas/orders"
+)
+
+// homeStore is a store with a Home index (both stores).
+type homeStore interface {
+	orders.Store
+	orders.HomeIndex
+}
+
+// runHome runs the App Home part of the suite (Run calls it; every store of this
+// repository implements orders.HomeIndex).
+func runHome(t *testing.T, newStore NewStore) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, homeStore)
+	}{
+		{"Home/ChannelsMostRecentFirstPerUser", testHomeChannels},
+		{"Home/IndexIsBounded", testHomeBounded},
+		{"Home/IndexExpiresWithHistory", testHomeExpires},
+		{"Home/ShowsOnlyWhatTheRoundsHold", testHomeFromRounds},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s, ok := newStore(t).(homeStore)
+			if !ok {
+				t.Fatal("the store does not implement orders.HomeIndex")
+			}
+			tc.fn(t, s)
+		})
+	}
+}
+
+var homeT0 = time.Date(2026, 12, 7, 11, 0, 0, 0, time.UTC)
+
+func note(t *testing.T, s homeStore, team, channel, user string, at time.Time) {
+	t.Helper()
+	if err := s.NoteOrderChannel(context.Background(), orders.Channel{Team: team, Channel: channel}, user, at); err != nil {
+		t.Fatalf("NoteOrderChannel(%s/%s, %s): %v", team, channel, user, err)
+	}
+}
+
+func wantChannels(t *testing.T, s homeStore, team, user string, now time.Time, want []string) {
+	t.Helper()
+	got, err := s.OrderChannels(context.Background(), team, user, now)
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("OrderChannels(%s, %s): got %v, %v; want %v, nil", team, user, got, err, want)
+	}
+}
+
+func testHomeChannels(t *testing.T, s homeStore) {
+	note(t, s, "T1", "C1", "U1", homeT0)
+	note(t, s, "T1", "C2", "U1", homeT0.Add(time.Minute))
+	note(t, s, "T1", "C1", "U1", homeT0.Add(2*time.Minute))
+	note(t, s, "T1", "C3", "U2", homeT0)
+	note(t, s, "T2", "C9", "U1", homeT0)
+	wantChannels(t, s, "T1", "U1", homeT0.Add(time.Hour), []string{"C1", "C2"})
+	wantChannels(t, s, "T1", "U2", homeT0.Add(time.Hour), []string{"C3"})
+	wantChannels(t, s, "T2", "U1", homeT0.Add(time.Hour), []string{"C9"})
+	wantChannels(t, s, "T1", "U3", homeT0.Add(time.Hour), []string{})
+}
+
+func testHomeBounded(t *testing.T, s homeStore) {
+	var want []string
+	for i := range orders.MaxHomeChannels + 3 {
+		c := fmt.Sprintf("C%02d", i)
+		note(t, s, "T1", c, "U1", homeT0.Add(time.Duration(i)*time.Second))
+		want = append([]string{c}, want...)
+	}
+	wantChannels(t, s, "T1", "U1", homeT0.Add(time.Hour), want[:orders.MaxHomeChannels])
+}
+
+func testHomeExpires(t *testing.T, s homeStore) {
+	note(t, s, "T1", "C1", "U1", homeT0)
+	note(t, s, "T1", "C2", "U1", homeT0.Add(orders.DefaultHistoryTTL))
+	wantChannels(t, s, "T1", "U1", homeT0.Add(orders.DefaultHistoryTTL+time.Hour), []string{"C2"})
+}
+
+// The Home reads the rounds: an order withdrawn is gone from it, an order in a closed
+// round is among the last orders, the open round holding one is listed with it.
+func testHomeFromRounds(t *testing.T, s homeStore) {
+	svc := &orders.Service{Store: s, Now: func() time.Time { return homeT0.Add(time.Hour) }}
+	ctx := context.Background()
+	c1, c2, c3 := orders.Channel{Team: "T1", Channel: "C1"}, orders.Channel{Team: "T1", Channel: "C2"}, orders.Channel{Team: "T1", Channel: "C3"}
+	for i, c := range []orders.Channel{c1, c2, c3} {
+		at := homeT0.Add(time.Duration(i) * time.Minute)
+		if _, err := svc.Set(ctx, c, "U1", "kim", fmt.Sprintf("latte %d", i+1), req(at)); err != nil {
+			t.Fatalf("Set in %s: %v", c, err)
+		}
+	}
+	if _, err := svc.Set(ctx, c1, "U2", "park", "tea", req(homeT0.Add(3*time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := closeRound(s, c2, homeT0.Add(4*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Cancel(ctx, c3, "U1", req(homeT0.Add(5*time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	h, err := svc.Home(ctx, "T1", "U1")
+	if err != nil {
+		t.Fatalf("Home: %v", err)
+	}
+	var open, last []string
+	for _, o := range h.Open {
+		open = append(open, fmt.Sprintf("%s:%s:%d", o.Round.Channel.Channel, o.Order.Item, len(o.Round.Orders)))
+	}
+	for _, o := range h.Last {
+		last = append(last, o.Round.Channel.Channel+":"+o.Order.Item)
+	}
+	if want := []string{"C1:latte 1:2"}; !slices.Equal(open, want) {
+		t.Errorf("Home open rounds: got %v, want %v (C3's order was withdrawn, C2's round closed)", open, want)
+	}
+	if want := []string{"C2:latte 2"}; !slices.Equal(last, want) {
+		t.Errorf("Home last orders: got %v, want %v", last, want)
+	}
+}
