@@ -135,6 +135,10 @@ func (f *RouteFunction) policy(p RouteFunctionProps, table awsiam.PolicyStatemen
 			}),
 		},
 	})
+	// The events function publishes the App Home: it reads rounds and Home indexes (home.go).
+	if f.Route.Kind == api.KindEvents {
+		policy.AddStatements(HomeStatement(p.Table))
+	}
 	// A slash command that runs out of its reply budget hands its event to an asynchronous
 	// invocation of itself (see lambdas/selfinvoke). The function is named explicitly so
 	// its ARN is known without referring to the function, which depends on this role.

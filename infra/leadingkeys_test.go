@@ -21,7 +21,7 @@ import (
 // wantLeadingKeys are the partition keys each part of the data may touch, spelled out as
 // the specification; function.go builds them from the dynamo package's key prefixes.
 var wantLeadingKeys = map[api.DataAccess][]string{
-	api.DataOrders: {"C#*", "E#reply#*"},
+	api.DataOrders: {"C#*", "E#reply#*", "U#*"},
 	api.DataEvents: {"E#*"},
 }
 
@@ -196,6 +196,7 @@ func TestStoreRequestsWithinPolicies(t *testing.T) {
 		}
 	}
 	made := map[api.DataAccess]*actionSet{api.DataOrders: {}, api.DataEvents: {}}
+	home := &actionSet{}
 	newStore := func(t *testing.T, data api.DataAccess) *dynamo.Store {
 		client := dynamotest.NewClient(endpoint)
 		name := dynamotest.TableName(t)
@@ -218,6 +219,29 @@ func TestStoreRequestsWithinPolicies(t *testing.T) {
 			}
 		}
 	})
+	// The events function's App Home: the rounds and Home index an order function wrote,
+	// read through the events function's policy.
+	t.Run("home", func(t *testing.T) {
+		client := dynamotest.NewClient(endpoint)
+		name := dynamotest.TableName(t)
+		if err := dynamo.CreateTable(context.Background(), client, name); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		writer := &orders.Service{Store: dynamo.New(&policyCheck{t: t, db: client, table: table, fns: byData[api.DataOrders], made: made[api.DataOrders]}, name)}
+		for _, c := range []string{"C1", "C2"} {
+			if _, err := writer.Set(context.Background(), orders.Channel{Team: "T1", Channel: c}, "U1", "kim", "latte", orders.Request{ID: "r-" + c, At: now}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		reader := &orders.Service{Store: dynamo.New(&policyCheck{t: t, db: client, table: table, fns: byData[api.DataEvents], made: home}, name)}
+		if h, err := reader.Home(context.Background(), "T1", "U1"); err != nil || len(h.Open) != 2 {
+			t.Errorf("Home as the events function: got %+v, %v, want 2 open rounds, nil", h, err)
+		}
+	})
+	if got, want := home.sorted(), sorted(HomeActions); !slices.Equal(got, want) {
+		t.Errorf("home: got requests with actions %v, want exactly the granted %v", got, want)
+	}
 	for data, set := range made {
 		if got, want := set.sorted(), sorted(TableActions(data)); !slices.Equal(got, want) {
 			t.Errorf("data %s: got requests with actions %v, want exactly the granted %v", data, got, want)
@@ -233,7 +257,9 @@ func TestStoreRequestsWithinPolicies(t *testing.T) {
 			{api.DataOrders, "dynamodb:PutItem", "E#Ev0123ABCDEF", "an order function writing a Slack event's record"},
 			{api.DataOrders, "dynamodb:GetItem", "X#anything", "an order function reading an unknown key"},
 			{api.DataEvents, "dynamodb:PutItem", "C#T1#C1", "the events function writing a channel's slot"},
-			{api.DataEvents, "dynamodb:GetItem", "E#Ev0123ABCDEF", "the events function reading (it only writes)"},
+			{api.DataEvents, "dynamodb:GetItem", "E#Ev0123ABCDEF", "the events function reading event records (it only writes them)"},
+			{api.DataEvents, "dynamodb:UpdateItem", "U#T1#U1", "the events function writing a Home index (it only reads it)"},
+			{api.DataEvents, "dynamodb:PutItem", "C#T1#C1", "the events function writing a round (the Home only reads)"},
 		} {
 			for _, fn := range byData[tc.data] {
 				if fn.allows(t, tc.action, table, tc.pk) {

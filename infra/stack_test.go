@@ -290,6 +290,11 @@ func TestRolesLeastPrivilege(t *testing.T) {
 				{Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resources: []string{"<" + rr.logGroup + ".Arn>"}},
 				{Actions: []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, Resources: []string{"*"}},
 			}
+			if r.Kind == api.KindEvents {
+				// The App Home: reads of rounds and Home indexes, nothing else (home.go).
+				want = append(want, statement{Actions: []string{"dynamodb:GetItem", "dynamodb:Query"}, Resources: []string{"<" + table + ".Arn>"},
+					Condition: render(map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": []string{"C#*", "U#*"}}})})
+			}
 			if r.Kind.Defers() {
 				// Its own ARN only, and the ARN must name this very function.
 				name := def.res[rr.function].Properties["FunctionName"]

@@ -71,14 +71,15 @@ var keyedActions = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Up
 
 // LeadingKeys returns the partition key patterns (IAM StringLike) of the items a function
 // with data access a may touch, built from the store's key prefixes:
-//   - orders: the channels' slots and history (C#…), and the claims of deferred replies,
-//     which are event records (E#reply#…);
+//   - orders: the channels' slots and history (C#…), the claims of deferred replies,
+//     which are event records (E#reply#…), and the users' App Home index (U#…), which
+//     every order notes its channel in;
 //   - events: the event de-duplication records (E#…).
 func LeadingKeys(a api.DataAccess) ([]string, error) {
 	var prefixes []string
 	switch a {
 	case api.DataOrders:
-		prefixes = []string{dynamo.ChannelKeyPrefix, dynamo.EventKeyPrefix + dynamo.ReplyClaimPrefix}
+		prefixes = []string{dynamo.ChannelKeyPrefix, dynamo.EventKeyPrefix + dynamo.ReplyClaimPrefix, dynamo.UserKeyPrefix}
 	case api.DataEvents:
 		prefixes = []string{dynamo.EventKeyPrefix}
 	default:

@@ -95,7 +95,9 @@ func (c *Client) CommandForm(command, text string) url.Values {
 	}
 }
 
-// EventBody is an Events API payload: "url_verification" or "app_mention".
+// EventBody is an Events API payload: "url_verification", "app_mention" or
+// "app_home_opened" (the user opened the app's Home tab; without "view", as Slack sends it
+// before a Home was ever published: https://docs.slack.dev/reference/events/app_home_opened).
 func (c *Client) EventBody(kind string) ([]byte, error) {
 	switch kind {
 	case "url_verification":
@@ -109,8 +111,16 @@ func (c *Client) EventBody(kind string) ([]byte, error) {
 			"event": map[string]string{"type": "app_mention", "user": c.User, "text": "<@B0LOCAL> help",
 				"ts": ts, "channel": c.Channel, "event_ts": ts},
 		})
+	case "app_home_opened":
+		ts := fmt.Sprintf("%d.%06d", c.now().Unix(), mrand.IntN(1_000_000))
+		return json.Marshal(map[string]any{
+			"token": "local", "team_id": c.Team, "api_app_id": "A0LOCAL", "type": "event_callback",
+			"event_id": "Ev" + strings.ToUpper(randomHex(8)), "event_time": c.now().Unix(),
+			"event": map[string]string{"type": "app_home_opened", "user": c.User, "channel": "D0LOCAL",
+				"tab": "home", "event_ts": ts},
+		})
 	}
-	return nil, fmt.Errorf("unknown event %q (url_verification or app_mention)", kind)
+	return nil, fmt.Errorf("unknown event %q (url_verification, app_mention or app_home_opened)", kind)
 }
 
 // Command posts a signed slash command to its route.
