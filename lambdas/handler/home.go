@@ -25,7 +25,7 @@ func (d Deps) publishHome(ctx context.Context, team string, e *slackevents.AppHo
 	}
 	pub, ok := d.Poster.(HomePublisher)
 	if !ok {
-		log.Warn("app_home_opened not answered: no bot token configured")
+		log.Warn("app_home_opened not answered: no bot token configured (or its Web API publishes no Home)")
 		return
 	}
 	h, err := d.Orders.Home(ctx, team, e.User)
