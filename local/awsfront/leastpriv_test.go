@@ -213,8 +213,22 @@ func storeSteps(r api.Route) []step {
 	at := time.Now()
 	rq := func(id string) orders.Request { return orders.Request{ID: id, At: at} }
 	if r.Data == api.DataEvents {
+		events := func(w *workload) *dynamo.Store {
+			return dynamo.New(dynamodb.NewFromConfig(w.cfg().cfgWith(w.creds)), w.l.table)
+		}
 		return []step{{"Events API retry de-duplication: MarkEvent", func(ctx context.Context, w *workload) error {
-			_, err := dynamo.New(dynamodb.NewFromConfig(w.cfg().cfgWith(w.creds)), w.l.table).MarkEvent(ctx, "Ev0123ABCDEF", at, at.Add(time.Hour))
+			_, err := events(w).MarkEvent(ctx, "Ev0123ABCDEF", at, at.Add(time.Hour))
+			return err
+		}}, {"app_home_opened: the Home index (OrderChannels)", func(ctx context.Context, w *workload) error {
+			_, err := events(w).OrderChannels(ctx, "T1", "U1", at)
+			return err
+		}}, {"app_home_opened: an indexed channel's open round (OpenRound)", func(ctx context.Context, w *workload) error {
+			if _, err := events(w).OpenRound(ctx, ch); err != nil && !errors.Is(err, orders.ErrNoOpenRound) {
+				return err
+			}
+			return nil
+		}}, {"app_home_opened: an indexed channel's closed rounds (ClosedRounds)", func(ctx context.Context, w *workload) error {
+			_, err := events(w).ClosedRounds(ctx, ch, orders.MaxHomeOrders, at)
 			return err
 		}}}
 	}
