@@ -69,7 +69,7 @@ func (c change) do(ctx context.Context) (answer, error) {
 
 // work is the change as work for the runner, answering on w's response_url.
 func (d Deps) work(w work, c change, log *slog.Logger) work {
-	c.apply = d.liveApply(w.function, c.ch, c.apply, log) // live.go: a recurring round's message follows its changes
+	c.apply = d.liveApply(w, c.ch, c.apply, log) // live.go: a recurring round's message follows its changes
 	w.do = c.do
 	w.giveUp = func(ctx context.Context, last error) answer { return d.giveUp(ctx, c, last, log) }
 	return w

@@ -102,6 +102,9 @@ type work struct {
 	// channel and user are where and to whom the answer goes with the bot token when the
 	// response_url refuses it for good (tellInstead).
 	channel, user string
+	// shownTS is the message a click was made on, which its response_url updates: when it
+	// is the round's live message, the change does not update it again (live.go).
+	shownTS string
 }
 
 // refusedAnswer is the answer to work whose store refused it (orders.ErrRefused: not

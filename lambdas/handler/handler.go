@@ -95,8 +95,10 @@ var kinds = map[api.Kind]func(api.Route) Function{
 	api.KindCommand: func(r api.Route) Function {
 		return Function{New: func(d Deps) any { return Command(d, r.Function) }, WebAPI: true}
 	},
+	// A click or a modal order on a recurring round updates its live message (chat.update,
+	// live.go) with the bot token.
 	api.KindInteractive: func(api.Route) Function {
-		return Function{New: func(d Deps) any { return Interactive(d) }}
+		return Function{New: func(d Deps) any { return Interactive(d) }, WebAPI: true}
 	},
 }
 

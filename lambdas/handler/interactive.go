@@ -24,6 +24,9 @@ const clickPostTimeout = 800 * time.Millisecond
 // except a modal's field errors (response_action: errors).
 func Interactive(d Deps) func(context.Context, api.Event) (*slackio.ViewResponse, error) {
 	return observe(d, api.FunctionInteractive, func(ctx context.Context, ev api.Event, log *slog.Logger) (*slackio.ViewResponse, error) {
+		if ev.Live != nil {
+			return nil, d.trailingLive(ctx, ev, log) // live.go: a trailing update of a live round message
+		}
 		if err := d.verify(ev); err != nil {
 			return nil, err
 		}
@@ -93,8 +96,9 @@ func clickOf(ic slack.InteractionCallback, a say.Action, req orders.Request, ev 
 	return clickReq{
 		action: a, ch: orders.Channel{Team: ic.Team.ID, Channel: ic.Channel.ID},
 		user: ic.User.ID, userName: ic.User.Name, ephemeral: ic.Container.IsEphemeral, req: req,
-		work: work{function: api.FunctionInteractive, ev: ev, responseURL: ic.ResponseURL, quiet: true, channel: ic.Channel.ID, user: ic.User.ID},
-		log:  log,
+		work: work{function: api.FunctionInteractive, ev: ev, responseURL: ic.ResponseURL, quiet: true, channel: ic.Channel.ID, user: ic.User.ID,
+			shownTS: ic.Container.MessageTs},
+		log: log,
 	}
 }
 
@@ -168,7 +172,9 @@ func (d Deps) submit(ctx context.Context, ev api.Event, ic slack.InteractionCall
 func (d Deps) joinClick(c clickReq) work {
 	w := c.work
 	join := func(item string) change {
-		return d.onMessage(d.setOrder(c.ch, c.user, c.userName, item, c.req, c.log), c)
+		j := d.onMessage(d.setOrder(c.ch, c.user, c.userName, item, c.req, c.log), c)
+		j.apply = d.liveApply(w, c.ch, j.apply, c.log) // run here, not through d.work
+		return j
 	}
 	w.do = func(ctx context.Context) (answer, error) {
 		cur, err := d.Orders.Current(ctx, c.ch)

@@ -199,15 +199,27 @@ func (d Deps) reserveLiveWindow(ctx context.Context, l api.LiveRefresh) (int64, 
 	return 0, nil
 }
 
-// liveApply is apply, then refreshLive on the round an applied change of fn left.
-func (d Deps) liveApply(fn api.FunctionName, ch orders.Channel, apply func(context.Context) (orders.Result, error), log *slog.Logger) func(context.Context) (orders.Result, error) {
+// liveApply is apply, then refreshLive on the round an applied change of w left — unless
+// w is a click on that round's live message, which its response_url updates.
+func (d Deps) liveApply(w work, ch orders.Channel, apply func(context.Context) (orders.Result, error), log *slog.Logger) func(context.Context) (orders.Result, error) {
 	return func(ctx context.Context) (orders.Result, error) {
 		res, err := apply(ctx)
 		if err == nil && res.Outcome == orders.Applied {
-			d.refreshLive(ctx, fn, ch, res.Round, log)
+			if !d.onLiveMessage(ctx, w, ch, res.Round) {
+				d.refreshLive(ctx, w.function, ch, res.Round, log)
+			}
 		}
 		return res, err
 	}
+}
+
+// onLiveMessage says whether w is a click on r's live message.
+func (d Deps) onLiveMessage(ctx context.Context, w work, ch orders.Channel, r orders.Round) bool {
+	if w.shownTS == "" || !strings.HasPrefix(r.DeadlineBy, occurrencePrefix) {
+		return false
+	}
+	ts, ok := d.liveTS(ctx, ch, r.ID)
+	return ok && ts == w.shownTS
 }
 
 // finalLive turns the closed round's live message into its final tally (msg), once across
