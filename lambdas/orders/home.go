@@ -65,9 +65,10 @@ type Home struct {
 // ErrNoHomeIndex is returned by Home when the store keeps no Home index.
 var ErrNoHomeIndex = errors.New("the store keeps no Home index")
 
-// noteHome writes the user's Home index entry before the order: a channel holding an
-// order of the user is then always in the index (an entry whose order then failed shows
-// nothing, the Home reads the rounds). Stores without an index skip it.
+// noteHome writes the user's Home index entry after the order took effect (Set). Its
+// failure fails the Set, so the request runs again (deferred, retried): the order is then
+// Replayed and the entry written — an idempotent SET — so a channel holding an order of
+// the user ends up in the index. Stores without an index skip it.
 func (s *Service) noteHome(ctx context.Context, ch Channel, user string, at time.Time) error {
 	idx, ok := s.Store.(HomeIndex)
 	if !ok {

@@ -412,12 +412,12 @@ func (s *Service) Set(ctx context.Context, ch Channel, user, userName, item stri
 		return Result{}, err
 	}
 	o := Order{User: user, UserName: userName, Item: item, At: req.At, Req: req.ID}
-	if err := s.noteHome(ctx, ch, user, req.At); err != nil {
-		return Result{}, err
-	}
 	r, err := s.Store.SetOrder(ctx, ch, o, req, NewRoundID(req.At))
 	if err != nil {
 		return Result{}, fmt.Errorf("set order in %s: %w", ch, err)
+	}
+	if err := s.noteHome(ctx, ch, user, req.At); err != nil {
+		return Result{}, err
 	}
 	return r, nil
 }
