@@ -86,6 +86,7 @@ var suite = []struct {
 	{"ReplayArrivingLaterNeverChangesState/AfterManyRequests", testLaterReplayAfterMany},
 	{"ReplayArrivingLaterNeverChangesState/Deadline", testLaterReplayDeadline},
 	{"ReplayArrivingLaterNeverChangesState/Superseded", testLaterReplaySuperseded},
+	{"ReplayRacingUndecidedFirstDeliveryIsOrderedBySigning", testReplayRacingUndecidedFirst},
 	{"AppliedRequestOutlivesManyChanges/Set", testAppliedSetOutlivesManyChanges},
 	{"AppliedRequestOutlivesManyChanges/Cancel", testAppliedCancelOutlivesManyChanges},
 }

@@ -219,3 +219,29 @@ func testLaterReplaySuperseded(t *testing.T, s orders.Store) {
 	r, _ := s.OpenRound(ctx, ch)
 	wantDeadline(t, "after it", r, t0.Add(time.Hour), d2.ID)
 }
+
+// testReplayRacingUndecidedFirst: latte is received at t0 but its first delivery is still
+// undecided (its deferred run in flight); tea, signed a second later, is received and
+// applied; latte's replay arrives after tea, stamped later than it. A user's requests are
+// ordered by signed second first (orders.Request.Newer), so the replay is older than tea
+// and is superseded, and so is the first delivery when it decides at last: tea stays.
+func testReplayRacingUndecidedFirst(t *testing.T, s orders.Store) {
+	mocha := req(t0)
+	res, err := mustSetReq(s, "mocha", mocha)
+	mustApply(t, "mocha", res, err, orders.Applied)
+	latte := req(t0.Add(time.Second)) // received, undecided
+	tea := req(t0.Add(2 * time.Second))
+	res, err = mustSetReq(s, "tea", tea)
+	mustApply(t, "tea", res, err, orders.Applied)
+	again := later(latte, 2*time.Second) // received after tea, signed before it
+	res, err = mustSetReq(s, "latte", again)
+	mustApply(t, "latte's replay", res, err, orders.Superseded)
+	wantOpen(t, s, "after latte's replay", map[string]string{"U1": "tea"})
+	res, err = mustSetReq(s, "latte", latte)
+	mustApply(t, "latte's first delivery, deciding last", res, err, orders.Superseded)
+	wantOpen(t, s, "after latte's first delivery", map[string]string{"U1": "tea"})
+}
+
+func mustSetReq(s orders.Store, item string, r orders.Request) (orders.Result, error) {
+	return s.SetOrder(context.Background(), ch, order("U1", item, r.At), r, orders.NewRoundID(r.At))
+}
