@@ -64,7 +64,7 @@ const ClosedByDeadline = "!deadline"
 // a request arriving late (a deferred run, a retry) never undoes a newer one.
 type Request struct {
 	ID string    // a digest of the signed request: equal for every delivery of it
-	At time.Time // when it was received; orders one user's requests
+	At time.Time // when it was received; orders one user's requests signed in one second
 	// Signed is Slack's signed timestamp (whole seconds), the same for every delivery of
 	// the request; zero for a request Slack did not sign (a schedule firing), for which At
 	// stands in. With ID it is the request's identity (Key), which a store checks before
@@ -148,9 +148,20 @@ func TrimRecent(keys []string, floor int64) ([]string, int64) {
 	return sorted[drop:], floor
 }
 
-// Newer reports whether r comes after o: later, or at the same instant with a greater id,
-// so that any two requests are ordered the same way everywhere.
+// Newer reports whether r comes after o in (signed second, receive time, id): signed in
+// a later second; or in the same one and received later, or at the same instant with a
+// greater id — so that any two requests are ordered the same way everywhere. The signed
+// second comes first because every delivery of a request carries its first delivery's:
+// a replay received after a newer request of its user, while its first delivery was
+// still undecided, is older than that request, as its first delivery is (issue #21). A
+// user's requests are all signed on one clock (Slack's), so skew between Slack and AWS
+// does not reorder them. When either is unsigned (Signed zero: a schedule firing, or a
+// record a store wrote before it kept the signed second) they are ordered by receive
+// time alone, as before.
 func (r Request) Newer(o Request) bool {
+	if !r.Signed.IsZero() && !o.Signed.IsZero() && r.Signed.Unix() != o.Signed.Unix() {
+		return r.Signed.Unix() > o.Signed.Unix()
+	}
 	if !r.At.Equal(o.At) {
 		return r.At.After(o.At)
 	}

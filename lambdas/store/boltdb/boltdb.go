@@ -168,10 +168,28 @@ type requestRec struct {
 	Req    string    `json:"req"`
 	At     time.Time `json:"at"`
 	Round  string    `json:"round,omitempty"`
-	Signed int64     `json:"signed,omitempty"` // the request's signed second (deadline records)
+	Signed int64     `json:"signed,omitempty"` // the request's signed second (0: unsigned, or written before it was kept)
 }
 
-func (r requestRec) request() orders.Request { return orders.Request{ID: r.Req, At: r.At} }
+// userRec is a user's record of req: with its signed second, which orders.Request.Newer
+// compares first (a schedule firing has none).
+func userRec(req orders.Request, round string) requestRec {
+	rec := requestRec{Req: req.ID, At: req.At, Round: round}
+	if !req.Signed.IsZero() {
+		rec.Signed = req.Signed.Unix()
+	}
+	return rec
+}
+
+// request is the request r records, for orders.Request.Newer: a record without a signed
+// second (a deadline's, or one written before users' records kept it) orders by At alone.
+func (r requestRec) request() orders.Request {
+	req := orders.Request{ID: r.Req, At: r.At}
+	if r.Signed != 0 {
+		req.Signed = time.Unix(r.Signed, 0)
+	}
+	return req
+}
 
 // round is the stored form of a round.
 type round struct {
@@ -555,7 +573,7 @@ func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order,
 		}
 		sl.Round.Orders[o.User] = order{UserName: o.UserName, Item: o.Item, At: req.At, Req: req.ID}
 		sl.Round.addChange(o.User, req)
-		sl.Users[o.User] = requestRec{Req: req.ID, At: req.At, Round: sl.Round.ID}
+		sl.Users[o.User] = userRec(req, sl.Round.ID)
 		return outcome{res: orders.Result{Round: sl.Round.domain(ch), Outcome: orders.Applied}}, remember(tx, ch, o.User, req)
 	})
 }
@@ -565,7 +583,7 @@ func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order,
 func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string, req orders.Request) (orders.Result, error) {
 	return s.change(ctx, ch, orders.Target{User: user}, req, orders.ErrNoOrder, slot.stale, func(tx *bolt.Tx, sl *slot) (outcome, error) {
 		var out outcome
-		newRec := requestRec{Req: req.ID, At: req.At, Round: orders.NoChange}
+		newRec := userRec(req, orders.NoChange)
 		switch {
 		case sl.Round == nil:
 			out.refused = orders.ErrNoOpenRound
@@ -661,7 +679,7 @@ func (s *Store) Abandon(ctx context.Context, ch orders.Channel, t orders.Target,
 				sl.DeadlineFloor = max(sl.DeadlineFloor, trimRecords(records)) // never closes': a forgotten close could close again
 			}
 		} else {
-			sl.Users[t.User] = requestRec{Req: req.ID, At: req.At}
+			sl.Users[t.User] = userRec(req, "")
 			if err := remember(tx, ch, t.User, req); err != nil {
 				return outcome{}, err
 			}

@@ -152,11 +152,14 @@ const (
 	attrDeadlineReqAt = "deadline_req_at" // N, Unix nanoseconds
 	orderPrefix       = "o#"              // + user id: one attribute per order
 	// A user's latest order request, kept across rounds (see "Requests" above).
-	reqAtPrefix    = "ua#" // + user id: N, the request's time in Unix nanoseconds
-	reqIDPrefix    = "ur#" // + user id: S, the request's id
-	reqRoundPrefix = "ui#" // + user id: S, the round it changed, "" for none
-	closePrefix    = "c#"  // + request id: M {at N, round S}, a close request
-	deadlinePrefix = "d#"  // + request id: M {at N, round S}, a SetDeadline request
+	reqAtPrefix = "ua#" // + user id: N, the request's time in Unix nanoseconds
+	reqIDPrefix = "ur#" // + user id: S, the request's id
+	// + user id: N, the request's signed second (0: unsigned), which orders a user's
+	// requests before ua# does (orders.Request.Newer); absent on records written before it.
+	reqSignedPrefix = "us#"
+	reqRoundPrefix  = "ui#" // + user id: S, the round it changed, "" for none
+	closePrefix     = "c#"  // + request id: M {at N, round S}, a close request
+	deadlinePrefix  = "d#"  // + request id: M {at N, round S}, a SetDeadline request
 	// The requests that changed a user's order in this round ("<ns>|<id>"), kept with the
 	// round in history: a repeat of one is found even after a newer request replaced it.
 	changesPrefix = "uq#" // + user id: SS

@@ -79,6 +79,7 @@ func userNames(user string) map[string]string {
 		"#rid": attrRoundID, "#opened": attrOpenedAt, "#closed": attrClosedAt, "#n": attrCount,
 		"#o": orderPrefix + user, "#ua": reqAtPrefix + user, "#ur": reqIDPrefix + user, "#ui": reqRoundPrefix + user,
 		"#uq": changesPrefix + user, "#ob": attrOpenedBy, "#uk": recentPrefix + user, "#uf": floorPrefix + user,
+		"#us": reqSignedPrefix + user,
 	}
 }
 
@@ -86,22 +87,39 @@ func userNames(user string) map[string]string {
 // is not among the user's recent ones (uk#), it was signed after the user's floor (uf#),
 // it is not the recorded one — and newer than the user's recorded request, in the order
 // orders.Request.Newer defines. Identity first: a repeat arriving later fails it too.
+//
+// The order: signed second (us#; 0 or absent: unsigned, or recorded before us# was
+// written), then receive time (ua#), then id. :slo..:shi is the span of recorded signed
+// seconds that leave the order to receive time: just req's second when req is signed (and
+// :slo, which us# is set to, is that second), everything when it is not (:slo is 0).
 const newerThanRecord = "NOT contains(#uk, :key) AND (attribute_not_exists(#uf) OR #uf < :signed) AND " +
 	"(attribute_not_exists(#ur) OR #ur <> :req) AND " +
-	"(attribute_not_exists(#ua) OR #ua < :at OR (#ua = :at AND #ur < :req))"
+	"(attribute_not_exists(#ua) OR (#us > :zero AND #us < :slo) OR " +
+	"((attribute_not_exists(#us) OR #us = :zero OR #us BETWEEN :slo AND :shi) AND " +
+	"(#ua < :at OR (#ua = :at AND #ur < :req))))"
 
 // userRecordNames are the attribute names newerThanRecord and the key's ADD use.
-var userRecordNames = []string{"#ua", "#ur", "#uk", "#uf"}
+var userRecordNames = []string{"#ua", "#ur", "#uk", "#uf", "#us"}
+
+// signedSpan is newerThanRecord's :slo and :shi for req (see there).
+func signedSpan(req orders.Request) (lo, hi *types.AttributeValueMemberN) {
+	if req.Signed.IsZero() {
+		return num(0), &types.AttributeValueMemberN{Value: strconv.FormatInt(math.MaxInt64, 10)}
+	}
+	sec := &types.AttributeValueMemberN{Value: strconv.FormatInt(req.Signed.Unix(), 10)}
+	return sec, sec
+}
 
 func reqValues(req orders.Request) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{":at": nanos(req.At), ":req": str(req.ID),
+	lo, hi := signedSpan(req)
+	return map[string]types.AttributeValue{":at": nanos(req.At), ":req": str(req.ID), ":slo": lo, ":shi": hi, ":zero": num(0),
 		":change": &types.AttributeValueMemberSS{Value: []string{change(req)}}, ":maxq": num(maxChanges),
 		":key": str(req.Key()), ":keys": &types.AttributeValueMemberSS{Value: []string{req.Key()}},
 		":signed": &types.AttributeValueMemberN{Value: strconv.FormatInt(req.SignedAt().Unix(), 10)}}
 }
 
 // identityValues are the values newerThanRecord and the key's ADD use.
-var identityValues = []string{":at", ":req", ":key", ":keys", ":signed"}
+var identityValues = []string{":at", ":req", ":key", ":keys", ":signed", ":slo", ":shi", ":zero"}
 
 // onRound is the precondition of a request made on round :want (orders.Request.Round):
 // the slot holds that round. Every write it guards also requires the round open.
@@ -187,7 +205,7 @@ func (s *Store) setInputs(ch orders.Channel, o orders.Order, req orders.Request,
 		TableName: &s.table,
 		Key:       s.slotKey(ch),
 		UpdateExpression: aws.String("SET #rid = if_not_exists(#rid, :rid), #opened = if_not_exists(#opened, :opened), " +
-			"#ob = if_not_exists(#ob, :user), #o = :o, #ua = :at, #ur = :req, #ui = if_not_exists(#rid, :rid) " +
+			"#ob = if_not_exists(#ob, :user), #o = :o, #ua = :at, #us = :slo, #ur = :req, #ui = if_not_exists(#rid, :rid) " +
 			"ADD #n :one, #uq :change, #uk :keys"),
 		ConditionExpression:       aws.String(addCond),
 		ExpressionAttributeNames:  userNames(o.User),
@@ -197,7 +215,7 @@ func (s *Store) setInputs(ch orders.Channel, o orders.Order, req orders.Request,
 	replace = &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       s.slotKey(ch),
-		UpdateExpression:          aws.String("SET #o = :o, #ua = :at, #ur = :req, #ui = #rid ADD #uq :change, #uk :keys"),
+		UpdateExpression:          aws.String("SET #o = :o, #ua = :at, #us = :slo, #ur = :req, #ui = #rid ADD #uq :change, #uk :keys"),
 		ConditionExpression:       aws.String(replaceCond),
 		ExpressionAttributeNames:  names(userNames(o.User), append([]string{"#rid", "#closed", "#o", "#ui", "#uq"}, userRecordNames...)...),
 		ExpressionAttributeValues: replaceValues,
@@ -376,7 +394,7 @@ func (s *Store) removeInput(ch orders.Channel, user string, req orders.Request) 
 	return &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       s.slotKey(ch),
-		UpdateExpression:          aws.String("REMOVE #o SET #ua = :at, #ur = :req, #ui = #rid ADD #n :minus, #uq :change, #uk :keys"),
+		UpdateExpression:          aws.String("REMOVE #o SET #ua = :at, #us = :slo, #ur = :req, #ui = #rid ADD #n :minus, #uq :change, #uk :keys"),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  names(userNames(user), append([]string{"#rid", "#closed", "#o", "#ui", "#n", "#uq"}, userRecordNames...)...),
 		ExpressionAttributeValues: values,
@@ -394,7 +412,7 @@ func (s *Store) record(ctx context.Context, ch orders.Channel, user string, req 
 		values[":want"] = str(req.Round)
 	}
 	used := append([]string{"#ui"}, userRecordNames...)
-	update := "SET #ua = :at, #ur = :req, #ui = :none ADD #uk :keys"
+	update := "SET #ua = :at, #us = :slo, #ur = :req, #ui = :none ADD #uk :keys"
 	if round == orders.NoChange {
 		// In the change set too, so a repeat after a newer request is still told "nothing".
 		update += ", #uq :change"
@@ -793,7 +811,7 @@ func (s *Store) retire(ctx context.Context, item map[string]types.AttributeValue
 		case name == attrDeadlineFloor:
 			slot[name] = v
 		case strings.HasPrefix(name, reqAtPrefix), strings.HasPrefix(name, reqIDPrefix), strings.HasPrefix(name, reqRoundPrefix),
-			strings.HasPrefix(name, recentPrefix), strings.HasPrefix(name, floorPrefix):
+			strings.HasPrefix(name, reqSignedPrefix), strings.HasPrefix(name, recentPrefix), strings.HasPrefix(name, floorPrefix):
 			user := name[strings.Index(name, "#")+1:]
 			if !nanosAttr(item, reqAtPrefix+user).Before(cutoff) {
 				slot[name] = v
@@ -835,7 +853,11 @@ func userRecord(item map[string]types.AttributeValue, user string) (orders.Reque
 	if id == "" {
 		return orders.Request{}, false
 	}
-	return orders.Request{ID: id, At: nanosAttr(item, reqAtPrefix+user)}, true
+	rec := orders.Request{ID: id, At: nanosAttr(item, reqAtPrefix+user)}
+	if sec, err := strconv.ParseInt(numberAttr(item, reqSignedPrefix+user), 10, 64); err == nil && sec > 0 {
+		rec.Signed = time.Unix(sec, 0) // absent or 0: unsigned, or recorded before us# was
+	}
+	return rec, true
 }
 
 func openRound(ch orders.Channel, item map[string]types.AttributeValue) (orders.Round, error) {

@@ -381,7 +381,7 @@ func TestRoundFull(t *testing.T) {
 	ctx := context.Background()
 	client, table := dynamotest.NewTable(t)
 	s := dynamo.New(client, table)
-	pad := strings.Repeat("x", 50_000) // the first order's user id fits six times (o#, ua#, ur#, ui#, uq#, opened_by)
+	pad := strings.Repeat("x", 40_000) // the first order's user id fits (o#, ua#, us#, ur#, ui#, uq#, uk#, opened_by)
 	var stored int
 	var failed error
 	for i := 0; i < 20 && failed == nil; i++ {
