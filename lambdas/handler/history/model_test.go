@@ -127,13 +127,15 @@ func (r round) String() string {
 func userID(u int) string { return "U" + strconv.Itoa(u+1) }
 
 // input is a command as sent. At is the request time the handler derives from API
-// Gateway's receive time, in milliseconds since the history started; it is what the
-// store orders one user's requests by.
+// Gateway's receive time, in milliseconds since the history started; Signed is Slack's
+// signed timestamp (Unix seconds), the same for every delivery of the request. The store
+// orders one user's requests by (Signed, At) — see state.newer.
 type input struct {
-	Kind kind
-	User int
-	Item string // set only
-	At   int64
+	Kind   kind
+	User   int
+	Item   string // set only
+	At     int64
+	Signed int64
 	// Replay: the signed request of an earlier command (Kind, User, Item as it), delivered
 	// again later (issue #21). It never changes anything.
 	Replay bool
@@ -164,8 +166,8 @@ type state struct {
 	open     bool
 	openedAt int64
 	orders   round
-	latest   [maxUsers]int64 // 0: no request recorded
-	closed   string          // closedRound.String() + "\n" per round, in closing order
+	latest   [maxUsers]requestOrder // zero: no request recorded
+	closed   string                 // closedRound.String() + "\n" per round, in closing order
 	// closedHash is closed's hash, kept so that hashing a state need not read the string.
 	closedHash uint64
 	// The open round's deadline: the At of the request that set it (0: none), and of
@@ -180,7 +182,7 @@ func (s state) hash() uint64 {
 		open       bool
 		openedAt   int64
 		orders     round
-		latest     [maxUsers]int64
+		latest     [maxUsers]requestOrder
 		closedHash uint64
 		dlBy, dlAt int64
 	}
@@ -224,15 +226,28 @@ func (s state) String() string {
 	return fmt.Sprintf("open: %s | latest: %v | closed: %s", open, s.latest, closed)
 }
 
-// newer is the store's rule for one user's requests: only a request newer than the
-// user's recorded one may change anything. Request times in a history are distinct, so
-// the store's tie-break on the request id never matters.
-func (s state) newer(in input) bool { return in.At > s.latest[in.User] }
+// requestOrder is where a request stands in its user's order: its signed second, then
+// its request time.
+type requestOrder struct{ Signed, At int64 }
+
+// newer is the store's rule for one user's requests (orders.Request.Newer): only a
+// request newer than the user's recorded one may change anything — signed in a later
+// second, or in the same one and received later. A replay keeps its first delivery's
+// signed second, so one received after a newer request of its user is still older than
+// it. Request times in a history are distinct, so the store's tie-break on the request id
+// never matters.
+func (s state) newer(in input) bool {
+	l := s.latest[in.User]
+	if l.At != 0 && in.Signed != l.Signed {
+		return in.Signed > l.Signed
+	}
+	return in.At > l.At
+}
 
 // record notes in as the user's latest request without changing an order: a cancel that
 // found nothing, or a request given up (Abandon).
 func (s state) record(in input) state {
-	s.latest[in.User] = in.At
+	s.latest[in.User] = requestOrder{in.Signed, in.At}
 	return s
 }
 

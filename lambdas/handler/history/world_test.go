@@ -108,7 +108,9 @@ type command struct {
 	item  string
 	at    int64  // request time, ms since the history started (input.At)
 	reqID string // the handler's request id: sha256 of timestamp ":" body
-	call  int64
+	// signed is the request's signed timestamp (Unix seconds; input.Signed), set with reqID.
+	signed int64
+	call   int64
 	// ev is the event as API Gateway handed it over; replayOf, when set, is the command
 	// this one delivers again: the same signed body and headers, received later.
 	ev       api.Event
@@ -335,6 +337,7 @@ func (w *world) deliverFirst(c *command, function, body string, ms int64) {
 	// before the handler runs; read only by history, after every command has returned.
 	sum := sha256.Sum256([]byte(stamp + ":" + body))
 	c.reqID = hex.EncodeToString(sum[:16])
+	c.signed, _ = strconv.ParseInt(stamp, 10, 64)
 	ev := api.Event{
 		Body:    []byte(body),
 		Headers: api.Headers{Signature: []byte(slackio.Sign(secret, stamp, []byte(body))), Timestamp: []byte(stamp)},
@@ -356,7 +359,7 @@ func (w *world) deliverFirst(c *command, function, body string, ms int64) {
 // from answering twice.
 func (w *world) replay(of *command) *command {
 	w.mu.Lock()
-	c := &command{id: len(w.cmds), user: of.user, kind: of.kind, item: of.item, reqID: of.reqID, replayOf: of, round: of.round}
+	c := &command{id: len(w.cmds), user: of.user, kind: of.kind, item: of.item, reqID: of.reqID, signed: of.signed, replayOf: of, round: of.round}
 	ms := max(time.Now().UnixMilli(), w.lastMs+1)
 	w.lastMs = ms
 	c.at = ms - w.startMs
@@ -738,7 +741,7 @@ func (w *world) history(snap porcupine.Operation) []porcupine.Operation {
 		w.st.answers = map[answer]int{}
 	}
 	for _, c := range w.cmds {
-		in := input{Kind: c.kind, User: c.user, Item: c.item, At: c.at, Round: c.round, DeadlineBy: c.deadlineBy}
+		in := input{Kind: c.kind, User: c.user, Item: c.item, At: c.at, Signed: c.signed, Round: c.round, DeadlineBy: c.deadlineBy}
 		if c.replayOf != nil {
 			// A replay changes nothing (the model's rule), whenever it takes effect: its
 			// window is its own call and synchronous answer.

@@ -240,6 +240,16 @@ func testReplayRacingUndecidedFirst(t *testing.T, s orders.Store) {
 	res, err = mustSetReq(s, "latte", latte)
 	mustApply(t, "latte's first delivery, deciding last", res, err, orders.Superseded)
 	wantOpen(t, s, "after latte's first delivery", map[string]string{"U1": "tea"})
+	// A request without a signed second is ordered by receive time alone, and so is the
+	// next one after its record.
+	plain := orders.Request{ID: "plain-" + tea.ID, At: t0.Add(3 * time.Second)}
+	res, err = mustSetReq(s, "mocha", plain)
+	mustApply(t, "an unsigned request received after tea", res, err, orders.Applied)
+	old := req(t0.Add(4 * time.Second))
+	old.Signed = t0.Add(-time.Minute).Truncate(time.Second)
+	res, err = mustSetReq(s, "juice", old)
+	mustApply(t, "a request received after the unsigned one, signed before it", res, err, orders.Applied)
+	wantOpen(t, s, "at last", map[string]string{"U1": "juice"})
 }
 
 func mustSetReq(s orders.Store, item string, r orders.Request) (orders.Result, error) {

@@ -38,11 +38,16 @@
 //
 //   - ua#<user> (N, Unix nanoseconds), ur#<user> (S) and ui#<user> (S): the time, id and
 //     round of the user's latest order request — set, cancel, or abandoned ("" round).
-//     Every order write is conditional on its request being newer than ua#/ur#, in the
+//     Every order write is conditional on its request being newer than us#/ua#/ur#, in the
 //     same UpdateItem that changes the order, so the check and the change are one atomic
 //     step. When the condition fails, the store reads the slot to tell a repeat (ur# is
 //     this request: Replayed, with the round ui# names, read from history if closed)
 //     from an older request (Superseded).
+//
+//   - us#<user> (N, Unix seconds; 0: unsigned): the signed second of that request, which
+//     orders a user's requests before ua# does (orders.Request.Newer, issue #21: a
+//     replay keeps its first delivery's second). A record without it (written before
+//     us# was) is ordered by ua# alone.
 //
 //   - c#<request id> (M: at N, round S): a close, written in the same UpdateItem that sets
 //     closed_at; a repeat of the close reads it and returns the round it closed. A
