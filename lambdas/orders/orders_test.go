@@ -194,3 +194,28 @@ func TestServiceHistoryAndDeadline(t *testing.T) {
 		t.Fatalf("Abandon of a deadline request: got %v after %d calls, want it to reach the store", err, st.calls)
 	}
 }
+
+// TestNewerOrdersBySignedSecondFirst: a user's requests are ordered by (signed second,
+// receive time, id); either side unsigned falls back to receive time (issue #21).
+func TestNewerOrdersBySignedSecondFirst(t *testing.T) {
+	t0 := time.Date(2026, 12, 8, 12, 0, 0, 0, time.UTC)
+	signed := func(id string, sec, recv time.Duration) Request {
+		return Request{ID: id, Signed: t0.Add(sec), At: t0.Add(recv)}
+	}
+	for _, tc := range []struct {
+		name string
+		r, o Request
+		want bool
+	}{
+		{"a replay received later, signed a second earlier", signed("a", 0, 9*time.Second), signed("b", time.Second, 2*time.Second), false},
+		{"signed later, received earlier (skew)", signed("b", time.Second, 0), signed("a", 0, 5*time.Minute), true},
+		{"same second: receive time", signed("a", 0, 2*time.Second), signed("b", 0, time.Second), true},
+		{"same second and instant: id", signed("b", 0, 0), signed("a", 0, 0), true},
+		{"record unsigned: receive time", signed("a", 0, 2*time.Second), Request{ID: "b", At: t0.Add(time.Second)}, true},
+		{"request unsigned: receive time", Request{ID: "a", At: t0}, signed("b", -time.Minute, -time.Second), true},
+	} {
+		if got := tc.r.Newer(tc.o); got != tc.want {
+			t.Errorf("%s: got Newer %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
