@@ -8,6 +8,9 @@ import (
 	"testing"
 
 	"github.com/slack-go/slack"
+
+	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/local/slacksim"
 )
 
 // TestAppHomeEndToEnd: through `orderbot dev` (the template's functions, dynalite behind
@@ -52,6 +55,7 @@ func TestAppHomeEndToEnd(t *testing.T) {
 					t.Errorf("Home: got\n%s\nwant it to contain %q", home, w)
 				}
 			}
+			homeClickScenario(t, newSender(t, bin, p), homeWords[tc.locale])
 			p.stop(t)
 		})
 	}
@@ -102,4 +106,61 @@ func publishedHome(t *testing.T, p *devProcess, user string) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// homeWords are what the Home says in each language, for homeClickScenario.
+var homeWords = map[string]struct{ mine, none, cancelled, again, list1, list2 string }{
+	"en": {"Your order: *iced americano*", "You have no order in this round.", "Your order is withdrawn", "[Order again]", "1 order", "2 orders"},
+	"ko": {"내 주문: *iced americano*", "이번 취합에는 내 주문이 없어요.", "주문을 취소했어요", "[다시 주문]", "주문 1건", "주문 2건"},
+}
+
+// homeClickScenario drives U1's Home with `orderbot send --home` as a person would: open
+// it, Cancel mine (the round loses the order; the Home says so and offers Order again),
+// Order again (the order is back); then the same signed Home click delivered twice
+// applies once (dynalite), and a click made on a Home replaced since (a stale hash: the
+// stand-in answers hash_conflict) still leaves the Home current.
+func homeClickScenario(t *testing.T, s *sender, w struct{ mine, none, cancelled, again, list1, list2 string }) {
+	out := s.want([]string{"--home", "--user", "U1"}, w.mine, "home.cancel.0")
+	t.Logf("orderbot send --home --user U1:\n%s", out)
+	out = s.want([]string{"--home", "--user", "U1", "--click", "home.cancel.0"}, w.none, w.cancelled, w.again, "home.again.50")
+	t.Logf("orderbot send --home --user U1 --click home.cancel.0:\n%s", out)
+	s.want([]string{"--channel", "C0HOMEA", "--user", "U2", "/order-list"}, w.list1)
+	out = s.want([]string{"--home", "--user", "U1", "--click", "home.again.50"}, w.mine)
+	t.Logf("orderbot send --home --user U1 --click home.again.50:\n%s", out)
+	s.want([]string{"--channel", "C0HOMEA", "--user", "U2", "/order-list"}, w.list2)
+
+	ctx := context.Background()
+	c := s.dev.client("U1")
+	shown, err := currentHome(ctx, c, "", 0)
+	if err != nil || shown == nil {
+		t.Fatalf("U1's Home: got %v, %v; want one", shown, err)
+	}
+	payload, err := c.HomeBlockActions(*shown, "home.cancel.0", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := slacksim.InteractionBody(payload)
+	signed := c.Headers(body) // one signed request, delivered twice
+	for i := range 2 {
+		if r, err := c.Post(ctx, interactivePath(), api.ContentTypeForm, body, signed); err != nil || !r.OK() {
+			t.Fatalf("Home click delivery %d: got %v, %v; want 200", i+1, r, err)
+		}
+		if i == 0 {
+			s.want([]string{"--channel", "C0HOMEA", "--user", "U1", "/order-update", "latte"})
+		}
+	}
+	s.want([]string{"--channel", "C0HOMEA", "--user", "U2", "/order-list"}, "latte", w.list2)
+	// shown's hash is stale now (the first delivery's publish replaced it): the second
+	// delivery's publish met hash_conflict and published the Home afresh.
+	calls := slackCalls(t, s.dev)
+	conflicts, last := 0, calls[len(calls)-1]
+	for _, call := range calls {
+		if call.Method == "views.publish" && call.Error == "hash_conflict" {
+			conflicts++
+		}
+	}
+	if conflicts != 1 || last.Method != "views.publish" || !last.OK || last.Args["hash"] != "" || !strings.Contains(last.Args["view"], "latte") {
+		t.Errorf("views.publish after a stale Home click: got %d hash_conflicts, last call %s ok=%v hash=%q; want 1, then an accepted publish without a hash showing latte",
+			conflicts, last.Method, last.OK, last.Args["hash"])
+	}
 }

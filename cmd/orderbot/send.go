@@ -67,6 +67,7 @@ func send(ctx context.Context, args []string) error {
 	clickID := fs.String("click", "", "click the button with this action_id in the last message with buttons (local gateway only)")
 	value := fs.String("value", "", "with --click: the button's value, when several share the action_id")
 	submitText := fs.String("submit", "", "submit the last modal opened with this order typed in (local gateway only)")
+	home := fs.Bool("home", false, "open --user's App Home tab as Slack would (a signed app_home_opened) and print the Home published; with --click, click that button of the Home last shown (orderbot dev only)")
 	if err := fs.Parse(reorder(fs, args)); err != nil {
 		return usageError("%v", err)
 	}
@@ -80,6 +81,8 @@ func send(ctx context.Context, args []string) error {
 	}
 	var reply *slacksim.Reply
 	switch {
+	case *home:
+		return sendHome(ctx, c, *clickID, *value, *wait)
 	case *clickID != "":
 		return click(ctx, c, *clickID, *value, *wait)
 	case *submitText != "":
@@ -91,14 +94,9 @@ func send(ctx context.Context, args []string) error {
 			return fmt.Errorf("ssl_check answered HTTP %d with a body (%d bytes); Slack wants it empty", reply.Status, len(reply.Body))
 		}
 	case fs.NArg() >= 1:
-		form := c.CommandForm(fs.Arg(0), strings.Join(fs.Args()[1:], " "))
-		lastResponseURL = form.Get("response_url")
-		if reply, err = c.PostCommand(ctx, fs.Arg(0), form); err == nil && c.ResponseBase != "" && reply.OK() && isWorkingOnIt(reply) {
-			fmt.Print(slacksim.Render(reply))
-			reply, err = deferredAnswer(ctx, c.HTTP, form.Get("response_url"), *wait)
-		}
+		reply, lastResponseURL, err = sendCommand(ctx, c, fs.Args(), *wait)
 	default:
-		return usageError("usage: orderbot send [flags] /order-update \"iced americano\"  |  --event url_verification  |  --click <action_id> [--value V]  |  --submit \"<order>\"")
+		return usageError("usage: orderbot send [flags] /order-update \"iced americano\"  |  --event url_verification  |  --click <action_id> [--value V]  |  --home [--click <action_id>]  |  --submit \"<order>\"")
 	}
 	if err != nil {
 		return err
@@ -115,6 +113,18 @@ func send(ctx context.Context, args []string) error {
 		showModal(ctx, c) // a command answered with an empty 200 may have opened a modal
 	}
 	return nil
+}
+
+// sendCommand posts the command args name and returns its answer — the deferred one when
+// it answered "working on it" — and its response_url.
+func sendCommand(ctx context.Context, c *slacksim.Client, args []string, wait time.Duration) (*slacksim.Reply, string, error) {
+	form := c.CommandForm(args[0], strings.Join(args[1:], " "))
+	reply, err := c.PostCommand(ctx, args[0], form)
+	if err == nil && c.ResponseBase != "" && reply.OK() && isWorkingOnIt(reply) {
+		fmt.Print(slacksim.Render(reply))
+		reply, err = deferredAnswer(ctx, c.HTTP, form.Get("response_url"), wait)
+	}
+	return reply, form.Get("response_url"), err
 }
 
 func isLocal(base string) bool {

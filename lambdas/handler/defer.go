@@ -105,6 +105,9 @@ type work struct {
 	// shownTS is the message a click was made on, which its response_url updates: when it
 	// is the round's live message, the change does not update it again (live.go).
 	shownTS string
+	// home, for a click on the App Home, is whose Home answers it (homeclick.go): it has
+	// no response_url, and is answered with views.publish instead.
+	home *homeTarget
 }
 
 // refusedAnswer is the answer to work whose store refused it (orders.ErrRefused: not
@@ -126,7 +129,7 @@ func (d Deps) within(ctx context.Context, w work, log *slog.Logger) (answer, err
 	if w.ev.Deferred {
 		return d.finish(ctx, w, log)
 	}
-	if d.Deferrer == nil || d.Budget <= 0 || d.checkResponseURL(w.responseURL) != nil {
+	if d.Deferrer == nil || d.Budget <= 0 || (w.home == nil && d.checkResponseURL(w.responseURL) != nil) {
 		a, err := w.do(ctx)
 		return w.refusedAnswer(ctx, a, err)
 	}
@@ -212,6 +215,13 @@ func (w work) unlessQuiet(msg *slack.Msg) answer {
 // reply, once. It returns an error — so that Lambda retries the run — only when the
 // answer could not be delivered.
 func (d Deps) finish(ctx context.Context, w work, log *slog.Logger) (answer, error) {
+	if w.home != nil {
+		a, err := d.retry(ctx, w, log)
+		if err == nil {
+			err = d.answerHome(ctx, w, a, log)
+		}
+		return a, err
+	}
 	if err := d.checkResponseURL(w.responseURL); err != nil {
 		// Not Slack's: drop it rather than have Lambda retry it (the synchronous path
 		// never hands such a request over).

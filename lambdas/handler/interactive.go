@@ -58,11 +58,19 @@ func (d Deps) click(ctx context.Context, ev api.Event, ic slack.InteractionCallb
 	if !ok {
 		return api.BadRequest("no change for action "+a.Kind, nil)
 	}
+	if fromHome := ic.Container.Type == "view"; fromHome != (a.Channel != "") {
+		// A Home button clicked on a message, or a message's button on the Home: not
+		// what the bot showed.
+		return api.BadRequest("action "+a.Kind+" from a "+ic.Container.Type+" container", nil)
+	}
 	c := clickOf(ic, a, requestOf(ev), ev, log.With("action", a.Kind, "round", a.Round))
 	w := act(d, c)
 	ans, err := d.within(ctx, w, c.log)
 	if err != nil || ev.Deferred || ans.reply == nil {
 		return err // failed, answered by this deferred run, or handed over to one
+	}
+	if w.home != nil {
+		return d.answerHome(ctx, w, ans, c.log) // homeclick.go
 	}
 	return d.answerClick(ctx, w, ans, c.log)
 }
@@ -74,6 +82,9 @@ var clicks = map[string]func(Deps, clickReq) work{
 	say.ActionJoin:   Deps.joinClick,
 	say.ActionCancel: Deps.cancelClick,
 	say.ActionClose:  Deps.closeClick,
+	// The App Home's (homeclick.go).
+	say.ActionHomeCancel: Deps.homeCancelClick,
+	say.ActionHomeAgain:  Deps.homeAgainClick,
 }
 
 // clickReq is what a click asks for, and of whom.
@@ -93,13 +104,23 @@ type clickReq struct {
 func clickOf(ic slack.InteractionCallback, a say.Action, req orders.Request, ev api.Event, log *slog.Logger) clickReq {
 	req.Round = a.Round
 	req.User = ic.User.ID // a close records who closed the round
-	return clickReq{
+	c := clickReq{
 		action: a, ch: orders.Channel{Team: ic.Team.ID, Channel: ic.Channel.ID},
 		user: ic.User.ID, userName: ic.User.Name, ephemeral: ic.Container.IsEphemeral, req: req,
 		work: work{function: api.FunctionInteractive, ev: ev, responseURL: ic.ResponseURL, quiet: true, channel: ic.Channel.ID, user: ic.User.ID,
 			shownTS: ic.Container.MessageTs},
 		log: log,
 	}
+	if a.Channel != "" {
+		// A Home click: the button names the channel; the answer is the Home, published
+		// again over the one clicked on (its hash).
+		c.ch.Channel, c.work.channel = a.Channel, a.Channel
+		c.work.home = &homeTarget{team: ic.Team.ID, user: ic.User.ID, hash: ic.View.Hash}
+		if a.Kind == say.ActionHomeCancel {
+			c.work.home.again.channel, c.work.home.again.item = a.Channel, a.Item
+		}
+	}
+	return c
 }
 
 // updateMessage replaces the message a click's response_url belongs to. A failure is

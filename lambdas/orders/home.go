@@ -59,7 +59,21 @@ type HomeOrder struct {
 // Home is what a user's App Home shows, read from the rounds themselves.
 type Home struct {
 	Open []HomeOrder // the open rounds holding an order of the user, latest order first
-	Last []HomeOrder // the user's latest orders in closed rounds, newest first, ≤ MaxHomeOrders
+	// Waiting are the open rounds of the user's channels that hold no order of theirs
+	// (withdrawn, or opened since they ordered there): Order is their latest order in
+	// that channel's closed rounds still in history — what "Order again" orders — and
+	// zero when there is none.
+	Waiting []HomeOrder
+	Last    []HomeOrder // the user's latest orders in closed rounds, newest first, ≤ MaxHomeOrders
+	// Recurring are the active recurring rounds of the user's channels: at most
+	// MaxHomeChannels × MaxRecurring.
+	Recurring []HomeRecurring
+}
+
+// HomeRecurring is a recurring round of one of the user's channels.
+type HomeRecurring struct {
+	Channel   Channel
+	Recurring Recurring
 }
 
 // ErrNoHomeIndex is returned by Home when the store keeps no Home index.
@@ -80,8 +94,9 @@ func (s *Service) noteHome(ctx context.Context, ch Channel, user string, at time
 	return nil
 }
 
-// Home reads user's Home: for each channel of their index, the open round if it holds
-// their order, and their orders in the channel's closed rounds still in history.
+// Home reads user's Home: for each channel of their index, the open round (holding
+// their order, or not), their orders in the channel's closed rounds still in history and
+// the channel's active recurring rounds.
 func (s *Service) Home(ctx context.Context, team, user string) (Home, error) {
 	idx, ok := s.Store.(HomeIndex)
 	if !ok {
@@ -94,22 +109,8 @@ func (s *Service) Home(ctx context.Context, team, user string) (Home, error) {
 	}
 	var h Home
 	for _, c := range channels {
-		ch := Channel{Team: team, Channel: c}
-		open, err := s.Store.OpenRound(ctx, ch)
-		if err != nil && !errors.Is(err, ErrNoOpenRound) {
+		if err := s.homeChannel(ctx, Channel{Team: team, Channel: c}, user, now, &h); err != nil {
 			return Home{}, fmt.Errorf("home of %s: %w", user, err)
-		}
-		if o, ok := orderOf(open, user); err == nil && ok {
-			h.Open = append(h.Open, HomeOrder{Round: open, Order: o})
-		}
-		closed, err := s.Store.ClosedRounds(ctx, ch, MaxHomeOrders, now)
-		if err != nil {
-			return Home{}, fmt.Errorf("home of %s: %w", user, err)
-		}
-		for _, r := range closed {
-			if o, ok := orderOf(r, user); ok {
-				h.Last = append(h.Last, HomeOrder{Round: r, Order: o})
-			}
 		}
 	}
 	newest := func(a, b HomeOrder) int { return b.Order.At.Compare(a.Order.At) }
@@ -117,6 +118,48 @@ func (s *Service) Home(ctx context.Context, team, user string) (Home, error) {
 	slices.SortStableFunc(h.Last, newest)
 	h.Last = h.Last[:min(len(h.Last), MaxHomeOrders)]
 	return h, nil
+}
+
+// homeChannel adds what ch holds for user to h.
+func (s *Service) homeChannel(ctx context.Context, ch Channel, user string, now time.Time, h *Home) error {
+	open, err := s.Store.OpenRound(ctx, ch)
+	if err != nil && !errors.Is(err, ErrNoOpenRound) {
+		return err
+	}
+	closed, err := s.Store.ClosedRounds(ctx, ch, MaxHomeOrders, now)
+	if err != nil {
+		return err
+	}
+	var latest HomeOrder
+	for _, r := range closed {
+		if o, ok := orderOf(r, user); ok {
+			h.Last = append(h.Last, HomeOrder{Round: r, Order: o})
+			if o.At.After(latest.Order.At) {
+				latest = HomeOrder{Round: r, Order: o}
+			}
+		}
+	}
+	if open.ID != "" {
+		if o, ok := orderOf(open, user); ok {
+			h.Open = append(h.Open, HomeOrder{Round: open, Order: o})
+		} else {
+			h.Waiting = append(h.Waiting, HomeOrder{Round: open, Order: latest.Order})
+		}
+	}
+	rs, ok := s.Store.(RecurringStore)
+	if !ok {
+		return nil
+	}
+	list, err := rs.ListRecurring(ctx, ch)
+	if err != nil {
+		return err
+	}
+	for _, r := range list {
+		if r.Active() {
+			h.Recurring = append(h.Recurring, HomeRecurring{Channel: ch, Recurring: r})
+		}
+	}
+	return nil
 }
 
 func orderOf(r Round, user string) (Order, bool) {

@@ -36,9 +36,12 @@ const maxRoundID = 100
 
 // Action is a decoded click on a round message's button.
 type Action struct {
-	Kind  string // ActionJoin, ActionCancel or ActionClose
-	Round string // the id of the round the message showed
+	Kind  string // ActionJoin, ActionCancel, ActionClose, ActionHomeCancel or ActionHomeAgain
+	Round string // the id of the round the message showed ("" for an order again in #channel)
 	Key   string // ActionJoin only: the orders.ItemKey of the item to order
+	// Channel and Item are a Home button's (homeactions.go): the channel of the round, and
+	// for ActionHomeAgain the item to order.
+	Channel, Item string
 }
 
 // actionValue is a button's value: compact JSON, always encoded by encodeActionValue.
@@ -75,18 +78,21 @@ func joinActionID(n int) string { return ActionJoin + "." + strconv.Itoa(n) }
 
 // DecodeAction decodes a click on a round message's button: its action_id and value as
 // the block_actions payload carries them. It accepts exactly what Round emits — one of
-// the three actions (a join as ActionJoin + "." + a number below 50, written without
+// the three actions (or a Home button's, decodeHomeAction) (a join as ActionJoin + "." + a number below 50, written without
 // leading zeros), and the value in its canonical encoding: the round id, and for a join
 // an item key that is its own orders.ItemKey of at most orders.MaxItemRunes characters
 // (and no key otherwise). Anything else is an error wrapping slackio.ErrMalformed. Call it only
 // on a verified request; the button's label is never read.
 func DecodeAction(actionID, value string) (Action, error) {
+	if n := slackio.Chars(value); n > slackio.MaxButtonValue {
+		return Action{}, fmt.Errorf("%w: action value has %d characters, limit %d", slackio.ErrMalformed, n, slackio.MaxButtonValue)
+	}
+	if kind, ok := homeKind(actionID); ok {
+		return decodeHomeAction(kind, value)
+	}
 	kind, err := actionKind(actionID)
 	if err != nil {
 		return Action{}, err
-	}
-	if n := slackio.Chars(value); n > slackio.MaxButtonValue {
-		return Action{}, fmt.Errorf("%w: action value has %d characters, limit %d", slackio.ErrMalformed, n, slackio.MaxButtonValue)
 	}
 	var v actionValue
 	dec := json.NewDecoder(strings.NewReader(value))

@@ -401,21 +401,9 @@ func ValidateView(v slack.ModalViewRequest) error {
 			}
 		}
 	}
-	for _, f := range []struct {
-		name  string
-		value string
-		limit int
-	}{{"private_metadata", v.PrivateMetadata, MaxPrivateMetadata}, {"callback_id", v.CallbackID, maxCallbackID}} {
-		if n := Chars(f.value); n > f.limit {
-			return fmt.Errorf("view %s has %d characters, limit %d", f.name, n, f.limit)
-		}
-	}
 	blocks := v.Blocks.BlockSet
-	if len(blocks) == 0 {
-		return errors.New("view has no blocks")
-	}
-	if len(blocks) > maxViewBlocks {
-		return fmt.Errorf("view has %d blocks, limit %d", len(blocks), maxViewBlocks)
+	if err := checkViewFields(v.PrivateMetadata, v.CallbackID, blocks); err != nil {
+		return err
 	}
 	inputs := 0
 	for i, b := range blocks {
@@ -438,6 +426,28 @@ func ValidateView(v slack.ModalViewRequest) error {
 		return errors.New("view has input blocks but no submit")
 	}
 	return checkIDs(blocks)
+}
+
+// checkViewFields checks what every view — a modal or a Home tab — shares (both pages on
+// docs.slack.dev/reference/views: private_metadata at most 3000 characters, callback_id
+// at most 255, at most 100 blocks) and that it has blocks at all.
+func checkViewFields(privateMetadata, callbackID string, blocks []slack.Block) error {
+	for _, f := range []struct {
+		name  string
+		value string
+		limit int
+	}{{"private_metadata", privateMetadata, MaxPrivateMetadata}, {"callback_id", callbackID, maxCallbackID}} {
+		if n := Chars(f.value); n > f.limit {
+			return fmt.Errorf("view %s has %d characters, limit %d", f.name, n, f.limit)
+		}
+	}
+	if len(blocks) == 0 {
+		return errors.New("view has no blocks")
+	}
+	if len(blocks) > maxViewBlocks {
+		return fmt.Errorf("view has %d blocks, limit %d", len(blocks), maxViewBlocks)
+	}
+	return nil
 }
 
 func validateInput(in slack.InputBlock) error {

@@ -37,7 +37,7 @@ func ExampleParseInteraction() {
 	body, _ := json.Marshal(slackio.ViewErrors(say.BlockText, "Pick a recent item or type your order."))
 	fmt.Println(string(body))
 	// Output:
-	// block_actions by U0CA5 in C0CA5: {Kind:round.join Round:r1 Key:iced americano} <nil>
+	// block_actions by U0CA5 in C0CA5: {Kind:round.join Round:r1 Key:iced americano Channel: Item:} <nil>
 	// true
 	// malformed request body: block_actions without team.id
 	// {"response_action":"errors","errors":{"order.text":"Pick a recent item or type your order."}}

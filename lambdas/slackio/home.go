@@ -17,21 +17,9 @@ func ValidateHome(v slack.HomeTabViewRequest) error {
 	if v.Type != slack.VTHomeTab {
 		return fmt.Errorf("view has type %q, want %q", v.Type, slack.VTHomeTab)
 	}
-	for _, f := range []struct {
-		name  string
-		value string
-		limit int
-	}{{"private_metadata", v.PrivateMetadata, MaxPrivateMetadata}, {"callback_id", v.CallbackID, maxCallbackID}} {
-		if n := Chars(f.value); n > f.limit {
-			return fmt.Errorf("view %s has %d characters, limit %d", f.name, n, f.limit)
-		}
-	}
 	blocks := v.Blocks.BlockSet
-	if len(blocks) == 0 {
-		return errors.New("view has no blocks")
-	}
-	if len(blocks) > maxViewBlocks {
-		return fmt.Errorf("view has %d blocks, limit %d", len(blocks), maxViewBlocks)
+	if err := checkViewFields(v.PrivateMetadata, v.CallbackID, blocks); err != nil {
+		return err
 	}
 	for i, b := range blocks {
 		if err := validateBlock(b); err != nil {
@@ -40,6 +28,12 @@ func ValidateHome(v slack.HomeTabViewRequest) error {
 	}
 	return checkIDs(blocks)
 }
+
+// ErrHashConflict is views.publish's hash_conflict: the hash given is not the hash of the
+// Home the user has now — another publish replaced it since (views.publish and
+// views.update: "hash_conflict — Error returned when the provided hash doesn't match the
+// current stored value"; docs.slack.dev/surfaces/modals#handling_race_conditions).
+var ErrHashConflict = errors.New("hash_conflict: the Home changed since the hash was read")
 
 // PublishHome publishes v as user's Home tab (views.publish). hash is the hash of the
 // Home the caller built on (the app_home_opened event's view.hash; "" for none): Slack
@@ -52,7 +46,12 @@ func (p *Poster) PublishHome(ctx context.Context, user string, v slack.HomeTabVi
 	if err := ValidateHome(v); err != nil {
 		return fmt.Errorf("views.publish: %w", err)
 	}
-	if _, err := p.client.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: v, Hash: optional(hash)}); err != nil {
+	_, err := p.client.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: v, Hash: optional(hash)})
+	var se slack.SlackErrorResponse
+	switch {
+	case errors.As(err, &se) && se.Err == "hash_conflict":
+		return fmt.Errorf("views.publish: %w", ErrHashConflict)
+	case err != nil:
 		return fmt.Errorf("views.publish: %w", err)
 	}
 	return nil

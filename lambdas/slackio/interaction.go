@@ -28,9 +28,11 @@ var ErrUnsupportedInteraction = errors.New("unsupported interaction")
 //     action_id; a response_url; container.type "message" with its channel_id and
 //     message_ts, and channel.id equal to container.channel_id (and message.ts, when
 //     the message is included, equal to container.message_ts);
+//   - block_actions from the App Home tab (container.type "view", view.type "home"):
+//     view.id equal to container.view_id, and view.hash; no response_url (checkHomeActions);
 //   - view_submission: view.id, view.callback_id and view.private_metadata.
 //
-// Another type, or a block_actions from anywhere but a message, is
+// Another type, or a block_actions from anywhere but a message or the Home, is
 // ErrUnsupportedInteraction; anything else that is not what Slack sends wraps
 // ErrMalformed. Fields Slack adds that orderbot does not know are ignored.
 func ParseInteraction(body []byte) (slack.InteractionCallback, error) {
@@ -118,11 +120,12 @@ func checkBlockActions(ic *slack.InteractionCallback) error {
 		return fmt.Errorf("%w: block_actions without action_id", ErrMalformed)
 	}
 	c := ic.Container
-	switch c.Type {
-	case "":
+	switch {
+	case c.Type == "":
 		return fmt.Errorf("%w: block_actions without container.type", ErrMalformed)
-	case "message":
-	default:
+	case c.Type == "view" && ic.View.Type == slack.VTHomeTab:
+		return checkHomeActions(ic)
+	case c.Type != "message":
 		return fmt.Errorf("%w: block_actions from a %q container", ErrUnsupportedInteraction, Clip(c.Type, 40))
 	}
 	switch {
@@ -134,6 +137,24 @@ func checkBlockActions(ic *slack.InteractionCallback) error {
 		return fmt.Errorf("%w: channel.id %q is not container.channel_id %q", ErrMalformed, Clip(ic.Channel.ID, 40), Clip(c.ChannelID, 40))
 	case ic.Message.Timestamp != "" && ic.Message.Timestamp != c.MessageTs:
 		return fmt.Errorf("%w: message.ts %q is not container.message_ts %q", ErrMalformed, Clip(ic.Message.Timestamp, 40), Clip(c.MessageTs, 40))
+	}
+	return nil
+}
+
+// checkHomeActions checks a click on the App Home tab. Slack sends it as block_actions
+// whose container is {"type":"view","view_id":…} and whose view is the Home as published
+// (id, type "home", hash, …) — and with no response_url and no channel: a Home belongs to
+// one user, not to a conversation (docs.slack.dev/reference/interaction-payloads/
+// block_actions-payload: "message or view — the source app surface the user initiated the
+// interaction from"; @slack/bolt's BlockAction and the SDKs' payload types declare
+// container {type, view_id}, view {id, hash}, response_url optional). The bot answers it by
+// publishing the Home again with that hash (views.publish).
+func checkHomeActions(ic *slack.InteractionCallback) error {
+	switch {
+	case ic.View.ID == "" || ic.View.Hash == "":
+		return fmt.Errorf("%w: Home block_actions without view.id or view.hash", ErrMalformed)
+	case ic.Container.ViewID != ic.View.ID:
+		return fmt.Errorf("%w: container.view_id %q is not view.id %q", ErrMalformed, Clip(ic.Container.ViewID, 40), Clip(ic.View.ID, 40))
 	}
 	return nil
 }

@@ -223,3 +223,32 @@ func FuzzParseInteraction(f *testing.F) {
 		checkAccepted(t, ic)
 	})
 }
+
+// TestParseInteractionHome: a click on the App Home tab — block_actions from a view of
+// type home, with the view's id and hash and no response_url or channel, shaped as
+// Slack's block_actions reference and the SDKs' payload types describe it — is accepted
+// with the view's hash; without its hash, or with a view_id that is not the view's, it
+// is malformed.
+func TestParseInteractionHome(t *testing.T) {
+	ic, err := ParseInteraction(formOf(payloadFile(t, "block_actions_home.json")))
+	if err != nil {
+		t.Fatalf("Home click: got error %v, want it accepted", err)
+	}
+	if ic.View.Hash != "1548261231.a1b2c3d4" || ic.ResponseURL != "" || ic.Channel.ID != "" {
+		t.Errorf("Home click: got hash %q, response_url %q, channel %q; want the view's hash and neither", ic.View.Hash, ic.ResponseURL, ic.Channel.ID)
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(p map[string]any)
+		want string
+	}{
+		{"no hash", func(p map[string]any) { delete(obj(p, "view"), "hash") }, "without view.id or view.hash"},
+		{"no view id", func(p map[string]any) { obj(p, "view")["id"] = "" }, "without view.id or view.hash"},
+		{"another view", func(p map[string]any) { obj(p, "container")["view_id"] = "V0OTHER" }, "is not view.id"},
+	} {
+		_, err := ParseInteraction(formOf(edited(t, "block_actions_home.json", tc.edit)))
+		if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got error %v, want ErrMalformed saying %q", tc.name, err, tc.want)
+		}
+	}
+}

@@ -135,3 +135,52 @@ func (s *WebAPI) WaitHome(ctx context.Context, user, notHash string) (slack.View
 		}
 	}
 }
+
+// HomeOpenedBody is the app_home_opened event Slack sends when the client's user opens
+// the app's Home tab: with the Home they see now (its id and hash) when one was
+// published, without a view the first time (https://docs.slack.dev/reference/events/app_home_opened).
+func (c *Client) HomeOpenedBody(shown *slack.View) ([]byte, error) {
+	ts := fmt.Sprintf("%d.%06d", c.now().Unix(), c.now().Nanosecond()/1000)
+	event := map[string]any{"type": "app_home_opened", "user": c.User, "channel": "D0LOCAL", "tab": "home", "event_ts": ts}
+	if shown != nil && shown.ID != "" {
+		event["view"] = viewJSON(*shown)
+	}
+	return json.Marshal(map[string]any{
+		"token": "local", "team_id": c.Team, "api_app_id": "A0LOCAL", "type": "event_callback",
+		"event_id": "Ev" + strings.ToUpper(randomHex(8)), "event_time": c.now().Unix(), "event": event,
+	})
+}
+
+// HomeBlockActions is the block_actions payload Slack sends when the client's user clicks
+// the button with actionID (and value, when several share it) on their Home tab v: the
+// container is the view, the view is the Home as published (with its hash), and there is
+// no response_url and no channel — a Home belongs to no conversation
+// (docs.slack.dev/reference/interaction-payloads/block_actions-payload).
+func (c *Client) HomeBlockActions(v slack.View, actionID, value string) ([]byte, error) {
+	b, err := pick(buttons(&slack.Msg{Blocks: v.Blocks}), actionID, value)
+	if err != nil {
+		return nil, err
+	}
+	return marshalSlack(map[string]any{
+		"type":       "block_actions",
+		"team":       c.teamJSON(),
+		"user":       c.userJSON(),
+		"api_app_id": DefaultAppID,
+		"token":      verificationToken,
+		"container":  map[string]any{"type": "view", "view_id": v.ID},
+		"trigger_id": c.triggerID(),
+		"view":       viewJSON(v),
+		"actions":    []any{c.actionJSON(b)},
+	})
+}
+
+// HomeButtons lists the buttons of a Home as HomeBlockActions can click them.
+func HomeButtons(v slack.View) []Button { return Buttons(&slack.Msg{Blocks: v.Blocks}) }
+
+// RenderHome shows a Home tab as text, its buttons in brackets.
+func RenderHome(v slack.View) string {
+	var b strings.Builder
+	b.WriteString("[home]\n")
+	writeBlocks(&b, v.Blocks.BlockSet)
+	return b.String()
+}

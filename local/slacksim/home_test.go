@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/orderbot/orderbot/lambdas/slackio"
 )
 
 func homeView(n int, metadata string) slack.HomeTabViewRequest {
@@ -238,5 +240,39 @@ func TestCallsHandler(t *testing.T) {
 	getJSON(t, srv.URL+"?method=chat.update", &updates)
 	if len(updates) != 1 {
 		t.Errorf("?method=chat.update: got %d calls, want 1", len(updates))
+	}
+}
+
+// TestHomeClickPayload: a click on a published Home is what the bot's parser takes as a
+// Home click — block_actions from the view (its id and current hash), no response_url —
+// and opening the Home again sends the view Slack shows (its hash).
+func TestHomeClickPayload(t *testing.T) {
+	r := newAPIRig(t)
+	v := homeView(1, "")
+	btn := slack.NewButtonBlockElement("home.cancel.0", `{"c":"C1","r":"r1"}`, slack.NewTextBlockObject(slack.PlainTextType, "Cancel mine", false, false))
+	v.Blocks.BlockSet = append(v.Blocks.BlockSet, slack.NewActionBlock("", btn))
+	resp, err := r.slackClient(testToken).PublishView("U1", v, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New("http://unused", []byte("secret"))
+	c.User = "U1"
+	payload, err := c.HomeBlockActions(resp.View, "home.cancel.0", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ic, err := slackio.ParseInteraction(InteractionBody(payload))
+	if err != nil {
+		t.Fatalf("Home click: got %v, want it parsed", err)
+	}
+	if ic.View.Hash != resp.View.Hash || ic.ResponseURL != "" || ic.ActionCallback.BlockActions[0].Value != `{"c":"C1","r":"r1"}` {
+		t.Errorf("Home click: got hash %q response_url %q action %+v, want hash %q, none, the button's value", ic.View.Hash, ic.ResponseURL, ic.ActionCallback.BlockActions[0], resp.View.Hash)
+	}
+	body, err := c.HomeOpenedBody(&resp.View)
+	if err != nil || !strings.Contains(string(body), `"hash":"`+resp.View.Hash+`"`) {
+		t.Errorf("app_home_opened: got %s, %v; want the shown view's hash", body, err)
+	}
+	if got := RenderHome(resp.View); !strings.Contains(got, "[Cancel mine]") {
+		t.Errorf("RenderHome: got %q, want the button", got)
 	}
 }

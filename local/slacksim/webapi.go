@@ -327,7 +327,7 @@ func (s *WebAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serveState is an extension for `orderbot send`, not Slack's: GET slacksim.messages?channel=C
 // and GET slacksim.views answer what Messages and Views would, as JSON, waiting up to
-// ?wait= for at least ?min= of them.
+// ?wait= for at least ?min= of them; GET slacksim.home?user=U&not=HASH answers WaitHome's.
 func (s *WebAPI) serveState(w http.ResponseWriter, r *http.Request, method string) {
 	q := r.URL.Query()
 	wait, _ := time.ParseDuration(q.Get("wait"))
@@ -342,6 +342,11 @@ func (s *WebAPI) serveState(w http.ResponseWriter, r *http.Request, method strin
 	case "slacksim.views":
 		views, _ := s.WaitViews(ctx, n)
 		out = append([]OpenedView{}, views...)
+	case "slacksim.home":
+		// ?user=U&not=HASH: user's Home once its hash is not HASH; null when none yet.
+		if v, err := s.WaitHome(ctx, q.Get("user"), q.Get("not")); err == nil || v.ID != "" {
+			out = viewJSON(v)
+		}
 	default:
 		http.Error(w, "unknown_method", http.StatusNotFound)
 		return

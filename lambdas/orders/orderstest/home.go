@@ -27,6 +27,7 @@ func runHome(t *testing.T, newStore NewStore) {
 		{"Home/IndexIsBounded", testHomeBounded},
 		{"Home/IndexExpiresWithHistory", testHomeExpires},
 		{"Home/ShowsOnlyWhatTheRoundsHold", testHomeFromRounds},
+		{"Home/RecurringRoundsOfTheUsersChannels", testHomeRecurring},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -122,5 +123,52 @@ func testHomeFromRounds(t *testing.T, s homeStore) {
 	}
 	if want := []string{"C2:latte 2"}; !slices.Equal(last, want) {
 		t.Errorf("Home last orders: got %v, want %v", last, want)
+	}
+}
+
+// testHomeRecurring: the Home lists the active recurring rounds of the user's channels —
+// not a stopped one, not one of a channel they never ordered in — and an open round of
+// their channel without their order is among Waiting with their last order there.
+func testHomeRecurring(t *testing.T, s homeStore) {
+	rs, ok := s.(orders.RecurringStore)
+	if !ok {
+		t.Fatal("the store does not implement orders.RecurringStore")
+	}
+	svc := &orders.Service{Store: s, Now: func() time.Time { return homeT0.Add(time.Hour) }}
+	ctx := context.Background()
+	c1, c2 := orders.Channel{Team: "T1", Channel: "C1"}, orders.Channel{Team: "T1", Channel: "C2"}
+	if _, err := svc.Set(ctx, c1, "U1", "kim", "latte", req(homeT0)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := closeRound(s, c1, homeT0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Set(ctx, c1, "U2", "park", "tea", req(homeT0.Add(2*time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []struct {
+		ch orders.Channel
+		id string
+	}{{c1, "rec-a"}, {c1, "rec-b"}, {c2, "rec-c"}} {
+		if _, err := rs.AddRecurring(ctx, r.ch, recurring(r.id, "U2", homeT0)); err != nil {
+			t.Fatalf("AddRecurring %s: %v", r.id, err)
+		}
+	}
+	if _, err := rs.StopRecurring(ctx, c1, "rec-b", "U2", homeT0.Add(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	h, err := svc.Home(ctx, "T1", "U1")
+	if err != nil {
+		t.Fatalf("Home: %v", err)
+	}
+	var got []string
+	for _, r := range h.Recurring {
+		got = append(got, r.Channel.Channel+":"+r.Recurring.ID)
+	}
+	if want := []string{"C1:rec-a"}; !slices.Equal(got, want) {
+		t.Errorf("Home recurring rounds: got %v, want %v (rec-b stopped, C2 not U1's channel)", got, want)
+	}
+	if len(h.Open) != 0 || len(h.Waiting) != 1 || h.Waiting[0].Order.Item != "latte" || len(h.Waiting[0].Round.Orders) != 1 {
+		t.Errorf("Home open rounds: got open %+v waiting %+v, want none open and C1's round waiting with U1's last order latte", h.Open, h.Waiting)
 	}
 }
