@@ -175,6 +175,7 @@ type result struct {
 	problems []string
 	st       stats
 	visual   string // porcupine's visualization, when Illegal
+	trace    string // the store-call trace, when the history failed (trace_test.go)
 	err      error  // the history could not be played or read back
 }
 
@@ -202,6 +203,7 @@ func (r result) failure() string {
 		return ""
 	}
 	b.WriteString(dump(r.ops))
+	b.WriteString(r.trace)
 	return b.String()
 }
 
@@ -265,6 +267,9 @@ func playAndCheck(b backend, id int, seed uint64, cfg config, wrap func(orders.S
 	w.mu.Lock()
 	r.problems = w.problems
 	r.st = w.st
+	if r.check == porcupine.Illegal || len(r.problems) > 0 {
+		r.trace = w.trace.format(w.cmds)
+	}
 	w.mu.Unlock()
 	r.st.histories, r.st.operations = 1, len(r.ops)
 	r.st.checking, r.st.slowest = checking, checking

@@ -131,6 +131,7 @@ func userID(u int) string { return "U" + strconv.Itoa(u+1) }
 // signed timestamp (Unix seconds), the same for every delivery of the request. The store
 // orders one user's requests by (Signed, At) — see state.newer.
 type input struct {
+	Cmd    int // the command's index in the history (world.cmds), to find it in the trace
 	Kind   kind
 	User   int
 	Item   string // set only
@@ -426,6 +427,9 @@ func describe(in input, out output) string {
 	}
 	if in.Replay {
 		call = "replay of " + call
+	}
+	if in.Kind != opSnapshot {
+		call = fmt.Sprintf("#%d %s", in.Cmd, call)
 	}
 	switch in.Kind {
 	case opSnapshot:

@@ -151,7 +151,11 @@ func TestCheckerRejectsBrokenStores(t *testing.T) {
 			if bad.check != porcupine.Illegal {
 				t.Fatalf("broken store: porcupine got %s, want %s\n%s", bad.check, porcupine.Illegal, dump(bad.ops))
 			}
-			t.Logf("rejected, as it should be:\n%s", dump(bad.ops))
+			// The report carries the store-call trace, each call named by its command.
+			if !strings.Contains(bad.trace, "store   by cmd 0   SetOrder cmd 0 (U1 latte 1.0 at=") {
+				t.Errorf("broken store's report: got no store call of cmd 0 in its trace, want one:\n%s", bad.trace)
+			}
+			t.Logf("rejected, as it should be:\n%s", bad.failure())
 		})
 	}
 }

@@ -202,6 +202,7 @@ type world struct {
 	inner  orders.Store // the store itself, for the snapshot
 	faults *faulty.Store
 	track  *tracked
+	trace  *trace // every store call, for a failure's report (trace_test.go)
 	lambda *fakeLambda
 	sched  *fakeScheduler
 	run    map[string]func(context.Context, api.Event) (*slack.Msg, error)
@@ -230,13 +231,14 @@ func newWorld(id int, seed uint64, cfg config, store orders.Store) *world {
 	}
 	w.startMs = w.start.UnixMilli()
 	w.lastMs = w.startMs
-	w.faults = faulty.New(store)
+	w.trace = &trace{since: w.since}
+	w.faults = faulty.New(recorder{Store: store, t: w.trace})
 	w.faults.SetLatency(cfg.Latency)
 	w.faults.Plan = cfg.Plan
 	if w.faults.Plan == nil {
 		w.faults.Plan = faulty.Random(rand.New(rand.NewPCG(seed, 1)), cfg.Mix)
 	}
-	w.track = &tracked{Store: w.faults, since: w.since, spans: map[string]span{}, claimFailed: map[string]bool{},
+	w.track = &tracked{Store: w.faults, since: w.since, trace: w.trace, spans: map[string]span{}, claimFailed: map[string]bool{},
 		held: map[string]time.Time{}, lapsed: map[string]bool{}}
 	w.lambda = &fakeLambda{w: w, queued: map[int]queuedEvent{}}
 	w.sched = &fakeScheduler{made: map[string]schedule.Schedule{}}
@@ -513,6 +515,7 @@ func (l *fakeLambda) deliver(function string, payload []byte, delay time.Duratio
 type tracked struct {
 	orders.Store
 	since    func() int64
+	trace    *trace
 	inflight atomic.Int64
 	mu       sync.Mutex
 	spans    map[string]span // by request id
@@ -558,13 +561,19 @@ func decisive(outcome orders.Outcome, err error) bool {
 	return true
 }
 
-// enter counts a call in flight; the returned func ends it and, for a request's decisive
-// call, widens the request's span.
-func (s *tracked) enter() func(req string, res orders.Result, err error) {
+// enter counts a call in flight and traces it as the handler sees it; the returned func
+// ends it and, for a request's decisive call, widens the request's span.
+func (s *tracked) enter(ctx context.Context, method, id, args string) func(req string, res orders.Result, err error) {
 	s.inflight.Add(1)
 	begin := s.since()
+	traced := s.trace.call(ctx, "handler", method, id, args)
 	return func(req string, res orders.Result, err error) {
 		end := s.since()
+		if req == "" {
+			traced(errString(err))
+		} else {
+			traced(resultString(res, err))
+		}
 		if req != "" && decisive(res.Outcome, err) {
 			s.mu.Lock()
 			sp, ok := s.spans[req]
@@ -587,38 +596,38 @@ func (s *tracked) spanOf(req string) (span, bool) {
 }
 
 func (s *tracked) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order, req orders.Request, id string) (res orders.Result, err error) {
-	defer func(done func(string, orders.Result, error)) { done(req.ID, res, err) }(s.enter())
+	defer func(done func(string, orders.Result, error)) { done(req.ID, res, err) }(s.enter(ctx, "SetOrder", req.ID, o.Item))
 	return s.Store.SetOrder(ctx, ch, o, req, id)
 }
 
 func (s *tracked) CancelOrder(ctx context.Context, ch orders.Channel, user string, req orders.Request) (res orders.Result, err error) {
-	defer func(done func(string, orders.Result, error)) { done(req.ID, res, err) }(s.enter())
+	defer func(done func(string, orders.Result, error)) { done(req.ID, res, err) }(s.enter(ctx, "CancelOrder", req.ID, ""))
 	return s.Store.CancelOrder(ctx, ch, user, req)
 }
 
-func (s *tracked) OpenRound(ctx context.Context, ch orders.Channel) (orders.Round, error) {
-	defer s.enter()("", orders.Result{}, nil)
+func (s *tracked) OpenRound(ctx context.Context, ch orders.Channel) (r orders.Round, err error) {
+	defer func(done func(string, orders.Result, error)) { done("", orders.Result{Round: r}, err) }(s.enter(ctx, "OpenRound", "", ""))
 	return s.Store.OpenRound(ctx, ch)
 }
 
 func (s *tracked) CloseRound(ctx context.Context, ch orders.Channel, req orders.Request, at time.Time) (res orders.Result, err error) {
-	defer func(done func(string, orders.Result, error)) { done(req.ID, res, err) }(s.enter())
+	defer func(done func(string, orders.Result, error)) { done(req.ID, res, err) }(s.enter(ctx, "CloseRound", req.ID, ""))
 	return s.Store.CloseRound(ctx, ch, req, at)
 }
 
 func (s *tracked) SetDeadline(ctx context.Context, ch orders.Channel, at time.Time, req orders.Request) (res orders.Result, err error) {
-	defer func(done func(string, orders.Result, error)) { done(req.ID, res, err) }(s.enter())
+	defer func(done func(string, orders.Result, error)) { done(req.ID, res, err) }(s.enter(ctx, "SetDeadline", req.ID, ""))
 	return s.Store.SetDeadline(ctx, ch, at, req)
 }
 
 func (s *tracked) Abandon(ctx context.Context, ch orders.Channel, t orders.Target, req orders.Request) (res orders.Result, err error) {
-	defer func(done func(string, orders.Result, error)) { done(req.ID, res, err) }(s.enter())
+	defer func(done func(string, orders.Result, error)) { done(req.ID, res, err) }(s.enter(ctx, "Abandon", req.ID, ""))
 	return s.Store.Abandon(ctx, ch, t, req)
 }
 
-func (s *tracked) MarkEvent(ctx context.Context, id string, now, expires time.Time) (bool, error) {
-	defer s.enter()("", orders.Result{}, nil)
-	first, err := s.Store.MarkEvent(ctx, id, now, expires)
+func (s *tracked) MarkEvent(ctx context.Context, id string, now, expires time.Time) (first bool, err error) {
+	defer func(done func(string, orders.Result, error)) { done("", orders.Result{}, err) }(s.enter(ctx, "MarkEvent", id, ""))
+	first, err = s.Store.MarkEvent(ctx, id, now, expires)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -633,14 +642,14 @@ func (s *tracked) MarkEvent(ctx context.Context, id string, now, expires time.Ti
 	return first, err
 }
 
-func (s *tracked) EventRecorded(ctx context.Context, id string, now time.Time) (bool, error) {
-	defer s.enter()("", orders.Result{}, nil)
+func (s *tracked) EventRecorded(ctx context.Context, id string, now time.Time) (_ bool, err error) {
+	defer func(done func(string, orders.Result, error)) { done("", orders.Result{}, err) }(s.enter(ctx, "EventRecorded", id, ""))
 	return s.Store.EventRecorded(ctx, id, now)
 }
 
-func (s *tracked) ForgetEvent(ctx context.Context, id string) error {
-	defer s.enter()("", orders.Result{}, nil)
-	err := s.Store.ForgetEvent(ctx, id)
+func (s *tracked) ForgetEvent(ctx context.Context, id string) (err error) {
+	defer func(done func(string, orders.Result, error)) { done("", orders.Result{}, err) }(s.enter(ctx, "ForgetEvent", id, ""))
+	err = s.Store.ForgetEvent(ctx, id)
 	if decisive(orders.Applied, err) { // given back, or it may have been
 		s.mu.Lock()
 		delete(s.held, id)
@@ -741,7 +750,7 @@ func (w *world) history(snap porcupine.Operation) []porcupine.Operation {
 		w.st.answers = map[answer]int{}
 	}
 	for _, c := range w.cmds {
-		in := input{Kind: c.kind, User: c.user, Item: c.item, At: c.at, Signed: c.signed, Round: c.round, DeadlineBy: c.deadlineBy}
+		in := input{Cmd: c.id, Kind: c.kind, User: c.user, Item: c.item, At: c.at, Signed: c.signed, Round: c.round, DeadlineBy: c.deadlineBy}
 		if c.replayOf != nil {
 			// A replay changes nothing (the model's rule), whenever it takes effect: its
 			// window is its own call and synchronous answer.
