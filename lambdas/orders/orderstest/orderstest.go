@@ -89,6 +89,9 @@ var suite = []struct {
 	{"ReplayRacingUndecidedFirstDeliveryIsOrderedBySigning", testReplayRacingUndecidedFirst},
 	{"AppliedRequestOutlivesManyChanges/Set", testAppliedSetOutlivesManyChanges},
 	{"AppliedRequestOutlivesManyChanges/Cancel", testAppliedCancelOutlivesManyChanges},
+	{"GivenUpRequestStaysGivenUp/OpenRound", testGivenUpInOpenRound},
+	{"GivenUpRequestStaysGivenUp/NoRound", testGivenUpWithoutRound},
+	{"GivenUpRequestStaysGivenUp/Closed", testGivenUpThenClosed},
 }
 
 // Run runs the suite.

@@ -104,7 +104,8 @@ func (s *Store) Close() error { return s.db.Close() }
 // applied or was superseded. It mirrors the DynamoDB slot item.
 type slot struct {
 	Round *round `json:"round,omitempty"`
-	// Idle are the requests that found nothing to cancel while no round was open.
+	// Idle are the requests that found nothing to cancel while no round was open, and
+	// those given up then (+ givenUpMark).
 	Idle      map[string][]string   `json:"idle,omitempty"`
 	Users     map[string]requestRec `json:"users,omitempty"`     // each user's latest order request
 	Closes    map[string]requestRec `json:"closes,omitempty"`    // close requests by request id
@@ -224,13 +225,25 @@ const maxChanges = 8
 // order).
 const noChangeMark = "|-"
 
+// givenUpMark ends the entry of a user's request that was given up (Abandon): a later
+// delivery of it, after a newer request of the user replaced its record, is still told it
+// was given up — not "superseded", which would tell the person a newer request of theirs
+// came first although this one was decided before that one arrived (issue #21).
+const givenUpMark = "|x"
+
+// changedNothing reports whether entry is one of a request that changed nothing: trimmed
+// first, since a repeat of it told "superseded" is told nothing changed either way.
+func changedNothing(entry string) bool {
+	return strings.HasSuffix(entry, noChangeMark) || strings.HasSuffix(entry, givenUpMark)
+}
+
 func (r *round) addChange(user string, req orders.Request) {
 	if r.Changes == nil {
 		r.Changes = map[string][]string{}
 	}
 	c := append(r.Changes[user], req.ID)
 	if len(c) > maxChanges {
-		kept := trimChanges(c, func(e string) bool { return strings.HasSuffix(e, noChangeMark) })
+		kept := trimChanges(c, changedNothing)
 		if r.spilled == nil {
 			r.spilled = map[string][]string{}
 		}
@@ -439,6 +452,10 @@ func decided(tx *bolt.Tx, ch orders.Channel, sl slot, rec requestRec, ok bool, u
 		if nothing || err != nil || slices.Contains(sl.Idle[user], req.ID) {
 			return orders.Result{Outcome: orders.Replayed, NoChange: true}, true, err
 		}
+		givenUp, err := changedIn(tx, ch, sl.Round, user, req.ID+givenUpMark)
+		if givenUp || err != nil || slices.Contains(sl.Idle[user], req.ID+givenUpMark) {
+			return orders.Result{Outcome: orders.Replayed}, true, err // no round: given up
+		}
 		if res, found, err := closedWith(tx, ch, user, req); found || err != nil {
 			return res, true, err
 		}
@@ -495,6 +512,9 @@ func closedWith(tx *bolt.Tx, ch orders.Channel, user string, req orders.Request)
 		}
 		if nothing, err := changedIn(tx, ch, &r, user, req.ID+noChangeMark); nothing || err != nil {
 			return orders.Result{Outcome: orders.Replayed, NoChange: true}, true, err
+		}
+		if givenUp, err := changedIn(tx, ch, &r, user, req.ID+givenUpMark); givenUp || err != nil {
+			return orders.Result{Outcome: orders.Replayed}, true, err
 		}
 	}
 	return orders.Result{}, false, nil
@@ -587,13 +607,7 @@ func (s *Store) CancelOrder(ctx context.Context, ch orders.Channel, user string,
 		switch {
 		case sl.Round == nil:
 			out.refused = orders.ErrNoOpenRound
-			if sl.Idle == nil {
-				sl.Idle = map[string][]string{}
-			}
-			sl.Idle[user] = append(sl.Idle[user], req.ID)
-			if n := len(sl.Idle[user]); n > maxChanges {
-				sl.Idle[user] = append([]string(nil), sl.Idle[user][n-maxChanges/2:]...)
-			}
+			sl.keepIdle(user, req.ID)
 		case !hasOrder(sl.Round, user):
 			out.refused = orders.ErrNoOrder
 			sl.Round.addChange(user, orders.Request{ID: req.ID + noChangeMark})
@@ -680,12 +694,36 @@ func (s *Store) Abandon(ctx context.Context, ch orders.Channel, t orders.Target,
 			}
 		} else {
 			sl.Users[t.User] = userRec(req, "")
+			sl.noteGivenUp(t.User, req)
 			if err := remember(tx, ch, t.User, req); err != nil {
 				return outcome{}, err
 			}
 		}
 		return outcome{res: orders.Result{Round: sl.open(ch), Outcome: orders.Applied}}, nil
 	})
+}
+
+// noteGivenUp adds user's given-up request to the open round's change set, or to the
+// requests kept while no round is open (Idle), where decided finds it once a newer request
+// replaced the user's record.
+func (sl *slot) noteGivenUp(user string, req orders.Request) {
+	if sl.Round != nil {
+		sl.Round.addChange(user, orders.Request{ID: req.ID + givenUpMark})
+		return
+	}
+	sl.keepIdle(user, req.ID+givenUpMark)
+}
+
+// keepIdle keeps entry among user's requests decided while no round was open, the
+// newest maxChanges at most.
+func (sl *slot) keepIdle(user, entry string) {
+	if sl.Idle == nil {
+		sl.Idle = map[string][]string{}
+	}
+	sl.Idle[user] = append(sl.Idle[user], entry)
+	if n := len(sl.Idle[user]); n > maxChanges {
+		sl.Idle[user] = append([]string(nil), sl.Idle[user][n-maxChanges/2:]...)
+	}
 }
 
 // records are the per-request records of t's requests (closes, deadline changes); nil for

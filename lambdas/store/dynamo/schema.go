@@ -61,8 +61,10 @@
 //     the older half is removed in the same write, which bounds the slot.
 //
 //   - uq#<user> (SS): every request that set or withdrew the user's order in this round,
-//     added in the same write; it moves to history with the round, so a repeat of a
-//     request is recognised even after a newer one replaced its order. At maxChanges (8)
+//     added in the same write ("<ns>|<id>"; "|-" ends one that found nothing to change,
+//     "|x" one given up by Abandon); it moves to history with the round, so a repeat of a
+//     request is recognised even after a newer one replaced its order — and one given up
+//     is still told so, not "superseded" (issue #21). At maxChanges (8)
 //     entries half leave the round's item — those of requests that changed nothing first,
 //     then the oldest (a compare-and-swap on the set) — which bounds the item. They move
 //     to an item of their own, Q#<round id>#<user> in the channel's partition, written

@@ -244,6 +244,9 @@ func (s *Store) decided(ctx context.Context, ch orders.Channel, item map[string]
 			if strings.HasSuffix(c, noChangeMark) {
 				return orders.Result{Outcome: orders.Replayed, NoChange: true}, true, nil
 			}
+			if strings.HasSuffix(c, givenUpMark) {
+				return orders.Result{Outcome: orders.Replayed}, true, nil // no round: given up
+			}
 			// The slot's round, open or closed: a close leaves its round in the slot
 			// until it is moved to history (retire), and a repeat found there in between
 			// must name it as it would once moved — never the zero round, which says the
@@ -337,6 +340,9 @@ func (s *Store) closedWith(ctx context.Context, ch orders.Channel, user string, 
 				if strings.HasSuffix(c, noChangeMark) {
 					return orders.Result{Outcome: orders.Replayed, NoChange: true}, true, nil // found nothing to change
 				}
+				if strings.HasSuffix(c, givenUpMark) {
+					return orders.Result{Outcome: orders.Replayed}, true, nil // given up
+				}
 				return orders.Result{Round: r, Outcome: orders.Replayed}, true, nil // applied, then replaced or withdrawn there
 			}
 		}
@@ -411,15 +417,16 @@ func (s *Store) record(ctx context.Context, ch orders.Channel, user string, req 
 	if strings.Contains(cond, ":want") {
 		values[":want"] = str(req.Round)
 	}
-	used := append([]string{"#ui"}, userRecordNames...)
-	update := "SET #ua = :at, #us = :slo, #ur = :req, #ui = :none ADD #uk :keys"
-	if round == orders.NoChange {
-		// In the change set too, so a repeat after a newer request is still told "nothing".
-		update += ", #uq :change"
-		values[":change"] = &types.AttributeValueMemberSS{Value: []string{change(req) + noChangeMark}}
-		values[":maxq"] = num(maxChanges)
-		used = append(used, "#uq")
+	used := append([]string{"#ui", "#uq"}, userRecordNames...)
+	// In the change set too, so that a repeat after a newer request is still told
+	// "nothing to change", or "given up" (round ""; issue #21).
+	update := "SET #ua = :at, #us = :slo, #ur = :req, #ui = :none ADD #uk :keys, #uq :change"
+	mark := noChangeMark
+	if round == "" {
+		mark = givenUpMark
 	}
+	values[":change"] = &types.AttributeValueMemberSS{Value: []string{change(req) + mark}}
+	values[":maxq"] = num(maxChanges)
 	for _, n := range []string{"#rid", "#closed", "#o"} {
 		if strings.Contains(cond, n) {
 			used = append(used, n)
@@ -590,10 +597,13 @@ func (s *Store) Abandon(ctx context.Context, ch orders.Channel, t orders.Target,
 		},
 		write: func(item map[string]types.AttributeValue) (orders.Result, error) {
 			var err error
-			if prefix != "" {
+			switch {
+			case prefix != "":
 				err = s.abandonRecord(ctx, ch, item, prefix, req)
-			} else {
-				err = s.record(ctx, ch, t.User, req, "", "attribute_not_exists(#closed)")
+			case len(changes(item, t.User)) >= maxChanges:
+				return orders.Result{}, cmp.Or(s.trimChanges(ctx, ch, item, t.User), errAgain)
+			default:
+				err = s.record(ctx, ch, t.User, req, "", "attribute_not_exists(#closed) AND "+roomForChange)
 			}
 			if err != nil {
 				return orders.Result{}, fmt.Errorf("record abandoned request %s: %w", req.ID, err)
@@ -648,7 +658,7 @@ func (s *Store) trimChanges(ctx context.Context, ch orders.Channel, item map[str
 	drop := len(all) - maxChanges/2
 	kept := make([]string, 0, maxChanges/2)
 	for _, c := range all {
-		if drop > 0 && strings.HasSuffix(c, noChangeMark) {
+		if drop > 0 && changedNothing(c) {
 			drop--
 			continue
 		}
@@ -1037,11 +1047,24 @@ func change(req orders.Request) string {
 
 func changeID(c string) string {
 	_, id, _ := strings.Cut(c, "|")
-	return strings.TrimSuffix(id, noChangeMark)
+	return strings.TrimSuffix(strings.TrimSuffix(id, noChangeMark), givenUpMark)
 }
 
 // noChangeMark ends the change-set entry of a request that changed nothing.
 const noChangeMark = "|-"
+
+// givenUpMark ends the change-set entry of a request given up (Abandon): a later delivery
+// of it, after a newer request of the user replaced its record, is still told it was
+// given up — not "superseded", which would tell the person a newer request of theirs came
+// first although this one was decided before that one arrived (issue #21).
+const givenUpMark = "|x"
+
+// changedNothing reports whether change-set entry c is one of a request that changed
+// nothing: trimmed first, since a repeat of it told "superseded" is told nothing changed
+// either way.
+func changedNothing(c string) bool {
+	return strings.HasSuffix(c, noChangeMark) || strings.HasSuffix(c, givenUpMark)
+}
 
 // findChange is req's entry in user's change set of item.
 func findChange(item map[string]types.AttributeValue, user string, req orders.Request) (string, bool) {
