@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -64,12 +65,19 @@ var (
 // schedules, then the deadline, then the replaced one's schedules are deleted.
 func (d Deps) deadline(ch orders.Channel, cmd slack.SlashCommand, req orders.Request, arg say.Deadline, log *slog.Logger) change {
 	var c change
+	var probe atomic.Int32 // a channelProbe, set by apply (answer may run while a cut-off apply still does)
 	c = change{
 		what: "set deadline", ch: ch, req: req, target: orders.Target{Deadline: true},
 		apply: func(ctx context.Context) (orders.Result, error) {
-			return d.applyDeadline(ctx, ch, cmd, req, arg.At, log)
+			res, err := d.applyDeadline(ctx, ch, cmd, req, arg.At, log)
+			if err == nil {
+				probe.Store(int32(d.announceDeadline(ctx, ch, res, req, arg, log)))
+			}
+			return res, err
 		},
-		answer: func(res orders.Result) answer { return reply(d.deadlineAnswer(res, req, arg)) },
+		answer: func(res orders.Result) answer {
+			return reply(d.deadlineAnswer(res, req, arg, channelProbe(probe.Load())))
+		},
 		refused: func(ctx context.Context, err error) (answer, error) {
 			switch {
 			case errors.Is(err, orders.ErrNoOpenRound):
@@ -128,19 +136,17 @@ func (d Deps) applyDeadline(ctx context.Context, ch orders.Channel, cmd slack.Sl
 }
 
 // deadlineAnswer says what the round's deadline is now, with what the setter should know
-// of the one they set: a choice the time left open, and that the tally will need the bot
-// in the channel. A repeat never denies what its first delivery did (issue #21: one whose
-// round had closed since, or that had found no round, said "the deadline is removed: the
-// round stays open").
-func (d Deps) deadlineAnswer(res orders.Result, req orders.Request, arg say.Deadline) *slack.Msg {
+// of the one they set: a choice the time left open, and — only when posting in the
+// channel failed so (probe) — that the tally will need the bot invited. A repeat never
+// denies what its first delivery did (issue #21: one whose round had closed since, or that
+// had found no round, said "the deadline is removed: the round stays open").
+func (d Deps) deadlineAnswer(res orders.Result, req orders.Request, arg say.Deadline, probe channelProbe) *slack.Msg {
 	r := res.Round
 	var notes []string
 	if arg.Note != "" {
 		notes = append(notes, arg.Note)
 	}
-	if !arg.At.IsZero() && arg.At.Sub(req.At) >= api.ResponseURLValidity-respondTimeout {
-		// Past the command's response_url the tally goes with the bot token, which a
-		// private channel refuses until the bot is invited (issue #21, finding 3).
+	if probe == probeRefused {
 		notes = append(notes, d.Messages.DeadlineInviteHint())
 	}
 	switch {
@@ -152,10 +158,58 @@ func (d Deps) deadlineAnswer(res orders.Result, req orders.Request, arg say.Dead
 		return d.Messages.DeadlineRoundClosed()
 	case r.Deadline.IsZero():
 		return d.Messages.DeadlineRemoved()
+	case r.DeadlineBy == req.ID && probe == probePosted:
+		// The channel has it from the bot (announceDeadline): the setter alone sees this.
+		msg := d.Messages.DeadlineSet(r.Deadline.In(d.zone()), d.now(), notes...)
+		msg.ResponseType = slack.ResponseTypeEphemeral
+		return msg
 	case len(notes) > 0 && r.DeadlineBy == req.ID:
 		return d.Messages.DeadlineSet(r.Deadline.In(d.zone()), d.now(), notes...)
 	}
 	return d.Messages.DeadlineSet(r.Deadline.In(d.zone()), d.now())
+}
+
+// channelProbe is what posting a deadline in its channel with the bot token found.
+type channelProbe int32
+
+const (
+	probeNone    channelProbe = iota // not tried (no need, no bot token) or failed otherwise: unknown
+	probePosted                      // posted: the tally at the deadline will reach the channel too
+	probeRefused                     // Slack refused the bot in the channel (cannotPostIn)
+)
+
+// announceDeadline posts the deadline req set in the channel with the bot token, once per
+// request, when the command's response_url will have expired by the deadline — the tally
+// then goes with the bot token, which a private channel refuses until the bot is invited
+// (issue #21, finding 3). The post is the test, as for recurring rounds: chat.postMessage
+// answers channel_not_found for a private channel the bot is not in and not_in_channel
+// for one it may not post in (https://api.slack.com/methods/chat.postMessage#errors);
+// conversations.info would tell beforehand only with channels:read, groups:read, im:read
+// and mpim:read — four more scopes (https://docs.slack.dev/reference/scopes/groups:read)
+// for what one post tells. The post is the announcement the channel would get anyway.
+func (d Deps) announceDeadline(ctx context.Context, ch orders.Channel, res orders.Result, req orders.Request, arg say.Deadline, log *slog.Logger) channelProbe {
+	poster, ok := d.Poster.(ChannelPoster)
+	r := res.Round
+	if !ok || d.Poster == nil || arg.At.IsZero() || r.DeadlineBy != req.ID || !r.Open() ||
+		arg.At.Sub(req.At) < api.ResponseURLValidity-respondTimeout {
+		return probeNone
+	}
+	msg := d.Messages.DeadlineSet(r.Deadline.In(d.zone()), d.now())
+	err := d.postOnce(ctx, "deadline-set-"+req.ID, func(ctx context.Context) error {
+		pctx, cancel := context.WithTimeout(ctx, respondTimeout)
+		defer cancel()
+		_, err := poster.PostMessage(pctx, ch.Channel, msg)
+		return err
+	}, orders.RequestMemory, log)
+	switch {
+	case err == nil:
+		return probePosted
+	case cannotPostIn(err):
+		log.Info("deadline set in a channel the bot cannot post in", "error", err.Error())
+		return probeRefused
+	}
+	log.Warn("deadline not announced in the channel: whether the tally can reach it is unknown", "error", err.Error())
+	return probeNone
 }
 
 // scheduleDeadline creates the close at `at` and, when there is time for it, the

@@ -46,8 +46,8 @@ func (m Messages) DeadlineSet(at, now time.Time, notes ...string) *slack.Msg {
 	return message(slack.ResponseTypeInChannel, text, section(text))
 }
 
-// DeadlineInviteHint says that the tally will go with the bot token, and how to let it into
-// a private channel.
+// DeadlineInviteHint says that the bot cannot post in the channel, so the tally at the
+// deadline would reach only the setter, and how to let the bot in.
 func (m Messages) DeadlineInviteHint() string { return m.text(i18n.DeadlineInviteHint) }
 
 // NotPostedInChannel is msg for the setter's direct messages, after channel refused the

@@ -36,7 +36,7 @@ var en = map[ID]Text{
 	ProblemDeadlinePast:  S("%[1]s has passed already today: pick a later time."),
 	ProblemDeadlineFar:   S("A deadline can be at most %[1]d hours ahead."),
 	DeadlineSet:          P("Orders close at *%[1]s* (in ${minutes}).", minutes(2)),
-	DeadlineInviteHint:   S("The final tally will be posted by @orderbot: in a private channel, invite it first with `/invite @orderbot`."),
+	DeadlineInviteHint:   S("I cannot post in this channel, so at the deadline the final tally would reach only you: invite me with `/invite @orderbot`."),
 	NotPostedInChannel:   S("I could not post the final tally in <#%[1]s>: invite me there with `/invite @orderbot`. Here it is:"),
 	DeadlineSkipped:      S("%[1]s does not exist today: the clocks spring forward over it. I read it on the clock before the change: %[2]s."),
 	DeadlineTwice:        S("%[1]s comes twice today: the clocks fall back. I took the next one, %[2]s (the other is %[3]s; for it, use `close in …`)."),

@@ -99,8 +99,9 @@ const (
 	// chosen (01:30 EDT), 3: the other one (01:30 EST).
 	DeadlineSkipped ID = "deadline.skipped"
 	// DeadlineInviteHint: the tally of a deadline past response_url's life goes with the
-	// bot token; NotPostedInChannel (1: the channel id) prefixes it in the setter's direct
-	// messages when the channel refused the bot (issue #21).
+	// bot token, and the channel refused the bot when the deadline was set;
+	// NotPostedInChannel (1: the channel id) prefixes the tally in the setter's direct
+	// messages when the channel refused the bot at the deadline (issue #21).
 	DeadlineInviteHint ID = "deadline.invite_hint"
 	NotPostedInChannel ID = "deadline.not_posted"
 	DeadlineTwice      ID = "deadline.twice"

@@ -21,7 +21,7 @@ var ko = map[ID]Text{
 	DeadlineSet:          S("주문 마감 시각: *%[1]s* (%[2]d분 후)."),
 	DeadlineRemoved:      S("마감 시각을 지웠어요. 누군가 마감할 때까지 취합이 열려 있어요."),
 	DeadlineRoundClosed:  S("이 마감 시각이 걸린 취합은 그 뒤에 마감됐어요. 최종 집계는 `/order-list 기록`에서 볼 수 있어요."),
-	DeadlineInviteHint:   S("최종 집계는 @orderbot이 채널에 올려요. 비공개 채널이라면 먼저 `/invite @orderbot`으로 초대해 주세요."),
+	DeadlineInviteHint:   S("이 채널에는 제가 글을 올릴 수 없어서, 마감 때 최종 집계는 설정한 분께만 보내져요. `/invite @orderbot`으로 초대해 주세요."),
 	NotPostedInChannel:   S("채널에 최종 집계를 올리지 못했어요: <#%[1]s>. `/invite @orderbot`으로 초대해 주세요. 최종 집계는 다음과 같아요:"),
 	DeadlineSkipped:      S("오늘은 서머타임이 시작돼 시계가 건너뛰는 시각이라 존재하지 않아요: %[1]s. 바뀌기 전 시계로 읽었어요: %[2]s"),
 	DeadlineTwice:        S("오늘은 서머타임이 끝나 같은 시각이 두 번 와요: %[1]s. 다음에 오는 쪽으로 정했어요: %[2]s (다른 하나: %[3]s, 그쪽으로 하려면 `마감 …분 후`를 쓰세요)."),
