@@ -79,13 +79,20 @@ type HomeRecurring struct {
 // ErrNoHomeIndex is returned by Home when the store keeps no Home index.
 var ErrNoHomeIndex = errors.New("the store keeps no Home index")
 
-// noteHome writes the user's Home index entry after the order took effect (Set). Its
+// noteHome writes the user's Home index entry after the order res took effect (Set). Its
 // failure fails the Set, so the request runs again (deferred, retried): the order is then
 // Replayed and the entry written — an idempotent SET — so a channel holding an order of
 // the user ends up in the index. Stores without an index skip it.
-func (s *Service) noteHome(ctx context.Context, ch Channel, user string, at time.Time) error {
+//
+// Only an order that entered the round is noted (res.NewOrder), or a Replayed one (the
+// rerun of a Set whose note failed): an order replacing theirs in the same round finds
+// the channel noted when the order it replaces was added, and a Superseded one changed
+// nothing. That is one DynamoDB write fewer per changed order (BenchmarkOrderPathHomeIndex;
+// docs/BENCHMARKS.md). The entry's time stays the round's first order of theirs: its
+// expiry is counted from there, as the entry of a channel they ordered in once.
+func (s *Service) noteHome(ctx context.Context, ch Channel, user string, at time.Time, res Result) error {
 	idx, ok := s.Store.(HomeIndex)
-	if !ok {
+	if !ok || res.Outcome == Superseded || (res.Outcome == Applied && !res.NewOrder) {
 		return nil
 	}
 	if err := idx.NoteOrderChannel(ctx, ch, user, at); err != nil {

@@ -204,6 +204,10 @@ type Result struct {
 	// repeats with the same error as the first delivery (ErrNoOrder, ErrNoOpenRound), and
 	// Abandon reports them with NoChange.
 	NoChange bool
+	// NewOrder marks an Applied SetOrder that added the user's order to the round (they
+	// had none in it); false when it replaced their order. The Home index is noted only
+	// then (Service.Set).
+	NewOrder bool
 }
 
 // NoChange is the round id a store's request record names for a request that changed
@@ -427,7 +431,7 @@ func (s *Service) Set(ctx context.Context, ch Channel, user, userName, item stri
 	if err != nil {
 		return Result{}, fmt.Errorf("set order in %s: %w", ch, err)
 	}
-	if err := s.noteHome(ctx, ch, user, req.At); err != nil {
+	if err := s.noteHome(ctx, ch, user, req.At, r); err != nil {
 		return Result{}, err
 	}
 	return r, nil

@@ -28,6 +28,7 @@ func runHome(t *testing.T, newStore NewStore) {
 		{"Home/IndexExpiresWithHistory", testHomeExpires},
 		{"Home/ShowsOnlyWhatTheRoundsHold", testHomeFromRounds},
 		{"Home/RecurringRoundsOfTheUsersChannels", testHomeRecurring},
+		{"Home/IndexNotedWhenAnOrderEntersARound", testHomeNotedOnce},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -170,5 +171,56 @@ func testHomeRecurring(t *testing.T, s homeStore) {
 	}
 	if len(h.Open) != 0 || len(h.Waiting) != 1 || h.Waiting[0].Order.Item != "latte" || len(h.Waiting[0].Round.Orders) != 1 {
 		t.Errorf("Home open rounds: got open %+v waiting %+v, want none open and C1's round waiting with U1's last order latte", h.Open, h.Waiting)
+	}
+}
+
+// countingHome counts the Home index writes of the store it wraps.
+type countingHome struct {
+	homeStore
+	notes int
+}
+
+func (c *countingHome) NoteOrderChannel(ctx context.Context, ch orders.Channel, user string, at time.Time) error {
+	c.notes++
+	return c.homeStore.NoteOrderChannel(ctx, ch, user, at)
+}
+
+// testHomeNotedOnce: the order path writes the Home index only when an order enters a
+// round (SetOrder's NewOrder) or a Set is Replayed (the rerun of one whose note failed) —
+// not when someone changes their order — and the Home still shows the order the round
+// holds.
+func testHomeNotedOnce(t *testing.T, s homeStore) {
+	c := &countingHome{homeStore: s}
+	svc := &orders.Service{Store: c, Now: func() time.Time { return homeT0.Add(time.Hour) }}
+	ctx, c1 := context.Background(), orders.Channel{Team: "T1", Channel: "C1"}
+	var news []bool
+	var last orders.Request
+	for i, step := range []struct{ user, item string }{{"U1", "latte"}, {"U1", "mocha"}, {"U1", "tea"}, {"U2", "juice"}, {"U1", ""}, {"U1", "green tea"}} {
+		r := req(homeT0.Add(time.Duration(i) * time.Second))
+		last = r
+		var res orders.Result
+		var err error
+		if step.item == "" {
+			_, err = svc.Cancel(ctx, c1, step.user, r)
+		} else {
+			res, err = svc.Set(ctx, c1, step.user, step.user, step.item, r)
+			news = append(news, res.NewOrder)
+		}
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	if want := []bool{true, false, false, true, true}; !slices.Equal(news, want) {
+		t.Errorf("SetOrder NewOrder: got %v, want %v (added, replaced, replaced, added, added after a cancel)", news, want)
+	}
+	if c.notes != 3 {
+		t.Errorf("Home index writes: got %d, want 3 (U1's first order, U2's, U1's after the cancel)", c.notes)
+	}
+	if res, err := svc.Set(ctx, c1, "U1", "U1", "green tea", last); err != nil || res.Outcome != orders.Replayed || c.notes != 4 {
+		t.Errorf("the last Set delivered again: got %v, %v and %d writes; want Replayed, noted again (4)", res.Outcome, err, c.notes)
+	}
+	h, err := svc.Home(ctx, "T1", "U1")
+	if err != nil || len(h.Open) != 1 || h.Open[0].Order.Item != "green tea" {
+		t.Errorf("Home: got %+v, %v; want C1's round with U1's green tea", h.Open, err)
 	}
 }

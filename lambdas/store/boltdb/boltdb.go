@@ -588,13 +588,14 @@ func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order,
 		if sl.Round == nil {
 			sl.Round = &round{ID: newID, OpenedAt: req.At, Orders: map[string]order{}, OpenedBy: o.User}
 		}
-		if _, has := sl.Round.Orders[o.User]; !has && len(sl.Round.Orders) >= orders.MaxOrders {
+		_, has := sl.Round.Orders[o.User]
+		if !has && len(sl.Round.Orders) >= orders.MaxOrders {
 			return outcome{}, orders.ErrRoundFull
 		}
 		sl.Round.Orders[o.User] = order{UserName: o.UserName, Item: o.Item, At: req.At, Req: req.ID}
 		sl.Round.addChange(o.User, req)
 		sl.Users[o.User] = userRec(req, sl.Round.ID)
-		return outcome{res: orders.Result{Round: sl.Round.domain(ch), Outcome: orders.Applied}}, remember(tx, ch, o.User, req)
+		return outcome{res: orders.Result{Round: sl.Round.domain(ch), Outcome: orders.Applied, NewOrder: !has}}, remember(tx, ch, o.User, req)
 	})
 }
 

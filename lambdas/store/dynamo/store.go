@@ -160,7 +160,9 @@ func (s *Store) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order,
 			case isOpen(item) && count(item) >= orders.MaxOrders:
 				return orders.Result{}, orders.ErrRoundFull
 			}
-			return s.applied(ctx, ch, in, o.User, "put order of "+o.User)
+			res, err := s.applied(ctx, ch, in, o.User, "put order of "+o.User)
+			res.NewOrder = in == add // add's condition: the user had no order in the round
+			return res, err
 		},
 	})
 }
