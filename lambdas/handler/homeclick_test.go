@@ -249,3 +249,33 @@ func (f *fixture) homeOrderOf(t *testing.T, user string) string {
 	}
 	return ""
 }
+
+// liveHome is a poster with chat.update (the live message) and views.publish (the Home).
+type liveHome struct {
+	*updatingPoster
+	home *slackHome
+}
+
+func (p *liveHome) PublishHome(ctx context.Context, user string, v slack.HomeTabViewRequest, hash string) error {
+	return p.home.PublishHome(ctx, user, v, hash)
+}
+
+// TestHomeClickUpdatesTheLiveMessage: a Cancel mine on the Home of a recurring round's
+// order updates the round's live message in the channel (chat.update of its ts), as a
+// click on the round message or a typed change does.
+func TestHomeClickUpdatesTheLiveMessage(t *testing.T) {
+	f, up := liveFixture(t, "1700000000.000555")
+	sh := newSlackHome(f.poster)
+	f.deps.Poster = &liveHome{updatingPoster: up, home: sh}
+	f.update(t, "U2", "mocha")
+	if got := waitUpdates(t, up, 1); len(got) != 1 || !strings.Contains(got[0], "mocha") {
+		t.Fatalf("typed order: got updates %q, want the live message with mocha", got)
+	}
+	f.openHome(t, "U2")
+	_, h := sh.home(t, "U2")
+	f.homeClick(t, homeClickBody("U2", homeButton(t, h, say.ActionHomeCancel, "C1"), h.hash))
+	got := waitUpdates(t, up, 1)
+	if len(got) != 1 || !strings.HasPrefix(got[0], "C1|1700000000.000555|") || strings.Contains(got[0], "mocha") {
+		t.Errorf("Cancel mine on the Home: got updates %q, want the live message updated without mocha", got)
+	}
+}
