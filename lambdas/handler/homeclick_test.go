@@ -34,7 +34,9 @@ type shownHome struct {
 	hash string
 }
 
-func newSlackHome(p *fakePoster) *slackHome { return &slackHome{fakePoster: p, cur: map[string]shownHome{}} }
+func newSlackHome(p *fakePoster) *slackHome {
+	return &slackHome{fakePoster: p, cur: map[string]shownHome{}}
+}
 
 func (p *slackHome) PublishHome(_ context.Context, user string, v slack.HomeTabViewRequest, hash string) error {
 	if err := slackio.ValidateHome(v); err != nil {
