@@ -97,6 +97,11 @@ func (d Deps) abandon(ctx context.Context, c change, notSaved *slack.Msg) (answe
 	switch {
 	case errors.Is(err, orders.ErrRefused):
 		return reply(notSaved), nil
+	case errors.Is(err, orders.ErrStale):
+		// A click on a round no longer open: it never applied and never can — answered as
+		// any delivery of it that found so (issue #21: "could not close: the round is still
+		// open" beside "that round is already closed").
+		return c.refused(ctx, err)
 	case err != nil:
 		return answer{}, err
 	case res.Outcome == orders.Applied:

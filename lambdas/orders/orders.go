@@ -279,7 +279,8 @@ func (r Round) Open() bool { return r.ClosedAt.IsZero() }
 //     precondition is ErrStale and writes nothing — no round is opened and the request
 //     is not recorded. It need not be: the round it names has closed, or is not the open
 //     one, and a closed round never reopens, so the request could never apply later
-//     either. (Abandon ignores preconditions and fences the request as any other.)
+//     either. Abandon too: a request whose precondition failed, and that did not take
+//     effect, is ErrStale there and writes nothing — it needs no fence (issue #21).
 type Store interface {
 	// SetOrder puts o into the channel's open round, replacing o.User's previous order,
 	// and opens a round (with id newID) if none is open. ErrRoundFull when the round
@@ -319,7 +320,8 @@ type Store interface {
 	ClosedRounds(ctx context.Context, ch Channel, limit int, now time.Time) ([]Round, error)
 	// Abandon gives up on req for good: it records req so that no later delivery of it
 	// can take effect, unless it already has — then it reports Replayed with the round,
-	// as the change itself would. Applied means req is now sure never to apply.
+	// as the change itself would. Applied means req is now sure never to apply. ErrStale,
+	// nothing written, for a request whose precondition (req.Round) failed: it never can.
 	Abandon(ctx context.Context, ch Channel, t Target, req Request) (Result, error)
 	// MarkEvent records an event id until expires. It reports false when the id was
 	// already recorded and had not expired at now: the event is a duplicate.

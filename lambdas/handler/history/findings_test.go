@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/anishathalye/porcupine"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -393,6 +394,53 @@ func TestReplayRacingItsUndecidedFirstDeliveryAppliesOnce(t *testing.T) {
 			}
 			if len(latte.posts) != 1 || syncText(copyOf) != latte.posts[0].msg.Text {
 				t.Fatalf("answers: copy %q, first delivery %v; want one each, alike", syncText(copyOf), texts(latte.posts))
+			}
+		})
+	}
+}
+
+// TestGivenUpStaleClickSaysStale (issue #21, found by the histories: seed
+// 1796693771907996270, "response_url got 'That round is already closed…', then 'Sorry — I
+// could not close the round … The round is still open'"): a close click on a round that
+// has closed, whose every CloseRound fails, is given up — and Abandon recorded it and the
+// bot said the round was still open, which the round it was made on was not (one delivery
+// of it had already said "already closed"). Abandon now finds the click stale too and
+// writes nothing, and the give-up answers as a delivery that decided would. Both stores.
+func TestGivenUpStaleClickSaysStale(t *testing.T) {
+	failClicks := func(c faulty.Call) faulty.Fault {
+		if c.Method == faulty.CloseRound && c.Request.Round != "" {
+			return faulty.Fault{Kind: faulty.FailBeforeCommit}
+		}
+		return faulty.Fault{}
+	}
+	for _, b := range []struct {
+		name string
+		new  func(t *testing.T) backend
+	}{
+		{"boltdb", func(t *testing.T) backend { return boltBackend(t.TempDir()) }},
+		{"dynalite", func(t *testing.T) backend {
+			client, table := dynamotest.NewTable(t)
+			return dynamoBackend(client, table)
+		}},
+	} {
+		t.Run(b.name, func(t *testing.T) {
+			var click *command
+			cfg := scripted(2, failClicks)
+			cfg.Budget = time.Second // the sync attempts give up soon; the others answer at once
+			r := playAndCheck(b.new(t), 0, 0, cfg, nil, func(w *world) {
+				answered(t, w, 0, opSet, "latte 1.0")
+				open, err := w.inner.OpenRound(context.Background(), w.ch)
+				if err != nil {
+					t.Fatal(err)
+				}
+				answered(t, w, 0, opClose, "")
+				click = w.clickOn(1, opCloseClick, open, "") // on the round closed just now
+				w.deliver(click)                             // its deferred run gives up
+			})
+			wantOk(t, r)
+			posts := replies(click.posts)
+			if len(posts) != 1 || !strings.HasPrefix(posts[0].msg.Text, "That round is already closed") {
+				t.Fatalf("close click on a closed round, given up: got answers %q, want one saying the round is already closed", texts(posts))
 			}
 		})
 	}

@@ -65,7 +65,7 @@ var suite = []struct {
 	{"StaleClicksAfterACloseChangeNothing", testStaleAfterClose},
 	{"StaleClicksOnANewerRoundChangeNothing", testStaleOnNewerRound},
 	{"AppliedClickIsReplayedAfterItsRoundClosed", testClickReplayAfterClose},
-	{"StaleClickIsNotRecordedAndCanBeAbandoned", testStaleNotRecorded},
+	{"StaleClickIsNotRecordedEvenGivenUp", testStaleNotRecorded},
 	{"ClickJoinsRacingACloseNeverOpenARound", testClickRaceClose},
 	{"ClosedRoundsNewestFirstWithOrders", testClosedRounds},
 	{"OpenedByAndClosedBy", testOpenedClosedBy},
@@ -1264,8 +1264,10 @@ func testClickReplayAfterClose(t *testing.T, s orders.Store) {
 }
 
 // testStaleNotRecorded: a stale click writes no request record — a request of the same
-// user older than it, without a precondition, still applies — and Abandon fences it as
-// any other request.
+// user older than it, without a precondition, still applies — and neither does Abandon
+// of it (issue #21): it is ErrStale there too, since the round it names never reopens and
+// it can never apply. A stale close click given up was recorded and told "could not close:
+// the round is still open", while another delivery of it said "already closed".
 func testStaleNotRecorded(t *testing.T, s orders.Store) {
 	ctx := context.Background()
 	r := mustSet(t, s, ch, order("U1", "mocha", t0))
@@ -1283,23 +1285,26 @@ func testStaleNotRecorded(t *testing.T, s orders.Store) {
 	res, err = s.SetOrder(ctx, ch, order("U2", "tea", typed.At), typed, orders.NewRoundID(typed.At))
 	next := mustApply(t, "an older typed order after the stale click", res, err, orders.Applied)
 	wantItems(t, next, map[string]string{"U2": "tea"})
-	// The close click was not recorded either: given up, it is fenced as any request.
+	// Given up, the stale close and a stale join are stale still, and write nothing: a
+	// later delivery is told the same.
 	res, err = s.Abandon(ctx, ch, orders.Target{Close: true}, closeClick)
-	mustApply(t, "abandon the stale close", res, err, orders.Applied)
-	// A stale click given up is fenced as any request: later deliveries are repeats of
-	// nothing.
+	wantStale(t, "abandon the stale close", res, err)
+	res, err = s.CloseRound(ctx, ch, closeClick, closeClick.At)
+	wantStale(t, "the stale close delivered again after it was given up", res, err)
 	later := click(r.ID, t0.Add(4*time.Minute))
 	res, err = s.Abandon(ctx, ch, orders.Target{User: "U2"}, later)
-	mustApply(t, "abandon a stale join", res, err, orders.Applied)
+	wantStale(t, "abandon a stale join", res, err)
 	res, err = s.SetOrder(ctx, ch, order("U2", "mocha", later.At), later, orders.NewRoundID(later.At))
-	if got := mustApply(t, "the abandoned join delivered again", res, err, orders.Replayed); got.ID != "" {
-		t.Fatalf("the abandoned join names round %s, want none", got.ID)
-	}
+	wantStale(t, "the stale join delivered again after it was given up", res, err)
+	// Not recorded: U2's typed order sent between the two clicks still applies.
+	between := req(t0.Add(3*time.Minute + time.Second))
+	res, err = s.SetOrder(ctx, ch, order("U2", "chai", between.At), between, orders.NewRoundID(between.At))
+	mustApply(t, "a typed order older than the given-up stale join", res, err, orders.Applied)
 	open, err := s.OpenRound(ctx, ch)
 	if err != nil || open.ID != next.ID {
 		t.Fatalf("got round %s, %v, want %s open", open.ID, err, next.ID)
 	}
-	wantItems(t, open, map[string]string{"U2": "tea"})
+	wantItems(t, open, map[string]string{"U2": "chai"})
 }
 
 // testClickRaceClose: joins made on a round's message race its close, in many channels:

@@ -685,9 +685,9 @@ func (s *Store) CloseRound(ctx context.Context, ch orders.Channel, req orders.Re
 }
 
 // Abandon implements orders.Store: req is recorded so that it never applies — unless its
-// records say it already has.
+// records say it already has, or its precondition failed (stale: nothing to fence).
 func (s *Store) Abandon(ctx context.Context, ch orders.Channel, t orders.Target, req orders.Request) (orders.Result, error) {
-	return s.change(ctx, ch, t, req, nil, nil, func(tx *bolt.Tx, sl *slot) (outcome, error) {
+	return s.change(ctx, ch, t, req, nil, slot.stale, func(tx *bolt.Tx, sl *slot) (outcome, error) {
 		if records := sl.records(t); records != nil {
 			records[req.ID] = requestRec{Req: req.ID, At: req.At, Signed: req.SignedAt().Unix()}
 			if t.Deadline && !t.Close {

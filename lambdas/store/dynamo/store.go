@@ -586,7 +586,8 @@ func recordPrefix(t orders.Target) string {
 	return ""
 }
 
-// Abandon records req so that it can never apply, unless it already has.
+// Abandon records req so that it can never apply, unless it already has, or its
+// precondition failed (ErrStale: it never can, nothing to fence).
 func (s *Store) Abandon(ctx context.Context, ch orders.Channel, t orders.Target, req orders.Request) (orders.Result, error) {
 	prefix := recordPrefix(t)
 	return s.retry(ctx, ch, conditional{
@@ -597,6 +598,8 @@ func (s *Store) Abandon(ctx context.Context, ch orders.Channel, t orders.Target,
 			}
 			return s.decided(ctx, ch, item, t.User, req)
 		},
+		// A failed precondition never holds again: nothing to fence (orders.Store).
+		gone: func(item map[string]types.AttributeValue) bool { return stale(item, req) },
 		write: func(item map[string]types.AttributeValue) (orders.Result, error) {
 			var err error
 			switch {
@@ -605,7 +608,11 @@ func (s *Store) Abandon(ctx context.Context, ch orders.Channel, t orders.Target,
 			case len(changes(item, t.User)) >= maxChanges:
 				return orders.Result{}, cmp.Or(s.trimChanges(ctx, ch, item, t.User), errAgain)
 			default:
-				err = s.record(ctx, ch, t.User, req, "", "attribute_not_exists(#closed) AND "+roomForChange)
+				cond := "attribute_not_exists(#closed) AND " + roomForChange
+				if req.Round != "" {
+					cond += " AND " + onRound // closed since the read: read again, and find it gone
+				}
+				err = s.record(ctx, ch, t.User, req, "", cond)
 			}
 			if err != nil {
 				return orders.Result{}, fmt.Errorf("record abandoned request %s: %w", req.ID, err)
