@@ -46,6 +46,10 @@ type Config struct {
 	Log          io.Writer     // progress; nil = quiet
 	// Lambda is the Lambda-like suite (CPU quota, TLS, RTT); Lambda.Runs == 0 leaves it out.
 	Lambda LambdaConfig
+	// TemplateQemu runs the template mode's functions as the dev server does by default
+	// where qemu-user is installed: the arm64 asset under qemu-aarch64. False: a host build
+	// (what the template section measures: the stack's overhead, not an emulator's).
+	TemplateQemu bool
 	// LambdaOnly leaves out the fast sections (cold start on an idle CPU, warm, load,
 	// sizes, cdk synth) and runs only the Lambda-like suite.
 	LambdaOnly bool

@@ -170,7 +170,7 @@ func startTemplate(ctx context.Context, cfg Config, cdkOut, dataDir string) (*te
 	st, err := devstack.Start(ctx, devstack.Options{
 		CDKOut: cdkOut, StackName: "Orderbot", DataDir: dataDir, BaseURL: base,
 		SigningSecret: coldSecret, BotToken: "xoxb-bench", ModuleDir: filepath.Join(cfg.Root, "lambdas"),
-		AccessLog: io.Discard, Log: log, ClockSpeed: 1,
+		AccessLog: io.Discard, Log: log, ClockSpeed: 1, HostBuild: !cfg.TemplateQemu,
 	})
 	if err != nil {
 		ln.Close()

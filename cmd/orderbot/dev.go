@@ -70,6 +70,8 @@ type devFlags struct {
 	retryDelay    time.Duration
 	twice         bool
 	asyncTwice    bool
+	// hostBuild: a host build of the bootstrap even where qemu-user runs the asset.
+	hostBuild bool
 	// iam: what a call a function's role does not allow does (--iam enforce|warn).
 	iam awsfront.Mode
 	// private: the channels the Web API stand-in treats as private (--private-channel).
@@ -91,6 +93,7 @@ func parseDevFlags(args []string) (devFlags, error) {
 	fs.BoolVar(&f.twice, "schedules-twice", false, "fire every schedule twice, as EventBridge Scheduler's at-least-once delivery may")
 	fs.Func("private-channel", "treat this channel as private, the bot not in it (C123) or in it (C123:member); repeatable. Every other channel is public", f.addPrivateChannel)
 	fs.BoolVar(&f.asyncTwice, "async-twice", false, "deliver every asynchronous invocation (deferred runs, schedules' firings) twice, as Lambda's at-least-once event queue may")
+	fs.BoolVar(&f.hostBuild, "host-build", false, "run a host build of the bootstrap even where qemu-user (qemu-aarch64) could run the template's arm64 asset as is")
 	iamMode := fs.String("iam", "enforce", "a function's AWS call its role in the template does not allow: enforce (refused as AWS refuses it) or warn (logged, let through)")
 	if err := fs.Parse(args); err != nil {
 		return f, usageError("%v", err)

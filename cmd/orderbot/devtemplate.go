@@ -53,7 +53,7 @@ func devTemplate(ctx context.Context, f devFlags, secret string, generated bool)
 		SigningSecret: secret, BotToken: token, SlackAPI: slackAPI, ModuleDir: filepath.Join(root, "lambdas"),
 		AccessLog: access, Log: os.Stderr, RetryDelay: f.retryDelay,
 		StoreLatency: f.latency, StoreLostAcks: f.lostAcks, ClockSpeed: f.clockSpeed, Twice: f.twice, AsyncTwice: f.asyncTwice,
-		Overrides: settingOverrides(), IAM: f.iam,
+		Overrides: settingOverrides(), IAM: f.iam, HostBuild: f.hostBuild,
 	})
 	if err != nil {
 		ln.Close()

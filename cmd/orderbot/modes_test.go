@@ -4,9 +4,12 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/orderbot/orderbot/local/devstack"
 )
 
 // The key scenarios of the built binary, driven as a person drives them with `orderbot
@@ -74,8 +77,17 @@ func TestScenarios(t *testing.T) {
 	roundScenario(t, newSender(t, bin, dev))
 	dev.stop(t)
 
-	ko := startDev(t, bin, []string{"ORDERBOT_LOCALE=ko"})
+	// As `make dev` runs it: the template's arm64 asset under qemu-aarch64 where it is
+	// installed, else a host build; the banner says which.
+	ko := startDev(t, bin, []string{"ORDERBOT_LOCALE=ko"}, "--host-build=false")
 	newSender(t, bin, ko).want([]string{"/order-update", "아이스 라떼"}, "내 주문: *아이스 라떼*")
+	want := "a host build (" + runtime.GOARCH + ") of lambdas/cmd/bootstrap: the asset is arm64 and no qemu-aarch64 is on PATH"
+	if _, ok := devstack.Emulator("arm64"); ok {
+		want = "the asset as deployed (arm64) under qemu-aarch64"
+	}
+	if out := ko.stderr.String(); strings.Count(out, want) != 4 {
+		t.Errorf("banner without --host-build: got\n%s\nwant each of the 4 functions running %q", out, want)
+	}
 	ko.stop(t)
 	t.Logf("both servers, all scenarios: %v", time.Since(start).Round(time.Millisecond))
 }

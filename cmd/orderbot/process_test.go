@@ -56,7 +56,10 @@ type devProcess struct {
 // cfntest.Default, unless args give --cdk-out), each function its own processes, the
 // table in dynalite under the data directory (a temporary one unless args give --db).
 // The working directory is the repository root: the host build of the bootstrap needs
-// the module.
+// the module. Functions run a host build (--host-build): under qemu-user a cold start
+// takes 1–2 s, which these tests' bursts would push past API Gateway's 2.5 s on a busy
+// machine; a test that wants the asset as deployed passes --host-build=false (the last
+// value wins).
 func startDev(t *testing.T, bin string, env []string, args ...string) *devProcess {
 	t.Helper()
 	root, err := filepath.Abs("../..")
@@ -64,7 +67,7 @@ func startDev(t *testing.T, bin string, env []string, args ...string) *devProces
 		t.Fatal(err)
 	}
 	port := freePort(t)
-	all := []string{"dev", "--port", strconv.Itoa(port), "--quiet"}
+	all := []string{"dev", "--port", strconv.Itoa(port), "--quiet", "--host-build"}
 	if !slices.Contains(args, "--cdk-out") {
 		all = append(all, "--cdk-out", cfntest.Default(t))
 	}

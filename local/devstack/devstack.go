@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -49,8 +50,12 @@ type Options struct {
 	// BaseURL. The token itself reaches them only through the Secrets Manager stand-in.
 	SlackAPI string
 	// ModuleDir is the lambdas module, for the host build of the bootstrap when the
-	// asset's architecture is not the host's.
+	// asset's architecture is not the host's and no qemu-user emulator runs it.
 	ModuleDir string
+	// HostBuild runs a host build of the bootstrap even where qemu-user could run the
+	// asset as deployed (`orderbot dev --host-build`: a native process starts and runs
+	// faster than an emulated one).
+	HostBuild bool
 	// AccessLog receives the stage's access-log lines; Log the functions' output and the
 	// stand-ins' reports.
 	AccessLog, Log io.Writer
@@ -166,7 +171,7 @@ func (s *Stack) start(ctx context.Context) error {
 func (s *Stack) startFunctions() error {
 	for _, id := range s.Stack.FunctionIDs() {
 		f := s.Stack.Functions[id]
-		exe, how, err := s.executable(f)
+		exe, args, how, err := s.executable(f)
 		if err != nil {
 			return fmt.Errorf("function %s: %w", f.Name, err)
 		}
@@ -176,7 +181,7 @@ func (s *Stack) startFunctions() error {
 			envs = cmpOr(s.opts.MaxEnvironments, 10)
 		}
 		s.pools[id] = lambdaenv.New(lambdaenv.Function{
-			Name: f.Name, ARN: f.ARN, Exec: exe, Dir: filepath.Dir(exe), Env: s.environment(f),
+			Name: f.Name, ARN: f.ARN, Exec: exe, Args: args, Dir: f.AssetDir, Env: s.environment(f),
 			Timeout: f.Timeout, MemoryMB: f.MemoryMB, MaxEnvironments: envs,
 			Log: prefixed(s.opts.Log, f.Name), JSONLogs: f.LogFormat == "JSON",
 		})
@@ -257,6 +262,13 @@ func (s *Stack) Recycle(name string) {
 	}
 }
 
+// SetStoreFaults replaces the store faults Options.StoreLatency and StoreLostAcks set at
+// start: every DynamoDB call from now on waits latency, and the next lostAcks writes commit
+// but lose their response. Tests that share one stack set them per test.
+func (s *Stack) SetStoreFaults(latency time.Duration, lostAcks int) {
+	s.proxy.set(latency, lostAcks)
+}
+
 // Wait waits for every queued asynchronous invocation to finish.
 func (s *Stack) Wait() {
 	if s.async != nil {
@@ -294,20 +306,48 @@ func (s *Stack) Banner(w io.Writer) {
 }
 
 // executable is the function's bootstrap: the asset itself when its architecture is the
-// host's, else a host build of the same source (lambdas/cmd/bootstrap), once per start.
-func (s *Stack) executable(f *cfn.Function) (path, how string, err error) {
-	asset := filepath.Join(f.AssetDir, f.Handler)
+// host's; else the asset under qemu-user's emulator of its architecture when one is on
+// PATH (Debian's qemu-user: qemu-aarch64 runs the provided.al2023/arm64 bootstrap, a
+// static Go binary, as is); else a host build of the same source (lambdas/cmd/bootstrap),
+// once per start. args are exe's arguments.
+func (s *Stack) executable(f *cfn.Function) (exe string, args []string, how string, err error) {
+	asset, err := filepath.Abs(filepath.Join(f.AssetDir, f.Handler))
+	if err != nil {
+		return "", nil, "", err
+	}
 	if _, err := os.Stat(asset); err != nil {
-		return "", "", fmt.Errorf("asset: %w", err)
+		return "", nil, "", fmt.Errorf("asset: %w", err)
 	}
 	if goArch(f.Arch) == runtime.GOARCH {
-		return asset, "the asset as deployed (" + f.Arch + ")", nil
+		return asset, nil, "the asset as deployed (" + f.Arch + ")", nil
+	}
+	if emu, ok := Emulator(f.Arch); ok && !s.opts.HostBuild {
+		return emu, []string{asset}, "the asset as deployed (" + f.Arch + ") under " + filepath.Base(emu), nil
 	}
 	bin, err := s.hostBuild()
 	if err != nil {
-		return "", "", err
+		return "", nil, "", err
 	}
-	return bin, "a host build (" + runtime.GOARCH + ") of lambdas/cmd/bootstrap: the asset is " + f.Arch, nil
+	why := "the asset is " + f.Arch + " and no " + qemuName(f.Arch) + " is on PATH"
+	if s.opts.HostBuild {
+		why = "--host-build"
+	}
+	return bin, nil, "a host build (" + runtime.GOARCH + ") of lambdas/cmd/bootstrap: " + why, nil
+}
+
+// Emulator is the path of qemu-user's emulator of a Lambda architecture ("arm64",
+// "x86_64") on PATH, if there is one.
+func Emulator(lambdaArch string) (string, bool) {
+	p, err := exec.LookPath(qemuName(lambdaArch))
+	return p, err == nil
+}
+
+// qemuName is the emulator Debian's qemu-user installs for a Lambda architecture.
+func qemuName(lambdaArch string) string {
+	if lambdaArch == "x86_64" {
+		return "qemu-x86_64"
+	}
+	return "qemu-aarch64"
 }
 
 func goArch(lambdaArch string) string {

@@ -19,8 +19,8 @@ import (
 type storeProxy struct {
 	url      string
 	target   string
-	latency  time.Duration
 	mu       sync.Mutex
+	latency  time.Duration
 	lostAcks int
 	srv      *http.Server
 	client   *http.Client
@@ -43,10 +43,20 @@ func (p *storeProxy) close() { p.srv.Close() }
 // writes are the DynamoDB operations that change items.
 var writes = []string{"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
 
+// set replaces the faults: what --store-latency and --store-lost-acks set at start.
+func (p *storeProxy) set(latency time.Duration, lostAcks int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.latency, p.lostAcks = latency, lostAcks
+}
+
 func (p *storeProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if p.latency > 0 {
+	p.mu.Lock()
+	latency := p.latency
+	p.mu.Unlock()
+	if latency > 0 {
 		select {
-		case <-time.After(p.latency):
+		case <-time.After(latency):
 		case <-r.Context().Done():
 			return
 		}

@@ -27,8 +27,13 @@ import (
 	"github.com/orderbot/orderbot/local/slacksim"
 )
 
-// TestMain removes the cloud assembly cfntest.Default synthesized for the template run.
-func TestMain(m *testing.M) { os.Exit(cfntest.Main(m)) }
+// TestMain removes the cloud assembly cfntest.Default synthesized for the template runs
+// and stops the stacks they share.
+func TestMain(m *testing.M) {
+	code := cfntest.Main(m)
+	closeSharedStacks()
+	os.Exit(code)
+}
 
 // templateStack is the synthesized stack served as `orderbot dev` serves it (the
 // template's API, each function its own process, DynamoDB in dynalite), with the table's
@@ -72,6 +77,7 @@ func startTemplateWith(t *testing.T, edit func(cfntest.Resources), storeLatency 
 		DynamoDBEndpoint: endpoint, SigningSecret: string(secret), BotToken: "xoxb-test",
 		ModuleDir: filepath.Join(root, "lambdas"), Log: calls, ClockSpeed: 1, StoreLatency: storeLatency,
 		RetryDelay: 100 * time.Millisecond, // settle waits for retries of deferred runs: not a minute each
+		HostBuild:  true,                   // qemu-user's 0.3–2 s cold starts would eat API Gateway's 2.5 s in a burst
 	})
 	if err != nil {
 		ln.Close()

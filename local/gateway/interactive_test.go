@@ -29,28 +29,37 @@ import (
 // handlers, Slack's response_url endpoint and its Web API (both strict stand-ins that
 // refuse what Slack would), and a client that signs what it sends.
 type slackSide struct {
-	gw       *gateway.Gateway
+	gw       *gateway.Gateway // in-process only
 	client   *slacksim.Client
 	urls     *slacksim.ResponseURLs
 	web      *slacksim.WebAPI
-	store    orders.Store
+	store    orders.Store // the table the side's handlers write, read back by the test
 	statuses map[int]int
 	mu       sync.Mutex
-	posted   []string // every URL a handler posted a response_url answer to
+	posted   []string // in-process only: every URL a handler posted a response_url answer to
+	// counting counts the store's writes (in-process only; nil on the template).
+	counting *countingStore
+	// wait waits for the deferred runs (the gateway's or the stack's asynchronous invokes).
+	wait func()
+	// stack and logFrom: the template's shared stack and where this side's function logs
+	// begin in its log (nil, 0 in-process).
+	stack   *sharedStack
+	logFrom int
 }
 
 const botToken = "xoxb-interactive-test"
 
 func newSlackSide(t *testing.T, store orders.Store, budget time.Duration) *slackSide {
 	t.Helper()
-	s := &slackSide{urls: &slacksim.ResponseURLs{}, web: slacksim.NewWebAPI(botToken), store: store, statuses: map[int]int{}}
+	s := &slackSide{urls: &slacksim.ResponseURLs{}, web: slacksim.NewWebAPI(botToken), store: store, statuses: map[int]int{},
+		counting: newCountingStore(store)}
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	hooks := httptest.NewServer(s.urls)
 	t.Cleanup(hooks.Close)
 	deps := handler.Deps{
-		Orders:               &orders.Service{Store: store},
+		Orders:               &orders.Service{Store: s.counting},
 		Verifier:             slackio.Verifier{Secret: secret},
 		Poster:               slackio.NewPoster(botToken, srv.URL+"/api/"),
 		Log:                  slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -72,7 +81,7 @@ func newSlackSide(t *testing.T, store orders.Store, budget time.Duration) *slack
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.gw = gw
+	s.gw, s.wait = gw, gw.Wait
 	t.Cleanup(gw.Wait)
 	mux.Handle("/api/", http.StripPrefix("/api", s.web))
 	mux.Handle("/", gw)
@@ -186,75 +195,72 @@ func orderOf(t *testing.T, s *slackSide, user string) string {
 
 // A round run with clicks alone after the first order: join by click, an order through
 // the modal, a double click, cancel by click, close with the confirm dialog, and a click
-// on the closed round's message — on both stores, every message checked by Slack's
-// stand-ins, no answer ≥ 500.
+// on the closed round's message — on both stores and on the synthesized template, every
+// message checked by Slack's stand-ins, no answer ≥ 500.
 func TestRoundRunByClicks(t *testing.T) {
-	for name, store := range map[string]func(testing.TB) orders.Store{"boltdb": boltStore, "dynamo": dynamoStore} {
-		t.Run(name, func(t *testing.T) {
-			s := newSlackSide(t, store(t), 0)
-			ch := s.client.Channel
-			s.count(t)(s.as("U1").Command(context.Background(), "/order-update", "Iced Latte"))
-			shared := s.count(t)(s.as("U1").Command(context.Background(), "/order-list", "share"))
-			live, err := slacksim.PostedReply(shared)
-			if err != nil {
-				t.Fatalf("shared round: got error %v, want a message", err)
-			}
+	eachSide(t, func(t *testing.T, s *slackSide) {
+		ch := s.client.Channel
+		s.count(t)(s.as("U1").Command(context.Background(), "/order-update", "Iced Latte"))
+		shared := s.count(t)(s.as("U1").Command(context.Background(), "/order-list", "share"))
+		live, err := slacksim.PostedReply(shared)
+		if err != nil {
+			t.Fatalf("shared round: got error %v, want a message", err)
+		}
 
-			update, answer := s.click(t, "U2", live, say.ActionJoin+".0", "")
-			wantHas(t, "round after U2's +1", update, "2 orders", "<@U2>")
-			wantHas(t, "U2's answer", answer, "*Iced Latte*")
-			if got := orderOf(t, s, "U2"); got != "Iced Latte" {
-				t.Fatalf("U2's order: got %q, want %q", got, "Iced Latte")
-			}
-			live = posted(t, update, ch)
+		update, answer := s.click(t, "U2", live, say.ActionJoin+".0", "")
+		wantHas(t, "round after U2's +1", update, "2 orders", "<@U2>")
+		wantHas(t, "U2's answer", answer, "*Iced Latte*")
+		if got := orderOf(t, s, "U2"); got != "Iced Latte" {
+			t.Fatalf("U2's order: got %q, want %q", got, "Iced Latte")
+		}
+		live = posted(t, update, ch)
 
-			// A double click: the same button again changes nothing.
-			s.click(t, "U2", live, say.ActionJoin+".0", "")
-			if r := s.count(t)(s.as("U1").Command(context.Background(), "/order-list", "")); !strings.Contains(r.Msg.Text, "2 orders") {
-				t.Fatalf("round after a double click: got %q, want 2 orders", r.Msg.Text)
-			}
+		// A double click: the same button again changes nothing.
+		s.click(t, "U2", live, say.ActionJoin+".0", "")
+		if r := s.count(t)(s.as("U1").Command(context.Background(), "/order-list", "")); !strings.Contains(r.Msg.Text, "2 orders") {
+			t.Fatalf("round after a double click: got %q, want 2 orders", r.Msg.Text)
+		}
 
-			// U3 orders through the modal.
-			if r := s.count(t)(s.as("U3").Command(context.Background(), "/order-update", "")); r.Status != http.StatusOK || r.Msg != nil {
-				t.Fatalf("/order-update alone: got HTTP %d %q, want an empty 200 (a modal)", r.Status, r.Body)
-			}
-			views := s.web.Views()
-			if len(views) != 1 {
-				t.Fatalf("modals opened: got %d, want 1", len(views))
-			}
-			sub := s.count(t)(s.as("U3").Submit(context.Background(), "", views[0].View, slacksim.Input{BlockID: say.BlockText, ActionID: "text", Value: "mocha"}))
-			if resp, err := slacksim.ViewResponse(sub, views[0].View); err != nil || resp != nil {
-				t.Fatalf("modal submission: got %+v, %v; want the modal closed", resp, err)
-			}
-			if got := orderOf(t, s, "U3"); got != "mocha" {
-				t.Fatalf("U3's order through the modal: got %q, want %q", got, "mocha")
-			}
+		// U3 orders through the modal.
+		if r := s.count(t)(s.as("U3").Command(context.Background(), "/order-update", "")); r.Status != http.StatusOK || r.Msg != nil {
+			t.Fatalf("/order-update alone: got HTTP %d %q, want an empty 200 (a modal)", r.Status, r.Body)
+		}
+		views := s.web.Views()
+		if len(views) != 1 {
+			t.Fatalf("modals opened: got %d, want 1", len(views))
+		}
+		sub := s.count(t)(s.as("U3").Submit(context.Background(), "", views[0].View, slacksim.Input{BlockID: say.BlockText, ActionID: "text", Value: "mocha"}))
+		if resp, err := slacksim.ViewResponse(sub, views[0].View); err != nil || resp != nil {
+			t.Fatalf("modal submission: got %+v, %v; want the modal closed", resp, err)
+		}
+		if got := orderOf(t, s, "U3"); got != "mocha" {
+			t.Fatalf("U3's order through the modal: got %q, want %q", got, "mocha")
+		}
 
-			update, answer = s.click(t, "U2", live, say.ActionCancel, "")
-			wantHas(t, "round after U2's cancel", update, "2 orders")
-			wantHas(t, "U2's cancel answer", answer, "withdrawn")
-			live = posted(t, update, ch)
+		update, answer = s.click(t, "U2", live, say.ActionCancel, "")
+		wantHas(t, "round after U2's cancel", update, "2 orders")
+		wantHas(t, "U2's cancel answer", answer, "withdrawn")
+		live = posted(t, update, ch)
 
-			update, answer = s.click(t, "U1", live, say.ActionClose, "")
-			wantHas(t, "final tally", update, "final tally", "Iced Latte", "mocha")
-			wantHas(t, "U1's close answer", answer, "You closed the round")
-			if update.ResponseType != slack.ResponseTypeInChannel || len(slacksim.Buttons(&slack.Msg{Blocks: *update.Blocks})) != 0 {
-				t.Errorf("final tally: got %s with buttons %v, want in_channel without buttons", update.ResponseType, slacksim.Buttons(&slack.Msg{Blocks: *update.Blocks}))
-			}
+		update, answer = s.click(t, "U1", live, say.ActionClose, "")
+		wantHas(t, "final tally", update, "final tally", "Iced Latte", "mocha")
+		wantHas(t, "U1's close answer", answer, "You closed the round")
+		if update.ResponseType != slack.ResponseTypeInChannel || len(slacksim.Buttons(&slack.Msg{Blocks: *update.Blocks})) != 0 {
+			t.Errorf("final tally: got %s with buttons %v, want in_channel without buttons", update.ResponseType, slacksim.Buttons(&slack.Msg{Blocks: *update.Blocks}))
+		}
 
-			// The message of the closed round: answered, nothing changed, no round opened.
-			update, answer = s.click(t, "U4", live, say.ActionJoin+".0", "")
-			wantHas(t, "stale click answer", answer, "already closed")
-			if update != nil || orderOf(t, s, "U4") != "" {
-				t.Errorf("stale click: got update %v and U4's order %q, want neither", update, orderOf(t, s, "U4"))
+		// The message of the closed round: answered, nothing changed, no round opened.
+		update, answer = s.click(t, "U4", live, say.ActionJoin+".0", "")
+		wantHas(t, "stale click answer", answer, "already closed")
+		if update != nil || orderOf(t, s, "U4") != "" {
+			t.Errorf("stale click: got update %v and U4's order %q, want neither", update, orderOf(t, s, "U4"))
+		}
+		for status := range s.statuses {
+			if status >= 500 {
+				t.Errorf("statuses: got %s, want none ≥ 500", histogram(s.statuses))
 			}
-			for status := range s.statuses {
-				if status >= 500 {
-					t.Errorf("statuses: got %s, want none ≥ 500", histogram(s.statuses))
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // A click that the store makes slow is acknowledged in time and answered by the deferred
@@ -279,7 +285,10 @@ func TestSlowClickIsAnsweredLater(t *testing.T) {
 // Requests to the interactivity route that Slack did not sign, or that are not what
 // Slack sends, are refused with 401 and 400 and change nothing.
 func TestRefusedClicks(t *testing.T) {
-	s := newSlackSide(t, boltStore(t), 0)
+	eachSide(t, testRefusedClicks)
+}
+
+func testRefusedClicks(t *testing.T, s *slackSide) {
 	s.count(t)(s.as("U1").Command(context.Background(), "/order-update", "latte"))
 	live, _ := slacksim.PostedReply(s.count(t)(s.as("U1").Command(context.Background(), "/order-list", "share")))
 	payload, err := s.as("U2").BlockActions(live, say.ActionJoin+".0", "")

@@ -44,8 +44,10 @@ func (e *FunctionError) Error() string { return e.Message }
 type Function struct {
 	// Name is the function's name; ARN its ARN (the invoked function ARN).
 	Name, ARN string
-	// Exec is the bootstrap executable; Dir its working directory (the task root).
+	// Exec is the bootstrap executable; Dir its working directory (the task root). Args,
+	// when set, are Exec's arguments: an emulator's (qemu-aarch64 <bootstrap>).
 	Exec, Dir string
+	Args      []string
 	// Env is the process's whole environment; the Runtime API's address is added.
 	Env      map[string]string
 	Timeout  time.Duration
@@ -159,7 +161,7 @@ func (p *Pool) start() (*environment, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(p.fn.Exec)
+	cmd := exec.Command(p.fn.Exec, p.fn.Args...)
 	cmd.Dir = p.fn.Dir
 	env := make([]string, 0, len(p.fn.Env)+1)
 	for _, k := range sortedKeys(p.fn.Env) {

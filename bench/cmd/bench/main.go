@@ -103,10 +103,12 @@ func writeReport(out string, rep *bench.Report, cfg bench.Config) []string {
 func templateOnlyFlags() func(bench.Config) bool {
 	dir := flag.String("template-only", "", "only measure the template mode on this cloud assembly (e.g. cdk.out) and print its section")
 	n := flag.Int("template-requests", 200, "-template-only: warm requests to each mode (and a quarter as many cold starts)")
+	qemu := flag.Bool("template-qemu", false, "-template-only: run the arm64 asset under qemu-aarch64 instead of a host build")
 	return func(cfg bench.Config) bool {
 		if *dir == "" {
 			return false
 		}
+		cfg.TemplateQemu = *qemu
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
 		section, err := bench.TemplateOnly(ctx, cfg, *dir, *n, cfg.Command)

@@ -1,0 +1,224 @@
+package gateway_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/orderbot/orderbot/lambdas/api"
+	"github.com/orderbot/orderbot/lambdas/orders"
+	"github.com/orderbot/orderbot/lambdas/store/dynamo"
+	"github.com/orderbot/orderbot/lambdas/store/dynamo/dynamotest"
+	"github.com/orderbot/orderbot/lambdas/syncbuf"
+	"github.com/orderbot/orderbot/local/cfn/cfntest"
+	"github.com/orderbot/orderbot/local/devstack"
+	"github.com/orderbot/orderbot/local/slacksim"
+)
+
+// The end-to-end suite runs each case on every harness: the in-process gateway over the
+// embedded store and over DynamoDB (dynalite) — the harness that counts writes and injects
+// faults at exact points — and the synthesized template as `orderbot dev` serves it (the
+// template's API and integration responses, each function its own process behind the
+// Runtime API, the asynchronous-invoke stand-in, DynamoDB on dynalite). The template has
+// one store: its functions are DynamoDB's, and bbolt's file cannot be shared by processes.
+// On the template the oracles are what a real stack shows: the table read back through
+// the DynamoDB store, Slack's stand-ins (response_urls, the Web API's recorded calls and
+// messages) and the functions' logs.
+
+// eachSide runs fn on the in-process harness over both stores and on the synthesized
+// template.
+func eachSide(t *testing.T, fn func(t *testing.T, s *slackSide)) {
+	t.Helper()
+	for name, open := range map[string]func(testing.TB) orders.Store{"bolt": boltStore, "dynamo": dynamoStore} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, newSlackSide(t, open(t), 0))
+		})
+	}
+	t.Run("template", func(t *testing.T) {
+		t.Parallel()
+		fn(t, templateSide(t, &plainStack))
+	})
+}
+
+// sharedStack is one synthesized stack that the template runs of a test binary share
+// (starting one costs the processes' cold starts): each run takes it alone, on a channel
+// of its own, with Slack's stand-ins of its own.
+type sharedStack struct {
+	opts devstack.Options // the stack's own options (faults, settings)
+	once sync.Once
+	err  error
+	run  sync.Mutex // one test at a time: the Web API stand-in is swapped per test
+
+	url    string
+	st     *devstack.Stack
+	srv    *http.Server
+	db     *dynamodb.Client
+	table  string
+	log    *syncbuf.Buffer
+	dir    string
+	stopDB func()
+	web    atomic.Pointer[slacksim.WebAPI]
+	n      atomic.Int64 // channels handed out
+}
+
+// plainStack is the template as synthesized; deferredStack answers "working on it" after
+// 200 ms (REPLY_BUDGET_MS) instead of 1.5 s, so that a store slowed by SetStoreFaults hands
+// a command to its deferred run quickly.
+var (
+	plainStack    sharedStack
+	deferredStack = sharedStack{opts: devstack.Options{Overrides: map[string]string{"REPLY_BUDGET_MS": "200"}}}
+)
+
+// closeSharedStacks stops the shared stacks: TestMain calls it after the tests.
+func closeSharedStacks() {
+	for _, s := range []*sharedStack{&plainStack, &deferredStack} {
+		if s.st != nil {
+			s.srv.Close()
+			s.st.Wait()
+			s.st.Close()
+		}
+		if s.stopDB != nil {
+			s.stopDB()
+		}
+		if s.dir != "" {
+			os.RemoveAll(s.dir)
+		}
+	}
+}
+
+// start serves the default cloud assembly (cfntest.Default, which outlives every test)
+// with Slack's Web API stand-in under ORDERBOT_LOCAL_SLACK, each function a host build
+// (qemu-user's 1–2 s cold starts would eat API Gateway's 2.5 s: see local/devstack).
+func (s *sharedStack) start(t *testing.T) error {
+	root, err := cfntest.Root()
+	if err != nil {
+		return err
+	}
+	if s.dir, err = os.MkdirTemp("", "orderbot-gateway-stack-"); err != nil {
+		return err
+	}
+	// A dynalite of the stack's own: dynamotest.Endpoint's would stop with the first test.
+	endpoint, stop, err := dynamotest.Serve(filepath.Join(s.dir, "dynamodb"))
+	if err != nil {
+		return err
+	}
+	s.stopDB = stop
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	s.url = "http://" + ln.Addr().String()
+	o := s.opts
+	o.CDKOut, o.StackName, o.DataDir, o.BaseURL = cfntest.Default(t), "Orderbot", s.dir, s.url
+	o.DynamoDBEndpoint, o.SigningSecret, o.BotToken = endpoint, string(secret), botToken
+	o.ModuleDir, o.ClockSpeed, o.HostBuild, o.RetryDelay = filepath.Join(root, "lambdas"), 1, true, 50*time.Millisecond
+	s.log = &syncbuf.Buffer{}
+	o.Log, o.AccessLog = s.log, io.Discard
+	if s.st, err = devstack.Start(context.Background(), o); err != nil {
+		ln.Close()
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle(api.LocalSlackWebAPIPath, http.StripPrefix(strings.TrimSuffix(api.LocalSlackWebAPIPath, "/"),
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.web.Load().ServeHTTP(w, r) })))
+	mux.Handle(devstack.AWSPath, s.st)
+	mux.Handle("/", s.st.Gateway)
+	s.srv = &http.Server{Handler: mux}
+	go s.srv.Serve(ln)
+	s.db = dynamotest.NewClient(endpoint)
+	for _, tb := range s.st.Stack.Tables {
+		s.table = tb.Name
+	}
+	return nil
+}
+
+// templateSide is a slackSide on the shared stack s, which t holds until it ends: a
+// channel of its own, fresh Slack stand-ins, the store faults cleared.
+func templateSide(t *testing.T, s *sharedStack) *slackSide {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("synthesizes the stack and starts the function processes")
+	}
+	s.once.Do(func() { s.err = s.start(t) })
+	if s.err != nil {
+		t.Fatalf("template stack: %v", s.err)
+	}
+	s.run.Lock()
+	t.Cleanup(s.run.Unlock)
+	side := &slackSide{urls: &slacksim.ResponseURLs{}, web: slacksim.NewWebAPI(botToken), statuses: map[int]int{},
+		store: dynamo.New(s.db, s.table), stack: s, logFrom: len(s.log.String())}
+	side.wait = s.st.Wait
+	s.st.SetStoreFaults(0, 0)
+	t.Cleanup(func() { s.st.SetStoreFaults(0, 0); s.st.Wait() })
+	s.web.Store(side.web)
+	hooks := httptest.NewServer(side.urls)
+	t.Cleanup(hooks.Close)
+	side.client = slacksim.New(s.url, secret)
+	side.client.Channel = fmt.Sprintf("C0TPL%04d", s.n.Add(1))
+	side.client.Responses, side.client.ResponseBase, side.client.Triggers = side.urls, hooks.URL, side.web
+	side.client.HTTP = &http.Client{Timeout: 30 * time.Second}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("function logs of this test:\n%s", side.logs())
+		}
+	})
+	return side
+}
+
+// logs are the functions' log lines written since the side was made (template only).
+func (s *slackSide) logs() string {
+	if s.stack == nil {
+		return ""
+	}
+	return s.stack.log.String()[s.logFrom:]
+}
+
+// logged is how many lines of the side's function logs contain every one of parts.
+func (s *slackSide) logged(parts ...string) int {
+	n := 0
+	for _, line := range strings.Split(s.logs(), "\n") {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(line, p)
+		}
+		if all {
+			n++
+		}
+	}
+	return n
+}
+
+// threadReplies are the messages the bot posted in a thread of the side's channel (the
+// answers to mentions).
+func (s *slackSide) threadReplies() int {
+	n := 0
+	for _, c := range s.web.CallRecords() {
+		if c.Method == "chat.postMessage" && c.OK && c.Args["thread_ts"] != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// open is the side's channel's open round, or the zero Round.
+func (s *slackSide) open(t *testing.T) orders.Round {
+	t.Helper()
+	r, err := s.store.OpenRound(context.Background(), orders.Channel{Team: s.client.Team, Channel: s.client.Channel})
+	if err != nil && err != orders.ErrNoOpenRound {
+		t.Fatalf("OpenRound: got error %v, want nil", err)
+	}
+	return r
+}
