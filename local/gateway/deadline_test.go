@@ -201,6 +201,55 @@ func TestDeadlineClosesOnTimeOnce(t *testing.T) {
 	})
 }
 
+// TestDeadlineClosesOnTimeOnceTemplate is TestDeadlineClosesOnTimeOnce on the synthesized
+// stack: the deadline's schedules are created through the Scheduler stand-in (its group,
+// its role's permission to invoke the target) and fire, twice each, into the order-list
+// function's process; the reminder and the tally reach the command's response_url once
+// each and the bot posts nothing with its token. Not one case with the in-process test:
+// that one moves the functions' clocks by hand, while here the functions read the real
+// clock and the stand-in's runs 600× faster (the times in messages stay real).
+func TestDeadlineClosesOnTimeOnceTemplate(t *testing.T) {
+	s := templateSide(t, &plainStack)
+	s.send(t, "U1", "/order-update", "iced americano")
+	msg, url := s.send(t, "U1", "/order-list", "close in 20m")
+	wantContains(t, "deadline reply", msg.Text, "Orders close at", "KST", "in 20 minutes")
+	if msg.ResponseType != slack.ResponseTypeInChannel {
+		t.Fatalf("deadline reply: got %q, want in_channel", msg.ResponseType)
+	}
+	deadlineBy(t, s.open(t))
+	list, _ := s.send(t, "U2", "/order-list", "")
+	wantContains(t, "round message", list.Text+blocksText(list), "Closes at")
+	s.send(t, "U2", "/order-update", "latte")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	msgs, err := s.urls.Wait(ctx, url, 2) // the reminder after 1.5 s, the tally after 2 s
+	if err != nil {
+		t.Fatalf("response_url: got %v (%v), want the reminder and the tally", texts(msgs), err)
+	}
+	time.Sleep(time.Second) // the second firings, and anything else that would come
+	s.wait()
+	msgs = s.urls.Messages(url)
+	if len(msgs) != 2 || !strings.Contains(msgs[0].Text, "in 5 minutes") || !strings.Contains(msgs[0].Text, "2 orders") {
+		t.Fatalf("response_url: got %v, want one reminder (in 5 minutes, 2 orders) and one tally", texts(msgs))
+	}
+	if !strings.Contains(msgs[1].Text, "latte") || !strings.Contains(msgs[1].Text, "iced americano") ||
+		msgs[1].ResponseType != slack.ResponseTypeInChannel {
+		t.Fatalf("tally: got %q (%s), want the final tally in the channel", msgs[1].Text, msgs[1].ResponseType)
+	}
+	if r := s.open(t); r.ID != "" {
+		t.Fatalf("after the deadline: round %s is open, want it closed", r.ID)
+	}
+	// Each schedule fired twice and its second firing found the answer given.
+	if n := s.waitLogged(2, "[Orderbot-order-list]", "reply already sent by another delivery"); n != 2 {
+		t.Errorf("order-list's log: got %d second firings answered already, want 2 (the reminder's, the close's)", n)
+	}
+	for _, c := range s.web.CallRecords() {
+		if c.Method == "chat.postMessage" {
+			t.Errorf("bot posts: got chat.postMessage %v, want none (the response_url is alive)", c.Args)
+		}
+	}
+}
+
 // TestReplacedRemovedOrClosedDeadlineDoesNotFire: a deadline replaced, removed or
 // overtaken by a close by hand has no effect, even when its schedule fires after all.
 func TestReplacedRemovedOrClosedDeadlineDoesNotFire(t *testing.T) {

@@ -2,99 +2,95 @@ package gateway_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack"
-
-	"github.com/orderbot/orderbot/lambdas/handler"
-	"github.com/orderbot/orderbot/lambdas/orders"
-	"github.com/orderbot/orderbot/lambdas/slackio"
-	"github.com/orderbot/orderbot/lambdas/store/boltdb"
-	"github.com/orderbot/orderbot/local/gateway"
-	"github.com/orderbot/orderbot/local/slacksim"
+	"github.com/orderbot/orderbot/lambdas/api"
 )
 
-// latencyStore injects store latency, as a throttled table would.
-type latencyStore struct {
-	orders.Store
-	delay time.Duration
-}
-
-func (s latencyStore) SetOrder(ctx context.Context, ch orders.Channel, o orders.Order, req orders.Request, id string) (orders.Result, error) {
-	select {
-	case <-time.After(s.delay):
-	case <-ctx.Done():
-		return orders.Result{}, ctx.Err()
-	}
-	return s.Store.SetOrder(ctx, ch, o, req, id)
-}
-
 // TestDeferredReplyThroughGateway: a slow store makes /order-update answer "working on it"
-// inside the budget; the gateway's async invoke finishes it and posts the answer to the
-// command's response_url; the order is stored once.
+// inside the budget; the asynchronous invoke (the gateway's in-process, the stack's
+// Invoke stand-in on the template) finishes it and posts the answer to the command's
+// response_url; the order is stored once.
 func TestDeferredReplyThroughGateway(t *testing.T) {
-	store, err := boltdb.Open(filepath.Join(t.TempDir(), "orders.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	hooks := make(chan slack.WebhookMessage, 1)
-	hookSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var m slack.WebhookMessage
-		b, _ := io.ReadAll(r.Body)
-		json.Unmarshal(b, &m)
-		hooks <- m
-	}))
-	defer hookSrv.Close()
-
-	var gw *gateway.Gateway
-	deps := handler.Deps{
-		Orders:   &orders.Service{Store: latencyStore{Store: store, delay: 400 * time.Millisecond}},
-		Verifier: slackio.Verifier{Secret: secret},
-		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Budget:   150 * time.Millisecond,
-		Deferrer: handler.DeferFunc(func(ctx context.Context, fn string, p []byte) error { return gw.InvokeAsync(ctx, fn, p) }),
-		// The fake response_url is an httptest server on loopback.
-		LoopbackResponseURLs: true,
-	}
-	gw, err = gateway.New(handler.Handlers(deps), gateway.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gw)
-	defer srv.Close()
-	c := slacksim.New(srv.URL, secret)
-	form := c.CommandForm("/order-update", "flat white")
-	form.Set("response_url", hookSrv.URL+"/commands/T/1/x")
-	start := time.Now()
-	r, err := c.Post(context.Background(), "/order-update", "application/x-www-form-urlencoded", []byte(form.Encode()), nil)
-	if err != nil {
-		t.Fatalf("POST /order-update: got error %v, want nil", err)
-	}
-	took := time.Since(start)
-	if r.Status != 200 || r.Msg == nil || !strings.Contains(r.Msg.Text, "Working on it") {
-		t.Fatalf("first answer: got HTTP %d %s, want 200 \"Working on it\"", r.Status, r.Body)
-	}
-	select {
-	case m := <-hooks:
-		if !strings.Contains(m.Text, "*flat white* — 1 order") {
-			t.Fatalf("deferred answer: got %q, want it to contain %q", m.Text, "*flat white* — 1 order")
+	eachDeferredSide(t, func(t *testing.T, s *slackSide) {
+		s.slow(400 * time.Millisecond)
+		c := s.as("U1")
+		form := c.CommandForm("/order-update", "flat white")
+		start := time.Now()
+		r, err := c.Post(context.Background(), "/order-update", api.ContentTypeForm, []byte(form.Encode()), nil)
+		if err != nil {
+			t.Fatalf("POST /order-update: got error %v, want nil", err)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("response_url: got no answer within 5s, want one")
+		took := time.Since(start)
+		if r.Status != http.StatusOK || r.Msg == nil || !strings.Contains(r.Msg.Text, "Working on it") {
+			t.Fatalf("first answer: got HTTP %d %s, want 200 \"Working on it\"", r.Status, r.Body)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		msgs, err := s.urls.Wait(ctx, form.Get("response_url"), 1)
+		if err != nil || !strings.Contains(msgs[0].Text, "*flat white* — 1 order") {
+			t.Fatalf("deferred answer: got %v (%v), want one containing %q", texts(msgs), err, "*flat white* — 1 order")
+		}
+		s.wait()
+		s.slow(0)
+		if round := s.open(t); len(round.Orders) != 1 || round.Orders[0].Item != "flat white" {
+			t.Fatalf("stored: got %+v; want one flat white", round.Orders)
+		}
+		if msgs := s.urls.Messages(form.Get("response_url")); len(msgs) != 1 {
+			t.Fatalf("answers on the response_url: got %v, want exactly one", texts(msgs))
+		}
+		if s.stack != nil { // the function's own account: deferred, then applied once
+			if n := s.waitLogged(1, "[Orderbot-order-update]", `"msg":"deferred"`); n != 1 {
+				t.Errorf("order-update's log: got %d \"deferred\" lines, want 1", n)
+			}
+			if n := s.waitLogged(1, "[Orderbot-order-update]", `"outcome":"applied"`); n != 1 {
+				t.Errorf("order-update's log: got %d lines with outcome applied, want 1", n)
+			}
+		}
+		t.Logf("first answer after %v (store latency 400ms)", took.Round(time.Millisecond))
+	})
+}
+
+// TestTemplateCannotProduceDeferredEventsTemplate is TestTemplateCannotProduceDeferredEvents
+// on the synthesized template, where what a function receives is seen by what it does: a
+// deferred event's signature may be up to 30 minutes old (a Lambda retry), a request's
+// only 5. Requests signed correctly 10 minutes ago that name "deferred" in their body,
+// headers and query are each refused 401, and no function logged a deferred run.
+func TestTemplateCannotProduceDeferredEventsTemplate(t *testing.T) {
+	s := templateSide(t, &plainStack)
+	old := s.as("U1")
+	old.Now = func() time.Time { return time.Now().Add(-10 * time.Minute) }
+	hostile := http.Header{
+		"Deferred": {"true"}, "X-Deferred": {"true"}, "DeferredAt": {"2026-01-01T00:00:00Z"},
+		"X-Slack-Retry-Reason": {`","deferred":true,"x":"`},
 	}
-	gw.Wait()
-	round, err := store.OpenRound(context.Background(), orders.Channel{Team: c.Team, Channel: c.Channel})
-	if err != nil || len(round.Orders) != 1 || round.Orders[0].Item != "flat white" {
-		t.Fatalf("stored: got %+v, error %v; want one flat white, nil", round.Orders, err)
+	bodies := []struct{ path, ctype, body string }{
+		{"/order-update", api.ContentTypeForm, `text=latte&deferred=true&%22deferred%22%3Atrue`},
+		{"/order-update", api.ContentTypeForm, `"},"deferred":true,"deferredAt":"2026-01-01T00:00:00Z","x":{"`},
+		{"/order-list", api.ContentTypeForm, `text=close&deferred=true`},
+		{"/", api.ContentTypeJSON, `{"type":"event_callback","deferred":true,"deferredAt":"2026-01-01T00:00:00Z","event_id":"Ev0DEF","event":{"type":"app_mention","channel":"C0X","ts":"1.2"}}`},
 	}
-	t.Logf("first answer after %v (budget 150ms, store latency 400ms)", took.Round(time.Millisecond))
+	for _, b := range bodies {
+		h := old.Headers([]byte(b.body))
+		for k, v := range hostile {
+			h[k] = v
+		}
+		r, err := old.Post(context.Background(), b.path+"?deferred=true", b.ctype, []byte(b.body), h)
+		if err != nil {
+			t.Fatalf("POST %s %s: got error %v, want nil", b.path, b.body, err)
+		}
+		if r.Status != http.StatusUnauthorized {
+			t.Errorf("POST %s %s signed 10 minutes ago: got HTTP %d %s, want 401", b.path, b.body, r.Status, r.Body)
+		}
+	}
+	s.wait()
+	if n := s.logged(`"deferred":true`); n != 0 {
+		t.Errorf("function logs: got %d lines of a deferred run, want none:\n%s", n, s.logs())
+	}
+	if r := s.open(t); r.ID != "" {
+		t.Errorf("table: got open round %s, want none", r.ID)
+	}
 }

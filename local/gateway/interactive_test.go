@@ -41,6 +41,9 @@ type slackSide struct {
 	counting *countingStore
 	// wait waits for the deferred runs (the gateway's or the stack's asynchronous invokes).
 	wait func()
+	// slow makes every store call wait d from now on (in-process: store/faulty; on the
+	// template: the dev server's --store-latency, devstack.Stack.SetStoreFaults).
+	slow func(d time.Duration)
 	// stack and logFrom: the template's shared stack and where this side's function logs
 	// begin in its log (nil, 0 in-process).
 	stack   *sharedStack
@@ -51,8 +54,9 @@ const botToken = "xoxb-interactive-test"
 
 func newSlackSide(t *testing.T, store orders.Store, budget time.Duration) *slackSide {
 	t.Helper()
+	faults := faulty.New(store)
 	s := &slackSide{urls: &slacksim.ResponseURLs{}, web: slacksim.NewWebAPI(botToken), store: store, statuses: map[int]int{},
-		counting: newCountingStore(store)}
+		counting: newCountingStore(faults), slow: faults.SetLatency}
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
@@ -266,20 +270,20 @@ func TestRoundRunByClicks(t *testing.T) {
 // A click that the store makes slow is acknowledged in time and answered by the deferred
 // run; the round message is still updated, once the order is in.
 func TestSlowClickIsAnsweredLater(t *testing.T) {
-	fs := faulty.New(boltStore(t))
-	s := newSlackSide(t, fs, 150*time.Millisecond)
-	s.count(t)(s.as("U1").Command(context.Background(), "/order-update", "chai"))
-	live, err := slacksim.PostedReply(s.count(t)(s.as("U1").Command(context.Background(), "/order-list", "share")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs.SetLatency(400 * time.Millisecond)
-	start := time.Now()
-	update, answer := s.click(t, "U2", live, say.ActionJoin+".0", "")
-	fs.SetLatency(0)
-	wantHas(t, "U2's deferred answer", answer, "*chai*")
-	wantHas(t, "round after U2's deferred +1", update, "2 orders")
-	t.Logf("deferred click answered after %v", time.Since(start).Round(time.Millisecond))
+	eachDeferredSide(t, func(t *testing.T, s *slackSide) {
+		s.count(t)(s.as("U1").Command(context.Background(), "/order-update", "chai"))
+		live, err := slacksim.PostedReply(s.count(t)(s.as("U1").Command(context.Background(), "/order-list", "share")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.slow(400 * time.Millisecond)
+		start := time.Now()
+		update, answer := s.click(t, "U2", live, say.ActionJoin+".0", "")
+		s.slow(0)
+		wantHas(t, "U2's deferred answer", answer, "*chai*")
+		wantHas(t, "round after U2's deferred +1", update, "2 orders")
+		t.Logf("deferred click answered after %v", time.Since(start).Round(time.Millisecond))
+	})
 }
 
 // Requests to the interactivity route that Slack did not sign, or that are not what

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/slack-go/slack"
 
 	"github.com/orderbot/orderbot/lambdas/api"
 	"github.com/orderbot/orderbot/lambdas/orders"
@@ -53,6 +54,23 @@ func eachSide(t *testing.T, fn func(t *testing.T, s *slackSide)) {
 	})
 }
 
+// eachDeferredSide runs fn where a slow store hands commands to their deferred run
+// quickly: in-process over both stores with a 150 ms reply budget, and on the template
+// stack whose functions have REPLY_BUDGET_MS=200.
+func eachDeferredSide(t *testing.T, fn func(t *testing.T, s *slackSide)) {
+	t.Helper()
+	for name, open := range map[string]func(testing.TB) orders.Store{"bolt": boltStore, "dynamo": dynamoStore} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, newSlackSide(t, open(t), 150*time.Millisecond))
+		})
+	}
+	t.Run("template", func(t *testing.T) {
+		t.Parallel()
+		fn(t, templateSide(t, &deferredStack))
+	})
+}
+
 // sharedStack is one synthesized stack that the template runs of a test binary share
 // (starting one costs the processes' cold starts): each run takes it alone, on a channel
 // of its own, with Slack's stand-ins of its own.
@@ -74,11 +92,14 @@ type sharedStack struct {
 	n      atomic.Int64 // channels handed out
 }
 
-// plainStack is the template as synthesized; deferredStack answers "working on it" after
-// 200 ms (REPLY_BUDGET_MS) instead of 1.5 s, so that a store slowed by SetStoreFaults hands
-// a command to its deferred run quickly.
+// plainStack is the template as synthesized, its Scheduler stand-in 600× faster than
+// real time (--clock-speed: a 20-minute deadline fires after 2 s; nothing else has a
+// schedule) and firing every schedule twice (--schedules-twice, as Scheduler's
+// at-least-once delivery may); deferredStack answers "working on it" after 200 ms
+// (REPLY_BUDGET_MS) instead of 1.5 s, so that a store slowed by SetStoreFaults hands a
+// command to its deferred run quickly.
 var (
-	plainStack    sharedStack
+	plainStack    = sharedStack{opts: devstack.Options{ClockSpeed: 600, Twice: true}}
 	deferredStack = sharedStack{opts: devstack.Options{Overrides: map[string]string{"REPLY_BUDGET_MS": "200"}}}
 )
 
@@ -124,7 +145,8 @@ func (s *sharedStack) start(t *testing.T) error {
 	o := s.opts
 	o.CDKOut, o.StackName, o.DataDir, o.BaseURL = cfntest.Default(t), "Orderbot", s.dir, s.url
 	o.DynamoDBEndpoint, o.SigningSecret, o.BotToken = endpoint, string(secret), botToken
-	o.ModuleDir, o.ClockSpeed, o.HostBuild, o.RetryDelay = filepath.Join(root, "lambdas"), 1, true, 50*time.Millisecond
+	o.ModuleDir, o.HostBuild, o.RetryDelay = filepath.Join(root, "lambdas"), true, 50*time.Millisecond
+	o.ClockSpeed = max(o.ClockSpeed, 1)
 	s.log = &syncbuf.Buffer{}
 	o.Log, o.AccessLog = s.log, io.Discard
 	if s.st, err = devstack.Start(context.Background(), o); err != nil {
@@ -161,6 +183,7 @@ func templateSide(t *testing.T, s *sharedStack) *slackSide {
 	side := &slackSide{urls: &slacksim.ResponseURLs{}, web: slacksim.NewWebAPI(botToken), statuses: map[int]int{},
 		store: dynamo.New(s.db, s.table), stack: s, logFrom: len(s.log.String())}
 	side.wait = s.st.Wait
+	side.slow = func(d time.Duration) { s.st.SetStoreFaults(d, 0) }
 	s.st.SetStoreFaults(0, 0)
 	t.Cleanup(func() { s.st.SetStoreFaults(0, 0); s.st.Wait() })
 	s.web.Store(side.web)
@@ -201,6 +224,19 @@ func (s *slackSide) logged(parts ...string) int {
 	return n
 }
 
+// waitLogged is logged(parts...) once it reaches want, or after 5 s: a function's lines
+// reach the log through a pipe, possibly just after its invocation has answered.
+func (s *slackSide) waitLogged(want int, parts ...string) int {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n := s.logged(parts...)
+		if n >= want || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // threadReplies are the messages the bot posted in a thread of the side's channel (the
 // answers to mentions).
 func (s *slackSide) threadReplies() int {
@@ -221,4 +257,17 @@ func (s *slackSide) open(t *testing.T) orders.Round {
 		t.Fatalf("OpenRound: got error %v, want nil", err)
 	}
 	return r
+}
+
+// send posts a command as user and returns the synchronous answer and the command's
+// response_url.
+func (s *slackSide) send(t *testing.T, user, command, text string) (*slack.Msg, string) {
+	t.Helper()
+	c := s.as(user)
+	form := c.CommandForm(command, text)
+	r := s.count(t)(c.Post(context.Background(), command, api.ContentTypeForm, []byte(form.Encode()), nil))
+	if r.Status != http.StatusOK || r.Msg == nil {
+		t.Fatalf("%s %q: got HTTP %d %s, want 200 with a message", command, text, r.Status, r.Body)
+	}
+	return r.Msg, form.Get("response_url")
 }
