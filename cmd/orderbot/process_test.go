@@ -57,7 +57,7 @@ type devProcess struct {
 // table in dynalite under the data directory (a temporary one unless args give --db).
 // The working directory is the repository root: the host build of the bootstrap needs
 // the module. Functions run a host build (--host-build): under qemu-user a cold start
-// takes 1–2 s, which these tests' bursts would push past API Gateway's 2.5 s on a busy
+// takes 0.3–2 s, which these tests' bursts would push past API Gateway's 2.5 s on a busy
 // machine; a test that wants the asset as deployed passes --host-build=false (the last
 // value wins).
 func startDev(t *testing.T, bin string, env []string, args ...string) *devProcess {

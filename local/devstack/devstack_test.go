@@ -58,7 +58,7 @@ func (r *running) client(user string) *slacksim.Client {
 
 // start serves a copy of the default cloud assembly whose template edit changed, with
 // opts, on a loopback port, each function a host build of the bootstrap: under qemu-user
-// a cold start takes 1–2 s (TestArm64AssetUnderQemu), which the timeouts these tests set
+// a cold start takes 0.3–2 s (TestArm64AssetUnderQemu), which the timeouts these tests set
 // (1 s Timeout, API Gateway's 2.5 s) would count against the stack.
 func start(t *testing.T, edit func(cfntest.Resources), opts devstack.Options) *running {
 	t.Helper()

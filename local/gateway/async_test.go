@@ -27,6 +27,12 @@ type asyncRun struct {
 	arn       string
 }
 
+// In-process only: these drive the harness gateway's own asynchronous invoke (its retries,
+// event age, duplicates, reordering and dead letters) with fake handlers at exact points.
+// On the template the same Lambda behaviours are the Invoke stand-in's, tested in
+// local/devstack (retries and the queue, event age, MaximumRetryAttempts 0, duplicates with
+// --async-twice, the 1 MB payload limit).
+
 // asyncRig is a gateway over fake handlers, one per function of api.Routes, each of
 // which records its run and then does what do says for that function's nth run (from 1).
 type asyncRig struct {

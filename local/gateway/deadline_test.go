@@ -61,6 +61,10 @@ func (p *channelPoster) PostMessage(_ context.Context, channel string, msg *slac
 	return "1.0", nil
 }
 
+// deadlineRig is the in-process deadline harness. In-process only, its cases but
+// TestDeadlineClosesOnTimeOnce (which has a template twin): they move the functions' and
+// the scheduler's clocks by hand, fire deleted schedules again, and refuse CreateSchedule
+// for chosen names — none of which the template's Scheduler stand-in offers.
 type deadlineRig struct {
 	*rig
 	sched  *recordingScheduler

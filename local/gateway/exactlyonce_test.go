@@ -35,6 +35,15 @@ type offsetClock struct{ off atomic.Int64 }
 func (c *offsetClock) now() time.Time          { return time.Now().Add(time.Duration(c.off.Load())) }
 func (c *offsetClock) advance(d time.Duration) { c.off.Add(int64(d)) }
 
+// In-process only, the rig's cases: each injects a fault at one exact store call
+// (store/faulty's Plan: the first CloseRound committing while its caller gives up, every
+// SetOrder failing), holds one event in the asynchronous queue, or moves the functions'
+// clock ten minutes; the template's faults are stack-wide (--store-latency,
+// --store-lost-acks, --async-twice) and its functions read the real clock. The same paths
+// on the template: TestDeferredReplyThroughGateway/template and TestSlowClickIsAnsweredLater/
+// template here, local/devstack TestDeferredRunDeliveredTwice (a deferred order and close
+// delivered twice, answered once), cmd/orderbot TestDevLostAck (a lost acknowledgement).
+
 // rig is orderbot on one store with faults, behind the gateway, talking to a simulated
 // Slack that issues and records response_urls.
 type rig struct {

@@ -16,7 +16,9 @@ import (
 // fuzzPaths are the paths FuzzGatewayRequest picks from: every route and a few misses.
 var fuzzPaths = []string{"/order-update", "/order-list", "/", "/order-delete", "//", "/order-update/"}
 
-// FuzzGatewayRequest sends random bodies and headers through the whole request path
+// FuzzGatewayRequest (in-process only: its property is read from the counting store at
+// every input, and the fuzzer needs the harness's thousands of inputs a second; the
+// template runs the hostile matrix, TestHostileInputMatrixTemplate) sends random bodies and headers through the whole request path
 // (gateway → request template → handler → store) with ServeHTTP. mode picks how the
 // request is signed: 0 as given (sig, ts), 1 correctly, 2 correctly and then one body
 // byte flipped. Properties: no panic, no status ≥ 500 (504 is documented for a handler

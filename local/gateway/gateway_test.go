@@ -105,8 +105,13 @@ func contains(t *testing.T, r *slacksim.Reply, responseType string, parts ...str
 	}
 }
 
+// TestRoundEndToEnd: a round with hostile and Korean items, listed, shared, closed and
+// the next one begun; in-process on both stores and on the synthesized template.
 func TestRoundEndToEnd(t *testing.T) {
-	e := start(t, nil)
+	eachSide(t, testRoundEndToEnd)
+}
+
+func testRoundEndToEnd(t *testing.T, e *slackSide) {
 	items := map[string]string{
 		"U1": "아이스 아메리카노 ☕️",
 		"U2": `it's "the" \ one + 50% & a=b $HOME #hash`,
@@ -116,7 +121,7 @@ func TestRoundEndToEnd(t *testing.T) {
 	for _, u := range []string{"U1", "U2", "U3", "U4"} {
 		command(t, e.as(u), "/order-update", items[u])
 	}
-	r := e.round(t)
+	r := e.open(t)
 	if len(r.Orders) != 4 {
 		t.Fatalf("orders in the round: got %d, want 4", len(r.Orders))
 	}
@@ -131,7 +136,7 @@ func TestRoundEndToEnd(t *testing.T) {
 	contains(t, command(t, e.as("U1"), "/order-list", "share"), "in_channel", "3 orders, 3 items")
 	closed := command(t, e.as("U1"), "/order-list", "close")
 	contains(t, closed, "in_channel", "Round closed", "1× 아이스 아메리카노 ☕️ — <@U1>", "1× 🍕 two\nlines — <@U3>")
-	if r := e.round(t); r.ID != "" {
+	if r := e.open(t); r.ID != "" {
 		t.Fatalf("open round after close: got %+v, want none", r)
 	}
 	contains(t, command(t, e.as("U2"), "/order-update", "latte"), "ephemeral", "1 order in this round")
@@ -139,7 +144,10 @@ func TestRoundEndToEnd(t *testing.T) {
 }
 
 func TestURLVerification(t *testing.T) {
-	e := start(t, nil)
+	eachSide(t, testURLVerification)
+}
+
+func testURLVerification(t *testing.T, e *slackSide) {
 	r, body, err := e.client.Event(context.Background(), "url_verification")
 	if err != nil {
 		t.Fatalf("url_verification: got error %v, want nil", err)
@@ -155,7 +163,7 @@ func TestURLVerification(t *testing.T) {
 	}
 }
 
-// TestRefusals: each bad request gets API Gateway's status and leaves the store empty.
+// TestRefusals (in-process; on the template: TestHostileInputMatrixTemplate): each bad request gets API Gateway's status and leaves the store empty.
 func TestRefusals(t *testing.T) {
 	e := start(t, nil)
 	ctx := context.Background()

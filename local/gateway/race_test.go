@@ -206,56 +206,55 @@ func checkRaceUser(t *testing.T, run *raceRun, user string, a []ack, closed, ope
 // TestSameUserUpdateCancelRace: one user's updates and cancels race each other. Among
 // concurrent requests no order is defined, so the state must be one of them; a request
 // sent after all of those were acknowledged is the last acknowledged one and must win.
+//
+// On the template the racing copies run in up to eight execution environments at once,
+// serialised only by DynamoDB's conditional writes.
 func TestSameUserUpdateCancelRace(t *testing.T) {
 	const batches, batch = 15, 8
-	for _, st := range stores {
-		t.Run(st.name, func(t *testing.T) {
-			t.Parallel()
-			h := newHarness(t, st.new(t))
-			// Another user's order keeps the round open whatever this user does.
-			mustCommand(t, h.as("UANCHOR"), "/order-update", "anchor")
-			me := h.as("UME")
-			rng := rand.New(rand.NewPCG(7, 11))
-			for b := range batches {
-				texts := make([]string, batch)
-				for i := range texts {
-					texts[i] = fmt.Sprintf("b%d item %d", b, i)
-					if rng.IntN(3) == 0 {
-						texts[i] = "cancel"
-					}
-				}
-				var wg sync.WaitGroup
-				for _, text := range texts {
-					wg.Go(func() { mustCommand(t, me, "/order-update", text) })
-				}
-				wg.Wait()
-				got, has := byUser(h.open(t))["UME"]
-				if has && !containsString(texts, got) {
-					t.Fatalf("batch %d: got %q stored, want one of the racing updates %q", b, got, texts)
-				}
-				if !has && !containsString(texts, "cancel") {
-					t.Fatalf("batch %d: got no order, want one (no cancel among %q)", b, texts)
-				}
-				// The last acknowledged request: sent after every racing one was answered. Odd
-				// batches end with a cancel, even ones with an update.
-				final := fmt.Sprintf("b%d final", b)
-				if b%2 == 1 {
-					final = "cancel"
-				}
-				mustCommand(t, me, "/order-update", final)
-				got, has = byUser(h.open(t))["UME"]
-				switch {
-				case final == "cancel" && has:
-					t.Fatalf("batch %d: cancel acknowledged last: got %q stored, want nothing", b, got)
-				case final != "cancel" && got != final:
-					t.Fatalf("batch %d: got %q stored (present %v), want %q (acknowledged last)", b, got, has, final)
+	eachSide(t, func(t *testing.T, h *slackSide) {
+		// Another user's order keeps the round open whatever this user does.
+		mustCommand(t, h.as("UANCHOR"), "/order-update", "anchor")
+		me := h.as("UME")
+		rng := rand.New(rand.NewPCG(7, 11))
+		for b := range batches {
+			texts := make([]string, batch)
+			for i := range texts {
+				texts[i] = fmt.Sprintf("b%d item %d", b, i)
+				if rng.IntN(3) == 0 {
+					texts[i] = "cancel"
 				}
 			}
-			if n := len(h.open(t).Orders); n != 1+batches%2 {
-				t.Fatalf("orders in the round at the end: got %d, want %d", n, 1+batches%2)
+			var wg sync.WaitGroup
+			for _, text := range texts {
+				wg.Go(func() { mustCommand(t, me, "/order-update", text) })
 			}
-		})
-	}
+			wg.Wait()
+			got, has := byUser(h.open(t))["UME"]
+			if has && !containsString(texts, got) {
+				t.Fatalf("batch %d: got %q stored, want one of the racing updates %q", b, got, texts)
+			}
+			if !has && !containsString(texts, "cancel") {
+				t.Fatalf("batch %d: got no order, want one (no cancel among %q)", b, texts)
+			}
+			// The last acknowledged request: sent after every racing one was answered. Odd
+			// batches end with a cancel, even ones with an update.
+			final := fmt.Sprintf("b%d final", b)
+			if b%2 == 1 {
+				final = "cancel"
+			}
+			mustCommand(t, me, "/order-update", final)
+			got, has = byUser(h.open(t))["UME"]
+			switch {
+			case final == "cancel" && has:
+				t.Fatalf("batch %d: cancel acknowledged last: got %q stored, want nothing", b, got)
+			case final != "cancel" && got != final:
+				t.Fatalf("batch %d: got %q stored (present %v), want %q (acknowledged last)", b, got, has, final)
+			}
+		}
+		if n := len(h.open(t).Orders); n != 1+batches%2 {
+			t.Fatalf("orders in the round at the end: got %d, want %d", n, 1+batches%2)
+		}
+	})
 }
 
 func mustCommand(t testing.TB, c *slacksim.Client, cmd, text string) *slacksim.Reply {

@@ -137,7 +137,7 @@ func TestMentionUnderTwoEventIDsIsAnsweredOnce(t *testing.T) {
 
 // TestSlackRetryWithoutItsRecordIsDropped (issue #21): when the store cannot tell whether
 // an event was seen (in-process only: MarkEvent alone fails, a fault point the template's
-// store flags cannot single out), a first delivery fails (500: Slack retries it), but a retry
+// stack-wide store faults cannot single out), a first delivery fails (500: Slack retries it), but a retry
 // (X-Slack-Retry-Num ≥ 1) is answered 200 and dropped — an earlier delivery may have
 // answered it, and a 500 would only bring the next retry.
 func TestSlackRetryWithoutItsRecordIsDropped(t *testing.T) {

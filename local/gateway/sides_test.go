@@ -120,9 +120,9 @@ func closeSharedStacks() {
 	}
 }
 
-// start serves the default cloud assembly (cfntest.Default, which outlives every test)
-// with Slack's Web API stand-in under ORDERBOT_LOCAL_SLACK, each function a host build
-// (qemu-user's 1–2 s cold starts would eat API Gateway's 2.5 s: see local/devstack).
+// start serves the default cloud assembly (cfntest.Default, which outlives every test),
+// unthrottled, with Slack's Web API stand-in under ORDERBOT_LOCAL_SLACK, each function a host build
+// (qemu-user's cold starts, 0.3–2 s, would eat API Gateway's 2.5 s: see local/devstack).
 func (s *sharedStack) start(t *testing.T) error {
 	root, err := cfntest.Root()
 	if err != nil {
@@ -142,8 +142,11 @@ func (s *sharedStack) start(t *testing.T) error {
 		return err
 	}
 	s.url = "http://" + ln.Addr().String()
+	// The stage's throttling raised, as for the other template runs: the race cases send
+	// bursts past its 10 requests a second, which would measure the throttle.
+	assembly := cfntest.Edited(keepDir{t, filepath.Join(s.dir, "cdk.out")}, cfntest.Default(t), cfntest.Unthrottled(10000))
 	o := s.opts
-	o.CDKOut, o.StackName, o.DataDir, o.BaseURL = cfntest.Default(t), "Orderbot", s.dir, s.url
+	o.CDKOut, o.StackName, o.DataDir, o.BaseURL = assembly, "Orderbot", s.dir, s.url
 	o.DynamoDBEndpoint, o.SigningSecret, o.BotToken = endpoint, string(secret), botToken
 	o.ModuleDir, o.HostBuild, o.RetryDelay = filepath.Join(root, "lambdas"), true, 50*time.Millisecond
 	o.ClockSpeed = max(o.ClockSpeed, 1)
@@ -165,6 +168,20 @@ func (s *sharedStack) start(t *testing.T) error {
 		s.table = tb.Name
 	}
 	return nil
+}
+
+// keepDir is t with a TempDir that outlives it: the shared stack's, removed by
+// closeSharedStacks.
+type keepDir struct {
+	testing.TB
+	dir string
+}
+
+func (k keepDir) TempDir() string {
+	if err := os.MkdirAll(k.dir, 0o700); err != nil {
+		k.Fatal(err)
+	}
+	return k.dir
 }
 
 // templateSide is a slackSide on the shared stack s, which t holds until it ends: a

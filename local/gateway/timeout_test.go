@@ -12,7 +12,9 @@ import (
 	"github.com/orderbot/orderbot/local/gateway"
 )
 
-// TestHandlerTimeoutErrorIsNotIntegrationTimeout: a handler that returns in time with an
+// TestHandlerTimeoutErrorIsNotIntegrationTimeout (in-process only: a fake handler returns
+// the error at once; local/devstack's TestTimeoutRecyclesEnvironment is the template's
+// Timeout): a handler that returns in time with an
 // error wrapping context.DeadlineExceeded — a store call whose acknowledgement was lost —
 // gets its integration response, as in API Gateway; only the integration itself running
 // out of time answers 504.
