@@ -296,6 +296,7 @@ func TestConcurrentUpdatesRacingCloseTemplate(t *testing.T) {
 		return c
 	}
 	run := raceUpdatesAndClose(t, 10, as)
+	s.st.Wait() // deferred runs of updates of unknown outcome ("working on it")
 	ch := orders.Channel{Team: hTeam, Channel: hChannel}
 	closed, err := dynamo.New(s.db, s.table.Name).ClosedRounds(context.Background(), ch, 10, time.Now())
 	if err != nil {

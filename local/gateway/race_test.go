@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,6 +51,7 @@ func TestConcurrentUpdatesRacingClose(t *testing.T) {
 				users = 10
 			}
 			run := raceUpdatesAndClose(t, users, h.as)
+			h.gw.Wait() // deferred runs of updates of unknown outcome
 			checkRace(t, run, byUser(h.open(t)), h.store.closed)
 			t.Logf("%s: %s", st.name, run)
 		})
@@ -60,7 +63,11 @@ const perUser = 10
 
 // raceRun is what the clients of a race saw.
 type raceRun struct {
-	acks                 [][]ack // per user, in order
+	acks [][]ack // per user, in order
+	// unknown is, per user, the update whose outcome the client could not know — answered
+	// "working on it" (handed to a deferred run past the reply budget) or API Gateway's
+	// 504 — after which the user sent nothing more; nil when none.
+	unknown              []*ack
 	acked                int64
 	closeSent, closeDone time.Time
 	closeText            string
@@ -69,15 +76,21 @@ type raceRun struct {
 }
 
 func (r *raceRun) String() string {
-	return fmt.Sprintf("%d acknowledged updates in %v (%.0f req/s), HTTP %s", r.acked, r.elapsed.Round(time.Millisecond),
-		float64(r.acked)/r.elapsed.Seconds(), histogram(r.statuses))
+	unknown := 0
+	for _, u := range r.unknown {
+		if u != nil {
+			unknown++
+		}
+	}
+	return fmt.Sprintf("%d acknowledged updates in %v (%.0f req/s), %d of unknown outcome, HTTP %s", r.acked, r.elapsed.Round(time.Millisecond),
+		float64(r.acked)/r.elapsed.Seconds(), unknown, histogram(r.statuses))
 }
 
 // raceUpdatesAndClose runs users' updates (perUser each) and one close, sent when half
 // of the updates are acknowledged, through the clients as gives.
 func raceUpdatesAndClose(t *testing.T, users int, as func(user string) *slacksim.Client) *raceRun {
 	t.Helper()
-	run := &raceRun{acks: make([][]ack, users), statuses: map[int]int{}}
+	run := &raceRun{acks: make([][]ack, users), unknown: make([]*ack, users), statuses: map[int]int{}}
 	var acked atomic.Int64
 	closeTrigger := make(chan struct{})
 	// workersDone lets the closer give up when failed workers never reach the halfway
@@ -104,11 +117,14 @@ func raceUpdatesAndClose(t *testing.T, users int, as func(user string) *slacksim
 		wg.Go(func() {
 			user := fmt.Sprintf("U%02d", u)
 			for k := range perUser {
-				status, a, ok := raceUpdate(t, as(user), user, k)
+				status, a, outcome := raceUpdate(t, as(user), user, k)
 				statusMu.Lock()
 				run.statuses[status]++
 				statusMu.Unlock()
-				if !ok {
+				if outcome == updateUnknown {
+					run.unknown[u] = &a
+				}
+				if outcome != updateAcked {
 					return
 				}
 				run.acks[u] = append(run.acks[u], a)
@@ -128,22 +144,34 @@ func raceUpdatesAndClose(t *testing.T, users int, as func(user string) *slacksim
 	return run
 }
 
-// raceUpdate is user's k-th update of the race: its status, and the ack when it was
-// confirmed.
-func raceUpdate(t *testing.T, c *slacksim.Client, user string, k int) (int, ack, bool) {
+// What the client of one update knows of it.
+const (
+	updateFailed  = iota // a wrong answer (the test fails)
+	updateAcked          // confirmed
+	updateUnknown        // "working on it" or API Gateway's 504: it may yet be applied
+)
+
+// raceUpdate is user's k-th update of the race: its status, its ack (done is zero when the
+// outcome is unknown) and what the client knows of it. An outcome the client cannot know
+// is what Slack would show a person too: on a loaded machine a store slower than the reply
+// budget hands the update to a deferred run, or the integration times out.
+func raceUpdate(t *testing.T, c *slacksim.Client, user string, k int) (int, ack, int) {
 	// Distinct per request, with JSON/VTL metacharacters that must stay literal.
 	item := fmt.Sprintf(`%s #%d 'latte' "$x" \%d`, user, k, k)
 	sent := time.Now()
 	r, err := c.Command(context.Background(), "/order-update", item)
 	if err != nil {
 		t.Errorf("%s update %d: got error %v, want nil", user, k, err)
-		return 0, ack{}, false
+		return 0, ack{}, updateFailed
+	}
+	if r.Status == http.StatusGatewayTimeout || (r.Status == 200 && r.Msg != nil && strings.Contains(r.Msg.Text, "Working on it")) {
+		return r.Status, ack{item: item, sent: sent}, updateUnknown
 	}
 	if r.Status != 200 || r.Msg == nil || !strings.Contains(r.Msg.Text, "Your order: *"+slackio.Escape(item)+"*") {
 		t.Errorf("%s update %d: got HTTP %d %s, want 200 confirming the order", user, k, r.Status, r.Body)
-		return r.Status, ack{}, false
+		return r.Status, ack{}, updateFailed
 	}
-	return r.Status, ack{item: item, sent: sent, done: time.Now()}, true
+	return r.Status, ack{item: item, sent: sent, done: time.Now()}, updateAcked
 }
 
 // checkRace holds what the store kept — the open round's orders by user, and the rounds
@@ -166,41 +194,50 @@ func checkRace(t *testing.T, run *raceRun, open map[string]string, closed []orde
 	}
 	for u, a := range run.acks {
 		user := fmt.Sprintf("U%02d", u)
-		checkRaceUser(t, run, user, a, closedStore[user], open[user])
+		problems := raceProblems(run, user, a, closedStore[user], open[user])
+		if x := run.unknown[u]; len(problems) > 0 && x != nil &&
+			len(raceProblems(run, user, append(slices.Clone(a), *x), closedStore[user], open[user])) == 0 {
+			continue // the update of unknown outcome was applied after all, as the user's last
+		}
+		for _, p := range problems {
+			t.Error(p)
+		}
 	}
 }
 
-// checkRaceUser checks one user's acknowledged updates against the order stored in the
-// closed round (closed) and in the open one (open); "" is none.
-func checkRaceUser(t *testing.T, run *raceRun, user string, a []ack, closed, open string) {
-	t.Helper()
+// raceProblems are what is wrong with one user's updates a (in order) against the order
+// stored in the closed round (closed) and in the open one (open); "" is none. An update
+// whose done is zero was never acknowledged: only its sending time is known.
+func raceProblems(run *raceRun, user string, a []ack, closed, open string) []string {
+	var out []string
 	i, j := indexOf(a, closed), indexOf(a, open)
 	if closed != "" && i < 0 {
-		t.Errorf("%s: closed round: got %q, want an acknowledged update", user, closed)
+		out = append(out, fmt.Sprintf("%s: closed round: got %q, want an acknowledged update", user, closed))
 	}
 	if open != "" && j < 0 {
-		t.Errorf("%s: open round: got %q, want an acknowledged update", user, open)
+		out = append(out, fmt.Sprintf("%s: open round: got %q, want an acknowledged update", user, open))
 	}
 	last := len(a) - 1
 	switch {
-	case i < 0 && j < 0:
-		t.Errorf("%s: got none of %d acknowledged updates in either round, want the last in one", user, len(a))
+	case i < 0 && j < 0 && len(a) > 0:
+		out = append(out, fmt.Sprintf("%s: got none of %d acknowledged updates in either round, want the last in one", user, len(a)))
 	case i == last && j >= 0:
-		t.Errorf("%s: last update in the closed round: got %q in the open one too, want none there", user, a[j].item)
+		out = append(out, fmt.Sprintf("%s: last update in the closed round: got %q in the open one too, want none there", user, a[j].item))
 	case i < last && j != last:
 		// Updates i+1…last came after the close, so the open round must hold the last.
-		t.Errorf("%s: closed round has update %d: got update %d in the open round, want %d", user, i, j, last)
+		out = append(out, fmt.Sprintf("%s: closed round has update %d: got update %d in the open round, want %d", user, i, j, last))
 	}
 	// Timing: an update acknowledged before the close was sent is in the closed round (or
 	// replaced there by a later one); one sent after the close was acknowledged is not in it.
 	for k, x := range a {
-		if x.done.Before(run.closeSent) && i < k {
-			t.Errorf("%s: update %d acknowledged before the close: got update %d in the closed round, want %d or later", user, k, i, k)
+		if !x.done.IsZero() && x.done.Before(run.closeSent) && i < k {
+			out = append(out, fmt.Sprintf("%s: update %d acknowledged before the close: got update %d in the closed round, want %d or later", user, k, i, k))
 		}
 		if x.sent.After(run.closeDone) && i >= k {
-			t.Errorf("%s: update %d sent after the close: got update %d in the closed round, want one before %d", user, k, i, k)
+			out = append(out, fmt.Sprintf("%s: update %d sent after the close: got update %d in the closed round, want one before %d", user, k, i, k))
 		}
 	}
+	return out
 }
 
 // TestSameUserUpdateCancelRace: one user's updates and cancels race each other. Among
