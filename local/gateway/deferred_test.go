@@ -94,3 +94,43 @@ func TestTemplateCannotProduceDeferredEventsTemplate(t *testing.T) {
 		t.Errorf("table: got open round %s, want none", r.ID)
 	}
 }
+
+// TestLostAcknowledgementStoresOnce: the order's write commits but its acknowledgement is
+// lost — in-process the store says it failed (store/faulty), so the command hands itself
+// to a deferred run that finds its own record; on the template the connection to DynamoDB
+// closes after the write (--store-lost-acks) and the function's SDK retries the
+// conditional write, which finds it. Either way the person is told once that the order is
+// in, never that it failed, and it is stored once.
+func TestLostAcknowledgementStoresOnce(t *testing.T) {
+	eachDeferredSide(t, func(t *testing.T, s *slackSide) {
+		s.send(t, "U2", "/order-update", "tea")
+		s.loseAcks(1)
+		msg, url := s.send(t, "U1", "/order-update", "flat white")
+		s.wait()
+		answers := []string{msg.Text}
+		for _, m := range s.urls.Messages(url) {
+			answers = append(answers, m.Text)
+		}
+		told := 0
+		for _, a := range answers {
+			if strings.Contains(a, "*flat white*") {
+				told++
+			}
+			if strings.Contains(a, "could not") || strings.Contains(a, "cannot tell") {
+				t.Errorf("answer: got %q, want no failure (the write committed)", a)
+			}
+		}
+		if told != 1 {
+			t.Errorf("answers naming the order: got %d of %q, want 1", told, answers)
+		}
+		if r := s.open(t); len(r.Orders) != 2 || byUser(r)["U1"] != "flat white" {
+			t.Errorf("stored: got %v, want U1's flat white and U2's tea", byUser(r))
+		}
+		if s.stack != nil { // the write that lost its answer was found again, not applied twice
+			if n := s.waitLogged(1, "[Orderbot-order-update]", `"outcome":"replayed"`); n < 1 {
+				t.Errorf("order-update's log: got no outcome replayed, want the retried write recognised")
+			}
+		}
+		t.Logf("answers: %q", answers)
+	})
+}

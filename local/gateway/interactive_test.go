@@ -44,6 +44,10 @@ type slackSide struct {
 	// slow makes every store call wait d from now on (in-process: store/faulty; on the
 	// template: the dev server's --store-latency, devstack.Stack.SetStoreFaults).
 	slow func(d time.Duration)
+	// loseAcks makes the next n writes commit but lose their acknowledgement (in-process:
+	// store/faulty; on the template: --store-lost-acks, the DynamoDB connection closed after
+	// the write).
+	loseAcks func(n int)
 	// stack and logFrom: the template's shared stack and where this side's function logs
 	// begin in its log (nil, 0 in-process).
 	stack   *sharedStack
@@ -56,7 +60,7 @@ func newSlackSide(t *testing.T, store orders.Store, budget time.Duration) *slack
 	t.Helper()
 	faults := faulty.New(store)
 	s := &slackSide{urls: &slacksim.ResponseURLs{}, web: slacksim.NewWebAPI(botToken), store: store, statuses: map[int]int{},
-		counting: newCountingStore(faults), slow: faults.SetLatency}
+		counting: newCountingStore(faults), slow: faults.SetLatency, loseAcks: faults.LoseAcks}
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)

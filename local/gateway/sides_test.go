@@ -198,6 +198,7 @@ func templateSide(t *testing.T, s *sharedStack) *slackSide {
 		store: dynamo.New(s.db, s.table), stack: s, logFrom: len(s.log.String())}
 	side.wait = s.st.Wait
 	side.slow = func(d time.Duration) { s.st.SetStoreFaults(d, 0) }
+	side.loseAcks = func(n int) { s.st.SetStoreFaults(0, n) }
 	s.st.SetStoreFaults(0, 0)
 	t.Cleanup(func() { s.st.SetStoreFaults(0, 0); s.st.Wait() })
 	s.web.Store(side.web)
