@@ -275,23 +275,25 @@ func TestCommittedThenClosedLeavesNoPhantom(t *testing.T) {
 	})
 }
 
-// TestDeferredCancelWithoutOrderSaysSo: a deferred cancel by someone without an order says
-// there was nothing to cancel; one whose first attempt did withdraw the order says so.
+// TestDeferredCancelWithoutOrderSaysSo: a cancel handed to its deferred run (a slow store)
+// by someone without an order says there was nothing to cancel; one whose write committed
+// but lost its acknowledgement says the order was withdrawn — in-process, where the store
+// reports the lost write as a failure and the deferred run finds it, and on the template,
+// where the function's SDK retries the write and the store recognises it.
 func TestDeferredCancelWithoutOrderSaysSo(t *testing.T) {
-	eachStore(t, func(t *testing.T, s orders.Store) {
-		r := newRig(t, s, rigOptions{})
-		r.send("U2", "/order-update", "tea")
-		r.store.Plan = firstCall(faulty.CancelOrder, faulty.Fault{Kind: faulty.Delay, Delay: 2 * time.Second})
-		msg, url := r.send("U1", "/order-update", "cancel")
+	eachDeferredSide(t, func(t *testing.T, s *slackSide) {
+		s.send(t, "U2", "/order-update", "tea")
+		s.slow(400 * time.Millisecond)
+		msg, url := s.send(t, "U1", "/order-update", "cancel")
 		wantWorking(t, msg)
-		wantContains(t, "deferred cancel without an order", r.only(url).Text, "nothing to cancel")
+		wantContains(t, "deferred cancel without an order", s.finalAnswer(t, msg, url), "nothing to cancel")
+		s.slow(0)
 
-		r.send("U3", "/order-update", "latte")
-		r.store.LoseAcks(1) // the cancel commits; its caller hears a timeout
-		msg, url = r.send("U3", "/order-update", "cancel")
-		wantWorking(t, msg)
-		wantContains(t, "deferred cancel that committed", r.only(url).Text, "withdrawn", "1 order left")
-		if got := r.round(); len(got.Orders) != 1 || got.Orders[0].User != "U2" {
+		s.send(t, "U3", "/order-update", "latte")
+		s.loseAcks(1) // the cancel commits; its caller hears an error
+		msg, url = s.send(t, "U3", "/order-update", "cancel")
+		wantContains(t, "cancel that committed", s.finalAnswer(t, msg, url), "withdrawn", "1 order left")
+		if got := s.open(t); len(got.Orders) != 1 || got.Orders[0].User != "U2" {
 			t.Fatalf("stored: got %+v, want U2's tea only", got.Orders)
 		}
 	})

@@ -286,3 +286,22 @@ func (s *slackSide) send(t *testing.T, user, command, text string) (*slack.Msg, 
 	}
 	return r.Msg, form.Get("response_url")
 }
+
+// finalAnswer is what the person is finally told of a command answered msg with
+// response_url url: msg itself, or — when msg says the work goes on — the one answer the
+// deferred run posts to url.
+func (s *slackSide) finalAnswer(t *testing.T, msg *slack.Msg, url string) string {
+	t.Helper()
+	s.wait()
+	msgs := s.urls.Messages(url)
+	if !strings.Contains(msg.Text, "Working on it") {
+		if len(msgs) != 0 {
+			t.Fatalf("answered %q, then on the response_url %v: want nothing more", msg.Text, texts(msgs))
+		}
+		return msg.Text
+	}
+	if len(msgs) != 1 {
+		t.Fatalf("answered %q, then on the response_url %v: want exactly one answer", msg.Text, texts(msgs))
+	}
+	return msgs[0].Text
+}
